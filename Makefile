@@ -1,0 +1,54 @@
+# eWTP: `make run` serves the platform with the demo; `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON := $(shell scripts/find-python)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/ewtp
+export PYTHONDONTWRITEBYTECODE :=
+
+.PHONY: run test venv deps messages lint test-sqlite test-postgres serve-demo clean
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { scripts/find-python; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	touch $@
+
+venv: $(VENV)/.installed
+
+messages: venv
+	@$(BIN)/python scripts/compile_messages.py
+
+deps:
+	@scripts/system-deps
+
+run: venv deps messages
+	$(BIN)/ewtp migrate --noinput -v 0
+	$(BIN)/ewtp loaddemo
+	$(BIN)/ewtp serve --bind 127.0.0.1:8000
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy ewtp config
+	$(BIN)/lint-imports
+	$(BIN)/ewtp makemigrations --check --dry-run
+
+test-sqlite: venv messages
+	@echo "=== test suite on SQLite ==="
+	$(BIN)/pytest -n 2 -q -p no:cacheprovider -m "not postgres"
+
+test-postgres: venv messages
+	@scripts/ensure-postgres
+	@echo "=== test suite on PostgreSQL ==="
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -q -p no:cacheprovider -m "not browser"
+
+test: venv
+	@scripts/system-deps --test
+	@$(MAKE) --no-print-directory messages lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) staticfiles test-output

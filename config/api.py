@@ -1,0 +1,85 @@
+"""The NinjaAPI at /api/v1/: routers of every app, the error format, health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+import ewtp
+from ewtp.accounts.api import router as auth_router
+from ewtp.core.errors import DomainError
+from ewtp.traderules.api import quotes_router
+from ewtp.traderules.api import router as traderules_router
+
+api = NinjaAPI(
+    title="eWTP API",
+    version="1",
+    description="The Electronic World Trade Platform's JSON API. Errors are "
+    '`{"code", "message", "fields"}`. Authenticate with `Authorization: Bearer <token>` '
+    "from `POST /api/v1/auth/token`; guests may quote, browse, fill a cart, check out and book.",
+    urls_namespace="api",
+)
+
+
+def _location(loc: list[Any]) -> str:
+    parts = [str(part) for part in loc if part not in {"body", "query", "path", "payload"}]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    response = api.create_response(request, exc.as_dict(), status=exc.http_status)
+    if exc.http_status == 429 and "retry_after" in exc.extra:
+        response["Retry-After"] = str(exc.extra["retry_after"])
+    return response
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields = {
+        _location(list(error.get("loc", []))): str(error.get("msg", "invalid"))
+        for error in exc.errors
+    }
+    body = {"code": "invalid_request", "message": "The request is not valid.", "fields": fields}
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    body = {"code": "not_authenticated", "message": "Log in or send a bearer token."}
+    return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = {404: "not_found", 405: "method_not_allowed", 403: "permission_denied"}.get(
+        exc.status_code, "error"
+    )
+    return api.create_response(request, {"code": code, "message": str(exc)}, status=exc.status_code)
+
+
+@api.get("/health", tags=["platform"], summary="Liveness and database reachability")
+def health(request: HttpRequest) -> HttpResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        database = "ok"
+    except Exception:  # any database failure means "unavailable"
+        database = "unavailable"
+    body = {
+        "status": "ok" if database == "ok" else "unavailable",
+        "database": database,
+        "version": ewtp.__version__,
+    }
+    return api.create_response(request, body, status=200 if database == "ok" else 503)
+
+
+api.add_router("/auth", auth_router)
+api.add_router("/quotes", quotes_router)
+api.add_router("/traderules", traderules_router)

@@ -1,0 +1,19 @@
+"""URL map: the API under /api/v1/, the admin, and the apps' pages."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+
+handler403 = "ewtp.web.views.error_403"
+handler404 = "ewtp.web.views.error_404"
+handler500 = "ewtp.web.views.error_500"
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("ewtp.accounts.urls")),
+    path("rules/", include("ewtp.traderules.urls")),
+    path("", include("ewtp.web.urls")),
+]

@@ -1,0 +1,23 @@
+"""Test-wide settings: fast password hashing, a clean outbox, no network."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("EWTP_RATE_LIMITS", "off")
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EWTP_RATE_LIMITS = False
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    skip = pytest.mark.skip(reason="needs PostgreSQL (run by the PostgreSQL pass of make test)")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip)

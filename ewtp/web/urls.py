@@ -1,0 +1,10 @@
+from django.urls import path
+
+from ewtp.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("preferences/", views.preferences_set, name="preferences"),
+]
