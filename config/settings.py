@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "ewtp.core",
     "ewtp.accounts",
     "ewtp.traderules",
+    "ewtp.catalog",
+    "ewtp.orders",
     "ewtp.web",
 ]
 

@@ -15,5 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("ewtp.accounts.urls")),
     path("rules/", include("ewtp.traderules.urls")),
+    path("shop/", include("ewtp.catalog.urls")),
+    path("orders/", include("ewtp.orders.urls")),
     path("", include("ewtp.web.urls")),
 ]

@@ -1,0 +1,5 @@
+"""API of orders."""
+
+from ninja import Router
+
+router = Router(tags=["orders"])
