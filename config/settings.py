@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "ewtp.traderules",
     "ewtp.catalog",
     "ewtp.orders",
+    "ewtp.ledger",
     "ewtp.web",
 ]
 
@@ -185,7 +186,9 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
 # Mail goes to the outbox table (an operator page shows it); SMTP in production via EMAIL_URL.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "ewtp.core.mail.OutboxBackend")
+MAILERS = {
+    "default": {"BACKEND": os.environ.get("EMAIL_BACKEND", "ewtp.core.mail.OutboxBackend")}
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "eWTP <noreply@ewtp.local>")
 
 TASKS = {
