@@ -13,7 +13,10 @@ from ninja.errors import ValidationError as NinjaValidationError
 import ewtp
 from ewtp.accounts.api import router as auth_router
 from ewtp.catalog.api import router as catalog_router
+from ewtp.learning.api import router as learning_router
 from ewtp.orders.api import router as orders_router
+from ewtp.payments.api import router as payments_router
+from ewtp.tourism.api import router as tourism_router
 from ewtp.core.errors import DomainError
 from ewtp.traderules.api import quotes_router
 from ewtp.traderules.api import router as traderules_router
@@ -87,3 +90,6 @@ api.add_router("/quotes", quotes_router)
 api.add_router("/traderules", traderules_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/", orders_router)  # /carts and /orders, as interfaces.md fixes them
+api.add_router("/payments", payments_router)
+api.add_router("/tourism", tourism_router)
+api.add_router("/", learning_router)  # /certificates/{code} and /learning/...

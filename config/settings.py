@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "ewtp.catalog",
     "ewtp.orders",
     "ewtp.ledger",
+    "ewtp.payments",
+    "ewtp.tourism",
+    "ewtp.learning",
     "ewtp.web",
 ]
 

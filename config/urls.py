@@ -17,5 +17,8 @@ urlpatterns = [
     path("rules/", include("ewtp.traderules.urls")),
     path("shop/", include("ewtp.catalog.urls")),
     path("orders/", include("ewtp.orders.urls")),
+    path("pay/", include("ewtp.payments.urls")),
+    path("visit/", include("ewtp.tourism.urls")),
+    path("learn/", include("ewtp.learning.urls")),
     path("", include("ewtp.web.urls")),
 ]

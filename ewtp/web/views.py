@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from ewtp.accounts.models import User
+from ewtp.core import signing
 from ewtp.accounts.services import user_preferences_update
 from ewtp.web.preferences import remember, resolve
 
@@ -50,3 +51,11 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_500(request: HttpRequest) -> HttpResponse:
     return render(request, "web/error.html", {"status": 500}, status=500)
+
+
+def signing_keys(request: HttpRequest) -> JsonResponse:
+    """The platform's public signing key(s), for offline checks of vouchers and certificates."""
+    response = JsonResponse(signing.jwks())
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -1,0 +1,5 @@
+"""API of learning."""
+
+from ninja import Router
+
+router = Router(tags=["learning"])

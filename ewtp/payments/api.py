@@ -1,0 +1,5 @@
+"""API of payments."""
+
+from ninja import Router
+
+router = Router(tags=["payments"])

@@ -1,0 +1,5 @@
+"""API of tourism."""
+
+from ninja import Router
+
+router = Router(tags=["tourism"])

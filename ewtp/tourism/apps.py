@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TourismConfig(AppConfig):
+    name = "ewtp.tourism"
+    label = "tourism"
+    verbose_name = "Tourism"
