@@ -13,6 +13,8 @@ os.environ.setdefault("EWTP_RATE_LIMITS", "off")
 def _fast_hashing(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EWTP_RATE_LIMITS = False
+    # Background tasks run at once, in the test's process (enqueue them with on_commit).
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
