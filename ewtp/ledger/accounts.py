@@ -5,45 +5,70 @@ from __future__ import annotations
 from ewtp.ledger.models import Account
 from ewtp.ledger.services import AccountSpec
 
-A, L, R, E, Q = (Account.Kind.ASSET, Account.Kind.LIABILITY, Account.Kind.REVENUE,
-                 Account.Kind.EXPENSE, Account.Kind.EQUITY)
+A, L, R, E, Q = (
+    Account.Kind.ASSET,
+    Account.Kind.LIABILITY,
+    Account.Kind.REVENUE,
+    Account.Kind.EXPENSE,
+    Account.Kind.EQUITY,
+)
 
 
 def provider_settlement(provider: str) -> AccountSpec:
     """Money held for the platform by a payment provider."""
-    return AccountSpec(f"provider:{provider}:settlement", A, "provider_settlement",
-                       f"Settlement at {provider}")
+    return AccountSpec(
+        f"provider:{provider}:settlement", A, "provider_settlement", f"Settlement at {provider}"
+    )
 
 
 def payments_clearing() -> AccountSpec:
     """Buyer payments received and not yet allocated to orders, bookings or courses."""
-    return AccountSpec("clearing:payments", L, "payments_clearing", "Buyer payments clearing",
-                       is_bounded=True)
+    return AccountSpec(
+        "clearing:payments", L, "payments_clearing", "Buyer payments clearing", is_bounded=True
+    )
 
 
 def escrow(subject: str) -> AccountSpec:
     """The buyer's money held for one order (or booking) until delivery is confirmed."""
-    return AccountSpec(f"escrow:{subject}", L, "escrow", f"Escrow {subject}", owner_ref=subject,
-                       is_bounded=True)
+    return AccountSpec(
+        f"escrow:{subject}", L, "escrow", f"Escrow {subject}", owner_ref=subject, is_bounded=True
+    )
 
 
 def party_payable(party: str, name: str) -> AccountSpec:
     """What the platform owes a seller, an operator or a provider of services."""
-    return AccountSpec(f"payable:{party}", L, "party_payable", f"Payable to {name}",
-                       owner_ref=party, is_bounded=True)
+    return AccountSpec(
+        f"payable:{party}",
+        L,
+        "party_payable",
+        f"Payable to {name}",
+        owner_ref=party,
+        is_bounded=True,
+    )
 
 
 def community_share(party: str, name: str) -> AccountSpec:
     """The community share of tourism revenue, held for the communities around a park."""
-    return AccountSpec(f"community:{party}", L, "community_share", f"Community share: {name}",
-                       owner_ref=party, is_bounded=True)
+    return AccountSpec(
+        f"community:{party}",
+        L,
+        "community_share",
+        f"Community share: {name}",
+        owner_ref=party,
+        is_bounded=True,
+    )
 
 
 def authority_payable(authority: str) -> AccountSpec:
     """Duties, taxes and fees collected for a customs authority."""
-    return AccountSpec(f"authority:{authority}:payable", L, "authority_payable",
-                       f"Duties and taxes payable to {authority}", owner_ref=authority,
-                       is_bounded=True)
+    return AccountSpec(
+        f"authority:{authority}:payable",
+        L,
+        "authority_payable",
+        f"Duties and taxes payable to {authority}",
+        owner_ref=authority,
+        is_bounded=True,
+    )
 
 
 def platform_fees() -> AccountSpec:
@@ -61,5 +86,6 @@ def fx_gain_loss() -> AccountSpec:
 
 def payouts_in_transit(provider: str) -> AccountSpec:
     """Payouts sent to a provider (mobile money) and not yet confirmed."""
-    return AccountSpec(f"provider:{provider}:payouts", A, "payouts_in_transit",
-                       f"Payouts in transit at {provider}")
+    return AccountSpec(
+        f"provider:{provider}:payouts", A, "payouts_in_transit", f"Payouts in transit at {provider}"
+    )

@@ -1,5 +1,9 @@
 from django.urls import path
 
+from ewtp.payments import views
+
 app_name = "payments"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("sandbox/<uuid:payment_id>/", views.sandbox_approve_page, name="sandbox_approve"),
+]

@@ -1,0 +1,218 @@
+"""Payments: the sandbox protocol, signed webhooks, settlement once, refunds, expiry, outages."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+
+from ewtp.core import clock
+from ewtp.core.money import Money
+from ewtp.ledger import accounts as chart
+from ewtp.ledger.models import Account, Entry, Posting
+from ewtp.ledger.services import account_for, ledger_verify
+from ewtp.payments import registry, sandbox, webhooks
+from ewtp.payments.models import Payment, ProviderEvent, Refund, SandboxCharge, SandboxWebhook
+from ewtp.payments.providers import Status
+from ewtp.payments.services import (
+    payment_refund,
+    payment_settle,
+    payment_start,
+    payments_expire,
+    webhook_receive,
+)
+
+CALLS: list[tuple[str, str]] = []
+
+
+def _succeeded(payment: Payment) -> None:
+    if payment.description == "explode":
+        raise RuntimeError("injected failure between steps")
+    CALLS.append(("succeeded", payment.subject_ref))
+
+
+def _failed(payment: Payment) -> None:
+    CALLS.append(("failed", payment.subject_ref))
+
+
+@pytest.fixture(autouse=True)
+def _subject() -> None:
+    CALLS.clear()
+    registry.register_subject("test", on_succeeded=_succeeded, on_failed=_failed)
+
+
+def _start(description: str = "Coffee order", amount: str = "108.12") -> Payment:
+    return payment_start(
+        subject_type="test",
+        subject_ref="S1",
+        amount=Money.of(amount, "EUR"),
+        email="buyer@example.org",
+        description=description,
+        return_url="/done/",
+    )
+
+
+def _settlement() -> int:
+    account = Account.objects.filter(code="provider:sandbox:settlement", currency="EUR").first()
+    return account.balance_minor if account else 0
+
+
+def _webhook(
+    body: dict[str, object], *, timestamp: int | None = None, signature: str | None = None
+):  # type: ignore[no-untyped-def]
+    raw = json.dumps(body).encode()
+    header = signature if signature is not None else webhooks.sign(raw, timestamp=timestamp)
+    return Client().post(
+        "/api/v1/payments/webhooks/sandbox",
+        data=raw,
+        content_type="application/json",
+        headers={webhooks.SIGNATURE_HEADER: header},
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_approval_delivers_a_signed_webhook_that_settles_once() -> None:
+    payment = _start()
+    assert payment.status == "pending"
+    assert payment.approve_url == f"/pay/sandbox/{payment.public_id}/"
+    response = Client().post(f"/api/v1/payments/sandbox/{payment.public_id}/approve")
+    assert response.status_code == 200
+    payment.refresh_from_db()
+    assert payment.status == "succeeded"
+    assert CALLS == [("succeeded", "S1")]
+    assert _settlement() == 10812
+    clearing = Account.objects.get(code="clearing:payments", currency="EUR")
+    assert clearing.position_minor == 10812
+    delivery = SandboxWebhook.objects.get()
+    assert delivery.delivered_at is not None
+    assert delivery.attempts == 1
+    # The provider delivers the same event again (a retry): money moves once.
+    assert (
+        sandbox.webhook_post(
+            json.dumps(delivery.payload).encode(),
+            webhooks.sign(json.dumps(delivery.payload).encode()),
+        )
+        == 200
+    )
+    assert ProviderEvent.objects.count() == 1
+    assert Posting.objects.filter(kind="payment.captured").count() == 1
+    assert CALLS == [("succeeded", "S1")]
+    assert ledger_verify()["balanced"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bad_signature_and_old_timestamp_are_refused_and_change_nothing() -> None:
+    payment = _start()
+    charge = SandboxCharge.objects.get()
+    SandboxCharge.objects.filter(pk=charge.pk).update(status="succeeded")
+    event = {
+        "id": "evt_forged",
+        "type": "charge.succeeded",
+        "data": {"reference": payment.provider_reference},
+    }
+    forged = _webhook(event, signature=f"t={int(time.time())},v1={'0' * 64}")
+    assert forged.status_code == 400
+    assert forged.json()["code"] == "invalid_signature"
+    old = _webhook(event, timestamp=int(time.time()) - 301)
+    assert old.status_code == 400
+    assert "tolerance" in old.json()["message"]
+    assert ProviderEvent.objects.count() == 0
+    payment.refresh_from_db()
+    assert payment.status == "pending"
+    assert Posting.objects.count() == 0
+    good = _webhook(event)
+    assert good.status_code == 200
+    assert good.json() == {"status": "processed"}
+    assert _webhook(event).json() == {"status": "duplicate"}
+    payment.refresh_from_db()
+    assert payment.status == "succeeded"
+    assert Posting.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_webhook_body_is_not_trusted_the_status_is_fetched() -> None:
+    payment = _start()  # still pending at the provider
+    outcome = webhook_receive(
+        provider_name="sandbox",
+        event={
+            "id": "evt_1",
+            "type": "charge.succeeded",
+            "data": {"reference": payment.provider_reference},
+        },
+    )
+    assert outcome == "processed"
+    payment.refresh_from_db()
+    assert payment.status == "pending"
+    assert Posting.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_injected_failure_mid_settlement_leaves_nothing_and_a_rerun_completes_once() -> None:
+    payment = _start(description="explode")
+    with pytest.raises(RuntimeError):
+        payment_settle(payment_id=payment.pk, status=Status("succeeded"))
+    payment.refresh_from_db()
+    assert payment.status == "pending"
+    assert Posting.objects.count() == 0
+    assert Entry.objects.count() == 0
+    Payment.objects.filter(pk=payment.pk).update(description="fixed")
+    payment_settle(payment_id=payment.pk, status=Status("succeeded"))
+    payment_settle(payment_id=payment.pk, status=Status("succeeded"))
+    assert Posting.objects.filter(kind="payment.captured").count() == 1
+    assert CALLS == [("succeeded", "S1")]
+    assert ledger_verify()["balanced"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_provider_outage_leaves_the_payment_pending_without_losing_it(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.EWTP_SANDBOX_OUTAGE = True
+    payment = _start()
+    assert payment.status == "pending"
+    assert payment.approve_url == ""
+    assert payment.failure_reason == "provider unavailable; retry later"
+    assert Payment.objects.count() == 1
+    settings.EWTP_SANDBOX_OUTAGE = False
+    Payment.objects.filter(pk=payment.pk).update(expires_at=clock.now() - timedelta(seconds=1))
+    assert payments_expire() == 1
+    payment.refresh_from_db()
+    assert payment.status == "expired"
+    assert CALLS == [("failed", "S1")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_decline_fails_the_payment_and_calls_the_subject() -> None:
+    payment = _start()
+    response = Client().post(f"/pay/sandbox/{payment.public_id}/", {"decision": "decline"})
+    assert response.status_code == 302
+    payment.refresh_from_db()
+    assert payment.status == "failed"
+    assert payment.failure_reason == "declined by the payer"
+    assert CALLS == [("failed", "S1")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refunds_partial_then_the_rest_never_more_than_paid() -> None:
+    payment = _start(amount="100.00")
+    sandbox.charge_decide(reference=payment.provider_reference, approve=True)
+    payment.refresh_from_db()
+    assert payment.status == "succeeded"
+    refund = payment_refund(
+        payment=payment, amount=Money.of("30.00", "EUR"), reason="one bag", actor=None
+    )
+    assert refund.status == "succeeded"
+    assert _settlement() == 7000
+    with pytest.raises(Exception) as error:
+        payment_refund(
+            payment=payment, amount=Money.of("70.01", "EUR"), reason="too much", actor=None
+        )
+    assert getattr(error.value, "code", "") == "refund_exceeds_payment"
+    payment_refund(payment=payment, amount=Money.of("70.00", "EUR"), reason="the rest", actor=None)
+    payment.refresh_from_db()
+    assert payment.refunded_minor == 10000
+    assert Refund.objects.filter(status="succeeded").count() == 2
+    assert _settlement() == 0
+    assert account_for(chart.payments_clearing(), "EUR").balance_minor == 0
+    assert ledger_verify()["balanced"] is True
