@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -22,6 +23,21 @@ from ewtp.ledger.services import account_for, credit, debit, posting_record
 from ewtp.payments import registry
 from ewtp.payments.models import Payment, ProviderEvent, Refund
 from ewtp.payments.providers import ProviderUnavailable, Status, provider
+
+
+def msisdn_normalise(number: str, region: str = "RW") -> str:
+    """A mobile-money number in E.164 digits (2507...), or a clear error naming the field."""
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise InvalidRequest(
+            "invalid_msisdn",
+            "This is not a valid mobile number.",
+            fields={"payer_msisdn": "not a valid mobile number"},
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
 
 
 def _payment_ttl() -> timedelta:
@@ -50,6 +66,8 @@ def payment_start(
         raise InvalidRequest("invalid_amount", "A payment needs a positive amount.")
     if provider_name not in {"sandbox", "momo"}:
         raise InvalidRequest("unknown_provider", f"No payment provider {provider_name!r}.")
+    if provider_name == "momo":
+        payer_msisdn = msisdn_normalise(payer_msisdn)
     payment = Payment.objects.create(
         provider=provider_name,
         subject_type=subject_type,
@@ -134,6 +152,19 @@ def payment_settle(*, payment_id: int, status: Status) -> Payment:
         data={"provider": payment.provider, "amount": str(payment.amount)},
     )
     return payment
+
+
+def payments_poll_pending() -> int:
+    """Poll the providers that have no webhooks (mobile money) for pending payments."""
+    settled = 0
+    for payment in list(
+        Payment.objects.filter(status=Payment.Status.PENDING, provider="momo").exclude(
+            provider_reference=""
+        )[:200]
+    ):
+        if payment_refresh(payment=payment).status in Payment.FINAL:
+            settled += 1
+    return settled
 
 
 def payments_expire() -> int:

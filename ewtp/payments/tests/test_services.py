@@ -22,6 +22,7 @@ from ewtp.payments.services import (
     payment_settle,
     payment_start,
     payments_expire,
+    payments_poll_pending,
     webhook_receive,
 )
 
@@ -216,3 +217,111 @@ def test_refunds_partial_then_the_rest_never_more_than_paid() -> None:
     assert _settlement() == 0
     assert account_for(chart.payments_clearing(), "EUR").balance_minor == 0
     assert ledger_verify()["balanced"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mobile_money_request_to_pay_is_pending_then_polled_to_success() -> None:
+    payment = payment_start(
+        subject_type="test",
+        subject_ref="S2",
+        amount=Money.of("15000", "RWF"),
+        email="a@example.org",
+        description="Baskets",
+        provider_name="momo",
+        payer_msisdn="+250 788 123 456",
+    )
+    assert payment.payer_msisdn == "250788123456"
+    assert payment.status == "pending"
+    assert payment.approve_url == ""
+    assert len(payment.provider_reference) == 36
+    assert payments_poll_pending() == 0  # the payer has not approved yet
+    assert payments_poll_pending() == 1
+    payment.refresh_from_db()
+    assert payment.status == "succeeded"
+    assert CALLS == [("succeeded", "S2")]
+    settlement = Account.objects.get(code="provider:momo:settlement", currency="RWF")
+    assert settlement.balance_minor == 15000
+    refund = payment_refund(
+        payment=payment, amount=Money.of("5000", "RWF"), reason="one basket", actor=None
+    )
+    assert refund.status == "succeeded"
+    settlement.refresh_from_db()
+    assert settlement.balance_minor == 10000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mobile_money_rejected_by_the_payer_fails_and_bad_numbers_are_refused() -> None:
+    payment = payment_start(
+        subject_type="test",
+        subject_ref="S3",
+        amount=Money.of("15000", "RWF"),
+        email="a@example.org",
+        description="Baskets",
+        provider_name="momo",
+        payer_msisdn="0788123450",
+    )
+    payments_poll_pending()
+    payment.refresh_from_db()
+    assert payment.status == "failed"
+    assert payment.failure_reason == "APPROVAL_REJECTED"
+    with pytest.raises(Exception) as error:
+        payment_start(
+            subject_type="test",
+            subject_ref="S4",
+            amount=Money.of("1", "RWF"),
+            email="a@example.org",
+            description="x",
+            provider_name="momo",
+            payer_msisdn="12345",
+        )
+    assert getattr(error.value, "fields", {}) == {"payer_msisdn": "not a valid mobile number"}
+    assert Payment.objects.count() == 1
+
+
+def test_simulator_speaks_the_request_to_pay_protocol(db) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    headers = {"Authorization": "Bearer t", "X-Reference-Id": "not-a-uuid"}
+    body = {
+        "amount": "100",
+        "currency": "RWF",
+        "externalId": "x",
+        "payer": {"partyIdType": "MSISDN", "partyId": "250788000001"},
+    }
+    assert (
+        client.post(
+            "/sim/momo/collection/v1_0/requesttopay",
+            body,
+            content_type="application/json",
+            headers=headers,
+        ).status_code
+        == 400
+    )
+    headers["X-Reference-Id"] = "0f6c9a7e-1d2b-4c3a-9e8f-123456789abc"
+    assert (
+        client.post(
+            "/sim/momo/collection/v1_0/requesttopay",
+            body,
+            content_type="application/json",
+            headers=headers,
+        ).status_code
+        == 202
+    )
+    assert (
+        client.post(
+            "/sim/momo/collection/v1_0/requesttopay",
+            body,
+            content_type="application/json",
+            headers=headers,
+        ).status_code
+        == 409
+    )
+    status = client.get(
+        "/sim/momo/collection/v1_0/requesttopay/0f6c9a7e-1d2b-4c3a-9e8f-123456789abc"
+    ).json()
+    assert status == {
+        "amount": "100",
+        "currency": "RWF",
+        "externalId": "x",
+        "payer": {"partyIdType": "MSISDN", "partyId": "250788000001"},
+        "status": "PENDING",
+    }
