@@ -13,7 +13,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 import ewtp
 from ewtp.accounts.api import router as auth_router
 from ewtp.catalog.api import router as catalog_router
+from ewtp.customs.api import router as customs_router
 from ewtp.learning.api import router as learning_router
+from ewtp.logistics.api import router as logistics_router
 from ewtp.orders.api import router as orders_router
 from ewtp.payments.api import router as payments_router
 from ewtp.tourism.api import router as tourism_router
@@ -91,5 +93,7 @@ api.add_router("/traderules", traderules_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/", orders_router)  # /carts and /orders, as interfaces.md fixes them
 api.add_router("/payments", payments_router)
+api.add_router("/logistics", logistics_router)
+api.add_router("/customs", customs_router)
 api.add_router("/tourism", tourism_router)
 api.add_router("/", learning_router)  # /certificates/{code} and /learning/...

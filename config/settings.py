@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "ewtp.orders",
     "ewtp.ledger",
     "ewtp.payments",
+    "ewtp.logistics",
+    "ewtp.customs",
     "ewtp.tourism",
     "ewtp.learning",
     "ewtp.web",

@@ -18,6 +18,8 @@ urlpatterns = [
     path("shop/", include("ewtp.catalog.urls")),
     path("orders/", include("ewtp.orders.urls")),
     path("pay/", include("ewtp.payments.urls")),
+    path("hubs/", include("ewtp.logistics.urls")),
+    path("customs/", include("ewtp.customs.urls")),
     # The mobile-money simulator: the provider at the edge of the world, in process.
     path("sim/momo/", include("ewtp.payments.momo_simulator")),
     path("visit/", include("ewtp.tourism.urls")),

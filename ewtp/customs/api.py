@@ -1,0 +1,5 @@
+"""API of customs."""
+
+from ninja import Router
+
+router = Router(tags=["customs"])

@@ -1,0 +1,5 @@
+"""API of logistics."""
+
+from ninja import Router
+
+router = Router(tags=["logistics"])
