@@ -172,3 +172,50 @@ class MomoRequest(models.Model):
 
     def __str__(self) -> str:
         return f"momo {self.kind} {self.reference_id} {self.status}"
+
+
+class PayoutDestination(models.Model):
+    """Where an organisation is paid: a mobile-money number in its currency."""
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="payout_destination"
+    )
+    msisdn = models.CharField(max_length=20)
+    currency = models.CharField(max_length=3, default="RWF")
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.organisation} -> {self.msisdn} ({self.currency})"
+
+
+class Payout(models.Model):
+    """Money sent to an organisation's mobile-money number: one per organisation per run."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Sending")
+        SUCCEEDED = "succeeded", _("Paid out")
+        FAILED = "failed", _("Failed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="payouts"
+    )
+    batch = models.CharField(max_length=40, db_index=True)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    msisdn = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    provider_reference = models.CharField(max_length=100, blank=True)
+    failure_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"payout {self.amount} to {self.organisation}"
+
+    @property
+    def amount(self) -> Money:
+        return Money.from_minor(self.amount_minor, self.currency)
