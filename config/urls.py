@@ -18,6 +18,7 @@ urlpatterns = [
     path("shop/", include("ewtp.catalog.urls")),
     path("orders/", include("ewtp.orders.urls")),
     path("pay/", include("ewtp.payments.urls")),
+    path("ledger/", include("ewtp.ledger.urls")),
     path("hubs/", include("ewtp.logistics.urls")),
     path("customs/", include("ewtp.customs.urls")),
     # The mobile-money simulator: the provider at the edge of the world, in process.
