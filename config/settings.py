@@ -219,6 +219,8 @@ if not DEBUG and env_flag("EWTP_HTTPS", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 EWTP_RATE_LIMITS = env_flag("EWTP_RATE_LIMITS", True)
+# The public address of this platform, written into signed documents, QR codes and mails.
+EWTP_SITE_URL = os.environ.get("EWTP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 EWTP_DATA_DIR = BASE_DIR / "data"
 EWTP_CURRENCIES = ["RWF", "EUR", "USD", "CNY", "GBP", "KES", "MYR"]
 EWTP_DESTINATIONS = ["BE", "FR", "DE", "NL", "CN", "US", "GB", "MY", "KE", "RW"]
