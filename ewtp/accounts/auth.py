@@ -3,26 +3,39 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from ninja.utils import check_csrf
 
 from ewtp.accounts.models import User
 from ewtp.accounts.services import api_token_user
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
 
 def api_user(request: HttpRequest) -> User | None:
+    """The bearer token's user; a bad token is nobody (it does not fall back to the session)."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         return api_token_user(header[7:].strip())
     user = getattr(request, "user", None)
-    if isinstance(user, User) and user.is_authenticated:
+    if isinstance(user, User) and user.is_authenticated and user.is_active:
         return user
     return None
 
 
 class BearerOrSession:
-    """ninja auth callable: the user, or None (ninja then answers 401)."""
+    """ninja auth callable: the user, or None (ninja then answers 401).
+
+    A session (cookie) user making an unsafe request must pass Django's CSRF check, as on the
+    pages; a bearer token needs none, since a browser never sends it on its own.
+    """
 
     def __call__(self, request: HttpRequest) -> User | None:
+        header = request.headers.get("Authorization", "")
+        is_bearer = header.lower().startswith("bearer ")
         user = api_user(request)
-        if user is not None:
-            request.user = user
+        if user is None:
+            return None
+        if not is_bearer and request.method not in SAFE_METHODS and check_csrf(request) is not None:
+            return None
+        request.user = user
         return user

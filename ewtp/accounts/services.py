@@ -1,22 +1,40 @@
-"""Writes of accounts: sign-up, organisations, memberships, verification, API tokens."""
+"""Writes of accounts: sign-up, preferences, passwords, organisations, memberships,
+verification and API tokens. Each owns its transaction and leaves an audit record."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import ApiToken, Membership, Organisation, User
+from ewtp.accounts.selectors import (
+    is_platform_operator,
+    require_platform_operator,
+    require_role,
+)
 from ewtp.core import clock
-from ewtp.core.errors import Conflict, DomainError, InvalidRequest, NotAuthenticated
+from ewtp.core.countries import is_country
+from ewtp.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidRequest,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+)
+from ewtp.core.preferences import is_language
 from ewtp.core.services import audit_record
 
 TOKEN_PREFIX = "ewtp_"
+MAX_ACTIVE_TOKENS = 20
 
 
 def _validation_fields(error: ValidationError) -> dict[str, str]:
@@ -28,16 +46,50 @@ def _validation_fields(error: ValidationError) -> dict[str, str]:
     return {"__all__": " ".join(error.messages)}
 
 
+def _invalid(fields: dict[str, str]) -> InvalidRequest:
+    return InvalidRequest("invalid_request", _("Please correct the fields shown."), fields=fields)
+
+
+def _check_preferences(*, language: str, currency: str, destination: str) -> None:
+    fields = {}
+    if not is_language(language):
+        fields["language"] = _("not a language of the platform")
+    if currency not in settings.EWTP_CURRENCIES:
+        fields["currency"] = _("not a currency of the platform")
+    if destination not in settings.EWTP_DESTINATIONS:
+        fields["destination"] = _("not a destination of the platform")
+    if fields:
+        raise _invalid(fields)
+
+
+# Users -------------------------------------------------------------------------------------
+
+
 @transaction.atomic
-def user_sign_up(*, email: str, password: str, full_name: str = "", language: str = "en") -> User:
+def user_sign_up(
+    *,
+    email: str,
+    password: str,
+    full_name: str = "",
+    language: str = "en",
+    currency: str = "USD",
+    destination: str = "BE",
+) -> User:
     email = User.objects.normalize_email(email.strip()).lower()
     if User.objects.filter(email=email).exists():
         raise Conflict(
             "email_taken",
-            "An account with this email address exists already.",
-            fields={"email": "already registered"},
+            _("An account with this email address exists already."),
+            fields={"email": _("already registered")},
         )
-    user = User(email=email, full_name=full_name.strip(), language=language)
+    _check_preferences(language=language, currency=currency, destination=destination)
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        language=language,
+        currency=currency,
+        destination=destination,
+    )
     try:
         user.full_clean(exclude=["password"])
         validate_password(password, user)
@@ -45,9 +97,7 @@ def user_sign_up(*, email: str, password: str, full_name: str = "", language: st
         fields = _validation_fields(error)
         if "__all__" in fields:
             fields = {"password": fields.pop("__all__"), **fields}
-        raise InvalidRequest(
-            "invalid_request", "Please correct the fields shown.", fields=fields
-        ) from None
+        raise _invalid(fields) from None
     user.set_password(password)
     user.save()
     audit_record(actor=user, action="accounts.user.signed_up", target=user)
@@ -58,6 +108,14 @@ def user_sign_up(*, email: str, password: str, full_name: str = "", language: st
 def user_preferences_update(
     *, user: User, language: str, currency: str, destination: str, full_name: str | None = None
 ) -> User:
+    """Save the profile's language, display currency and destination (and the name)."""
+    _check_preferences(language=language, currency=currency, destination=destination)
+    before = {
+        "language": user.language,
+        "currency": user.currency,
+        "destination": user.destination,
+        "full_name": user.full_name,
+    }
     user.language = language
     user.currency = currency
     user.destination = destination
@@ -66,27 +124,80 @@ def user_preferences_update(
     try:
         user.full_clean(exclude=["password"])
     except ValidationError as error:
-        raise InvalidRequest(
-            "invalid_request", "Please correct the fields shown.", fields=_validation_fields(error)
-        ) from None
-    user.save()
+        raise _invalid(_validation_fields(error)) from None
+    changed = {
+        field: getattr(user, field) for field, old in before.items() if getattr(user, field) != old
+    }
+    if not changed:
+        return user
+    user.save(update_fields=list(changed))
+    audit_record(actor=user, action="accounts.user.preferences_updated", target=user, data=changed)
     return user
+
+
+@transaction.atomic
+def user_password_set(*, user: User, password: str, reason: str = "reset") -> User:
+    """Set a new password (after a reset link, or a change); validated like at sign-up."""
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise _invalid({"password": " ".join(error.messages)}) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=user, action=f"accounts.user.password_{reason}", target=user)
+    return user
+
+
+# API tokens --------------------------------------------------------------------------------
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _issue(user: User, name: str) -> tuple[ApiToken, str]:
+    active = ApiToken.objects.filter(user=user, revoked_at__isnull=True).count()
+    if active >= MAX_ACTIVE_TOKENS:
+        raise Conflict(
+            "too_many_tokens",
+            _("You have %(count)s active tokens; revoke one before making another.")
+            % {"count": active},
+        )
+    clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, prefix=clear[:12], digest=_digest(clear), name=name.strip()[:100]
+    )
+    audit_record(actor=user, action="accounts.api_token.issued", target=token)
+    return token, clear
+
+
 @transaction.atomic
 def api_token_issue(*, email: str, password: str, name: str = "") -> tuple[ApiToken, str]:
     """Check the credentials and issue a bearer token; the clear token is returned once."""
     user = authenticate(username=email.strip().lower(), password=password)
-    if user is None or not user.is_active:
-        raise NotAuthenticated("invalid_credentials", "Email or password is not correct.")
-    clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, prefix=clear[:12], digest=_digest(clear), name=name)
-    audit_record(actor=user, action="accounts.api_token.issued", target=token)
-    return token, clear
+    if not isinstance(user, User) or not user.is_active:
+        raise NotAuthenticated("invalid_credentials", _("Email or password is not correct."))
+    return _issue(user, name or "API")
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A token made on the tokens page by a logged-in user; the clear token is shown once."""
+    if not name.strip():
+        raise _invalid({"name": _("give the token a name")})
+    return _issue(user, name)
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    if token.user_id != actor.pk:
+        raise NotFound("not_found", _("No such token."))
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = clock.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(actor=actor, action="accounts.api_token.revoked", target=token)
+    return token
 
 
 def api_token_user(clear: str) -> User | None:
@@ -100,27 +211,58 @@ def api_token_user(clear: str) -> User | None:
     )
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=clock.now())
+    now = clock.now()
+    # Touch last_used_at at most once a minute, so that busy clients do not write every call.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# Organisations -----------------------------------------------------------------------------
+
+# Kinds anyone may register; a platform-operator organisation is made by the operator (admin).
+SELF_SERVICE_KINDS = [
+    kind for kind in Organisation.Kind.values if kind != Organisation.Kind.PLATFORM_OPERATOR
+]
+
+
+def _free_slug(base: str) -> str:
+    base = (slugify(base) or "organisation")[:70].strip("-") or "organisation"
+    slug, number = base, 1
+    while Organisation.objects.filter(slug=slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
 
 
 @transaction.atomic
 def organisation_create(
     *, actor: User, name: str, kind: str, country: str, description: str = "", slug: str = ""
 ) -> Organisation:
+    """Register an organisation; the actor becomes its owner; it waits for verification."""
+    if kind == Organisation.Kind.PLATFORM_OPERATOR and not is_platform_operator(actor):
+        raise PermissionDenied(
+            "permission_denied",
+            _("Only the platform operator may create a platform-operator organisation."),
+            fields={"kind": _("not allowed")},
+        )
+    country = country.strip().upper()
     organisation = Organisation(
         name=name.strip(),
         kind=kind,
-        country=country.upper(),
-        description=description,
-        slug=slug or slugify(name)[:80],
+        country=country,
+        description=description.strip(),
+        slug=slug or _free_slug(name),
     )
     try:
         organisation.full_clean()
     except ValidationError as error:
-        raise InvalidRequest(
-            "invalid_request", "Please correct the fields shown.", fields=_validation_fields(error)
-        ) from None
+        fields = _validation_fields(error)
+        if not is_country(country):
+            fields["country"] = _("not an ISO 3166 country code")
+        raise _invalid(fields) from None
+    if not is_country(country):
+        raise _invalid({"country": _("not an ISO 3166 country code")})
     organisation.save()
     Membership.objects.create(user=actor, organisation=organisation, role=Membership.Role.OWNER)
     audit_record(
@@ -128,43 +270,45 @@ def organisation_create(
         action="accounts.organisation.created",
         target=organisation,
         organisation_ref=str(organisation.public_id),
-        data={"kind": kind},
+        data={"kind": kind, "name": organisation.name},
     )
     return organisation
 
 
 @transaction.atomic
-def membership_add(*, actor: User, organisation: Organisation, user: User, role: str) -> Membership:
-    from ewtp.accounts.selectors import require_role
-
+def organisation_resubmit(*, actor: User, organisation: Organisation) -> Organisation:
+    """After a rejection the owner may ask for verification again (having fixed the cause)."""
     require_role(actor, organisation, {Membership.Role.OWNER})
-    membership, _ = Membership.objects.update_or_create(
-        user=user, organisation=organisation, defaults={"role": role}
-    )
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if organisation.verification != Organisation.Verification.REJECTED:
+        raise Conflict("not_rejected", _("Only a rejected organisation can be submitted again."))
+    organisation.verification = Organisation.Verification.SUBMITTED
+    organisation.save(update_fields=["verification"])
     audit_record(
         actor=actor,
-        action="accounts.membership.set",
+        action="accounts.organisation.resubmitted",
         target=organisation,
         organisation_ref=str(organisation.public_id),
-        data={"user": user.email, "role": role},
     )
-    return membership
+    return organisation
 
 
 @transaction.atomic
 def organisation_verify(
     *, actor: User, organisation: Organisation, decision: str, note: str = ""
 ) -> Organisation:
-    """The platform operator verifies or rejects an organisation."""
-    from ewtp.accounts.selectors import require_platform_operator
-
+    """The platform operator verifies or rejects an organisation (a rejection needs a note)."""
     require_platform_operator(actor)
     if decision not in {Organisation.Verification.VERIFIED, Organisation.Verification.REJECTED}:
         raise DomainError(
             "invalid_decision",
-            "Decision must be verified or rejected.",
-            fields={"decision": "verified or rejected"},
+            _("Decision must be verified or rejected."),
+            fields={"decision": _("verified or rejected")},
         )
+    note = note.strip()
+    if decision == Organisation.Verification.REJECTED and not note:
+        raise _invalid({"note": _("say why, so that the organisation can put it right")})
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     organisation.verification = decision
     organisation.verification_note = note
     organisation.verified_by = actor
@@ -180,3 +324,116 @@ def organisation_verify(
         data={"note": note},
     )
     return organisation
+
+
+# Memberships -------------------------------------------------------------------------------
+
+
+def _check_role(role: str) -> None:
+    if role not in Membership.Role.values:
+        raise _invalid({"role": _("owner, staff or viewer")})
+
+
+def _owners_left(organisation: Organisation, *, without: Membership) -> int:
+    return (
+        Membership.objects.filter(organisation=organisation, role=Membership.Role.OWNER)
+        .exclude(pk=without.pk)
+        .count()
+    )
+
+
+@transaction.atomic
+def membership_add(*, actor: User, organisation: Organisation, email: str, role: str) -> Membership:
+    """The owner adds a person (who has an account) to the organisation with a role."""
+    require_role(actor, organisation, {Membership.Role.OWNER})
+    _check_role(role)
+    email = email.strip().lower()
+    user = User.objects.filter(email=email, is_active=True).first()
+    if user is None:
+        raise _invalid({"email": _("no account with this address; ask them to sign up first")})
+    if Membership.objects.filter(user=user, organisation=organisation).exists():
+        raise Conflict(
+            "already_member",
+            _("This person is a member already; change their role instead."),
+            fields={"email": _("already a member")},
+        )
+    membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+    audit_record(
+        actor=actor,
+        action="accounts.membership.added",
+        target=organisation,
+        organisation_ref=str(organisation.public_id),
+        data={"user": user.email, "role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_role_change(*, actor: User, membership: Membership, role: str) -> Membership:
+    """The owner changes a member's role; the organisation always keeps an owner."""
+    organisation = membership.organisation
+    require_role(actor, organisation, {Membership.Role.OWNER})
+    _check_role(role)
+    # Lock the organisation's memberships (one order: by pk) so that two owners demoting each
+    # other at once cannot leave it without an owner.
+    list(
+        Membership.objects.select_for_update()
+        .filter(organisation=organisation)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    membership.refresh_from_db()
+    if membership.role == role:
+        return membership
+    if (
+        membership.role == Membership.Role.OWNER
+        and _owners_left(organisation, without=membership) == 0
+    ):
+        raise Conflict(
+            "last_owner",
+            _("An organisation needs at least one owner; make someone else owner first."),
+            fields={"role": _("the last owner stays owner")},
+        )
+    before = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(
+        actor=actor,
+        action="accounts.membership.role_changed",
+        target=organisation,
+        organisation_ref=str(organisation.public_id),
+        data={"user": membership.user.email, "from": before, "to": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor: User, membership: Membership) -> None:
+    """The owner removes a member, or a member leaves; never the last owner."""
+    organisation = membership.organisation
+    if membership.user_id != actor.pk:
+        require_role(actor, organisation, {Membership.Role.OWNER})
+    list(
+        Membership.objects.select_for_update()
+        .filter(organisation=organisation)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    membership.refresh_from_db()
+    if (
+        membership.role == Membership.Role.OWNER
+        and _owners_left(organisation, without=membership) == 0
+    ):
+        raise Conflict(
+            "last_owner",
+            _("An organisation needs at least one owner; make someone else owner first."),
+        )
+    email = membership.user.email
+    membership.delete()
+    audit_record(
+        actor=actor,
+        action="accounts.membership.removed",
+        target=organisation,
+        organisation_ref=str(organisation.public_id),
+        data={"user": email},
+    )

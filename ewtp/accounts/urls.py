@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
 from ewtp.accounts import views
 
@@ -7,18 +7,10 @@ app_name = "accounts"
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
-    path(
-        "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
-            email_template_name="accounts/password_reset_email.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
@@ -26,10 +18,29 @@ urlpatterns = [
     ),
     path(
         "reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html",
-            success_url=reverse_lazy("accounts:login"),
-        ),
+        views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("organisations/", views.organisations, name="organisations"),
+    path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
+    path(
+        "organisations/<slug:slug>/members/",
+        views.organisation_member_add,
+        name="organisation_member_add",
+    ),
+    path(
+        "organisations/<slug:slug>/members/<uuid:user_id>/",
+        views.organisation_member,
+        name="organisation_member",
+    ),
+    path(
+        "organisations/<slug:slug>/resubmit/",
+        views.organisation_resubmit,
+        name="organisation_resubmit",
+    ),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<uuid:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("operator/organisations/", views.operator_organisations, name="operator_organisations"),
+    path("operator/audit/", views.operator_audit, name="operator_audit"),
+    path("operator/outbox/", views.operator_outbox, name="operator_outbox"),
 ]

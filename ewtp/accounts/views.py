@@ -1,61 +1,170 @@
-"""Pages of accounts: sign up, log in and out, profile, password reset."""
+"""Pages of accounts: sign up, log in and out, password reset, profile, organisations and their
+members, API tokens, and the platform operator's pages (verification, audit log, outbox)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from ewtp.accounts.forms import ProfileForm, SignUpForm
-from ewtp.accounts.models import User
-from ewtp.accounts.selectors import organisations_of
-from ewtp.accounts.services import user_preferences_update, user_sign_up
-from ewtp.core.errors import DomainError
-from ewtp.web.preferences import remember
+from ewtp.accounts import selectors, services
+from ewtp.accounts.forms import (
+    EmailAuthenticationForm,
+    MemberAddForm,
+    NewPasswordForm,
+    OrganisationForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    RoleForm,
+    SignUpForm,
+    TokenForm,
+    VerificationForm,
+)
+from ewtp.accounts.models import Membership, Organisation, User
+from ewtp.core.errors import DomainError, RateLimited
+from ewtp.core.http import is_htmx, page_errors
+from ewtp.core.pagination import paginate
+from ewtp.core.preferences import remember, remember_language, resolve
+from ewtp.core.ratelimit import rate_limit
+from ewtp.core.selectors import audit_actions
 
 
-def _apply_language(response: HttpResponse, language: str) -> None:
-    from django.conf import settings
+def _show_error(form: forms.Form, error: DomainError) -> None:
+    """Put a domain error next to the fields it names, else at the top of the form."""
+    for field, message in error.fields.items():
+        form.add_error(field if field in form.fields else None, message)
+    if not error.fields:
+        form.add_error(None, error.message)
 
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite="Lax",
-    )
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _remember_profile(response: HttpResponse, user: User) -> None:
+    """This device takes the profile's language, currency and destination."""
+    remember_language(response, user.language)
+    remember(response, currency=user.currency, destination=user.destination)
+
+
+# Sign up, log in, password reset -----------------------------------------------------------
 
 
 def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return HttpResponseRedirect(reverse("web:home"))
     form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST":
         try:
-            user = user_sign_up(
+            rate_limit(request, "accounts.signup", per_minute=10)
+        except RateLimited as error:
+            form.is_valid()
+            form.add_error(None, _("Too many attempts; wait a minute and try again."))
+            return render(request, "accounts/signup.html", {"form": form}, status=error.http_status)
+    if request.method == "POST" and form.is_valid():
+        preferences = resolve(request)
+        try:
+            user = services.user_sign_up(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 full_name=form.cleaned_data["full_name"],
-                language=translation.get_language() or "en",
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+                currency=preferences.currency,
+                destination=preferences.destination,
             )
         except DomainError as error:
-            for field, message in error.fields.items():
-                form.add_error(field if field in form.fields else None, message)
-            if not error.fields:
-                form.add_error(None, error.message)
+            _show_error(form, error)
+            status = 422 if error.http_status == 422 else 409
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to eWTP."))
-            return HttpResponseRedirect(reverse("web:home"))
-    return render(request, "accounts/signup.html", {"form": form})
+            response = HttpResponseRedirect(reverse("web:home"))
+            _remember_profile(response, user)
+            return response
+    elif request.method == "POST":
+        status = 422
+    return render(request, "accounts/signup.html", {"form": form}, status=status)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = EmailAuthenticationForm
+    redirect_authenticated_user = True
+    rate_limited = False
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "rate_limited": self.rate_limited}
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            rate_limit(request, "accounts.login", per_minute=10)
+        except RateLimited:
+            self.rate_limited = True
+        response = super().post(request, *args, **kwargs)
+        if self.rate_limited:
+            response.status_code = 429
+        return response
+
+    def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        user = form.get_user()
+        if isinstance(user, User):
+            # The profile's choices follow the person to this device.
+            _remember_profile(response, user)
+            translation.activate(user.language)
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    form_class = PasswordResetRequestForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            rate_limit(request, "accounts.password_reset", per_minute=5)
+        except RateLimited as error:
+            form = self.get_form()
+            form.is_valid()
+            form.add_error(None, _("Too many attempts; wait a minute and try again."))
+            response = self.form_invalid(form)
+            response.status_code = error.http_status
+            return response
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = NewPasswordForm
+    success_url = reverse_lazy("accounts:login")
+
+    def form_valid(self, form: NewPasswordForm) -> HttpResponse:  # type: ignore[override]
+        messages.success(self.request, _("Your new password is saved. Log in with it."))
+        return super().form_valid(form)
+
+
+# Profile -----------------------------------------------------------------------------------
 
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = _user(request)
     initial = {
         "full_name": user.full_name,
         "language": user.language,
@@ -63,17 +172,293 @@ def profile(request: HttpRequest) -> HttpResponse:
         "destination": user.destination,
     }
     form = ProfileForm(request.POST or None, initial=initial)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            user_preferences_update(user=user, **form.cleaned_data)
+            services.user_preferences_update(user=user, **form.cleaned_data)
         except DomainError as error:
-            form.add_error(None, error.message)
+            _show_error(form, error)
+            status = 422
         else:
             response = HttpResponseRedirect(reverse("accounts:profile"))
-            _apply_language(response, user.language)
-            remember(response, currency=user.currency, destination=user.destination)
-            messages.success(request, _("Your preferences are saved."))
+            _remember_profile(response, user)
+            # The message is shown on the next page, in the language just chosen.
+            with translation.override(user.language):
+                messages.success(request, _("Your preferences are saved."))
             return response
+    elif request.method == "POST":
+        status = 422
     return render(
-        request, "accounts/profile.html", {"form": form, "organisations": organisations_of(user)}
+        request,
+        "accounts/profile.html",
+        {"form": form, "memberships": selectors.memberships_of(user)},
+        status=status,
     )
+
+
+# Organisations -----------------------------------------------------------------------------
+
+
+@login_required
+def organisations(request: HttpRequest) -> HttpResponse:
+    """My organisations, and registering a new one."""
+    user = _user(request)
+    form = OrganisationForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.organisation_create(actor=user, **form.cleaned_data)
+        except DomainError as error:
+            _show_error(form, error)
+            status = error.http_status
+        else:
+            messages.success(
+                request,
+                _("%(name)s is registered; the platform operator will verify it.")
+                % {"name": organisation.name},
+            )
+            return HttpResponseRedirect(
+                reverse("accounts:organisation", kwargs={"slug": organisation.slug})
+            )
+    elif request.method == "POST":
+        status = 422
+    return render(
+        request,
+        "accounts/organisations.html",
+        {"form": form, "memberships": selectors.memberships_of(user)},
+        status=status,
+    )
+
+
+def _organisation_context(
+    request: HttpRequest, organisation: Organisation, **extra: Any
+) -> dict[str, Any]:
+    user = _user(request)
+    role = selectors.role_in(user, organisation)
+    members = list(selectors.members_of(user, organisation))
+    is_owner = role == "owner"
+    for membership in members:
+        membership.role_form = RoleForm(  # type: ignore[attr-defined]
+            initial={"role": membership.role}, auto_id=f"id_%s_{membership.user.public_id}"
+        )
+    return {
+        "organisation": organisation,
+        "role": role,
+        "role_label": dict(Membership.Role.choices).get(role or "", ""),
+        "is_owner": is_owner,
+        "members": members,
+        "add_form": MemberAddForm() if is_owner else None,
+        "audit": selectors.organisation_audit_for(user, organisation)[:20],
+        **extra,
+    }
+
+
+@login_required
+@page_errors
+def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = selectors.organisation_get_for(request.user, slug)
+    return render(
+        request, "accounts/organisation.html", _organisation_context(request, organisation)
+    )
+
+
+@login_required
+@require_POST
+@page_errors
+def organisation_member_add(request: HttpRequest, slug: str) -> HttpResponse:
+    user = _user(request)
+    organisation = selectors.organisation_get_for(user, slug)
+    form = MemberAddForm(request.POST)
+    if form.is_valid():
+        try:
+            membership = services.membership_add(
+                actor=user, organisation=organisation, **form.cleaned_data
+            )
+        except DomainError as error:
+            if error.http_status in {403, 404}:
+                raise
+            _show_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(email)s is now a member.") % {"email": membership.user.email},
+            )
+            return HttpResponseRedirect(
+                reverse("accounts:organisation", kwargs={"slug": organisation.slug})
+            )
+    selectors.require_role(user, organisation, {"owner"})
+    context = _organisation_context(request, organisation)
+    context["add_form"] = form
+    return render(request, "accounts/organisation.html", context, status=422)
+
+
+@login_required
+@require_POST
+@page_errors
+def organisation_member(request: HttpRequest, slug: str, user_id: str) -> HttpResponse:
+    """Change a member's role, or remove them (`action=remove`)."""
+    user = _user(request)
+    organisation = selectors.organisation_get_for(user, slug)
+    membership = selectors.membership_get_for(user, organisation, user_id)
+    status = 200
+    try:
+        if request.POST.get("action") == "remove":
+            services.membership_remove(actor=user, membership=membership)
+            if membership.user_id == user.pk:
+                messages.success(request, _("You have left %(name)s.") % {"name": organisation})
+                return HttpResponseRedirect(reverse("accounts:organisations"))
+            messages.success(request, _("The member is removed."))
+        else:
+            form = RoleForm(request.POST)
+            if not form.is_valid():
+                raise DomainError("invalid_request", _("Choose a role."))
+            services.membership_role_change(
+                actor=user, membership=membership, role=form.cleaned_data["role"]
+            )
+            messages.success(request, _("The role is changed."))
+    except DomainError as error:
+        if error.http_status in {403, 404}:
+            raise
+        messages.error(request, error.message)
+        status = error.http_status
+    if is_htmx(request):
+        context = _organisation_context(request, organisation)
+        return render(request, "accounts/organisation.html#members", context, status=status)
+    return HttpResponseRedirect(reverse("accounts:organisation", kwargs={"slug": slug}))
+
+
+@login_required
+@require_POST
+@page_errors
+def organisation_resubmit(request: HttpRequest, slug: str) -> HttpResponse:
+    user = _user(request)
+    organisation = selectors.organisation_get_for(user, slug)
+    try:
+        services.organisation_resubmit(actor=user, organisation=organisation)
+    except DomainError as error:
+        if error.http_status in {403, 404}:
+            raise
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Submitted for verification again."))
+    return HttpResponseRedirect(reverse("accounts:organisation", kwargs={"slug": slug}))
+
+
+# API tokens --------------------------------------------------------------------------------
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = TokenForm(request.POST or None)
+    new_token = ""
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, new_token = services.api_token_create(user=user, name=form.cleaned_data["name"])
+        except DomainError as error:
+            _show_error(form, error)
+            status = error.http_status
+        else:
+            form = TokenForm()
+    elif request.method == "POST":
+        status = 422
+    response = render(
+        request,
+        "accounts/tokens.html",
+        {"form": form, "tokens": selectors.api_tokens_of(user), "new_token": new_token},
+        status=status,
+    )
+    if new_token:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+@page_errors
+def token_revoke(request: HttpRequest, token_id: str) -> HttpResponse:
+    user = _user(request)
+    token = selectors.api_token_get_for(user, token_id)
+    services.api_token_revoke(actor=user, token=token)
+    messages.success(request, _("The token %(prefix)s… is revoked.") % {"prefix": token.prefix})
+    return HttpResponseRedirect(reverse("accounts:tokens"))
+
+
+# The platform operator's pages -------------------------------------------------------------
+
+
+@login_required
+@page_errors
+def operator_organisations(request: HttpRequest) -> HttpResponse:
+    """The verification queue: organisations to verify or reject, with a note."""
+    user = _user(request)
+    state = request.GET.get("state", Organisation.Verification.SUBMITTED)
+    if state not in {*Organisation.Verification.values, "all"}:
+        state = Organisation.Verification.SUBMITTED
+    queryset = selectors.organisations_to_verify_for(user, state="" if state == "all" else state)
+    page = paginate(queryset, request.GET.get("page"), per_page=25)
+    failed_slug = ""
+    failed_form: VerificationForm | None = None
+    status = 200
+    if request.method == "POST":
+        slug = request.POST.get("organisation", "")
+        organisation = selectors.organisation_get_for(user, slug)
+        form = VerificationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.organisation_verify(
+                    actor=user, organisation=organisation, **form.cleaned_data
+                )
+            except DomainError as error:
+                if error.http_status in {403, 404}:
+                    raise
+                _show_error(form, error)
+            else:
+                label = dict(Organisation.Verification.choices)[form.cleaned_data["decision"]]
+                messages.success(
+                    request, _("%(name)s: %(state)s.") % {"name": organisation.name, "state": label}
+                )
+                return HttpResponseRedirect(request.get_full_path())
+        failed_slug, failed_form, status = slug, form, 422
+    for organisation in page.items:
+        organisation.decision_form = (
+            failed_form
+            if organisation.slug == failed_slug and failed_form is not None
+            else VerificationForm(auto_id=f"id_%s_{organisation.slug}")
+        )
+    return render(
+        request,
+        "accounts/operator_organisations.html",
+        {
+            "page": page,
+            "state": state,
+            "states": [*Organisation.Verification.choices, ("all", _("All"))],
+        },
+        status=status,
+    )
+
+
+@login_required
+@page_errors
+def operator_audit(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    action = request.GET.get("action", "").strip()[:100]
+    page = paginate(selectors.audit_log_for(user, action=action), request.GET.get("page"))
+    context = {"page": page, "action": action, "actions": audit_actions()}
+    template = "accounts/operator_audit.html"
+    if is_htmx(request):
+        template += "#results"
+    return render(request, template, context)
+
+
+@login_required
+@page_errors
+def operator_outbox(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    to = request.GET.get("to", "").strip()[:200]
+    page = paginate(selectors.outbox_for(user, to=to), request.GET.get("page"), per_page=25)
+    template = "accounts/operator_outbox.html"
+    if is_htmx(request):
+        template += "#results"
+    return render(request, template, {"page": page, "to": to})

@@ -22,7 +22,7 @@ class OutboxBackend(BaseEmailBackend):
                         html = str(content)
             OutboxMessage.objects.create(
                 to=", ".join(message.to),
-                subject=message.subject,
+                subject=str(message.subject),
                 body=str(message.body),
                 html=html,
                 created_at=clock.now(),

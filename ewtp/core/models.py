@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -26,6 +28,12 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Append-only: an entry, once written, is never rewritten.
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("audit entries are append-only")
+        super().save(*args, **kwargs)
 
 
 class IdempotencyRecord(models.Model):

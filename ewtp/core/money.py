@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency
 
 from ewtp.core.currencies import exponent, is_currency
@@ -49,6 +50,9 @@ class Money:
 
     @classmethod
     def from_minor(cls, minor: int, currency: str) -> Money:
+        """From integer minor units as stored (1250 EUR cents -> 12.50 EUR; RWF has none)."""
+        if isinstance(minor, bool) or not isinstance(minor, int):
+            raise TypeError("minor units are an int")
         return cls(Decimal(minor).scaleb(-exponent(currency)), currency)
 
     # Storage ----------------------------------------------------------------------------------
@@ -114,16 +118,27 @@ class Money:
         return {"amount": self.as_string(), "currency": self.currency}
 
     def format(self, locale: str = "en") -> str:
-        """For people, in their locale: 'RWF 12,000', '12,50 €'."""
+        """For people, in their locale ('RWF12,000' in en, '12,50 €' in fr).
+
+        Takes a Django language code ("zh-hans") or a babel locale ("zh_Hans"); an unknown one
+        falls back to English rather than failing a page.
+        """
         return format_currency(
             quantize(self.amount, self.currency),
             self.currency,
-            locale=locale.replace("-", "_"),
+            locale=_babel_locale(locale),
             currency_digits=True,
         )
 
     def __str__(self) -> str:
         return f"{self.as_string()} {self.currency}"
+
+
+def _babel_locale(code: str) -> Locale:
+    try:
+        return Locale.parse((code or "en").replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
 
 
 def allocate(total: Money, weights: Sequence[Decimal | int]) -> list[Money]:

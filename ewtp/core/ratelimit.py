@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from django.conf import settings
@@ -11,7 +12,34 @@ from django.http import HttpRequest
 from ewtp.core.errors import RateLimited
 
 
+def trusted_proxies() -> int:
+    """How many reverse proxies in front of the platform append to X-Forwarded-For.
+
+    0 (the default) trusts no header: the client is REMOTE_ADDR. Behind nginx, set
+    EWTP_TRUSTED_PROXIES=1, or every visitor would share the proxy's address and its limits.
+    """
+    configured = getattr(settings, "EWTP_TRUSTED_PROXIES", None)
+    if configured is None:
+        configured = os.environ.get("EWTP_TRUSTED_PROXIES", "0")
+    try:
+        return max(int(configured), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def client_key(request: HttpRequest) -> str:
+    """The client's address: the one the nearest trusted proxy saw, else the socket's."""
+    proxies = trusted_proxies()
+    if proxies:
+        hops = [
+            hop.strip()
+            for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if hop.strip()
+        ]
+        if len(hops) >= proxies:
+            # Each trusted proxy appended the address it saw; entries before them are the
+            # client's to invent, so take the one the outermost trusted proxy recorded.
+            return str(hops[-proxies])
     return str(request.META.get("REMOTE_ADDR", "unknown"))
 
 

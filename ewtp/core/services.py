@@ -5,14 +5,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Model
+from django.http import HttpRequest
 
 from ewtp.core import clock
-from ewtp.core.errors import Conflict, DomainError
+from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.models import AuditLog, IdempotencyRecord
+
+# An in-progress key older than this belongs to a request that died; it may be taken over.
+STALE_AFTER = timedelta(minutes=10)
+# Answers not worth replaying: the client should simply try again.
+_TRANSIENT_CODES = frozenset({"busy", "rate_limited"})
 
 
 def audit_record(
@@ -48,6 +55,18 @@ def request_fingerprint(payload: Any) -> str:
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
+def idempotency_key_of(request: HttpRequest) -> str:
+    """The request's Idempotency-Key header; a POST that moves money or capacity needs one."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        raise InvalidRequest(
+            "idempotency_key_required",
+            "Send an Idempotency-Key header with this request.",
+            fields={"Idempotency-Key": "required"},
+        )
+    return key
+
+
 def idempotent_call(
     *,
     scope: str,
@@ -57,39 +76,28 @@ def idempotent_call(
 ) -> tuple[int, Any]:
     """Run `call` once per (scope, key); a replay returns the first answer.
 
-    `call` returns (http status, JSON body). A domain error is an answer too and is replayed.
+    `call` returns (http status, JSON body). A domain error is an answer too and is replayed,
+    except a transient one (busy, rate limited) which the client should simply retry.
     A concurrent duplicate (the first still running) gets 409; a key reused for a different
     request gets 422. An unexpected failure forgets the key so that the client may retry.
+    A key left in progress by a crashed process is taken over after STALE_AFTER.
     """
     if not key or len(key) > 200:
-        raise DomainError(
+        raise InvalidRequest(
             "invalid_idempotency_key",
             "Idempotency-Key must be 1 to 200 characters.",
             fields={"Idempotency-Key": "1 to 200 characters"},
         )
-    try:
-        with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
-                scope=scope, key=key, fingerprint=fingerprint, created_at=clock.now()
-            )
-    except IntegrityError:
-        first = IdempotencyRecord.objects.get(scope=scope, key=key)
-        if first.fingerprint != fingerprint:
-            raise DomainError(
-                "idempotency_key_reused",
-                "This Idempotency-Key was used for a different request.",
-            ) from None
-        if first.state == IdempotencyRecord.State.DONE:
-            assert first.response_status is not None
-            return first.response_status, first.response_body
-        raise Conflict(
-            "idempotency_in_progress",
-            "A request with this Idempotency-Key is still being processed; retry shortly.",
-        ) from None
+    record = _claim(scope=scope, key=key, fingerprint=fingerprint)
+    if isinstance(record, tuple):
+        return record
 
     try:
         status, body = call()
     except DomainError as error:
+        if error.code in _TRANSIENT_CODES or error.http_status in {429, 503}:
+            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            raise
         status, body = error.http_status, error.as_dict()
     except BaseException:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
@@ -98,3 +106,40 @@ def idempotent_call(
         state=IdempotencyRecord.State.DONE, response_status=status, response_body=body
     )
     return status, body
+
+
+def _claim(*, scope: str, key: str, fingerprint: str) -> IdempotencyRecord | tuple[int, Any]:
+    """Take the key (a new in-progress record), or the first answer to replay, or raise."""
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(
+                    scope=scope, key=key, fingerprint=fingerprint, created_at=clock.now()
+                )
+        except IntegrityError:
+            pass
+        first = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+        if first is None:
+            continue  # the first attempt failed and forgot the key meanwhile: claim it again
+        if first.fingerprint != fingerprint:
+            raise DomainError(
+                "idempotency_key_reused",
+                "This Idempotency-Key was used for a different request.",
+                fields={"Idempotency-Key": "used for a different request"},
+            )
+        if first.state == IdempotencyRecord.State.DONE:
+            assert first.response_status is not None
+            return first.response_status, first.response_body
+        now = clock.now()
+        if first.created_at < now - STALE_AFTER:
+            taken = IdempotencyRecord.objects.filter(
+                pk=first.pk, state=IdempotencyRecord.State.IN_PROGRESS, created_at=first.created_at
+            ).update(created_at=now)
+            if taken:
+                first.created_at = now
+                return first
+        raise Conflict(
+            "idempotency_in_progress",
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
+        )
+    raise Conflict("busy", "The platform is busy with the same request; try again.")

@@ -1,12 +1,15 @@
-"""Attaches the visitor's currency and destination to every request."""
+"""Attaches the visitor's currency and destination to every request, and gives a logged-in
+user their profile's language on a device that has no language cookie yet."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
-from ewtp.web.preferences import resolve
+from ewtp.core.preferences import is_language, remember_language, resolve
 
 
 class VisitorPreferencesMiddleware:
@@ -15,4 +18,21 @@ class VisitorPreferencesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.preferences = resolve(request)  # type: ignore[attr-defined]
-        return self.get_response(request)
+        profile_language = ""
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+            and not request.path.startswith("/api/")
+        ):
+            language = getattr(user, "language", "")
+            if is_language(language):
+                profile_language = language
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        if profile_language and settings.LANGUAGE_COOKIE_NAME not in response.cookies:
+            # Unless the view has just set another (the profile saved, a switch).
+            remember_language(response, profile_language)
+        return response

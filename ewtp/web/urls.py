@@ -7,5 +7,5 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("preferences/", views.preferences_set, name="preferences"),
-    path(".well-known/ewtp-keys.json", views.signing_keys, name="signing_keys"),
+    path("language/", views.language_set, name="language"),
 ]

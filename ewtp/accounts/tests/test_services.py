@@ -1,0 +1,402 @@
+"""accounts.services: every write, its audit record, and the failures that write nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ewtp.accounts import services
+from ewtp.accounts.models import ApiToken, Membership, Organisation, User
+from ewtp.accounts.tests.factories import PASSWORD, add_member, make_organisation, make_user
+from ewtp.core.errors import Conflict, DomainError, InvalidRequest, NotAuthenticated, NotFound
+from ewtp.core.errors import PermissionDenied as DomainPermissionDenied
+
+pytestmark = pytest.mark.django_db
+
+
+def _actions(new_audit: Any) -> list[str]:
+    return [entry.action for entry in new_audit()]
+
+
+# Users -------------------------------------------------------------------------------------
+
+
+def test_sign_up_creates_the_user_with_preferences_and_an_audit_record(new_audit: Any) -> None:
+    user = services.user_sign_up(
+        email=" Ama@Example.ORG ",
+        password=PASSWORD,
+        full_name=" Ama Mensah ",
+        language="rw",
+        currency="CNY",
+        destination="CN",
+    )
+    user.refresh_from_db()
+    assert user.email == "ama@example.org"
+    assert user.full_name == "Ama Mensah"
+    assert (user.language, user.currency, user.destination) == ("rw", "CNY", "CN")
+    assert user.check_password(PASSWORD)
+    entry = new_audit().get()
+    assert (entry.action, entry.actor, entry.target_id) == (
+        "accounts.user.signed_up",
+        user,
+        str(user.public_id),
+    )
+
+
+def test_sign_up_refuses_a_taken_email_and_writes_nothing(new_audit: Any) -> None:
+    make_user("ama@example.org")
+    with pytest.raises(Conflict) as caught:
+        services.user_sign_up(email="AMA@example.org", password=PASSWORD)
+    assert caught.value.code == "email_taken"
+    assert caught.value.http_status == 409
+    assert caught.value.fields == {"email": "already registered"}
+    assert User.objects.count() == 1
+    assert new_audit().count() == 0
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short", "This password is too short. It must contain at least 10 characters."),
+        ("1234567890123", "This password is entirely numeric."),
+        ("password123", "This password is too common."),
+    ],
+)
+def test_sign_up_refuses_a_weak_password_and_writes_nothing(
+    password: str, message: str, new_audit: Any
+) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        services.user_sign_up(email="ama@example.org", password=password)
+    assert caught.value.http_status == 422
+    assert message in caught.value.fields["password"]
+    assert User.objects.count() == 0
+    assert new_audit().count() == 0
+
+
+def test_sign_up_refuses_unknown_preferences() -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        services.user_sign_up(
+            email="ama@example.org", password=PASSWORD, language="de", currency="XYZ"
+        )
+    assert caught.value.fields == {
+        "language": "not a language of the platform",
+        "currency": "not a currency of the platform",
+    }
+    assert User.objects.count() == 0
+
+
+def test_preferences_update_saves_and_audits_only_what_changed(new_audit: Any) -> None:
+    user = make_user("ama@example.org")
+    services.user_preferences_update(user=user, language="fr", currency="CNY", destination="CN")
+    user.refresh_from_db()
+    assert (user.language, user.currency, user.destination) == ("fr", "CNY", "CN")
+    entry = new_audit().get()
+    assert entry.action == "accounts.user.preferences_updated"
+    assert entry.data == {"language": "fr", "currency": "CNY", "destination": "CN"}
+    services.user_preferences_update(user=user, language="fr", currency="CNY", destination="CN")
+    assert new_audit().count() == 1
+
+
+def test_preferences_update_refuses_an_unknown_destination(new_audit: Any) -> None:
+    user = make_user("ama@example.org")
+    with pytest.raises(InvalidRequest) as caught:
+        services.user_preferences_update(user=user, language="en", currency="USD", destination="ZZ")
+    assert caught.value.fields == {"destination": "not a destination of the platform"}
+    user.refresh_from_db()
+    assert user.destination == "BE"
+    assert new_audit().count() == 0
+
+
+def test_password_set_validates_and_audits(new_audit: Any) -> None:
+    user = make_user("ama@example.org")
+    with pytest.raises(InvalidRequest):
+        services.user_password_set(user=user, password="short")
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+    services.user_password_set(user=user, password="a brand new passphrase")
+    user.refresh_from_db()
+    assert user.check_password("a brand new passphrase")
+    assert _actions(new_audit) == ["accounts.user.password_reset"]
+
+
+# API tokens --------------------------------------------------------------------------------
+
+
+def test_token_issue_checks_the_password_and_keeps_only_a_digest(new_audit: Any) -> None:
+    user = make_user("ama@example.org")
+    token, clear = services.api_token_issue(email="AMA@example.org", password=PASSWORD)
+    assert clear.startswith("ewtp_")
+    assert token.prefix == clear[:12]
+    assert token.digest != clear
+    assert services.api_token_user(clear) == user
+    assert _actions(new_audit) == ["accounts.api_token.issued"]
+    with pytest.raises(NotAuthenticated) as caught:
+        services.api_token_issue(email="ama@example.org", password="wrong")
+    assert caught.value.code == "invalid_credentials"
+    assert ApiToken.objects.count() == 1
+
+
+def test_token_issue_refuses_an_inactive_user() -> None:
+    make_user("ama@example.org", is_active=False)
+    with pytest.raises(NotAuthenticated):
+        services.api_token_issue(email="ama@example.org", password=PASSWORD)
+    assert ApiToken.objects.count() == 0
+
+
+def test_token_revoke_is_audited_and_only_for_the_owner(new_audit: Any) -> None:
+    user = make_user("ama@example.org")
+    other = make_user("kofi@example.org")
+    token, clear = services.api_token_create(user=user, name="stock sync")
+    assert token.name == "stock sync"
+    with pytest.raises(NotFound):
+        services.api_token_revoke(actor=other, token=token)
+    assert services.api_token_user(clear) == user
+    services.api_token_revoke(actor=user, token=token)
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert services.api_token_user(clear) is None
+    services.api_token_revoke(actor=user, token=token)  # twice: nothing more
+    assert _actions(new_audit) == ["accounts.api_token.issued", "accounts.api_token.revoked"]
+
+
+def test_token_create_needs_a_name_and_a_free_slot(settings: Any) -> None:
+    user = make_user("ama@example.org")
+    with pytest.raises(InvalidRequest):
+        services.api_token_create(user=user, name="  ")
+    for number in range(services.MAX_ACTIVE_TOKENS):
+        services.api_token_create(user=user, name=f"t{number}")
+    with pytest.raises(Conflict) as caught:
+        services.api_token_create(user=user, name="one too many")
+    assert caught.value.code == "too_many_tokens"
+    assert ApiToken.objects.count() == services.MAX_ACTIVE_TOKENS
+
+
+def test_an_inactive_users_token_authenticates_nobody() -> None:
+    user = make_user("ama@example.org")
+    _, clear = services.api_token_create(user=user, name="t")
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert services.api_token_user(clear) is None
+    assert services.api_token_user("not-a-token") is None
+
+
+# Organisations -----------------------------------------------------------------------------
+
+
+def test_organisation_create_makes_the_actor_owner(owner: User, new_audit: Any) -> None:
+    organisation = services.organisation_create(
+        actor=owner, name="Huye Coffee", kind="seller", country="rw"
+    )
+    assert organisation.slug == "huye-coffee"
+    assert organisation.country == "RW"
+    assert organisation.verification == "submitted"
+    assert Membership.objects.get(organisation=organisation).user == owner
+    assert Membership.objects.get(organisation=organisation).role == "owner"
+    entry = new_audit().get()
+    assert entry.action == "accounts.organisation.created"
+    assert entry.organisation_ref == str(organisation.public_id)
+    assert entry.data == {"kind": "seller", "name": "Huye Coffee"}
+    second = services.organisation_create(
+        actor=owner, name="Huye Coffee", kind="seller", country="RW"
+    )
+    assert second.slug == "huye-coffee-2"
+
+
+def test_organisation_create_refuses_bad_input_and_writes_nothing(
+    owner: User, new_audit: Any
+) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        services.organisation_create(actor=owner, name="X", kind="seller", country="XX")
+    assert caught.value.fields == {"country": "not an ISO 3166 country code"}
+    with pytest.raises(InvalidRequest) as caught:
+        services.organisation_create(actor=owner, name="X", kind="pirate", country="RW")
+    assert set(caught.value.fields) == {"kind"}
+    assert Organisation.objects.count() == 0
+    assert new_audit().count() == 0
+
+
+def test_only_the_operator_creates_a_platform_operator_organisation(
+    owner: User, operator: User
+) -> None:
+    with pytest.raises(DomainPermissionDenied):
+        services.organisation_create(
+            actor=owner, name="Me Operator", kind="platform_operator", country="RW"
+        )
+    assert not Organisation.objects.filter(name="Me Operator").exists()
+    made = services.organisation_create(
+        actor=operator, name="Second Operator", kind="platform_operator", country="RW"
+    )
+    assert made.kind == "platform_operator"
+
+
+def test_only_the_platform_operator_verifies(
+    org_a: Organisation, owner: User, staff: User, operator: User, new_audit: Any
+) -> None:
+    for actor in (owner, staff):
+        with pytest.raises(DomainPermissionDenied):
+            services.organisation_verify(actor=actor, organisation=org_a, decision="verified")
+    org_a.refresh_from_db()
+    assert org_a.verification == "submitted"
+    assert new_audit().count() == 0
+
+    services.organisation_verify(
+        actor=operator, organisation=org_a, decision="verified", note="papers checked"
+    )
+    org_a.refresh_from_db()
+    assert org_a.verification == "verified"
+    assert org_a.verified_by == operator
+    assert org_a.verified_at is not None
+    assert org_a.verification_note == "papers checked"
+    entry = new_audit().get()
+    assert (entry.action, entry.actor, entry.data) == (
+        "accounts.organisation.verified",
+        operator,
+        {"note": "papers checked"},
+    )
+
+
+def test_a_rejection_needs_a_note(org_a: Organisation, operator: User, new_audit: Any) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        services.organisation_verify(actor=operator, organisation=org_a, decision="rejected")
+    assert set(caught.value.fields) == {"note"}
+    with pytest.raises(DomainError) as wrong:
+        services.organisation_verify(actor=operator, organisation=org_a, decision="maybe")
+    assert wrong.value.code == "invalid_decision"
+    services.organisation_verify(
+        actor=operator, organisation=org_a, decision="rejected", note="No trade licence."
+    )
+    org_a.refresh_from_db()
+    assert (org_a.verification, org_a.verification_note) == ("rejected", "No trade licence.")
+    assert _actions(new_audit) == ["accounts.organisation.rejected"]
+
+
+def test_the_owner_resubmits_a_rejected_organisation(
+    org_a: Organisation, owner: User, staff: User, operator: User
+) -> None:
+    with pytest.raises(Conflict):
+        services.organisation_resubmit(actor=owner, organisation=org_a)
+    services.organisation_verify(
+        actor=operator, organisation=org_a, decision="rejected", note="No licence."
+    )
+    with pytest.raises(DomainPermissionDenied):
+        services.organisation_resubmit(actor=staff, organisation=org_a)
+    services.organisation_resubmit(actor=owner, organisation=org_a)
+    org_a.refresh_from_db()
+    assert org_a.verification == "submitted"
+
+
+# Memberships -------------------------------------------------------------------------------
+
+
+def test_the_owner_adds_a_member_by_email(org_a: Organisation, owner: User, new_audit: Any) -> None:
+    newcomer = make_user("newcomer@example.org")
+    membership = services.membership_add(
+        actor=owner, organisation=org_a, email=" NewComer@example.org ", role="viewer"
+    )
+    assert (membership.user, membership.role) == (newcomer, "viewer")
+    entry = new_audit().get()
+    assert entry.action == "accounts.membership.added"
+    assert entry.data == {"user": "newcomer@example.org", "role": "viewer"}
+
+
+def test_staff_and_viewers_cannot_add_members(
+    org_a: Organisation, staff: User, viewer: User, new_audit: Any
+) -> None:
+    make_user("newcomer@example.org")
+    for actor in (staff, viewer):
+        with pytest.raises(DomainPermissionDenied):
+            services.membership_add(
+                actor=actor, organisation=org_a, email="newcomer@example.org", role="staff"
+            )
+    assert Membership.objects.filter(organisation=org_a).count() == 3
+    assert new_audit().count() == 0
+
+
+def test_a_member_of_another_organisation_gets_not_found(
+    org_a: Organisation, outsider: User
+) -> None:
+    with pytest.raises(NotFound):
+        services.membership_add(
+            actor=outsider, organisation=org_a, email="outsider@example.org", role="owner"
+        )
+    assert not Membership.objects.filter(organisation=org_a, user=outsider).exists()
+
+
+def test_add_member_refuses_unknown_people_bad_roles_and_members(
+    org_a: Organisation, owner: User, staff: User
+) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        services.membership_add(
+            actor=owner, organisation=org_a, email="nobody@example.org", role="staff"
+        )
+    assert set(caught.value.fields) == {"email"}
+    make_user("newcomer@example.org")
+    with pytest.raises(InvalidRequest) as caught:
+        services.membership_add(
+            actor=owner, organisation=org_a, email="newcomer@example.org", role="king"
+        )
+    assert caught.value.fields == {"role": "owner, staff or viewer"}
+    with pytest.raises(Conflict) as conflict:
+        services.membership_add(
+            actor=owner, organisation=org_a, email="staff@example.org", role="viewer"
+        )
+    assert conflict.value.code == "already_member"
+    assert Membership.objects.get(organisation=org_a, user=staff).role == "staff"
+
+
+def test_the_owner_changes_roles_and_the_last_owner_stays(
+    org_a: Organisation, owner: User, staff: User, new_audit: Any
+) -> None:
+    membership = Membership.objects.get(organisation=org_a, user=staff)
+    services.membership_role_change(actor=owner, membership=membership, role="viewer")
+    membership.refresh_from_db()
+    assert membership.role == "viewer"
+    assert new_audit().get().data == {"user": "staff@example.org", "from": "staff", "to": "viewer"}
+
+    own = Membership.objects.get(organisation=org_a, user=owner)
+    with pytest.raises(Conflict) as caught:
+        services.membership_role_change(actor=owner, membership=own, role="staff")
+    assert caught.value.code == "last_owner"
+    own.refresh_from_db()
+    assert own.role == "owner"
+
+    services.membership_role_change(actor=owner, membership=membership, role="owner")
+    services.membership_role_change(actor=owner, membership=own, role="staff")
+    own.refresh_from_db()
+    assert own.role == "staff"
+
+
+def test_staff_cannot_change_roles(org_a: Organisation, staff: User, viewer: User) -> None:
+    membership = Membership.objects.get(organisation=org_a, user=viewer)
+    with pytest.raises(DomainPermissionDenied):
+        services.membership_role_change(actor=staff, membership=membership, role="owner")
+    membership.refresh_from_db()
+    assert membership.role == "viewer"
+
+
+def test_remove_a_member_or_leave_but_never_the_last_owner(
+    org_a: Organisation, owner: User, staff: User, viewer: User, new_audit: Any
+) -> None:
+    with pytest.raises(DomainPermissionDenied):
+        services.membership_remove(
+            actor=staff, membership=Membership.objects.get(organisation=org_a, user=viewer)
+        )
+    services.membership_remove(
+        actor=owner, membership=Membership.objects.get(organisation=org_a, user=viewer)
+    )
+    services.membership_remove(
+        actor=staff, membership=Membership.objects.get(organisation=org_a, user=staff)
+    )
+    with pytest.raises(Conflict):
+        services.membership_remove(
+            actor=owner, membership=Membership.objects.get(organisation=org_a, user=owner)
+        )
+    assert list(Membership.objects.filter(organisation=org_a).values_list("role", flat=True)) == [
+        "owner"
+    ]
+    assert _actions(new_audit) == ["accounts.membership.removed", "accounts.membership.removed"]
+
+
+def test_add_member_helper_works(owner: User) -> None:
+    organisation = make_organisation(owner=owner)
+    assert add_member(organisation, make_user(), "viewer").role == "viewer"

@@ -1,0 +1,51 @@
+"""One way to cut a list into pages, for the pages and for the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class PageOf:
+    items: list[Any]
+    page: int
+    pages: int
+    total: int
+    has_previous: bool
+    has_next: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "page": self.page, "pages": self.pages, "total": self.total}
+
+
+def page_number(raw: object) -> int:
+    """A page number from a query string: anything not a positive integer is page 1."""
+    try:
+        number = int(str(raw))
+    except (TypeError, ValueError):
+        return 1
+    return max(number, 1)
+
+
+def paginate(
+    queryset: QuerySet[Any], page: object = 1, *, per_page: int = DEFAULT_PER_PAGE
+) -> PageOf:
+    """The page asked for; a page past the end gives the last page, never an error."""
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    paginator = Paginator(queryset, per_page)
+    current: Page[Any] = paginator.get_page(page_number(page))
+    return PageOf(
+        items=list(current.object_list),
+        page=current.number,
+        pages=paginator.num_pages,
+        total=paginator.count,
+        has_previous=current.has_previous(),
+        has_next=current.has_next(),
+    )
