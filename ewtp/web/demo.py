@@ -9,12 +9,17 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Protocol
 
 from django.db import transaction
 
 from ewtp.accounts.models import Membership, Organisation, User
 from ewtp.core import clock
+
+
+class Writer(Protocol):
+    def write(self, text: str) -> object: ...
+
 
 DEMO_PASSWORD = "ewtp-demo-2026"
 
@@ -109,7 +114,7 @@ USERS = [
 
 
 @transaction.atomic
-def load_base(stdout: TextIO) -> None:
+def load_base(stdout: Writer) -> None:
     operator_org: Organisation | None = None
     created = 0
     for spec in ORGANISATIONS:
@@ -147,7 +152,7 @@ def load_base(stdout: TextIO) -> None:
     stdout.write(f"organisations and users: {created} created\n")
 
 
-def load_all(stdout: TextIO) -> None:
+def load_all(stdout: Writer) -> None:
     load_base(stdout)
     for name in APP_DEMOS:
         if importlib.util.find_spec(name) is None:
@@ -156,7 +161,7 @@ def load_all(stdout: TextIO) -> None:
         module.load(stdout)
 
 
-def print_logins(stdout: TextIO) -> None:
+def print_logins(stdout: Writer) -> None:
     stdout.write("\nDemo log-ins (password for all: %s)\n" % DEMO_PASSWORD)
     for user_spec in USERS:
         where = user_spec.organisation or "buyer"
