@@ -64,9 +64,12 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = {404: "not_found", 405: "method_not_allowed", 403: "permission_denied"}.get(
-        exc.status_code, "error"
-    )
+    code = {
+        400: "invalid_request",
+        403: "permission_denied",
+        404: "not_found",
+        405: "method_not_allowed",
+    }.get(exc.status_code, "error")
     return api.create_response(request, {"code": code, "message": str(exc)}, status=exc.status_code)
 
 

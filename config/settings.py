@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ewtp.web.middleware.VisitorPreferencesMiddleware",
+    "ewtp.web.middleware.ApiMethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
