@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("preferences/", views.preferences_set, name="preferences"),
     path("language/", views.language_set, name="language"),
+    path(".well-known/ewtp-keys.json", views.signing_keys, name="signing_keys"),
 ]

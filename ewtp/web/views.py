@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from ewtp.accounts.models import User
 from ewtp.accounts.services import user_preferences_update
+from ewtp.core import signing
 from ewtp.core.errors import DomainError
 from ewtp.core.preferences import is_language, remember, remember_language, resolve
 
@@ -115,3 +116,11 @@ def error_500(request: HttpRequest) -> HttpResponse:
         {"LANGUAGE_CODE": language, "title": _("Something went wrong")}
     )
     return HttpResponse(html, status=500)
+
+
+def signing_keys(request: HttpRequest) -> JsonResponse:
+    """The platform's public signing key(s), for offline checks of vouchers and certificates."""
+    response = JsonResponse(signing.jwks())
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

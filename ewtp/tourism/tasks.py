@@ -1,0 +1,42 @@
+"""Background work of tourism: expiring holds, mailing vouchers, sending refunds (idempotent)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from ewtp.tourism import services
+from ewtp.tourism.models import Booking
+
+
+@task()
+def tourism_holds_expire() -> int:
+    return services.holds_expire()
+
+
+@task()
+def booking_refund_send(refund_id: int) -> str:
+    return services.booking_refund_send(refund_id=refund_id).status
+
+
+@task()
+def tourism_refunds_retry() -> int:
+    return services.refunds_retry()
+
+
+@task()
+def booking_voucher_mail(booking_id: int) -> bool:
+    """Mail the guest the link to the booking and its voucher (once confirmed)."""
+    booking = Booking.objects.select_related("experience").filter(pk=booking_id).first()
+    if booking is None or booking.status != Booking.Status.CONFIRMED:
+        return False
+    base = str(getattr(settings, "EWTP_SITE_URL", "")).rstrip("/")
+    with translation.override(booking.language or "en"):
+        context = {"booking": booking, "url": base + services.booking_url(booking)}
+        subject = render_to_string("tourism/mail/confirmed_subject.txt", context).strip()
+        body = render_to_string("tourism/mail/confirmed.txt", context)
+    send_mail(subject, body, None, [booking.email])
+    return True

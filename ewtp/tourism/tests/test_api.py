@@ -1,0 +1,193 @@
+"""The tourism API as interfaces.md fixes it: experiences, availability, bookings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from ewtp.core.models import IdempotencyRecord
+from ewtp.payments.models import Payment
+from ewtp.tourism import services
+from ewtp.tourism.models import Booking, BookingVisitor, DailyCapacity
+from ewtp.tourism.tests.factories import (
+    book_api,
+    future,
+    kigali_today,
+    make_member,
+    transactional,
+    visitor,
+    visitor_json,
+)
+
+AVAILABILITY = "/api/v1/tourism/experiences/{}/availability?from={}&to={}"
+
+
+@pytest.mark.django_db
+def test_experiences_are_listed_with_paging(experience) -> None:  # type: ignore[no-untyped-def]
+    body = Client().get("/api/v1/tourism/experiences").json()
+    assert body["page"] == 1 and body["pages"] == 1 and body["total"] == 1
+    item = body["items"][0]
+    assert {k: item[k] for k in ("slug", "title", "operator", "park", "default_capacity")} == {
+        "slug": "gorillas",
+        "title": "Experience gorillas",
+        "operator": "Rwanda Parks and Experiences",
+        "park": "Volcanoes National Park",
+        "default_capacity": 96,
+    }
+    assert Client().get("/api/v1/tourism/experiences/nope").status_code == 404
+
+
+@pytest.mark.django_db
+def test_availability_of_a_range_is_one_query_and_exact(experience) -> None:  # type: ignore[no-untyped-def]
+    start = future(experience)
+    owner = make_member(experience.operator, "owner@parks.rw", "owner")
+    services.capacity_exception_set(
+        experience=experience, visit_on=start + timedelta(days=1), actor=owner, is_closed=True
+    )
+    services.booking_hold(
+        experience=experience,
+        visit_on=start,
+        email="a@x.org",
+        visitors=[visitor(), visitor(name="Bo")],
+        start_payment=False,
+    )
+    end = start + timedelta(days=91)
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(AVAILABILITY.format("gorillas", start, end))
+    assert response.status_code == 200
+    days = response.json()
+    assert len(days) == 92
+    assert days[0] == {
+        "date": start.isoformat(),
+        "capacity": 96,
+        "remaining": 94,
+        "prices": [
+            {"category": "foreign_non_resident", "price": {"amount": "1500.00", "currency": "USD"}},
+            {"category": "foreign_resident", "price": {"amount": "500.00", "currency": "USD"}},
+            {"category": "eac_citizen", "price": {"amount": "200.00", "currency": "USD"}},
+        ],
+    }
+    assert (days[1]["capacity"], days[1]["remaining"]) == (96, 0)  # closed
+    assert (days[2]["capacity"], days[2]["remaining"]) == (96, 96)  # no row yet: the default
+    capacity_queries = [q for q in queries.captured_queries if "tourism_dailycapacity" in q["sql"]]
+    assert len(capacity_queries) == 1
+    assert len(queries.captured_queries) <= 7
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("from=2026-13-01&to=2026-12-31", "from"),
+        ("from=2026-01-01&to=tomorrow", "to"),
+        ("to=2026-01-01", "from"),
+        ("from=2026-03-10&to=2026-03-01", "to"),
+        ("from=2026-01-01&to=2026-04-03", "to"),  # 93 days: 92 is the most
+    ],
+)
+def test_bad_dates_are_422(experience, query, field) -> None:  # type: ignore[no-untyped-def]
+    response = Client().get(f"/api/v1/tourism/experiences/gorillas/availability?{query}")
+    assert response.status_code == 422
+    assert field in response.json()["fields"]
+    assert response.json()["code"] in {"invalid_request", "invalid_range"}
+
+
+@pytest.mark.django_db
+def test_rule_errors_have_the_error_shape_and_write_nothing(experience) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    day = future(experience)
+    young = (day - timedelta(days=14 * 365)).isoformat()
+    cases = [
+        (
+            {"visitors": [visitor_json(birth_date=young)]},
+            "under_minimum_age",
+            "visitors.0.birth_date",
+        ),
+        ({"visitors": [visitor_json(category="vip")]}, "unknown_category", "visitors.0.category"),
+        (
+            {"date": (kigali_today(experience) - timedelta(days=1)).isoformat()},
+            "date_in_past",
+            "date",
+        ),
+        (
+            {"visitors": [visitor_json(name=f"V{i}") for i in range(9)]},
+            "too_many_visitors",
+            "visitors",
+        ),
+        ({"date": "2026-02-30"}, "invalid_request", "date"),
+    ]
+    for change, code, field in cases:
+        body = {"date": day.isoformat(), "email": "a@x.org", "visitors": [visitor_json()]} | change
+        response = book_api(client, "gorillas", body)
+        assert response.status_code == 422, (code, response.json())
+        assert response.json()["code"] == code
+        assert field in response.json()["fields"]
+        assert response.json()["message"]
+    missing_key = client.post(
+        "/api/v1/tourism/experiences/gorillas/bookings", data={}, content_type="application/json"
+    )
+    assert missing_key.status_code == 422
+    assert Booking.objects.count() == 0 and DailyCapacity.objects.filter(taken__gt=0).count() == 0
+
+
+@transactional
+def test_booking_is_201_held_replayed_once_and_409_when_sold_out(experience) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    day = future(experience)
+    body = {
+        "date": day.isoformat(),
+        "email": "ann@example.org",
+        "visitors": [visitor_json(), visitor_json("eac_citizen", "Bo Kim", "UG")],
+    }
+    first = book_api(client, "gorillas", body, key="key-1")
+    assert first.status_code == 201
+    held = first.json()
+    assert held["status"] == "held"
+    assert held["expires_at"]
+    assert held["payment"]["provider"] == "sandbox"
+    assert held["payment"]["status"] == "pending"
+    assert held["payment"]["amount"] == {"amount": "1700.00", "currency": "USD"}
+    assert held["payment"]["approve_url"].startswith("/pay/sandbox/")
+
+    replay = book_api(client, "gorillas", body, key="key-1")
+    assert (replay.status_code, replay.json()) == (201, held)
+    assert Booking.objects.count() == 1 and Payment.objects.count() == 1
+    assert DailyCapacity.objects.get(visit_on=day).taken == 2
+    reused = book_api(client, "gorillas", body | {"email": "other@example.org"}, key="key-1")
+    assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
+
+    token = held["booking_url"].split("t=")[1]
+    seen = client.get(f"/api/v1/tourism/bookings/{held['id']}?token={token}").json()
+    assert (seen["status"], seen["places"], seen["amount"]["amount"]) == ("held", 2, "1700.00")
+    assert client.get(f"/api/v1/tourism/bookings/{held['id']}?token=wrong").status_code == 404
+
+    cancel = client.post(f"/api/v1/tourism/bookings/{held['id']}/cancel?token={token}")
+    assert cancel.json()["status"] == "cancelled"
+    assert DailyCapacity.objects.get(visit_on=day).taken == 0
+
+    # Sold out: 409 with what remains, and the same answer on a replay.
+    owner = make_member(experience.operator, "owner@parks.rw", "owner")
+    services.capacity_exception_set(experience=experience, visit_on=day, actor=owner, capacity=3)
+    two = {
+        "date": day.isoformat(),
+        "email": "a@x.org",
+        "visitors": [visitor_json(name="A"), visitor_json(name="B")],
+    }
+    assert book_api(client, "gorillas", two).status_code == 201
+    full = book_api(client, "gorillas", two | {"email": "b@x.org"}, key="late")
+    assert full.status_code == 409
+    assert full.json() == {
+        "code": "sold_out",
+        "message": "Not enough places left on this date.",
+        "remaining": 1,
+    }
+    assert (
+        book_api(client, "gorillas", two | {"email": "b@x.org"}, key="late").json() == full.json()
+    )
+    assert Booking.objects.filter(status="held").count() == 1
+    assert BookingVisitor.objects.count() == 4  # the cancelled booking's two and these two
+    assert IdempotencyRecord.objects.filter(response_status=409).count() == 1

@@ -1,0 +1,483 @@
+"""Pages of tourism: experiences with their calendar, the booking form, the guest's booking
+page and voucher, the operator's dashboard and the gate's check-in page."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ewtp.core import clock, signing
+from ewtp.core.errors import DomainError, NotFound, PermissionDenied
+from ewtp.core.money import Money
+from ewtp.core.services import idempotent_call, request_fingerprint
+from ewtp.tourism import selectors, services, vouchers
+from ewtp.tourism.models import Booking, CheckIn, Experience
+
+MAX_ROWS = 20
+
+
+def _language() -> str:
+    return translation.get_language() or "en"
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/error.html", {"status": 404}, status=404)
+
+
+# Experiences ---------------------------------------------------------------------------------
+
+
+def experience_list(request: HttpRequest) -> HttpResponse:
+    language = _language()
+    experiences = list(selectors.experience_list().prefetch_related("tiers"))
+    cards = []
+    for experience in experiences:
+        prices = [tier.price for tier in experience.tiers.all()]
+        cards.append(
+            {
+                "experience": experience,
+                "title": experience.text("title", language),
+                "description": experience.text("description", language),
+                "from_price": min(prices) if prices else None,
+            }
+        )
+    return render(request, "tourism/experience_list.html", {"cards": cards})
+
+
+def _experience_context(experience: Experience, month: str | None) -> dict[str, Any]:
+    language = _language()
+    year, number = selectors.month_of(month, experience)
+    return {
+        "experience": experience,
+        "title": experience.text("title", language),
+        "description": experience.text("description", language),
+        "meeting_point": experience.text("meeting_point", language),
+        "rules": experience.text("rules", language),
+        "tiers": list(experience.tiers.all()),
+        "cancellation_rules": list(experience.cancellation_rules.all()),
+        "calendar": selectors.calendar_month(experience, year, number),
+        "today": services.local_today(experience),
+        "duration_hours": f"{experience.duration_minutes / 60:.1f}".removesuffix(".0"),
+        "weekdays": [_("Mo"), _("Tu"), _("We"), _("Th"), _("Fr"), _("Sa"), _("Su")],
+    }
+
+
+def experience_page(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        experience = selectors.experience_get(slug)
+    except NotFound:
+        return _not_found(request)
+    context = _experience_context(experience, request.GET.get("month"))
+    return render(request, "tourism/experience.html", context)
+
+
+def experience_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    """The month grid; htmx swaps it in place, a plain request gets the whole page."""
+    try:
+        experience = selectors.experience_get(slug)
+    except NotFound:
+        return _not_found(request)
+    context = _experience_context(experience, request.GET.get("month"))
+    if getattr(request, "htmx", False):
+        return render(request, "tourism/experience.html#calendar", context)
+    return render(request, "tourism/experience.html", context)
+
+
+# The booking form ----------------------------------------------------------------------------
+
+
+@dataclass
+class VisitorRow:
+    category: str = ""
+    full_name: str = ""
+    nationality: str = ""
+    birth_date: str = ""
+    document_number: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+ROW_FIELDS = ("category", "full_name", "nationality", "birth_date", "document_number")
+
+
+def _rows_from(data: Any) -> list[VisitorRow]:
+    try:
+        count = min(max(int(data.get("rows", "1")), 0), MAX_ROWS)
+    except ValueError:
+        count = 1
+    rows = []
+    for index in range(count):
+        value = {name: str(data.get(f"v{index}-{name}", "")).strip() for name in ROW_FIELDS}
+        rows.append(
+            VisitorRow(
+                category=value["category"],
+                full_name=value["full_name"],
+                nationality=value["nationality"],
+                birth_date=value["birth_date"],
+                document_number=value["document_number"],
+            )
+        )
+    return rows
+
+
+def _visitors_from(rows: list[VisitorRow]) -> list[services.VisitorIn] | None:
+    """The rows as service input, or None with the shape errors set on the rows."""
+    visitors = []
+    valid = True
+    for row in rows:
+        try:
+            birth_date = date.fromisoformat(row.birth_date)
+        except ValueError:
+            row.errors["birth_date"] = _("Give the date of birth.")
+            valid = False
+            continue
+        visitors.append(
+            services.VisitorIn(
+                category=row.category,
+                full_name=row.full_name,
+                nationality=row.nationality.upper(),
+                birth_date=birth_date,
+                document_number=row.document_number,
+            )
+        )
+    return visitors if valid else None
+
+
+def _apply_errors(error: DomainError, rows: list[VisitorRow], errors: dict[str, str]) -> None:
+    for key, message in error.fields.items():
+        parts = key.split(".")
+        if parts[0] == "visitors" and len(parts) == 3 and parts[1].isdigit():
+            index = int(parts[1])
+            if index < len(rows):
+                rows[index].errors[parts[2]] = message
+                continue
+        errors[parts[0]] = message
+    errors.setdefault("form", error.message)
+
+
+@require_http_methods(["GET", "POST"])
+def booking_form(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        experience = selectors.experience_get(slug)
+    except NotFound:
+        return _not_found(request)
+    data = request.POST if request.method == "POST" else request.GET
+    raw_date = str(data.get("date", ""))
+    rows = _rows_from(data) if request.method == "POST" else [VisitorRow()]
+    email = str(data.get("email", "")).strip()
+    whole_group = data.get("whole_group") == "on"
+    form_key = str(data.get("form_key", "")) or str(uuid.uuid4())
+    errors: dict[str, str] = {}
+    action = str(request.POST.get("action", "")) if request.method == "POST" else ""
+    try:
+        visit_on: date | None = date.fromisoformat(raw_date)
+    except ValueError:
+        visit_on = None
+        errors["date"] = _("Pick a date on the calendar.")
+
+    if action == "add" and len(rows) < MAX_ROWS:
+        rows.append(VisitorRow())
+    elif action.startswith("remove-") and len(rows) > 1:
+        suffix = action.removeprefix("remove-")
+        if suffix.isdigit() and int(suffix) < len(rows):
+            rows.pop(int(suffix))
+    elif action == "book" and visit_on is not None:
+        visitors = _visitors_from(rows)
+        if visitors is not None:
+            payload = {
+                "date": raw_date,
+                "email": email,
+                "whole_group": whole_group,
+                "visitors": [row.__dict__ | {"errors": None} for row in rows],
+            }
+
+            def call() -> tuple[int, dict[str, Any]]:
+                booking = services.booking_hold(
+                    experience=experience,
+                    visit_on=visit_on,
+                    email=email,
+                    visitors=visitors,
+                    is_whole_group=whole_group,
+                    actor=request.user,
+                    language=_language(),
+                )
+                return 201, {"id": str(booking.public_id)}
+
+            try:
+                status, answer = idempotent_call(
+                    scope=f"tourism.booking.form:{slug}",
+                    key=form_key,
+                    fingerprint=request_fingerprint(payload),
+                    call=call,
+                )
+            except DomainError as raised:
+                status, answer = raised.http_status, raised.as_dict()
+            if status == 201:
+                booking = Booking.objects.get(public_id=answer["id"])
+                if getattr(request, "htmx", False):
+                    response = HttpResponse(status=200)
+                    response["HX-Redirect"] = services.booking_url(booking)
+                    return response
+                return HttpResponseRedirect(services.booking_url(booking))
+            problem = DomainError(
+                str(answer.get("code")),
+                str(answer.get("message", "")),
+                fields=answer.get("fields") or {},
+            )
+            if answer.get("code") == "idempotency_key_reused":
+                form_key = str(uuid.uuid4())  # the visitor changed the form: a new request
+            _apply_errors(problem, rows, errors)
+            if answer.get("code") in {"sold_out", "date_closed"}:
+                errors["date"] = problem.message
+        else:
+            errors["form"] = _("Please correct the rows marked below.")
+    day = None
+    if visit_on is not None:
+        found = selectors.availability(experience, visit_on, visit_on)
+        day = found[0] if found else None
+    context = {
+        "experience": experience,
+        "title": experience.text("title", _language()),
+        "tiers": list(experience.tiers.all()),
+        "rows": rows,
+        "email": email,
+        "raw_date": raw_date,
+        "visit_on": visit_on,
+        "day": day,
+        "whole_group": whole_group,
+        "form_key": form_key,
+        "errors": errors,
+        "max_rows": MAX_ROWS,
+        "hold_minutes": services.hold_minutes(),
+    }
+    if getattr(request, "htmx", False) and request.method == "POST":
+        return render(request, "tourism/booking_form.html#form", context)
+    return render(request, "tourism/booking_form.html", context, status=422 if errors else 200)
+
+
+# The guest's booking page, the voucher ---------------------------------------------------------
+
+
+def _booking_for(request: HttpRequest, booking_id: UUID) -> Booking:
+    token = str(request.GET.get("t", "") or request.POST.get("t", ""))
+    return selectors.booking_get_for(request.user, booking_id, token)
+
+
+def _payment_of(booking: Booking) -> Any:
+    if not booking.payment_ref:
+        return None
+    from ewtp.payments.models import Payment
+
+    return Payment.objects.filter(public_id=booking.payment_ref).first()
+
+
+@require_http_methods(["GET", "POST"])
+def booking_page(request: HttpRequest, booking_id: UUID) -> HttpResponse:
+    try:
+        booking = _booking_for(request, booking_id)
+    except NotFound:
+        return _not_found(request)
+    if booking.status == Booking.Status.HELD and booking.expires_at <= clock.now():
+        # Overdue: give the places back now rather than wait for the worker.
+        services.holds_expire(experience=booking.experience, visit_on=booking.visit_on)
+        booking.refresh_from_db()
+    if request.headers.get("X-Status-Check"):
+        # The held page polls: reload it once the payment has been settled.
+        if booking.status != request.headers["X-Status-Check"]:
+            response = HttpResponse(status=200)
+            response["HX-Refresh"] = "true"
+            return response
+        return HttpResponse(status=204)
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "cancel":
+                booking = services.booking_cancel(
+                    booking=booking, actor=request.user, reason="cancelled by the guest"
+                )
+                messages.success(request, _("Your booking is cancelled."))
+            elif action == "change_date":
+                try:
+                    new_date = date.fromisoformat(str(request.POST.get("date", "")))
+                except ValueError:
+                    raise DomainError("invalid_request", _("Pick a new date.")) from None
+                booking = services.booking_change_date(
+                    booking=booking, visit_on=new_date, actor=request.user
+                )
+                messages.success(
+                    request,
+                    _("Your visit is moved to %(date)s.") % {"date": booking.visit_on.isoformat()},
+                )
+        except DomainError as problem:
+            error = problem.message
+        else:
+            return HttpResponseRedirect(services.booking_url(booking))
+    booking = selectors.booking_get_for(
+        request.user, booking.public_id, services.booking_access_token(booking)
+    )
+    language = _language()
+    token = voucher_svg = ""
+    if booking.status == Booking.Status.CONFIRMED:
+        token = services.voucher_token(booking)
+        voucher_svg = vouchers.qr_svg(token)
+    refund_rate, refund = services.cancellation_refund(booking)
+    check_in = CheckIn.objects.filter(booking=booking).first()
+    context = {
+        "booking": booking,
+        "experience": booking.experience,
+        "title": booking.experience.text("title", language),
+        "meeting_point": booking.experience.text("meeting_point", language),
+        "payment": _payment_of(booking),
+        "access": services.booking_access_token(booking),
+        "voucher_token": token,
+        "voucher_svg": voucher_svg,
+        "refund_rate": refund_rate,
+        "refund": refund,
+        "days_before": services.days_before(booking),
+        "can_change_date": booking.status == Booking.Status.CONFIRMED
+        and services.days_before(booking) >= booking.experience.date_change_min_days
+        and check_in is None,
+        "check_in": check_in,
+        "error": error,
+    }
+    return render(request, "tourism/booking.html", context, status=422 if error else 200)
+
+
+def voucher_pdf(request: HttpRequest, booking_id: UUID) -> HttpResponse:
+    try:
+        booking = _booking_for(request, booking_id)
+        token = services.voucher_token(booking)
+    except (NotFound, DomainError):
+        return _not_found(request)
+    from weasyprint import HTML
+
+    language = _language()
+    html = render(
+        request,
+        "tourism/voucher_pdf.html",
+        {
+            "booking": booking,
+            "experience": booking.experience,
+            "title": booking.experience.text("title", language),
+            "meeting_point": booking.experience.text("meeting_point", language),
+            "rules": booking.experience.text("rules", language),
+            "token": token,
+            "qr": vouchers.qr_png_data_uri(token),
+            "visitors": list(booking.visitors.all()),
+        },
+    ).content.decode()
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="voucher-{booking.code}.pdf"'
+    return response
+
+
+# The operator's dashboard ----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dashboard(request: HttpRequest) -> HttpResponse:
+    experiences = list(selectors.operator_experiences_for(request.user))
+    if not experiences:
+        return render(request, "web/error.html", {"status": 403}, status=403)
+    chosen = next(
+        (e for e in experiences if e.slug == request.GET.get("experience")), experiences[0]
+    )
+    year, month = selectors.month_of(request.GET.get("month"), chosen)
+    error = ""
+    if request.method == "POST":
+        try:
+            close_on = date.fromisoformat(str(request.POST.get("date", "")))
+        except ValueError:
+            error = _("Pick a date.")
+        else:
+            raw_capacity = str(request.POST.get("capacity", "")).strip()
+            try:
+                services.capacity_exception_set(
+                    experience=chosen,
+                    visit_on=close_on,
+                    actor=request.user,
+                    capacity=int(raw_capacity) if raw_capacity.isdigit() else None,
+                    is_closed=request.POST.get("closed") == "on",
+                    note=str(request.POST.get("note", "")),
+                )
+            except DomainError as problem:
+                error = problem.message
+            else:
+                messages.success(
+                    request, _("Capacity of %(date)s saved.") % {"date": close_on.isoformat()}
+                )
+                return HttpResponseRedirect(
+                    f"{reverse('tourism:dashboard')}?experience={chosen.slug}"
+                    f"&month={close_on:%Y-%m}"
+                )
+    try:
+        board = selectors.dashboard_for(request.user, chosen, year, month)
+    except (NotFound, PermissionDenied):
+        return render(request, "web/error.html", {"status": 403}, status=403)
+    first = date(year, month, 1)
+    previous = date(year - (month == 1), 12 if month == 1 else month - 1, 1)
+    following = date(year + (month == 12), 1 if month == 12 else month + 1, 1)
+    peak = board.peak_revenue
+    context = {
+        "experiences": experiences,
+        "chosen": chosen,
+        "board": board,
+        "month_start": first,
+        "previous": f"{previous:%Y-%m}",
+        "following": f"{following:%Y-%m}",
+        "peak_minor": peak.minor or 1,
+        "error": error,
+        "zero": Money.zero(chosen.currency),
+    }
+    return render(request, "tourism/dashboard.html", context, status=422 if error else 200)
+
+
+# The gate ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def gate(request: HttpRequest) -> HttpResponse:
+    organisations = selectors.gate_organisations_for(request.user)
+    if not organisations:
+        return render(request, "web/error.html", {"status": 403}, status=403)
+    result = refusal = None
+    token = ""
+    if request.method == "POST":
+        token = str(request.POST.get("token", "")).strip()
+        try:
+            result = services.checkin_record(token=token, actor=request.user)
+        except DomainError as error:
+            refusal = error
+    language = _language()
+    context = {
+        "organisations": organisations,
+        "result": result,
+        "refusal": refusal,
+        "token": token,
+        "visitors": [
+            {"visitor": visitor, "proof": visitor.tier.proof_in(language)}
+            for visitor in result.booking.visitors.select_related("tier")
+        ]
+        if result
+        else [],
+        "title": result.booking.experience.text("title", language) if result else "",
+        "jwks": signing.jwks(),
+    }
+    if getattr(request, "htmx", False) and request.method == "POST":
+        return render(request, "tourism/gate.html#result", context)
+    return render(request, "tourism/gate.html", context)
