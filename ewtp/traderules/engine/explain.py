@@ -8,7 +8,12 @@ from typing import Any
 _TOTAL_KEYS = ("goods", "shipping", "insurance", "duty", "fees", "taxes", "landed")
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def _table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], amounts_from: int = -1
+) -> list[str]:
+    """Aligned text columns; the columns from ``amounts_from`` on (default: the last one) hold
+    amounts and are right-aligned."""
+    first_amount = amounts_from % len(header)
     widths = [len(cell) for cell in header]
     for row in rows:
         for index, cell in enumerate(row):
@@ -17,8 +22,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     def fmt(row: Sequence[str]) -> str:
         cells = []
         for index, cell in enumerate(row):
-            # Amounts (last column) right-aligned, text left-aligned.
-            if index == len(row) - 1:
+            if index >= first_amount:
                 cells.append(cell.rjust(widths[index]))
             else:
                 cells.append(cell.ljust(widths[index]))
@@ -92,7 +96,9 @@ def explain_table(response: Mapping[str, Any]) -> str:
         "",
     ]
     for line in response["lines"]:
-        out.append(f"Line {line['id']}  HS {line.get('hs_code', '')}  origin {line.get('origin', '')}")
+        out.append(
+            f"Line {line['id']}  HS {line.get('hs_code', '')}  origin {line.get('origin', '')}"
+        )
         out.extend(
             "  " + row
             for row in _table(["item", "rate", "basis", customs], _line_rows(line, customs))
@@ -100,27 +106,22 @@ def explain_table(response: Mapping[str, Any]) -> str:
         out.append("")
     if response.get("consignment_duties"):
         rows = [
-            [
-                item["kind"],
-                f"{item.get('count', '')} x {item.get('rate', '')}",
-                item["amount"],
-            ]
+            [item["kind"], f"{item.get('count', '')} distinct subheading(s)", item["amount"]]
             for item in response["consignment_duties"]
         ]
         out.append("Consignment duties")
-        out.extend("  " + row for row in _table(["kind", "rate", customs], rows))
+        out.extend("  " + row for row in _table(["kind", "applies to", customs], rows))
         out.append("")
 
     totals = response["totals"]
-    rows = [
-        [key, totals["customs"][key], totals["display"][key]] for key in _TOTAL_KEYS
-    ]
-    header = ["total", customs, display] if display != customs else ["total", customs, ""]
     if display == customs:
-        rows = [[key, value] for key, value, _ in rows]
         header = ["total", customs]
+        rows = [[key, totals["customs"][key]] for key in _TOTAL_KEYS]
+    else:
+        header = ["total", customs, display]
+        rows = [[key, totals["customs"][key], totals["display"][key]] for key in _TOTAL_KEYS]
     out.append("Totals")
-    out.extend("  " + row for row in _table(header, rows))
+    out.extend("  " + row for row in _table(header, rows, amounts_from=1))
     checkout = response["payable_at_checkout"]
     delivery = response["payable_on_delivery"]
     out.append(

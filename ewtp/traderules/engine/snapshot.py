@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -108,6 +108,19 @@ class TaxKind:
     is_consumption: bool
     rates: tuple[TaxRate, ...]  # longest prefix first
     last_start: int  # a date before this with no row found means "not covered", not "no tax"
+    lengths: tuple[int, ...]  # prefix lengths present, longest first ("*" is length 0)
+    by_prefix: dict[str, tuple[TaxRate, ...]]
+
+    def rate_for(self, hs: str, day: int) -> TaxRate | None:
+        """The row of the longest prefix of ``hs`` valid on ``day`` (else the default)."""
+        by_prefix = self.by_prefix
+        for length in self.lengths:
+            rows = by_prefix.get(hs[:length])
+            if rows is not None:
+                for row in rows:
+                    if row.start <= day <= row.end:
+                        return row
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +236,12 @@ class Snapshot:
     hs_subheadings: frozenset[str]
     currencies: frozenset[str]
     sources: dict[str, str]  # id -> what
+    # Cross rates resolved per (from, to, day ordinal): the rate, its report entry and its
+    # stale warning. Rates of a day never change within a snapshot, so quotes share them; a
+    # cache, not rule data (bounded by ``quote``).
+    fx_memo: dict[tuple[str, str, int], tuple[Decimal, dict[str, str], dict[str, str] | None]] = (
+        field(default_factory=dict, compare=False, repr=False)
+    )
 
 
 # Parsing helpers ---------------------------------------------------------------------------
@@ -436,11 +455,16 @@ def _build_additional(rows: Iterable[Row]) -> dict[str, tuple[AdditionalDuty, ..
 
 def _tax_kind(kind: str, rates: list[TaxRate]) -> TaxKind:
     ordered = sorted(rates, key=lambda r: -len(r.prefix))  # stable: file order within a length
+    by_prefix: dict[str, list[TaxRate]] = {}
+    for rate in ordered:
+        by_prefix.setdefault(rate.prefix, []).append(rate)
     return TaxKind(
         kind=kind,
         is_consumption=kind == "consumption",
         rates=tuple(ordered),
         last_start=max(r.start for r in rates),
+        lengths=tuple(sorted({len(prefix) for prefix in by_prefix}, reverse=True)),
+        by_prefix={prefix: tuple(rows) for prefix, rows in by_prefix.items()},
     )
 
 
@@ -631,7 +655,9 @@ def _build_regime(raw: Any, where: str, currencies: frozenset[str]) -> Regime:
     )
 
 
-def _build_regimes(raw: Mapping[str, Any], currencies: frozenset[str]) -> dict[str, tuple[Regime, ...]]:
+def _build_regimes(
+    raw: Mapping[str, Any], currencies: frozenset[str]
+) -> dict[str, tuple[Regime, ...]]:
     out: dict[str, tuple[Regime, ...]] = {}
     for territory, regimes in raw.items():
         if not isinstance(regimes, list):
@@ -662,9 +688,7 @@ def _build_documents(rows: Iterable[Row]) -> dict[str, tuple[Document, ...]]:
     return {key: tuple(value) for key, value in out.items()}
 
 
-def _build_fx(
-    ecb: Iterable[tuple[str, str, str]], table: Iterable[Row]
-) -> dict[str, FxSeries]:
+def _build_fx(ecb: Iterable[tuple[str, str, str]], table: Iterable[Row]) -> dict[str, FxSeries]:
     # Per currency: date ordinal -> (rate, ISO date, source). Table rows first so that an
     # ECB rate wins where both give the same currency on the same day.
     points: dict[str, dict[int, tuple[Decimal, str, str]]] = {}
