@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LogisticsConfig(AppConfig):
     name = "ewtp.logistics"
     label = "logistics"
     verbose_name = "Logistics"
+
+    def ready(self) -> None:
+        from ewtp.core.navigation import NavEntry, register
+
+        register(NavEntry(_("Hub"), "logistics:hub_dashboard", "hub_operator", 34))
+        register(NavEntry(_("Ship orders"), "logistics:seller_orders", "seller", 31))

@@ -1,0 +1,414 @@
+"""Every parcel and shipment transition, the forbidden ones (409), the actors' rights (403),
+and the order moving through the orders services in step."""
+
+from decimal import Decimal
+
+import pytest
+
+from ewtp.accounts.models import Membership, Organisation, User
+from ewtp.core.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
+from ewtp.core.models import AuditLog
+from ewtp.customs import services as customs_services
+from ewtp.logistics import services
+from ewtp.logistics.codes import awb_make, iso7064_mod37_36
+from ewtp.logistics.models import Clearance, Lane, Parcel, Shipment, TrackingEvent
+from ewtp.logistics.selectors import tracking_for_order
+from ewtp.logistics.tests.factories import packed, paid_order, world
+from ewtp.orders.models import Order
+
+P = Parcel.Status
+AWB = awb_make("459", "1234567")  # RwandAir prefix, check digit 5
+
+
+@pytest.fixture
+def w(db):
+    return world()
+
+
+@pytest.fixture
+def lane(w):
+    return Lane.objects.get(origin=w.kgl, destination=w.lgg, carrier__code="WB")
+
+
+def _status(order):
+    return Order.objects.get(pk=order.pk).status
+
+
+def _kinds(parcel):
+    return list(TrackingEvent.objects.filter(parcel=parcel).values_list("kind", flat=True))
+
+
+def _released_export(w, parcel):
+    customs_services.declarations_submit(actor=w.seller, parcel=parcel)
+    export = parcel.declarations.get(kind="export")
+    customs_services.declaration_decide(actor=w.officer_rw, declaration=export, action="release")
+
+
+def _at_liege(w, lane):
+    order = paid_order([(w.coffee, 3)], destination="BE")
+    parcel = packed(w, order)
+    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    services.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
+    _released_export(w, parcel)
+    shipment = services.shipment_create(actor=w.kigali, lane=lane, awb=AWB, parcels=[parcel])
+    services.shipment_dispatch(actor=w.kigali, shipment=shipment)
+    services.shipment_arrive(actor=w.liege, shipment=shipment)
+    parcel.refresh_from_db()
+    return order, parcel, shipment
+
+
+def test_the_whole_journey_moves_the_parcel_and_the_order(w, lane):
+    order = paid_order([(w.coffee, 3)], destination="BE")
+    assert order.status == Order.Status.PAID
+
+    parcel = packed(w, order, weight="2.1", dims=(30, 20, 15))
+    assert parcel.status == P.PACKED and parcel.code.startswith("KGL-")
+    assert (parcel.origin_hub, parcel.destination_hub) == (w.kgl, w.lgg)
+    assert parcel.contents == [
+        {
+            "sku": "HUYE-R500",
+            "description": "Huye roasted coffee beans, 500 g",
+            "hs_code": "090121",
+            "origin": "RW",
+            "quantity": 3,
+            "unit_weight_kg": "0.550",
+            "net_kg": "1.650",
+            "quote_line_id": parcel.contents[0]["quote_line_id"],
+        }
+    ]
+    assert parcel.ship_to["city"] == "Bruxelles"
+    assert _status(order) == Order.Status.PACKED  # accepted, then packed, by the seller
+
+    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    assert _status(order) == Order.Status.HANDED_TO_HUB
+
+    received = services.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code.lower())
+    assert (received.status, received.current_hub) == (P.RECEIVED, w.kgl)
+
+    shipment = services.shipment_create(
+        actor=w.kigali, lane=lane, awb="459 1234 5675", parcels=[parcel]
+    )
+    parcel.refresh_from_db()
+    assert (shipment.awb, shipment.status) == ("459-12345675", Shipment.Status.OPEN)
+    assert (parcel.status, parcel.shipment) == (P.CONSOLIDATED, shipment)
+
+    _released_export(w, parcel)
+    services.shipment_dispatch(actor=w.kigali, shipment=shipment)
+    parcel.refresh_from_db()
+    assert (parcel.status, parcel.current_hub) == (P.IN_TRANSIT, None)
+    assert _status(order) == Order.Status.SHIPPED
+
+    services.shipment_arrive(actor=w.liege, shipment=shipment)
+    parcel.refresh_from_db()
+    assert (parcel.status, parcel.current_hub) == (P.ARRIVED, w.lgg)
+
+    imported = parcel.declarations.get(kind="import")
+    customs_services.declaration_decide(actor=w.officer_be, declaration=imported, action="release")
+    services.parcel_out_for_delivery(actor=w.liege, parcel=parcel)
+    services.parcel_deliver(actor=w.liege, parcel=parcel, note="signed by M. Peeters")
+    parcel.refresh_from_db()
+    assert parcel.status == P.DELIVERED and parcel.delivered_at is not None
+    assert _status(order) == Order.Status.DELIVERED  # the escrow timer starts here
+
+    assert _kinds(parcel) == [
+        "packed",
+        "handed_over",
+        "received",
+        "consolidated",
+        "customs_submitted",
+        "customs_submitted",
+        "customs_released",
+        "dispatched",
+        "arrived",
+        "customs_released",
+        "out_for_delivery",
+        "delivered",
+    ]
+    steps = tracking_for_order(order)
+    assert [s.kind for s in steps] == _kinds(parcel)
+    delivered = steps[-1]
+    assert delivered.place == "Bruxelles, Belgium" and delivered.who == "Liege eHub"
+    assert delivered.time_zone == "Europe/Brussels" and delivered.note == "signed by M. Peeters"
+    assert (
+        steps[2].place == "Kigali Logistics Platform (KGL)"
+        and steps[2].time_zone == "Africa/Kigali"
+    )
+    actions = set(
+        AuditLog.objects.filter(target_id=str(parcel.pk)).values_list("action", flat=True)
+    )
+    assert {
+        "logistics.parcel.packed",
+        "logistics.parcel.received",
+        "logistics.parcel.delivered",
+        "logistics.parcel.out_for_delivery",
+        "logistics.parcel.consolidated",
+    } <= actions
+    assert AuditLog.objects.filter(
+        action="logistics.shipment.dispatched", target_id=str(shipment.public_id)
+    ).exists()
+
+
+def test_the_buyer_confirms_receipt_through_the_orders_service(w, lane):
+    order, parcel, _shipment = _at_liege(w, lane)
+    customs_services.declaration_decide(
+        actor=w.officer_be, declaration=parcel.declarations.get(kind="import"), action="release"
+    )
+    services.parcel_out_for_delivery(actor=w.liege, parcel=parcel)
+    with pytest.raises(Conflict):
+        services.parcel_confirm_receipt(actor=None, parcel=parcel)  # not delivered yet
+    services.parcel_deliver(actor=w.liege, parcel=parcel)
+    with pytest.raises(NotFound):  # a stranger is no buyer of this order
+        services.parcel_confirm_receipt(
+            actor=w.operator.__class__.objects.get(email="tea@demo.ewtp.rw"), parcel=parcel
+        )
+    from ewtp.orders.services import BuyerAccess
+
+    order.refresh_from_db()
+    services.parcel_confirm_receipt(
+        actor=BuyerAccess(order.checkout_id, "buyer@example.org"), parcel=parcel
+    )
+    assert _status(order) == Order.Status.COMPLETED
+    assert _kinds(parcel)[-1] == "confirmed"
+
+
+@pytest.mark.parametrize(
+    ("step", "status"),
+    [
+        ("receive", P.PACKED),  # not handed over yet
+        ("hand_over", P.RECEIVED),
+        ("deliver", P.RECEIVED),
+        ("out_for_delivery", P.RECEIVED),
+        ("resume", P.RECEIVED),
+        ("damage", P.PACKED),
+        ("hold", P.IN_TRANSIT),
+        ("return", P.DELIVERED),
+        ("deliver", P.ARRIVED),
+        ("hand_over", P.RETURNED),
+    ],
+)
+def test_forbidden_transitions_are_a_clear_409_and_change_nothing(w, step, status):
+    order = paid_order([(w.coffee, 1)], destination="BE")
+    parcel = packed(w, order)
+    Parcel.objects.filter(pk=parcel.pk).update(
+        status=status, current_hub=w.kgl if status != P.ARRIVED else w.lgg
+    )
+    parcel.refresh_from_db()
+    events = TrackingEvent.objects.count()
+    actor = {"hand_over": w.seller, "receive": w.kigali}.get(
+        step, w.liege if status == P.ARRIVED else w.kigali
+    )
+    calls = {
+        "receive": lambda: services.parcel_receive(actor=actor, hub=w.kgl, code=parcel.code),
+        "hand_over": lambda: services.parcel_hand_over(actor=actor, parcel=parcel),
+        "deliver": lambda: services.parcel_deliver(actor=w.liege, parcel=parcel),
+        "out_for_delivery": lambda: services.parcel_out_for_delivery(actor=w.liege, parcel=parcel),
+        "resume": lambda: services.parcel_resume(actor=actor, parcel=parcel),
+        "damage": lambda: services.parcel_report_damage(actor=actor, parcel=parcel, reason="torn"),
+        "hold": lambda: services.parcel_hold(actor=actor, parcel=parcel, reason="check"),
+        "return": lambda: services.parcel_return(actor=actor, parcel=parcel, reason="refused"),
+    }
+    with pytest.raises(Conflict) as raised:
+        calls[step]()
+    assert raised.value.http_status == 409
+    assert raised.value.code in {"invalid_transition", "not_handed_over"}
+    assert parcel.code in raised.value.message
+    assert Parcel.objects.get(pk=parcel.pk).status == status
+    assert TrackingEvent.objects.count() == events
+
+
+def test_only_the_hubs_own_staff_may_act_there(w, lane):
+    order = paid_order([(w.coffee, 1)], destination="BE")
+    parcel = packed(w, order)
+    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    with pytest.raises(PermissionDenied):  # Liege staff at Kigali
+        services.parcel_receive(actor=w.liege, hub=w.kgl, code=parcel.code)
+    with pytest.raises(PermissionDenied):  # a seller is no hub operator
+        services.parcel_receive(actor=w.seller, hub=w.kgl, code=parcel.code)
+    viewer = User.objects.create_user("viewer@hub.test", "x" * 12)
+    Membership.objects.create(user=viewer, organisation=w.kgl.operator, role=Membership.Role.VIEWER)
+    with pytest.raises(PermissionDenied):
+        services.parcel_receive(actor=viewer, hub=w.kgl, code=parcel.code)
+    with pytest.raises(NotFound):  # another seller's member does not see this order
+        services.parcel_hand_over(actor=w.baskets_seller, parcel=parcel)
+    with pytest.raises(Conflict) as wrong:  # a Liege parcel scanned at the wrong hub
+        services.parcel_receive(actor=w.liege, hub=w.lgg, code=parcel.code)
+    assert wrong.value.code == "wrong_hub"
+    assert Parcel.objects.get(pk=parcel.pk).status == P.HANDED_OVER
+
+
+def test_intake_names_a_bad_code(w):
+    with pytest.raises(InvalidRequest) as raised:
+        services.parcel_receive(actor=w.kigali, hub=w.kgl, code="KGL-ABC")
+    assert raised.value.fields == {"code": raised.value.message}
+    with pytest.raises(NotFound):
+        services.parcel_receive(
+            actor=w.kigali, hub=w.kgl, code="KGL-22222222-" + iso7064_mod37_36("KGL22222222")
+        )
+
+
+def test_packing_checks_the_order_and_the_measures(w):
+    order = paid_order([(w.coffee, 1)], destination="BE")
+    with pytest.raises(InvalidRequest) as raised:
+        services.parcel_create(
+            actor=w.seller, order=order, weight_kg="0", length_cm="x", width_cm=10, height_cm=301
+        )
+    assert set(raised.value.fields) == {"weight_kg", "length_cm", "height_cm"}
+    assert not Parcel.objects.exists() and _status(order) == Order.Status.PAID
+    packed(w, order)
+    with pytest.raises(Conflict) as twice:
+        packed(w, order)
+    assert twice.value.code == "parcel_exists"
+    kenya = paid_order([(w.coffee, 1)], destination="US")
+    Parcel.objects.all().delete()  # a clean slate: US is served through Liege in the demo
+    assert packed(w, kenya).destination_hub == w.lgg
+
+
+def test_a_correction_is_allowed_only_before_hand_over(w):
+    order = paid_order([(w.coffee, 2)], destination="BE")
+    parcel = packed(w, order, weight="1.3")
+    services.parcel_update(
+        actor=w.seller, parcel=parcel, weight_kg="1.25", length_cm=20, width_cm=20, height_cm=10
+    )
+    parcel.refresh_from_db()
+    assert (parcel.weight_kg, parcel.dimensions) == (Decimal("1.250"), (20, 20, 10))
+    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    with pytest.raises(Conflict):
+        services.parcel_update(
+            actor=w.seller, parcel=parcel, weight_kg="2", length_cm=20, width_cm=20, height_cm=10
+        )
+
+
+def test_consolidation_checks_the_air_waybill_and_the_lane(w, lane):
+    order = paid_order([(w.coffee, 1)], destination="BE")
+    parcel = packed(w, order)
+    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    services.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
+    with pytest.raises(InvalidRequest) as check:
+        services.shipment_create(actor=w.kigali, lane=lane, awb="459-12345676", parcels=[parcel])
+    assert "should be 5" in check.value.fields["awb"]
+    with pytest.raises(InvalidRequest) as prefix:  # Lufthansa's prefix on a RwandAir lane
+        services.shipment_create(actor=w.kigali, lane=lane, awb="020-12345675", parcels=[parcel])
+    assert "459" in prefix.value.fields["awb"]
+    china = Lane.objects.get(origin=w.kgl, destination=w.hgh)
+    with pytest.raises(Conflict) as wrong_lane:
+        services.shipment_create(
+            actor=w.kigali, lane=china, awb=awb_make("071", "7654321"), parcels=[parcel]
+        )
+    assert wrong_lane.value.code == "wrong_lane"
+    assert not Shipment.objects.exists()  # every refusal left nothing behind
+    services.shipment_create(actor=w.kigali, lane=lane, awb=AWB, parcels=[parcel])
+    with pytest.raises(Conflict) as reused:
+        services.shipment_create(actor=w.kigali, lane=lane, awb=AWB, parcels=[parcel])
+    assert reused.value.code == "awb_in_use"
+
+
+def test_dispatch_waits_for_the_export_release_and_import_delivery_for_its_release(w, lane):
+    order = paid_order([(w.coffee, 1)], destination="BE")
+    parcel = packed(w, order)
+    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    services.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
+    shipment = services.shipment_create(actor=w.kigali, lane=lane, awb=AWB, parcels=[parcel])
+    with pytest.raises(Conflict) as waiting:
+        services.shipment_dispatch(actor=w.kigali, shipment=shipment)
+    assert waiting.value.code == "export_not_released" and waiting.value.extra["parcels"] == [
+        parcel.code
+    ]
+    _released_export(w, parcel)
+    with pytest.raises(PermissionDenied):
+        services.shipment_dispatch(actor=w.liege, shipment=shipment)
+    services.shipment_dispatch(actor=w.kigali, shipment=shipment)
+    with pytest.raises(Conflict):
+        services.shipment_dispatch(actor=w.kigali, shipment=shipment)  # already gone
+    with pytest.raises(PermissionDenied):
+        services.shipment_arrive(actor=w.kigali, shipment=shipment)  # Liege records arrival
+    services.shipment_arrive(actor=w.liege, shipment=shipment)
+    parcel.refresh_from_db()
+    assert parcel.import_clearance == Clearance.SUBMITTED
+    with pytest.raises(Conflict) as not_released:
+        services.parcel_out_for_delivery(actor=w.liege, parcel=parcel)
+    assert not_released.value.code == "import_not_released"
+
+
+def test_exceptions_damaged_held_resumed_and_returned(w, lane):
+    order = paid_order([(w.coffee, 1)], destination="BE")
+    parcel = packed(w, order)
+    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    services.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
+    shipment = services.shipment_create(actor=w.kigali, lane=lane, awb=AWB, parcels=[parcel])
+
+    damaged = services.parcel_report_damage(actor=w.kigali, parcel=parcel, reason="corner crushed")
+    assert (damaged.status, damaged.shipment, damaged.status_before_exception) == (
+        P.DAMAGED,
+        None,
+        P.RECEIVED,
+    )
+    with pytest.raises(InvalidRequest):
+        services.parcel_hold(actor=w.kigali, parcel=damaged, reason="  ")
+    held = services.parcel_hold(actor=w.kigali, parcel=damaged, reason="waiting for repacking")
+    assert (held.status, held.status_before_exception) == (P.HELD, P.RECEIVED)
+    resumed = services.parcel_resume(actor=w.kigali, parcel=held, note="repacked")
+    assert (resumed.status, resumed.exception_reason) == (P.RECEIVED, "")
+    assert not shipment.parcels.exists()
+
+    returned = services.parcel_return(actor=w.kigali, parcel=resumed, reason="seller recalled it")
+    assert (returned.status, returned.current_hub, returned.exception_reason) == (
+        P.RETURNED,
+        None,
+        "seller recalled it",
+    )
+    with pytest.raises(Conflict):
+        services.parcel_resume(actor=w.kigali, parcel=returned)
+    assert _kinds(parcel)[-4:] == ["damaged", "held", "resumed", "returned"]
+
+
+def test_a_customs_hold_stops_the_parcel_until_the_release(w, lane):
+    _order, parcel, _shipment = _at_liege(w, lane)
+    imported = parcel.declarations.get(kind="import")
+    customs_services.declaration_decide(
+        actor=w.officer_be,
+        declaration=imported,
+        action="hold",
+        reason="documents_missing",
+        note="send the origin statement",
+    )
+    parcel.refresh_from_db()
+    assert (parcel.status, parcel.exception_source) == (P.HELD, "customs:import")
+    assert parcel.exception_reason == "Documents missing: send the origin statement"
+    with pytest.raises(Conflict) as hub_cannot:
+        services.parcel_resume(actor=w.liege, parcel=parcel)
+    assert hub_cannot.value.code == "customs_hold"
+    customs_services.declaration_decide(actor=w.officer_be, declaration=imported, action="release")
+    parcel.refresh_from_db()
+    assert (parcel.status, parcel.import_clearance) == (P.ARRIVED, Clearance.RELEASED)
+    services.parcel_out_for_delivery(actor=w.liege, parcel=parcel)
+
+
+def test_a_customs_rejection_returns_the_parcel_with_the_reason(w, lane):
+    order, parcel, _shipment = _at_liege(w, lane)
+    imported = parcel.declarations.get(kind="import")
+    customs_services.declaration_decide(
+        actor=w.officer_be,
+        declaration=imported,
+        action="reject",
+        reason="prohibited",
+        note="not admissible",
+    )
+    parcel.refresh_from_db()
+    assert (parcel.status, parcel.import_clearance) == (P.RETURNED, Clearance.REJECTED)
+    assert parcel.exception_reason == "Prohibited goods: not admissible"
+    step = tracking_for_order(order)[-1]
+    assert (step.kind, step.who, step.note) == (
+        "customs_rejected",
+        "Belgian Customs (AAD&A)",
+        "Prohibited goods: not admissible",
+    )
+
+
+def test_a_seller_of_another_kind_cannot_pack(w):
+    order = paid_order([(w.coffee, 1)], destination="BE")
+    hub_only = Organisation.objects.get(slug="kigali-hub")
+    assert hub_only.kind == Organisation.Kind.HUB_OPERATOR
+    with pytest.raises(NotFound):
+        services.parcel_create(
+            actor=w.kigali, order=order, weight_kg="1", length_cm=10, width_cm=10, height_cm=10
+        )

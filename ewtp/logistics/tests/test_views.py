@@ -1,0 +1,147 @@
+"""The logistics pages: the seller's pack page, the hub's intake, consolidation and shipment
+pages, the parcel page, and the public tracking page with the buyer's confirmation."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from ewtp.customs.services import declaration_decide, declarations_submit
+from ewtp.logistics import services
+from ewtp.logistics.codes import awb_make
+from ewtp.logistics.models import Lane, Parcel, Shipment
+from ewtp.logistics.tests.factories import packed, paid_order, world
+from ewtp.orders.models import Order
+
+
+@pytest.fixture
+def w(db):
+    return world()
+
+
+def test_the_seller_packs_and_sees_the_papers(client, w):
+    order = paid_order([(w.coffee, 3)], destination="BE")
+    client.force_login(w.seller)
+    listing = client.get(reverse("logistics:seller_orders"))
+    assert order.reference in listing.content.decode()
+    url = reverse("logistics:pack", args=[order.public_id])
+    page = client.get(url)
+    assert page.status_code == 200 and 'data-testid="pack"' in page.content.decode()
+    bad = client.post(
+        url, {"weight_kg": "0", "length_cm": "30", "width_cm": "20", "height_cm": "15"}
+    )
+    assert bad.status_code == 422 and "weight_kg" in bad.content.decode()
+    assert not Parcel.objects.exists()
+    done = client.post(
+        url, {"weight_kg": "2.1", "length_cm": "30", "width_cm": "20", "height_cm": "15"}
+    )
+    assert done.status_code == 302
+    parcel = Parcel.objects.get(order=order)
+    page = client.get(url).content.decode()
+    assert parcel.code in page and "CN 22 (PDF)" in page and "EU low-value import (H7)" in page
+    assert 'data-testid="submit-declarations"' in page
+    label = client.get(reverse("logistics:label", args=[parcel.code]))
+    assert label.status_code == 200 and label["Content-Type"] == "application/pdf"
+    assert client.post(url, {"action": "hand_over"}).status_code == 302
+    assert Order.objects.get(pk=order.pk).status == Order.Status.HANDED_TO_HUB
+    client.force_login(w.baskets_seller)  # another seller's member sees nothing of it
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("logistics:label", args=[parcel.code])).status_code == 404
+
+
+def test_the_hub_scans_consolidates_and_dispatches(client, w):
+    order = paid_order([(w.coffee, 3)], destination="BE")
+    parcel = packed(w, order)
+    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    client.force_login(w.kigali)
+    assert (
+        client.get(reverse("logistics:hub_dashboard")).status_code == 302
+    )  # one hub: straight to it
+    hub_url = reverse("logistics:hub", args=["KGL"])
+    assert parcel.code in client.get(hub_url).content.decode()  # handed over, on its way in
+    intake = reverse("logistics:intake", args=["KGL"])
+    bad = client.post(intake, {"code": "KGL-XXXX"}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 422 and 'id="intake"' in bad.content.decode()
+    scanned = client.post(intake, {"code": parcel.code.lower()}, HTTP_HX_REQUEST="true")
+    body = scanned.content.decode()
+    assert (
+        scanned.status_code == 200 and 'data-testid="intake-result"' in body and "<html" not in body
+    )
+    received = parcel.events.get(kind="received").occurred_at
+    kigali_time = (received + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M")  # Africa/Kigali, UTC+2
+    assert (
+        f"{kigali_time} <small>Africa/Kigali</small>"
+        in client.get(reverse("logistics:track", args=[parcel.code])).content.decode()
+    )
+    lane = Lane.objects.get(origin=w.kgl, destination=w.lgg, carrier__code="WB")
+    consolidate = reverse("logistics:consolidate", args=["KGL"])
+    wrong = client.post(
+        consolidate, {"lane": lane.pk, "awb": "459-12345676", "parcels": [parcel.code]}
+    )
+    assert wrong.status_code == 422 and "should be 5" in wrong.content.decode()
+    made = client.post(
+        consolidate, {"lane": lane.pk, "awb": awb_make("459", "1234567"), "parcels": [parcel.code]}
+    )
+    shipment = Shipment.objects.get()
+    assert made.status_code == 302 and made["Location"] == reverse(
+        "logistics:shipment", args=[shipment.public_id]
+    )
+    dispatch = reverse("logistics:shipment_action", args=[shipment.public_id, "dispatch"])
+    blocked = client.post(dispatch)
+    assert blocked.status_code == 409 and "export declaration" in blocked.content.decode()
+    export, _imported = declarations_submit(actor=w.seller, parcel=parcel)
+    declaration_decide(actor=w.officer_rw, declaration=export, action="release")
+    assert client.post(dispatch).status_code == 302
+    assert Shipment.objects.get().status == Shipment.Status.DISPATCHED
+    client.force_login(w.liege)
+    assert client.get(hub_url).status_code == 404  # Liege staff do not work Kigali's pages
+    shipment_page = client.get(
+        reverse("logistics:shipment", args=[shipment.public_id])
+    ).content.decode()
+    assert 'data-testid="arrive"' in shipment_page
+
+
+def test_the_public_tracking_page_and_the_buyers_confirmation(client, w):
+    order = paid_order([(w.coffee, 1)], destination="BE", buyer=w.buyer)
+    parcel = packed(w, order)
+    track = reverse("logistics:track", args=[parcel.code])
+    page = client.get(track).content.decode()
+    assert "Packed by the seller" in page and "Marie" not in page  # no personal data
+    assert client.post(track).status_code == 404  # a stranger cannot confirm
+    Parcel.objects.filter(pk=parcel.pk).update(
+        status=Parcel.Status.OUT_FOR_DELIVERY, current_hub=w.lgg
+    )
+    from ewtp.orders import services as order_services
+
+    order_services.order_hand_to_hub(actor=w.seller, order=order)
+    order_services.order_ship(actor=w.kigali, order=order)
+    services.parcel_deliver(actor=w.liege, parcel=parcel)
+    client.force_login(w.buyer)
+    page = client.get(track).content.decode()
+    assert 'data-testid="confirm-receipt"' in page
+    assert client.post(track).status_code == 302
+    assert Order.objects.get(pk=order.pk).status == Order.Status.COMPLETED
+
+
+def test_empty_states(client, w):
+    client.force_login(w.officer_be)
+    assert 'data-testid="empty"' in client.get(reverse("logistics:hub_dashboard")).content.decode()
+    assert 'data-testid="empty"' in client.get(reverse("logistics:seller_orders")).content.decode()
+    client.force_login(w.kigali)
+    page = client.get(reverse("logistics:hub", args=["KGL"])).content.decode()
+    assert 'data-testid="empty-parcels"' in page
+
+
+def test_the_tracking_partial_for_the_orders_pages(w):
+    from django.template import Context, Template
+
+    order = paid_order([(w.coffee, 1)], destination="BE")
+    empty = Template("{% load logistics %}{% tracking_timeline order %}").render(
+        Context({"order": order})
+    )
+    assert "has not packed" in empty
+    packed(w, order)
+    html = Template("{% load logistics %}{% tracking_timeline order %}").render(
+        Context({"order": order})
+    )
+    assert "Packed by the seller" in html and 'data-kind="packed"' in html

@@ -1,0 +1,441 @@
+"""Pages of logistics: the seller's "pack and print papers" page, the hub operator's pages
+(intake scan, parcels at the hub, consolidation, shipments, last mile, exceptions), the parcel
+label, and the public tracking page where the buyer confirms receipt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ewtp.accounts.models import User
+from ewtp.core.errors import DomainError, NotFound
+from ewtp.core.http import is_htmx, page_errors
+from ewtp.core.pagination import paginate
+from ewtp.logistics import selectors, services
+from ewtp.logistics.documents import label_pdf
+from ewtp.logistics.models import Lane, Parcel, Shipment
+from ewtp.orders.models import Order
+from ewtp.orders.selectors import token_matches
+from ewtp.orders.services import BuyerAccess
+
+PER_PAGE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _status_of(error: DomainError) -> int:
+    return error.http_status if error.http_status in {403, 404, 409, 422} else 422
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+# Seller: orders to ship, pack and print papers ---------------------------------------------
+
+
+@login_required
+def seller_orders(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    page = paginate(
+        selectors.orders_to_ship_for(_user(request), status=status),
+        request.GET.get("page"),
+        per_page=PER_PAGE,
+    )
+    return render(
+        request,
+        "logistics/seller_orders.html",
+        {"page": page, "status": status, "statuses": Order.Status.choices},
+    )
+
+
+def _pack_context(request: HttpRequest, order: Order, **extra: Any) -> dict[str, Any]:
+    from ewtp.customs import selectors as customs_selectors
+    from ewtp.customs.papers import papers_for
+
+    parcel = selectors.parcel_for_order(order)
+    context: dict[str, Any] = {
+        "order": order,
+        "parcel": parcel,
+        "lines": list(order.lines.all()),
+        "values": request.POST if request.method == "POST" else {},
+        "errors": {},
+        "error": "",
+    }
+    if parcel is not None:
+        context["papers"] = papers_for(parcel)
+        context["declarations"] = customs_selectors.declarations_of_parcel(parcel)
+        context["tracking"] = selectors.tracking_for_parcel(parcel)
+        context["profile"] = getattr(parcel.seller, "trader_profile", None)
+        try:
+            context["lane_quote"] = selectors.lane_options(
+                parcel.origin_hub.code,
+                parcel.destination_country,
+                parcel.weight_kg,
+                parcel.dimensions,
+            )[0]
+        except DomainError:
+            context["lane_quote"] = None
+    context.update(extra)
+    return context
+
+
+@login_required
+@page_errors
+def pack(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Create the parcel (weight and size), then print label and papers, submit the
+    declarations and hand the parcel over to the hub."""
+    user = _user(request)
+    order = selectors.order_get_for_seller(user, public_id)
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "create")
+        parcel = selectors.parcel_for_order(order)
+        try:
+            if action == "hand_over" and parcel is not None:
+                services.parcel_hand_over(actor=user, parcel=parcel)
+                messages.success(
+                    request, _("Handed over: the hub scans the parcel in when it arrives.")
+                )
+            elif action == "update" and parcel is not None:
+                services.parcel_update(
+                    actor=user,
+                    parcel=parcel,
+                    weight_kg=request.POST.get("weight_kg", ""),
+                    length_cm=request.POST.get("length_cm", ""),
+                    width_cm=request.POST.get("width_cm", ""),
+                    height_cm=request.POST.get("height_cm", ""),
+                )
+                messages.success(request, _("Parcel corrected."))
+            else:
+                created = services.parcel_create(
+                    actor=user,
+                    order=order,
+                    weight_kg=request.POST.get("weight_kg", ""),
+                    length_cm=request.POST.get("length_cm", ""),
+                    width_cm=request.POST.get("width_cm", ""),
+                    height_cm=request.POST.get("height_cm", ""),
+                )
+                messages.success(
+                    request,
+                    _("Parcel %(code)s packed. Print its label and papers.")
+                    % {"code": created.code},
+                )
+        except DomainError as error:
+            status = _status_of(error)
+            order.refresh_from_db()
+            context = _pack_context(request, order, errors=error.fields, error=error.message)
+            return render(request, "logistics/pack.html", context, status=status)
+        return HttpResponseRedirect(reverse("logistics:pack", args=[order.public_id]))
+    return render(request, "logistics/pack.html", _pack_context(request, order), status=status)
+
+
+@login_required
+@page_errors
+def label(request: HttpRequest, code: str) -> HttpResponse:
+    parcel = selectors.parcel_get_for(_user(request), code)
+    return _pdf(label_pdf(parcel), f"label-{parcel.code}.pdf")
+
+
+# Hub operator ----------------------------------------------------------------------------
+
+
+@login_required
+def hub_dashboard(request: HttpRequest) -> HttpResponse:
+    hubs = list(selectors.hubs_operated_by(_user(request)))
+    if len(hubs) == 1:
+        return HttpResponseRedirect(reverse("logistics:hub", args=[hubs[0].code]))
+    return render(request, "logistics/hub_list.html", {"hubs": hubs})
+
+
+def _hub_context(request: HttpRequest, hub: Any, **extra: Any) -> dict[str, Any]:
+    status = request.GET.get("status", "")
+    query = request.GET.get("q", "")
+    to_consolidate = list(selectors.parcels_to_consolidate(hub)[:200])
+    waiting = {parcel.destination_hub_id for parcel in to_consolidate}
+    lanes = sorted(
+        selectors.lanes_from(hub),
+        key=lambda lane: (
+            lane.destination_id not in waiting,
+            lane.destination.code,
+            lane.transit_days,
+        ),
+    )
+    context = {
+        "hub": hub,
+        "can_work": selectors.can_work_hub(request.user, hub),
+        "page": paginate(
+            selectors.parcels_at_hub(hub, status=status, query=query),
+            request.GET.get("page"),
+            per_page=PER_PAGE,
+        ),
+        "status": status,
+        "query": query,
+        "statuses": Parcel.Status.choices,
+        "to_consolidate": to_consolidate,
+        "lanes": lanes,
+        "shipments": paginate(
+            selectors.shipments_of_hub(hub), request.GET.get("shipments_page"), per_page=10
+        ),
+        "error": "",
+        "errors": {},
+        "consolidate_error": "",
+        "consolidate_errors": {},
+        "received": None,
+        "values": request.POST if request.method == "POST" else {},
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+@page_errors
+def hub(request: HttpRequest, code: str) -> HttpResponse:
+    hub = selectors.hub_get_for(_user(request), code)
+    return render(request, "logistics/hub.html", _hub_context(request, hub))
+
+
+@login_required
+@page_errors
+@require_POST
+def intake(request: HttpRequest, code: str) -> HttpResponse:
+    """Scan or type a label's code; htmx gets the intake section back."""
+    user = _user(request)
+    hub = selectors.hub_get_for(user, code)
+    status = 200
+    extra: dict[str, Any] = {}
+    try:
+        parcel = services.parcel_receive(actor=user, hub=hub, code=request.POST.get("code", ""))
+        extra["received"] = parcel
+    except DomainError as error:
+        status = _status_of(error)
+        extra.update(error=error.message, errors=error.fields or {"code": error.message})
+    context = _hub_context(request, hub, **extra)
+    if is_htmx(request):
+        return render(request, "logistics/hub.html#intake", context, status=status)
+    if status == 200:
+        messages.success(request, _("Parcel %(code)s received.") % {"code": extra["received"].code})
+        return HttpResponseRedirect(reverse("logistics:hub", args=[hub.code]))
+    return render(request, "logistics/hub.html", context, status=status)
+
+
+@login_required
+@page_errors
+@require_POST
+def consolidate(request: HttpRequest, code: str) -> HttpResponse:
+    user = _user(request)
+    hub = selectors.hub_get_for(user, code)
+    lane = (
+        Lane.objects.select_related("carrier", "destination")
+        .filter(pk=request.POST.get("lane") or 0, origin=hub)
+        .first()
+    )
+    codes = request.POST.getlist("parcels")
+    parcels = list(Parcel.objects.filter(code__in=codes, current_hub=hub))
+    try:
+        if lane is None:
+            raise DomainError(
+                "invalid_request", _("Choose a lane."), fields={"lane": _("required")}
+            )
+        if len(parcels) != len(set(codes)):
+            raise NotFound("not_found", _("A chosen parcel is not at this hub."))
+        shipment = services.shipment_create(
+            actor=user, lane=lane, awb=request.POST.get("awb", ""), parcels=parcels
+        )
+    except DomainError as error:
+        context = _hub_context(
+            request, hub, consolidate_error=error.message, consolidate_errors=error.fields
+        )
+        return render(request, "logistics/hub.html", context, status=_status_of(error))
+    messages.success(
+        request,
+        _("Shipment %(awb)s created with %(count)s parcel(s).")
+        % {"awb": shipment.awb, "count": len(parcels)},
+    )
+    return HttpResponseRedirect(reverse("logistics:shipment", args=[shipment.public_id]))
+
+
+def _shipment_context(request: HttpRequest, shipment: Shipment, **extra: Any) -> dict[str, Any]:
+    lane = shipment.lane
+    context = {
+        "shipment": shipment,
+        "lane": lane,
+        "parcels": list(
+            shipment.parcels.select_related("seller", "destination_hub").order_by("code")
+        ),
+        "can_dispatch": selectors.can_work_hub(request.user, lane.origin)
+        and shipment.status == Shipment.Status.OPEN,
+        "can_arrive": selectors.can_work_hub(request.user, lane.destination)
+        and shipment.status == Shipment.Status.DISPATCHED,
+        "error": "",
+        "errors": {},
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+@page_errors
+def shipment(request: HttpRequest, public_id: Any) -> HttpResponse:
+    found = selectors.shipment_get_for(_user(request), public_id)
+    return render(request, "logistics/shipment.html", _shipment_context(request, found))
+
+
+@login_required
+@page_errors
+@require_POST
+def shipment_action(request: HttpRequest, public_id: Any, action: str) -> HttpResponse:
+    user = _user(request)
+    found = selectors.shipment_get_for(user, public_id)
+    try:
+        if action == "dispatch":
+            services.shipment_dispatch(actor=user, shipment=found)
+            messages.success(request, _("Shipment %(awb)s dispatched.") % {"awb": found.awb})
+        elif action == "arrive":
+            services.shipment_arrive(actor=user, shipment=found)
+            messages.success(request, _("Shipment %(awb)s arrived.") % {"awb": found.awb})
+        elif action == "add":
+            services.shipment_add_parcel(
+                actor=user, shipment=found, code=request.POST.get("code", "")
+            )
+            messages.success(request, _("Parcel added."))
+        elif action == "remove":
+            parcel = selectors.parcel_by_code(request.POST.get("code", ""))
+            services.shipment_remove_parcel(actor=user, shipment=found, parcel=parcel)
+            messages.success(request, _("Parcel taken out."))
+        else:
+            raise NotFound("not_found", "No such action.")
+    except DomainError as error:
+        if error.http_status == 404 and action not in {"add", "remove"}:
+            raise
+        found.refresh_from_db()
+        context = _shipment_context(request, found, error=error.message, errors=error.fields)
+        return render(request, "logistics/shipment.html", context, status=_status_of(error))
+    return HttpResponseRedirect(reverse("logistics:shipment", args=[found.public_id]))
+
+
+PARCEL_ACTIONS = {
+    "out_for_delivery": lambda user, parcel, text: services.parcel_out_for_delivery(
+        actor=user, parcel=parcel, note=text
+    ),
+    "deliver": lambda user, parcel, text: services.parcel_deliver(
+        actor=user, parcel=parcel, note=text
+    ),
+    "damage": lambda user, parcel, text: services.parcel_report_damage(
+        actor=user, parcel=parcel, reason=text
+    ),
+    "hold": lambda user, parcel, text: services.parcel_hold(actor=user, parcel=parcel, reason=text),
+    "resume": lambda user, parcel, text: services.parcel_resume(
+        actor=user, parcel=parcel, note=text
+    ),
+    "return": lambda user, parcel, text: services.parcel_return(
+        actor=user, parcel=parcel, reason=text
+    ),
+}
+
+
+def _parcel_context(request: HttpRequest, parcel: Parcel, **extra: Any) -> dict[str, Any]:
+    from ewtp.customs.selectors import declarations_of_parcel
+
+    user = request.user
+    here = parcel.current_hub or (
+        parcel.destination_hub if parcel.status == Parcel.Status.OUT_FOR_DELIVERY else None
+    )
+    context = {
+        "parcel": parcel,
+        "tracking": selectors.tracking_for_parcel(parcel),
+        "declarations": declarations_of_parcel(parcel),
+        "is_destination_worker": selectors.can_work_hub(user, parcel.destination_hub),
+        "is_here_worker": here is not None and selectors.can_work_hub(user, here),
+        "error": "",
+        "errors": {},
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+@page_errors
+def parcel(request: HttpRequest, code: str) -> HttpResponse:
+    found = selectors.parcel_get_for(_user(request), code)
+    return render(request, "logistics/parcel.html", _parcel_context(request, found))
+
+
+@login_required
+@page_errors
+@require_POST
+def parcel_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    user = _user(request)
+    found = selectors.parcel_get_for(user, code)
+    step = PARCEL_ACTIONS.get(action)
+    if step is None:
+        raise NotFound("not_found", "No such action.")
+    try:
+        step(user, found, request.POST.get("text", ""))
+    except DomainError as error:
+        found.refresh_from_db()
+        context = _parcel_context(request, found, error=error.message, errors=error.fields)
+        return render(request, "logistics/parcel.html", context, status=_status_of(error))
+    messages.success(request, _("Done."))
+    return HttpResponseRedirect(reverse("logistics:parcel", args=[found.code]))
+
+
+# Public tracking ---------------------------------------------------------------------------
+
+
+def _buyer(request: HttpRequest, order: Order) -> User | BuyerAccess | None:
+    """The buyer: the checkout's account, or whoever holds the checkout's access token."""
+    token = request.POST.get("token") or request.GET.get("token")
+    if token and token_matches(order.checkout, token):
+        return BuyerAccess(order.checkout_id, order.checkout.email)
+    user = request.user
+    if isinstance(user, User) and user.is_authenticated and order.checkout.user_id == user.pk:
+        return user
+    return None
+
+
+@page_errors
+def track(request: HttpRequest, code: str) -> HttpResponse:
+    """A parcel's journey for anyone holding its code (no personal data shown)."""
+    found = selectors.parcel_by_code(code)
+    buyer = _buyer(request, found.order)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        if buyer is None:
+            raise NotFound("not_found", "No parcel with this code.")
+        try:
+            services.parcel_confirm_receipt(actor=buyer, parcel=found)
+        except DomainError as problem:
+            error, status = problem.message, _status_of(problem)
+        else:
+            messages.success(request, _("Thank you: receipt confirmed."))
+            return HttpResponseRedirect(reverse("logistics:track", args=[found.code]))
+    found.order.refresh_from_db()
+    return render(
+        request,
+        "logistics/track.html",
+        {
+            "parcel": found,
+            "tracking": selectors.tracking_for_parcel(found),
+            "can_confirm": buyer is not None
+            and found.status == Parcel.Status.DELIVERED
+            and found.order.status == Order.Status.DELIVERED,
+            "token": request.GET.get("token", ""),
+            "error": error,
+        },
+        status=status,
+    )
