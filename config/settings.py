@@ -121,6 +121,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "ewtp.sqlite3"),
+            "CONN_MAX_AGE": int(os.environ.get("EWTP_CONN_MAX_AGE", "0")),
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -1,0 +1,56 @@
+"""Forms of the trade-rule pages: they check shape only; services and the engine decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms import ModelForm, modelform_factory
+from django.utils.translation import gettext_lazy as _
+
+from ewtp.traderules.models import LowValueRegime, RuleRow, Source
+
+# Working-copy fields a steward does not type: file order and bookkeeping.
+_NOT_EDITED = {"id", "position", "updated_at", "extra"}
+
+
+def row_form_class(model: type[RuleRow] | type[Source]) -> type[ModelForm[Any]]:
+    """A ModelForm of a working-copy table, fields in the file's column order."""
+    fields = [model.field_name(column) for column in model.COLUMNS]
+    fields = [name for name in fields if name not in _NOT_EDITED]
+    widgets: dict[str, Any] = {
+        "valid_from": forms.DateInput(attrs={"type": "date"}),
+        "valid_to": forms.DateInput(attrs={"type": "date"}),
+    }
+    for name in ("members", "origin", "origins", "exempt_origins", "what", "where", "name"):
+        widgets[name] = forms.TextInput(attrs={"size": 60})
+    if model is LowValueRegime:
+        widgets["conditions"] = forms.Textarea(attrs={"rows": 8, "cols": 60})
+        widgets["treatment"] = forms.Textarea(attrs={"rows": 6, "cols": 60})
+    return modelform_factory(model, fields=fields, widgets=widgets)
+
+
+class PublishForm(forms.Form):
+    note = forms.CharField(
+        label=_("What does this version change, and why?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+
+class ExchangeRateForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    currency = forms.CharField(
+        label=_("Currency"), max_length=3, help_text=_("ISO 4217 code, such as RWF or KES.")
+    )
+    units_per_eur = forms.CharField(
+        label=_("Units per 1 EUR"),
+        max_length=30,
+        help_text=_("As published, for example 1697.50 (RWF per EUR)."),
+    )
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=300,
+        help_text=_("Where the rate comes from: the publisher and the page or document."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)

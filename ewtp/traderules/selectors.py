@@ -1,0 +1,685 @@
+"""Reads of trade rules: the quote snapshot (cached in-process), the quote itself, HS search,
+the published rules for the browser, versions and exchange rates, and who may change what.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import threading
+import time
+from bisect import bisect_left
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, cast
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import QuerySet
+
+from ewtp.accounts.models import Membership, Organisation, User
+from ewtp.accounts.selectors import is_platform_operator
+from ewtp.traderules.content import content_of, ruleset_from_content
+from ewtp.traderules.engine import (
+    QuoteRejected,
+    RuleSet,
+    Snapshot,
+    build_snapshot,
+    load_ruleset_from_files,
+)
+from ewtp.traderules.engine import quote as engine_quote
+from ewtp.traderules.errors import QuoteRejectedError
+from ewtp.traderules.models import ExchangeRate, FxState, HsCode, RuleVersion
+
+# How often a process looks whether a new rules version or new rates were published.
+SNAPSHOT_CHECK_SECONDS = 5.0
+
+
+# Who may change rules and rates -------------------------------------------------------------
+
+
+def can_steward(actor: object) -> bool:
+    """An owner or staff member of a verified rule-steward organisation, or the platform
+    operator."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if is_platform_operator(actor):
+        return True
+    return Membership.objects.filter(
+        user=cast(User, actor),
+        organisation__kind=Organisation.Kind.RULE_STEWARD,
+        organisation__verification=Organisation.Verification.VERIFIED,
+        role__in=[Membership.Role.OWNER, Membership.Role.STAFF],
+    ).exists()
+
+
+def can_enter_rates(actor: object) -> bool:
+    return is_platform_operator(actor)
+
+
+# The published rules and their snapshot -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedRules:
+    """The rules in force: the version's label and content and the snapshot built from them."""
+
+    label: str
+    created_at: datetime | None
+    content: dict[str, Any]
+    snapshot: Snapshot
+    fx_revision: int
+    origin: str  # "database" or "files" (no tables or no version yet)
+
+    def table(self, name: str) -> list[dict[str, str]]:
+        return list(self.content.get("tables", {}).get(name, ()))
+
+    def regimes(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        return [(str(pair[0]), list(pair[1])) for pair in self.content.get("regimes", ())]
+
+    def sources(self) -> dict[str, dict[str, str]]:
+        return {row["id"]: row for row in self.table("sources")}
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.key: tuple[Any, ...] | None = None
+        self.rules: PublishedRules | None = None
+        self.checked_at = 0.0
+
+
+_cache = _Cache()
+
+
+def snapshot_cache_clear() -> None:
+    """Look again at the next quote (this process); other processes look within seconds."""
+    _cache.checked_at = 0.0
+
+
+def _read_or_none[T](read: Callable[[], T]) -> T | None:
+    """``read()``, or None when the tables do not exist (an unmigrated database).
+
+    Inside a transaction the read runs in a savepoint so that a failure does not break the
+    caller's transaction; outside, it runs as is (no transaction: on SQLite a transaction
+    would take the write lock).
+    """
+    try:
+        if connection.in_atomic_block:
+            with transaction.atomic():
+                return read()
+        return read()
+    except DatabaseError:
+        return None
+
+
+def _database_key() -> tuple[Any, ...] | None:
+    """(version id, label, created_at, FX revision, FX changed_at); None without a version."""
+
+    def read() -> tuple[Any, ...] | None:
+        version = (
+            RuleVersion.objects.order_by("-id").values_list("id", "label", "created_at").first()
+        )
+        state = FxState.objects.filter(pk=1).values_list("revision", "changed_at").first()
+        return None if version is None else (*version, *(state or (0, None)))
+
+    return _read_or_none(read)
+
+
+def _shipped_rules() -> PublishedRules:
+    base = Path(settings.EWTP_DATA_DIR)
+    ruleset = load_ruleset_from_files(
+        base / "rules",
+        base / "hs" / "harmonized-system.csv",
+        sorted((base / "fx").glob("*.csv")),
+        version="shipped",
+    )
+    return PublishedRules(
+        label="shipped",
+        created_at=None,
+        content=content_of(ruleset),
+        snapshot=build_snapshot(ruleset),
+        fx_revision=0,
+        origin="files",
+    )
+
+
+def _database_rules(key: tuple[Any, ...]) -> PublishedRules:
+    version_id, label, created_at, revision = key[0], key[1], key[2], key[3]
+    content = RuleVersion.objects.values_list("content", flat=True).get(pk=version_id)
+    table: dict[tuple[str, str], dict[str, str]] = {}
+    ecb: list[tuple[str, str, str]] = []
+    rates = ExchangeRate.objects.order_by("date", "currency").values_list(
+        "date", "currency", "rate_text", "source", "confidence", "note", "origin"
+    )
+    for day, currency, text, source, confidence, note, origin in rates.iterator(chunk_size=5000):
+        iso = day.isoformat()
+        if origin == ExchangeRate.Origin.ECB:
+            ecb.append((iso, currency, text))
+            continue
+        # An operator's rate wins over the rule table's on the same day.
+        if origin == ExchangeRate.Origin.RULE_TABLE and (iso, currency) in table:
+            continue
+        table[(iso, currency)] = {
+            "date": iso,
+            "currency": currency,
+            "units_per_eur": text,
+            "source": source,
+            "confidence": confidence,
+            "note": note,
+        }
+    ruleset: RuleSet = ruleset_from_content(
+        content,
+        hs_subheadings=hs_subheadings(),
+        fx_rates=list(table.values()),
+        ecb_rates=tuple(ecb),
+        version=label,
+    )
+    return PublishedRules(
+        label=label,
+        created_at=created_at,
+        content=content,
+        snapshot=build_snapshot(ruleset),
+        fx_revision=int(revision),
+        origin="database",
+    )
+
+
+def current_rules() -> PublishedRules:
+    """The rules in force, rebuilt only when the (version, FX revision) key changes.
+
+    The key is read at most every SNAPSHOT_CHECK_SECONDS, so a quote does not touch the
+    database. Without tables or without a version, the shipped files in data/ are used.
+    """
+    rules = _cache.rules
+    if rules is not None and time.monotonic() - _cache.checked_at < SNAPSHOT_CHECK_SECONDS:
+        return rules
+    with _cache.lock:
+        key = _database_key()
+        cache_key: tuple[Any, ...] = key if key is not None else ("files",)
+        if _cache.rules is None or cache_key != _cache.key:
+            _cache.rules = _database_rules(key) if key is not None else _shipped_rules()
+            _cache.key = cache_key
+        _cache.checked_at = time.monotonic()
+        return _cache.rules
+
+
+def current_snapshot() -> Snapshot:
+    return current_rules().snapshot
+
+
+def quote_compute(
+    request: Any, *, today: date | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """A landed-cost quote on the rules in force (landed-cost.md).
+
+    Raises QuoteRejectedError (a DomainError, HTTP 422) with the engine's code, message and
+    fields. ``today`` is the date used when the request gives none.
+    """
+    try:
+        return engine_quote(request, current_snapshot(), today=today, now=now)
+    except QuoteRejected as rejected:
+        raise QuoteRejectedError(rejected.code, rejected.message, fields=rejected.fields) from None
+
+
+# HS 2022 search ---------------------------------------------------------------------------
+
+
+_WORD = re.compile(r"[^\W_]+")
+_CLAUSE_END = re.compile(r"[;,:()\[\]]")
+_STOP = frozenset(
+    "a an and or of the in for with without whether not than other others their its to on by "
+    "as at be from into nor neither but this that these those etc such".split()
+)
+_NEGATORS = frozenset({"not", "excluding", "except", "nor", "neither"})
+_FIELD_WEIGHTS = (1.0, 0.45, 0.2)  # the subheading's own text, its heading, its chapter
+
+
+@cache
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes", "zes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _tokens(text: str) -> list[tuple[str, bool]]:
+    """(stem, negated) per word; words after "not", "excluding", "other than" ... are negated
+    until the end of the clause ("whether or not" negates nothing)."""
+    out: list[tuple[str, bool]] = []
+    for clause in _CLAUSE_END.split(text.casefold()):
+        words = _WORD.findall(clause)
+        negated = False
+        for index, word in enumerate(words):
+            previous = words[index - 1] if index else ""
+            if word in _NEGATORS and not (word == "not" and previous == "or"):
+                negated = True
+                continue
+            if word == "than" and previous == "other":
+                negated = True
+                continue
+            if word in _STOP:
+                continue
+            out.append((_stem(word), negated))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class HsMatch:
+    """A 6-digit subheading found by hs_search, with the texts of its heading and chapter."""
+
+    code: str
+    dotted: str
+    description: str
+    heading: str
+    heading_description: str
+    chapter: str
+    chapter_description: str
+    section: str
+    score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "dotted": self.dotted,
+            "description": self.description,
+            "heading": self.heading,
+            "heading_description": self.heading_description,
+            "chapter": self.chapter,
+            "chapter_description": self.chapter_description,
+            "section": self.section,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    code: str
+    description: str
+    heading: str
+    chapter: str
+    section: str
+    fields: tuple[dict[str, bool], ...]  # per field: stem -> negated (False wins)
+    length: int  # words of its own text that carry meaning
+
+
+class HsIndex:
+    """Every HS 2022 code, with a word index over the subheadings (built once per process)."""
+
+    def __init__(self, rows: Sequence[tuple[str, int, str, str, str]]) -> None:
+        self.descriptions = {code: description for code, _level, _p, description, _s in rows}
+        self.levels = {code: level for code, level, _p, _d, _s in rows}
+        self.sections = {code: section for code, _l, _p, _d, section in rows}
+        token_cache: dict[str, dict[str, bool]] = {}
+
+        def fields_of(code: str) -> dict[str, bool]:
+            if code not in token_cache:
+                found: dict[str, bool] = {}
+                for stem, negated in _tokens(self.descriptions.get(code, "")):
+                    found[stem] = found.get(stem, True) and negated
+                token_cache[code] = found
+            return token_cache[code]
+
+        entries: list[_Entry] = []
+        for code, level, _parent, description, section in sorted(rows):
+            if level != 6:
+                continue
+            own = fields_of(code)
+            entries.append(
+                _Entry(
+                    code=code,
+                    description=description,
+                    heading=code[:4],
+                    chapter=code[:2],
+                    section=section,
+                    fields=(own, fields_of(code[:4]), fields_of(code[:2])),
+                    length=max(len(own), 1),
+                )
+            )
+        self.entries = tuple(entries)
+        self.subheadings = frozenset(entry.code for entry in entries)
+        postings: dict[str, set[int]] = {}
+        for index, entry in enumerate(entries):
+            for stem in {*entry.fields[0], *entry.fields[1], *entry.fields[2]}:
+                found = postings.get(stem)
+                if found is None:
+                    postings[stem] = {index}
+                else:
+                    found.add(index)
+        self.postings = postings
+        self.vocabulary = tuple(sorted(postings))
+        total = len(entries) or 1
+        self.idf = {stem: math.log(1 + total / len(found)) for stem, found in postings.items()}
+
+    def match(self, entry: _Entry, score: float) -> HsMatch:
+        return HsMatch(
+            code=entry.code,
+            dotted=f"{entry.code[:4]}.{entry.code[4:]}",
+            description=entry.description,
+            heading=entry.heading,
+            heading_description=self.descriptions.get(entry.heading, ""),
+            chapter=entry.chapter,
+            chapter_description=self.descriptions.get(entry.chapter, ""),
+            section=entry.section,
+            score=round(score, 4),
+        )
+
+    def _expand(self, term: str) -> list[tuple[str, float]]:
+        """The index stems a query word matches: itself, and words it begins (search as you
+        type), at a lower weight."""
+        found = [(term, 1.0)] if term in self.postings else []
+        if len(term) >= 3:
+            start = bisect_left(self.vocabulary, term)
+            longer = []
+            for stem in self.vocabulary[start : start + 200]:
+                if not stem.startswith(term):
+                    break
+                if stem != term:
+                    longer.append(stem)
+            if longer:
+                # The commoner completions are likelier what is being typed ("coff" -> coffee).
+                top = max(len(self.postings[stem]) for stem in longer)
+                found += [(s, 0.35 + 0.35 * len(self.postings[s]) / top) for s in longer]
+        return found
+
+    def search(self, text: str) -> list[HsMatch]:
+        text = text.strip()
+        if not text:
+            return []
+        digits = re.sub(r"[\s.]", "", text)
+        if digits.isdigit():
+            prefix = digits[:6]
+            return [self.match(e, 1.0) for e in self.entries if e.code.startswith(prefix)]
+        terms = [stem for stem, _negated in _tokens(text)]
+        if not terms:
+            terms = [_stem(word) for word in _WORD.findall(text.casefold())]
+        terms = list(dict.fromkeys(terms))
+        expansions = [self._expand(term) for term in terms]
+        candidates: set[int] = set()
+        for expanded in expansions:
+            for stem, _weight in expanded:
+                candidates |= self.postings.get(stem, set())
+        scored: list[tuple[float, int, str, _Entry, int]] = []
+        for index in candidates:
+            entry = self.entries[index]
+            score = 0.0
+            matched = own_matched = 0
+            for expanded in expansions:
+                best = 0.0
+                best_own = False
+                for stem, weight in expanded:
+                    for position, stems in enumerate(entry.fields):
+                        negated = stems.get(stem)
+                        if negated is None:
+                            continue
+                        value = _FIELD_WEIGHTS[position] * weight * (0.15 if negated else 1.0)
+                        value *= self.idf.get(stem, 1.0)
+                        if value > best:
+                            best = value
+                            best_own = position == 0 and not negated
+                if best > 0:
+                    matched += 1
+                    own_matched += best_own
+                score += best
+            if not matched:
+                continue
+            score *= (matched / len(terms)) ** 2
+            score += own_matched / entry.length  # short texts that are mostly the query
+            scored.append((-score, matched < len(terms), entry.code, entry, matched))
+        full = [item for item in scored if not item[1]]
+        chosen = full or scored
+        chosen.sort(key=lambda item: (item[0], item[2]))
+        return [self.match(entry, -negative) for negative, _p, _c, entry, _m in chosen]
+
+
+_hs_lock = threading.Lock()
+_hs: dict[str, Any] = {}
+
+
+def hs_index_clear() -> None:
+    with _hs_lock:
+        _hs.clear()
+        _hs_search_cached.clear()
+
+
+def _hs_rows_from_database() -> list[tuple[str, int, str, str, str]]:
+    columns = ("code", "level", "parent_id", "description", "section_id")
+    rows = _read_or_none(lambda: list(HsCode.objects.values_list(*columns))) or []
+    return [
+        (code, level, parent or "", text, section or "")
+        for code, level, parent, text, section in rows
+    ]
+
+
+def _hs_rows_from_files() -> list[tuple[str, int, str, str, str]]:
+    path = Path(settings.EWTP_DATA_DIR) / "hs" / "harmonized-system.csv"
+    reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+    return [
+        (
+            row["hscode"].strip(),
+            int(row["level"]),
+            row["parent"].strip(),
+            row["description"].strip(),
+            row["section"].strip(),
+        )
+        for row in reader
+        if row["hscode"].strip().isdigit()
+    ]
+
+
+def hs_subheadings() -> frozenset[str]:
+    """The 6-digit HS 2022 subheadings (what a quote accepts), without building the index."""
+    found = _hs.get("subheadings")
+    if found is None:
+        index = _hs.get("index")
+        if isinstance(index, HsIndex):
+            found = index.subheadings
+        else:
+            codes = HsCode.objects.filter(level=6).values_list("code", flat=True)
+            found = _read_or_none(lambda: frozenset(codes)) or frozenset()
+            if not found:
+                found = frozenset(code for code, level, *_r in _hs_rows_from_files() if level == 6)
+        _hs["subheadings"] = found
+    assert isinstance(found, frozenset)
+    return found
+
+
+def hs_index() -> HsIndex:
+    """The HS index of this process (from the database, else the shipped file)."""
+    index = _hs.get("index")
+    if index is None:
+        with _hs_lock:
+            index = _hs.get("index")
+            if index is None:
+                rows = _hs_rows_from_database() or _hs_rows_from_files()
+                index = HsIndex(rows)
+                _hs["index"] = index
+    assert isinstance(index, HsIndex)
+    return index
+
+
+class _SearchCache:
+    """A small memo of recent searches (typing sends many of the same prefixes)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.items: dict[str, list[HsMatch]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, text: str) -> list[HsMatch]:
+        found = self.items.get(text)
+        if found is None:
+            found = hs_index().search(text)
+            with self.lock:
+                if len(self.items) >= self.size:
+                    self.items.pop(next(iter(self.items)), None)
+                self.items[text] = found
+        return found
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+_hs_search_cached = _SearchCache()
+
+
+def hs_search(text: str, limit: int = 10, offset: int = 0) -> list[HsMatch]:
+    """Subheadings ranked for ``text``: words (in the subheading's, heading's and chapter's
+    text) or a code prefix ("0901", "0901.21"). Offline; no database query once built."""
+    normalised = " ".join(text.split())[:200]
+    return _hs_search_cached.get(normalised)[offset : offset + limit]
+
+
+def hs_search_page(text: str, *, page: int = 1, per_page: int = 20) -> dict[str, Any]:
+    """One page of hs_search: ``{"items", "page", "pages", "total"}`` (items are HsMatch)."""
+    normalised = " ".join(text.split())[:200]
+    found = _hs_search_cached.get(normalised)
+    return paginate(found, page=page, per_page=per_page)
+
+
+def hs_suggest(description: str, limit: int = 5) -> list[HsMatch]:
+    """Subheadings for a seller's product description (the same ranking as hs_search)."""
+    return hs_search(description, limit=limit)
+
+
+def hs_subheading_exists(code: str) -> bool:
+    """True when ``code`` (dots and spaces ignored) is a 6-digit HS 2022 subheading."""
+    digits = re.sub(r"[\s.]", "", code)
+    return len(digits) == 6 and digits in hs_subheadings()
+
+
+def hs_describe(code: str) -> str:
+    """The description of an HS code (2, 4 or 6 digits), or ""."""
+    return hs_index().descriptions.get(re.sub(r"[\s.]", "", code)[:6], "")
+
+
+# Paging -----------------------------------------------------------------------------------
+
+
+def paginate(items: Sequence[Any], *, page: int = 1, per_page: int = 20) -> dict[str, Any]:
+    total = len(items)
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    start = (page - 1) * per_page
+    return {
+        "items": list(items[start : start + per_page]),
+        "page": page,
+        "pages": pages,
+        "total": total,
+    }
+
+
+# The published rules, for the browser and the API ---------------------------------------------
+
+
+def _valid_on(row: Mapping[str, Any], day: date | None) -> bool:
+    if day is None:
+        return True
+    start = row.get("valid_from") or ""
+    end = row.get("valid_to") or ""
+    text = day.isoformat()
+    return (not start or start <= text) and (not end or text <= end)
+
+
+def territory_list() -> list[dict[str, Any]]:
+    """The territories of the rules in force, each with its members and regime ids."""
+    rules = current_rules()
+    regimes = dict(rules.regimes())
+    return [
+        {
+            "territory": row["territory"],
+            "name": row["name"],
+            "customs_currency": row["customs_currency"],
+            "valuation_basis": row["valuation_basis"],
+            "members": row["members"].split(),
+            "regimes": [item.get("id", "") for item in regimes.get(row["territory"], [])],
+            "source": row["source"],
+            "confidence": row["confidence"],
+        }
+        for row in rules.table("territories")
+    ]
+
+
+def territory_rules(code: str, *, day: date | None = None) -> dict[str, Any] | None:
+    """Everything the rules in force say about one territory (None if there is no such)."""
+    rules = current_rules()
+    territory = next((t for t in rules.table("territories") if t["territory"] == code), None)
+    if territory is None:
+        return None
+    members = territory["members"].split()
+
+    def of(table: str, key: str, values: Sequence[str]) -> list[dict[str, str]]:
+        # Copies: the page annotates rows, and the cached content must stay as published.
+        return [
+            dict(row)
+            for row in rules.table(table)
+            if row.get(key) in values and _valid_on(row, day)
+        ]
+
+    regimes = [item for item in dict(rules.regimes()).get(code, []) if _valid_on(item, day)]
+    return {
+        "territory": territory,
+        "members": members,
+        "regimes": regimes,
+        "tariff_lines": of("tariff_lines", "territory", [code]),
+        "preferences": of("preferences", "territory", [code]),
+        "additional_duties": of("additional_duties", "territory", [code]),
+        "taxes": of("taxes", "country", members),
+        "fees": of("fees", "country", members),
+        "documents": of("documents", "territory", [code]),
+    }
+
+
+def tariff_line_search(rows: Sequence[dict[str, str]], text: str) -> list[dict[str, str]]:
+    """Tariff lines whose code starts with the digits of ``text`` or whose description (or
+    its HS subheading's) has every word of it."""
+    text = text.strip()
+    if not text:
+        return list(rows)
+    digits = re.sub(r"[\s.]", "", text)
+    if digits.isdigit():
+        return [
+            row for row in rows if row["code"].startswith(digits) or digits.startswith(row["code"])
+        ]
+    words = [stem for stem, _negated in _tokens(text)] or [text.casefold()]
+    found = []
+    index = hs_index()
+    for row in rows:
+        text_of_row = f"{row.get('description', '')}; {index.descriptions.get(row['code'][:6], '')}"
+        haystack = " ".join(stem for stem, negated in _tokens(text_of_row) if not negated)
+        if all(word in haystack for word in words):
+            found.append(row)
+    return found
+
+
+def version_list() -> QuerySet[RuleVersion]:
+    return RuleVersion.objects.select_related("created_by").order_by("-id")
+
+
+def version_get(label: str) -> RuleVersion | None:
+    return RuleVersion.objects.select_related("created_by").filter(label=label).first()
+
+
+def exchange_rate_list(*, currency: str = "", origin: str = "") -> QuerySet[ExchangeRate]:
+    rates = ExchangeRate.objects.select_related("entered_by").order_by("-date", "currency")
+    if currency:
+        rates = rates.filter(currency=currency.upper())
+    if origin:
+        rates = rates.filter(origin=origin)
+    return rates
+
+
+def latest_rates() -> list[ExchangeRate]:
+    """The newest rate of each currency that is not published by the ECB (or by origin)."""
+    latest: dict[str, ExchangeRate] = {}
+    for rate in ExchangeRate.objects.exclude(origin=ExchangeRate.Origin.ECB).order_by("-date"):
+        latest.setdefault(rate.currency, rate)
+    return sorted(latest.values(), key=lambda rate: rate.currency)

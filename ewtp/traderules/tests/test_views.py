@@ -1,0 +1,267 @@
+"""The pages: public browser and calculator, steward pages, the operator's rate entry."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from ewtp.core.models import AuditLog
+from ewtp.traderules.models import ExchangeRate, RuleVersion, TariffLine, Tax
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/rules/",
+        "/rules/territories/EU/",
+        "/rules/territories/CN/?on=2026-11-26",
+        "/rules/territories/US/?q=0904&tl_page=1&tax_page=1",
+        "/rules/sources/",
+        "/rules/sources/?q=ECB",
+        "/rules/sources/S09/",
+        "/rules/hs/",
+        "/rules/hs/?q=roasted+coffee&page=2",
+        "/rules/quote/",
+        "/rules/versions/",
+        "/rules/fx/",
+        "/rules/fx/?currency=RWF&origin=rule_table&page=1",
+    ],
+)
+def test_public_pages(client: Client, url: str) -> None:
+    assert client.get(url).status_code == 200
+
+
+def test_missing_things_are_404(client: Client) -> None:
+    for url in ("/rules/territories/XX/", "/rules/sources/S999/", "/rules/versions/1999-01-01.1/"):
+        assert client.get(url).status_code == 404
+
+
+def test_territory_page_shows_rules_with_sources(client: Client) -> None:
+    html = client.get("/rules/territories/EU/").content.decode()
+    assert "eu-low-value-2026" in html
+    assert "3 EUR for each distinct 6-digit subheading" in html
+    assert 'href="/rules/sources/S09/"' in html
+    assert "eu-eba" in html
+    partial = client.get(
+        "/rules/territories/EU/",
+        {"q": "roasted coffee", "part": "tariff_lines"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "<html" not in partial
+    assert "0901.21" in partial and "0901.11" not in partial
+    empty = client.get("/rules/territories/EU/", {"q": "zzzz"}).content.decode()
+    assert "No tariff line matches" in empty
+
+
+def test_hs_search_as_you_type_in_the_calculator(client: Client) -> None:
+    html = client.get(
+        "/rules/quote/hs/", {"line": "2", "line-2-find": "roasted coffee"}
+    ).content.decode()
+    buttons = re.findall(r'data-testid="suggestion">([^<]+)<', html)
+    assert buttons[:2] == ["0901.21", "0901.22"]
+    assert "code=090121" in html and 'hx-target="#line-2-code"' in html
+    picked = client.get("/rules/quote/hs/pick/", {"line": "2", "code": "090121"}).content.decode()
+    assert 'name="line-2-hs_code" value="0901.21"' in picked
+    assert 'id="line-2-suggestions"' in picked and 'hx-swap-oob="true"' in picked
+
+
+def _form(**lines: str) -> dict[str, str]:
+    data = {
+        "origin": "RW",
+        "destination": "BE",
+        "date": "2026-11-26",
+        "currency": "EUR",
+        "incoterm": "DDP",
+        "buyer_kind": "consumer",
+        "proof_of_origin": "on",
+        "shipping_currency": "RWF",
+        "insurance_currency": "RWF",
+        "action": "quote",
+    }
+    data.update(lines)
+    return data
+
+
+def test_the_calculator_quotes(client: Client) -> None:
+    response = client.post(
+        "/rules/quote/",
+        _form(
+            **{
+                "line-0-hs_code": "0901.21",
+                "line-0-quantity": "3",
+                "line-0-price": "150000",
+                "line-0-price_currency": "RWF",
+                "line-0-weight": "5",
+            }
+        ),
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert re.search(r'data-testid="regime-id">standard<', html)
+    assert re.search(r'data-testid="programme">eu-eba<', html)
+    assert "Landed cost: 323.63 EUR" in html
+    widths = re.findall(r'class="seg-(\w+)" style="width:([\d.]+)%"', html)
+    assert widths == [("goods", "82.64"), ("taxes", "17.36")]
+    assert "statement_on_origin" in html
+
+
+def test_the_calculator_shows_errors_next_to_the_fields(client: Client) -> None:
+    response = client.post(
+        "/rules/quote/",
+        _form(
+            **{
+                "line-0-hs_code": "0101",
+                "line-0-quantity": "x",
+                "line-0-price": "1",
+                "line-0-price_currency": "RWF",
+            }
+        ),
+    )
+    html = response.content.decode()
+    assert "The request has 2 invalid or missing fields." in html
+    row = html[html.index('data-testid="line-0"') :]
+    assert "must be 6 to 10 digits" in row
+    assert "must be a whole number from 1 to 100000" in row
+    unknown = client.post(
+        "/rules/quote/",
+        _form(
+            **{
+                "line-0-hs_code": "999998",
+                "line-0-quantity": "1",
+                "line-0-price": "1",
+                "line-0-price_currency": "EUR",
+            }
+        ),
+    ).content.decode()
+    assert "9999.98 is not an HS 2022 subheading" in unknown
+
+
+def test_the_calculator_adds_and_removes_lines(client: Client) -> None:
+    added = client.post(
+        "/rules/quote/", _form(**{"line-0-hs_code": "0901.21", "action": "add_line"})
+    ).content.decode()
+    assert 'name="line-1-hs_code"' in added
+    assert 'value="0901.21"' in added
+    removed = client.post(
+        "/rules/quote/",
+        _form(
+            **{"line-0-hs_code": "0901.21", "line-1-hs_code": "0409.00", "action": "remove_line:0"}
+        ),
+    ).content.decode()
+    assert 'value="0409.00"' in removed and 'value="0901.21"' not in removed
+    assert 'name="line-1-hs_code"' not in removed
+
+
+def test_steward_pages_are_for_stewards(client: Client, seller: Any) -> None:
+    assert client.get("/rules/steward/").status_code == 302
+    client.force_login(seller)
+    assert client.get("/rules/steward/").status_code == 403
+    assert client.get("/rules/steward/tariff_lines/").status_code == 403
+    assert client.post("/rules/steward/", {"note": "x"}).status_code == 403
+    assert RuleVersion.objects.count() == 1
+
+
+def test_a_steward_edits_a_tariff_line_and_publishes(client: Client, steward: Any) -> None:
+    client.force_login(steward)
+    assert client.get("/rules/steward/").status_code == 200
+    listing = client.get("/rules/steward/tariff_lines/", {"q": "090121"}).content.decode()
+    line = TariffLine.objects.get(territory="EU", code="090121")
+    assert f"/rules/steward/tariff_lines/{line.pk}/" in listing
+    form = client.get(f"/rules/steward/tariff_lines/{line.pk}/").content.decode()
+    assert 'name="mfn_ad_valorem"' in form
+    data = {**line.to_row(), "valid_to": ""}
+    data["mfn_ad_valorem"] = "7.5%"
+    bad = client.post(f"/rules/steward/tariff_lines/{line.pk}/", data)
+    assert bad.status_code == 200
+    assert "Enter a plain decimal number such as 0.075." in bad.content.decode()
+    data["mfn_ad_valorem"] = "0.08"
+    saved = client.post(f"/rules/steward/tariff_lines/{line.pk}/", data)
+    assert saved.status_code == 302
+    assert TariffLine.objects.get(pk=line.pk).mfn_ad_valorem == "0.08"
+    pending = client.get("/rules/steward/").content.decode()
+    assert "EU 090121 2020-01-01" in pending
+    published = client.post("/rules/steward/", {"note": "EU roasted coffee 8%"})
+    version = RuleVersion.objects.order_by("-id").first()
+    assert version is not None and version.note == "EU roasted coffee 8%"
+    assert published["Location"] == f"/rules/versions/{version.label}/"
+    history = client.get(published["Location"]).content.decode()
+    assert "mfn_ad_valorem" in history and "0.075" in history and "0.08" in history
+
+
+def test_a_steward_adds_and_deletes_a_tax(client: Client, steward: Any) -> None:
+    client.force_login(steward)
+    response = client.post(
+        "/rules/steward/taxes/add/",
+        {
+            "country": "RW",
+            "kind": "vat",
+            "hs_prefix": "0901",
+            "rate": "0",
+            "valid_from": "2027-01-01",
+            "valid_to": "",
+            "source": "S37",
+            "confidence": "low",
+        },
+    )
+    assert response.status_code == 302
+    tax = Tax.objects.get(country="RW", hs_prefix="0901")
+    assert tax.position == 49
+    assert client.get(f"/rules/steward/taxes/{tax.pk}/delete/").status_code == 200
+    assert client.post(f"/rules/steward/taxes/{tax.pk}/delete/").status_code == 302
+    assert not Tax.objects.filter(pk=tax.pk).exists()
+    assert [a.action for a in AuditLog.objects.filter(action__startswith="traderules.row")] == [
+        "traderules.row.deleted",
+        "traderules.row.created",
+    ]
+    nothing = client.post("/rules/steward/", {"note": "nothing"}).content.decode()
+    assert "nothing to publish" in nothing.lower()
+
+
+def test_the_operator_enters_a_rate(client: Client, operator: Any, steward: Any) -> None:
+    client.force_login(steward)
+    assert client.get("/rules/fx/enter/").status_code == 403
+    client.force_login(operator)
+    assert client.get("/rules/fx/enter/").status_code == 200
+    bad = client.post(
+        "/rules/fx/enter/",
+        {"date": "2026-11-25", "currency": "EUR", "units_per_eur": "1", "source": "x"},
+    )
+    assert "An ISO 4217 currency code other than EUR." in bad.content.decode()
+    response = client.post(
+        "/rules/fx/enter/",
+        {
+            "date": "2026-11-25",
+            "currency": "RWF",
+            "units_per_eur": "1715.00",
+            "source": "BNR reference rate",
+        },
+    )
+    assert response.status_code == 302
+    rate = ExchangeRate.objects.get(origin="operator")
+    assert (rate.currency, rate.rate_text, rate.entered_by) == ("RWF", "1715.00", operator)
+    assert "1715.00" in client.get("/rules/fx/", {"currency": "RWF"}).content.decode()
+
+
+def test_admin_saves_go_through_the_services(client: Client, steward: Any) -> None:
+    steward.is_staff = True
+    steward.save()
+    client.force_login(steward)
+    line = TariffLine.objects.get(territory="EU", code="090121")
+    page = client.get(f"/admin/traderules/tariffline/{line.pk}/change/")
+    assert page.status_code == 200
+    data = {**line.to_row(), "valid_to": "", "mfn_ad_valorem": "0.09"}
+    response = client.post(f"/admin/traderules/tariffline/{line.pk}/change/", data)
+    assert response.status_code == 302
+    assert TariffLine.objects.get(pk=line.pk).mfn_ad_valorem == "0.09"
+    assert AuditLog.objects.filter(action="traderules.row.updated", actor=steward).count() == 1
+    data["territory"] = "ZZ"
+    refused = client.post(f"/admin/traderules/tariffline/{line.pk}/change/", data)
+    assert refused.status_code == 200
+    assert "ZZ is not a territory." in refused.content.decode()
