@@ -1,0 +1,490 @@
+"""Pages of the catalog: the storefront, categories, search, product and seller pages, photos,
+and the sellers' dashboard (products, stock, photos, CSV import)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ewtp.catalog import pricing, rules, selectors, services
+from ewtp.catalog.forms import ImportForm, PhotoForm, ProductForm, StockForm
+from ewtp.catalog.models import Product
+from ewtp.core.errors import DomainError, NotFound
+
+PHOTO_CACHE = "public, max-age=31536000, immutable"
+
+
+def _language() -> str:
+    return translation.get_language() or "en"
+
+
+def _preferences(request: HttpRequest) -> tuple[str, str]:
+    preferences = getattr(request, "preferences", None)
+    return (
+        getattr(preferences, "destination", "BE"),
+        getattr(preferences, "currency", "USD"),
+    )
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    if not value:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() and number >= 0 else None
+
+
+def _filters(request: HttpRequest, **fixed: str) -> selectors.Filters:
+    get = request.GET
+    values: dict[str, Any] = {
+        "q": get.get("q", "").strip()[:200],
+        "category": get.get("category", ""),
+        "origin": get.get("origin", "").upper()[:2],
+        "seller": get.get("seller", ""),
+        "price_min": _decimal(get.get("price_min")),
+        "price_max": _decimal(get.get("price_max")),
+    }
+    values.update(fixed)
+    return selectors.Filters(**values)
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        return 1
+
+
+def _listing(
+    request: HttpRequest, template: str, context: dict[str, Any], **fixed: str
+) -> HttpResponse:
+    destination, currency = _preferences(request)
+    filters = _filters(request, **fixed)
+    page = selectors.product_page(
+        filters,
+        page=_page_number(request),
+        language=_language(),
+        destination=destination,
+        currency=currency,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context.update(
+        {
+            "page": page,
+            "filters": filters,
+            "query_string": query.urlencode(),
+            "categories": selectors.categories(),
+            "origins": selectors.origins(),
+            "sellers": selectors.sellers(),
+            "destination": destination,
+            "currency": currency,
+        }
+    )
+    if getattr(request, "htmx", False) and request.headers.get("HX-Target") == "results":
+        return render(request, f"{template}#results", context)
+    return render(request, template, context)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return _listing(request, "catalog/listing.html", {})
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    return _listing(request, "catalog/listing.html", {})
+
+
+def category(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        found = selectors.category_get(slug)
+    except NotFound:
+        raise Http404 from None
+    return _listing(
+        request,
+        "catalog/listing.html",
+        {"category": found, "name": found.name_in(_language())},
+        category=slug,
+    )
+
+
+def seller(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        found = selectors.seller_get_public(slug)
+    except NotFound:
+        raise Http404 from None
+    return _listing(request, "catalog/listing.html", {"seller": found}, seller=slug)
+
+
+def product(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        found = selectors.product_get_for(request.user, slug)
+    except NotFound:
+        raise Http404 from None
+    language = _language()
+    title, description = selectors.localise(found, language)
+    variants = list(found.variants.all())
+    chosen = variants[0] if variants else None
+    wanted = request.GET.get("variant")
+    for variant in variants:
+        variant.product = found
+        if wanted and str(variant.public_id) == wanted:
+            chosen = variant
+    destination, currency = _preferences(request)
+    quote = breakdown = None
+    quote_error = ""
+    if chosen is not None:
+        try:
+            quote = pricing.unit_quote(chosen, destination=destination, currency=currency)
+            breakdown = pricing.breakdown(quote)
+        except DomainError as error:
+            quote_error = error.message
+    available = (
+        sum(level.on_hand - level.reserved for level in chosen.stock_levels.all()) if chosen else 0
+    )
+    return render(
+        request,
+        "catalog/product.html",
+        {
+            "product": found,
+            "title": title,
+            "description": description,
+            "variants": variants,
+            "variant": chosen,
+            "price": pricing.variant_price(chosen) if chosen else None,
+            "quote": quote,
+            "breakdown": breakdown,
+            "quote_error": quote_error,
+            "available": max(available, 0),
+            "destination": destination,
+            "currency": currency,
+            "can_edit": selectors.can_edit(request.user, found.seller),
+            "photos": list(found.photos.all()),
+        },
+    )
+
+
+def photo(request: HttpRequest, public_id: str, size: str) -> HttpResponse:
+    """A product photo, cached by browsers and proxies for a year (a new photo, a new URL)."""
+    if size not in {"thumb", "large"}:
+        raise Http404
+    try:
+        found = selectors.photo_get(public_id)
+    except NotFound:
+        raise Http404 from None
+    etag = f'"{found.public_id}-{size}"'
+    if request.headers.get("If-None-Match") == etag:
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        field = found.thumbnail if size == "thumb" else found.image
+        try:
+            handle = default_storage.open(str(field.name), "rb")
+        except (FileNotFoundError, OSError):
+            raise Http404 from None
+        response = FileResponse(handle, content_type="image/jpeg")  # type: ignore[assignment]
+    response["Cache-Control"] = PHOTO_CACHE
+    response["ETag"] = etag
+    return response
+
+
+# The seller's dashboard ----------------------------------------------------------------------
+
+
+@login_required
+def dashboard_index(request: HttpRequest) -> HttpResponse:
+    organisations = list(selectors.seller_organisations_for(request.user))
+    if len(organisations) == 1:
+        return HttpResponseRedirect(reverse("catalog:dashboard", args=[organisations[0].slug]))
+    return render(request, "catalog/dashboard_index.html", {"organisations": organisations})
+
+
+def _seller_or_404(request: HttpRequest, org: str) -> Any:
+    try:
+        return selectors.seller_get_for(request.user, org)
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+def dashboard(request: HttpRequest, org: str) -> HttpResponse:
+    found = _seller_or_404(request, org)
+    products = selectors.product_list_for_seller(request.user, found)
+    return render(
+        request,
+        "catalog/dashboard.html",
+        {
+            "seller": found,
+            "products": products,
+            "can_edit": selectors.can_edit(request.user, found),
+            "stock_form": StockForm(),
+        },
+    )
+
+
+def _product_data(cleaned: dict[str, Any]) -> services.ProductData:
+    from django.conf import settings
+
+    translations = {
+        code: {
+            "title": cleaned.get(f"title_{code}", ""),
+            "description": cleaned.get(f"description_{code}", ""),
+        }
+        for code, _name in settings.LANGUAGES
+        if cleaned.get(f"title_{code}") or cleaned.get(f"description_{code}")
+    }
+    return services.ProductData(
+        title=cleaned["title"],
+        description=cleaned.get("description", ""),
+        category=cleaned.get("category"),
+        hs_code=cleaned["hs_code"],
+        origin=cleaned["origin"],
+        unit_weight_kg=cleaned["unit_weight_kg"],
+        price=cleaned["price"],
+        currency=cleaned["currency"],
+        sku=cleaned.get("sku", ""),
+        stock=cleaned.get("stock"),
+        certifications=list(cleaned.get("certifications") or []),
+        language=cleaned.get("language", "en"),
+        translations=translations,
+    )
+
+
+def _apply_errors(form: Any, error: DomainError) -> None:
+    for field, message in error.fields.items():
+        form.add_error(field if field in form.fields else None, message)
+    if not error.fields:
+        form.add_error(None, error.message)
+
+
+def _suggestions(form: ProductForm) -> list[rules.HsSuggestion]:
+    text = " ".join(str(form.data.get(name, "")) for name in ("title", "description"))
+    return rules.hs_suggest(text) if text.strip() else []
+
+
+@login_required
+def product_new(request: HttpRequest, org: str) -> HttpResponse:
+    found = _seller_or_404(request, org)
+    if not selectors.can_edit(request.user, found):
+        raise Http404
+    form = ProductForm(
+        request.POST or None,
+        initial={"currency": "RWF", "origin": found.country, "language": _language()},
+    )
+    suggestions: list[rules.HsSuggestion] = []
+    if request.method == "POST" and "suggest" in request.POST:
+        suggestions = _suggestions(form)
+        form = ProductForm(request.POST)
+    elif request.method == "POST" and form.is_valid():
+        try:
+            created = services.product_create(
+                actor=request.user,
+                seller=found,
+                data=_product_data(form.cleaned_data),
+                publish="publish" in request.POST,
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The product is saved."))
+            return HttpResponseRedirect(
+                reverse("catalog:product_edit", args=[found.slug, created.slug])
+            )
+    return render(
+        request,
+        "catalog/product_form.html",
+        {"seller": found, "form": form, "suggestions": suggestions, "product": None},
+    )
+
+
+def _initial(product: Product) -> dict[str, Any]:
+    variant = product.variants.all()[0] if product.variants.all() else None
+    initial: dict[str, Any] = {
+        "title": product.title,
+        "description": product.description,
+        "category": product.category,
+        "hs_code": product.hs_dotted,
+        "origin": product.origin,
+        "unit_weight_kg": product.unit_weight_kg,
+        "certifications": product.certifications,
+        "language": product.language,
+    }
+    if variant is not None:
+        initial.update(
+            {
+                "price": pricing.variant_price(variant).as_string(),
+                "currency": variant.currency,
+                "sku": variant.sku,
+            }
+        )
+    for item in product.translations.all():
+        initial[f"title_{item.language}"] = item.title
+        initial[f"description_{item.language}"] = item.description
+    return initial
+
+
+def _editable_product(request: HttpRequest, org: str, slug: str) -> tuple[Any, Product]:
+    found = _seller_or_404(request, org)
+    try:
+        item = selectors.product_get_for_editor(request.user, found, slug)
+    except NotFound:
+        raise Http404 from None
+    return found, item
+
+
+@login_required
+def product_edit(request: HttpRequest, org: str, slug: str) -> HttpResponse:
+    found, item = _editable_product(request, org, slug)
+    can_edit = selectors.can_edit(request.user, found)
+    form = ProductForm(request.POST or None, initial=_initial(item), with_stock=False)
+    suggestions: list[rules.HsSuggestion] = []
+    if request.method == "POST" and not can_edit:
+        raise Http404
+    if request.method == "POST" and "suggest" in request.POST:
+        suggestions = _suggestions(form)
+        form = ProductForm(request.POST, with_stock=False)
+    elif request.method == "POST" and form.is_valid():
+        try:
+            services.product_update(
+                actor=request.user, product=item, data=_product_data(form.cleaned_data)
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The product is saved."))
+            return HttpResponseRedirect(
+                reverse("catalog:product_edit", args=[found.slug, item.slug])
+            )
+    return render(
+        request,
+        "catalog/product_form.html",
+        {
+            "seller": found,
+            "form": form,
+            "product": item,
+            "suggestions": suggestions,
+            "photo_form": PhotoForm(),
+            "can_edit": can_edit,
+            "variants": list(item.variants.all()),
+        },
+    )
+
+
+def hs_suggest(request: HttpRequest) -> HttpResponse:
+    """htmx: HS subheadings for the title and description typed so far."""
+    text = " ".join(request.GET.get(name, "") for name in ("title", "description"))
+    return render(request, "catalog/_hs_suggestions.html", {"suggestions": rules.hs_suggest(text)})
+
+
+@login_required
+@require_POST
+def product_status(request: HttpRequest, org: str, slug: str) -> HttpResponse:
+    found, item = _editable_product(request, org, slug)
+    try:
+        if request.POST.get("action") == "unpublish":
+            services.product_unpublish(actor=request.user, product=item)
+            messages.success(request, _("The product is withdrawn from the shop."))
+        else:
+            services.product_publish(actor=request.user, product=item)
+            messages.success(request, _("The product is on sale."))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return HttpResponseRedirect(
+        request.POST.get("next") or reverse("catalog:dashboard", args=[found.slug])
+    )
+
+
+@login_required
+@require_POST
+def stock_set(request: HttpRequest, org: str, slug: str) -> HttpResponse:
+    found, item = _editable_product(request, org, slug)
+    form = StockForm(request.POST)
+    variant = next(
+        (v for v in item.variants.all() if str(v.public_id) == request.POST.get("variant")), None
+    )
+    if variant is None or not form.is_valid():
+        messages.error(request, _("Give a whole number of units, 0 or more."))
+    else:
+        variant.product = item
+        try:
+            services.stock_set(
+                actor=request.user, variant=variant, on_hand=form.cleaned_data["on_hand"]
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Stock updated."))
+    return HttpResponseRedirect(
+        request.POST.get("next") or reverse("catalog:dashboard", args=[found.slug])
+    )
+
+
+@login_required
+@require_POST
+def photo_add(request: HttpRequest, org: str, slug: str) -> HttpResponse:
+    found, item = _editable_product(request, org, slug)
+    form = PhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Send a JPEG, PNG or WebP image."))
+    else:
+        try:
+            services.photo_add(
+                actor=request.user,
+                product=item,
+                content=form.cleaned_data["photo"].read(),
+                alt_text=form.cleaned_data.get("alt_text", ""),
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Photo added."))
+    return HttpResponseRedirect(reverse("catalog:product_edit", args=[found.slug, item.slug]))
+
+
+@login_required
+def product_import(request: HttpRequest, org: str) -> HttpResponse:
+    found = _seller_or_404(request, org)
+    if not selectors.can_edit(request.user, found):
+        raise Http404
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors: list[dict[str, Any]] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            imported = services.products_import_csv(
+                actor=request.user,
+                seller=found,
+                content=form.cleaned_data["file"].read(),
+                publish=form.cleaned_data["publish"],
+            )
+        except DomainError as error:
+            errors = list(error.extra.get("errors", [])) or [
+                {"row": 0, "column": "", "message": error.message}
+            ]
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("%(count)s product(s) imported.") % {"count": len(imported)}
+            )
+            return HttpResponseRedirect(reverse("catalog:dashboard", args=[found.slug]))
+    return render(
+        request,
+        "catalog/import.html",
+        {"seller": found, "form": form, "errors": errors, "columns": services.CSV_COLUMNS},
+    )

@@ -1,0 +1,23 @@
+"""Background work of orders: buyer mails and the expiry of unpaid holds. Idempotent."""
+
+from __future__ import annotations
+
+from django.tasks import task
+
+from ewtp.orders import services
+
+
+@task
+def send_checkout_mail(checkout_id: int, kind: str) -> bool:
+    return services.checkout_mail_send(checkout_id=checkout_id, kind=kind)
+
+
+@task
+def send_order_mail(order_id: int, kind: str) -> bool:
+    return services.order_mail_send(order_id=order_id, kind=kind)
+
+
+@task
+def expire_holds() -> int:
+    """Run every minute or so (the worker's schedule, or `ewtp orders expire-holds`)."""
+    return services.holds_expire()

@@ -1,0 +1,318 @@
+"""Pages of orders: the cart, the checkout form, the confirmation and payment step, the buyer's
+order pages (by access-token link), the seller's and the operator's order lists."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ewtp.accounts.models import User
+from ewtp.catalog.selectors import seller_organisations_for
+from ewtp.core.errors import DomainError, NotFound
+from ewtp.core.money import Money
+from ewtp.orders import selectors, services
+from ewtp.orders.addresses import address_lines
+from ewtp.orders.forms import CheckoutForm
+from ewtp.orders.models import Cart, Order
+
+SESSION_CART = "cart_id"
+
+
+def _language() -> str:
+    return translation.get_language() or "en"
+
+
+def _user(request: HttpRequest) -> User | None:
+    user = request.user
+    return user if isinstance(user, User) and user.is_authenticated else None
+
+
+def _session_cart(request: HttpRequest, *, create: bool = False) -> Cart | None:
+    cart_id = request.session.get(SESSION_CART)
+    if cart_id:
+        try:
+            cart = selectors.cart_get_for(request.user, cart_id)
+        except NotFound:
+            cart = None
+        if cart is not None and cart.is_open:
+            return cart
+    if not create:
+        return None
+    cart = services.cart_create(user=_user(request))
+    request.session[SESSION_CART] = str(cart.public_id)
+    return cart
+
+
+def _preferences(request: HttpRequest) -> tuple[str, str]:
+    preferences = getattr(request, "preferences", None)
+    return getattr(preferences, "destination", "BE"), getattr(preferences, "currency", "USD")
+
+
+def cart(request: HttpRequest) -> HttpResponse:
+    found = _session_cart(request)
+    destination, currency = _preferences(request)
+    view = (
+        selectors.cart_view(found, language=_language(), destination=destination, currency=currency)
+        if found is not None
+        else None
+    )
+    return render(
+        request,
+        "orders/cart.html",
+        {"view": view, "destination": destination, "currency": currency},
+    )
+
+
+@require_POST
+def cart_add(request: HttpRequest) -> HttpResponse:
+    found = _session_cart(request, create=True)
+    assert found is not None
+    try:
+        quantity = int(request.POST.get("quantity", "1"))
+    except ValueError:
+        quantity = 0
+    try:
+        services.cart_line_add(
+            cart=found,
+            product_id=request.POST.get("product_id", ""),
+            quantity=quantity,
+            variant_id=request.POST.get("variant_id") or None,
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        back = request.META.get("HTTP_REFERER", "")
+        if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
+            return HttpResponseRedirect(back)
+    else:
+        messages.success(request, _("Added to your cart."))
+    return HttpResponseRedirect(reverse("orders:cart"))
+
+
+@require_POST
+def cart_line(request: HttpRequest, line_id: int) -> HttpResponse:
+    found = _session_cart(request)
+    if found is None:
+        raise Http404
+    try:
+        quantity = int(request.POST.get("quantity", "0"))
+    except ValueError:
+        quantity = -1
+    if "remove" in request.POST:
+        quantity = 0
+    try:
+        services.cart_line_set(cart=found, line_id=line_id, quantity=quantity)
+    except DomainError as error:
+        messages.error(request, error.message)
+    return HttpResponseRedirect(reverse("orders:cart"))
+
+
+def _checkout_initial(request: HttpRequest) -> dict[str, Any]:
+    destination, currency = _preferences(request)
+    user = _user(request)
+    return {
+        "email": user.email if user else "",
+        "name": user.full_name if user else "",
+        "destination": destination,
+        "currency": currency,
+        "incoterm": "DDP",
+        "idempotency_key": uuid.uuid4().hex,
+    }
+
+
+def _field_errors(form: CheckoutForm, body: dict[str, Any]) -> None:
+    fields = body.get("fields") or {}
+    for name, message in fields.items():
+        field = name.removeprefix("shipping_address.")
+        form.add_error(field if field in form.fields else None, message)
+    if not fields:
+        form.add_error(None, str(body.get("message") or body.get("code")))
+
+
+def checkout(request: HttpRequest) -> HttpResponse:
+    found = _session_cart(request)
+    if found is None or not found.lines.exists():
+        messages.error(request, _("Your cart is empty."))
+        return HttpResponseRedirect(reverse("orders:cart"))
+    form = CheckoutForm(request.POST or None, initial=_checkout_initial(request))
+    error_code = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            status, body = services.checkout_submit(
+                cart=found,
+                payload=form.payload(),
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                language=_language(),
+                user=_user(request),
+            )
+        except DomainError as error:
+            status, body = error.http_status, error.as_dict()
+        if status == 201:
+            request.session.pop(SESSION_CART, None)
+            url = reverse("orders:checkout_done", args=[body["checkout_id"]])
+            return HttpResponseRedirect(f"{url}?token={body['access_token']}")
+        error_code = str(body.get("code", ""))
+        _field_errors(form, body)
+    destination = form["destination"].value() or _preferences(request)[0]
+    currency = form["currency"].value() or _preferences(request)[1]
+    view = selectors.cart_view(
+        found, language=_language(), destination=destination, currency=currency
+    )
+    return render(
+        request,
+        "orders/checkout.html",
+        # A new attempt (after a correction) is a new request, so it gets a new key.
+        {
+            "form": form,
+            "view": view,
+            "error_code": error_code,
+            "new_key": uuid.uuid4().hex,
+            "hold_minutes": services.hold_minutes(),
+        },
+        status=200
+        if not error_code
+        else (409 if error_code in {"out_of_stock", "cart_checked_out"} else 422),
+    )
+
+
+def _token(request: HttpRequest) -> str | None:
+    return (
+        request.GET.get("token")
+        or request.POST.get("token")
+        or request.headers.get("X-Order-Token")
+    )
+
+
+def checkout_done(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The confirmation and payment step, reached by the link with the access token."""
+    token = _token(request)
+    try:
+        found = selectors.checkout_get_for(request.user, public_id, token=token)
+    except NotFound:
+        raise Http404 from None
+    orders = selectors.orders_of_checkout(found)
+    return render(
+        request,
+        "orders/checkout_done.html",
+        {
+            "checkout": found,
+            "orders": orders,
+            "token": token if token and selectors.token_matches(found, token) else "",
+            "total": Money.from_minor(found.total_minor, found.currency),
+            "on_delivery": Money.from_minor(found.on_delivery_minor, found.currency),
+            "payment": selectors.checkout_payment(found),
+            "address": address_lines(found.shipping_address),
+            "goods": Money.from_minor(sum(o.goods_minor for o in orders), found.currency),
+            "duty": Money.from_minor(sum(o.duty_minor for o in orders), found.currency),
+            "taxes": Money.from_minor(
+                sum(o.taxes_minor + o.fees_minor for o in orders), found.currency
+            ),
+        },
+    )
+
+
+def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    token = _token(request)
+    try:
+        order, actor = selectors.order_get_for(request.user, public_id, token=token)
+    except NotFound:
+        raise Http404 from None
+    return render(
+        request,
+        "orders/order_detail.html",
+        {
+            "order": order,
+            "actions": services.allowed_actions(actor, order),
+            "token": token if isinstance(actor, services.BuyerAccess) else "",
+            "is_buyer": isinstance(actor, services.BuyerAccess)
+            or "buyer" in services.roles_for(actor, order),
+            "address": address_lines(order.checkout.shipping_address),
+            "quote": order.quote,
+        },
+    )
+
+
+@require_POST
+def order_action(request: HttpRequest, public_id: str) -> HttpResponse:
+    token = _token(request)
+    try:
+        order, actor = selectors.order_get_for(request.user, public_id, token=token)
+    except NotFound:
+        raise Http404 from None
+    try:
+        services.order_transition(
+            actor=actor,
+            order=order,
+            action=request.POST.get("action", ""),
+            note=request.POST.get("note", "")[:500],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The order is updated."))
+    url = reverse("orders:order_detail", args=[order.public_id])
+    return HttpResponseRedirect(f"{url}?token={token}" if token else url)
+
+
+@login_required
+def seller_index(request: HttpRequest) -> HttpResponse:
+    organisations = list(seller_organisations_for(request.user))
+    if len(organisations) == 1:
+        return HttpResponseRedirect(reverse("orders:seller_orders", args=[organisations[0].slug]))
+    return render(request, "orders/seller_index.html", {"organisations": organisations})
+
+
+def _status_filter(request: HttpRequest) -> str:
+    status = request.GET.get("status", "")
+    return status if status in Order.Status.values else ""
+
+
+@login_required
+def seller_orders(request: HttpRequest, org: str) -> HttpResponse:
+    try:
+        seller, orders = selectors.order_list_for_seller(request.user, org)
+    except NotFound:
+        raise Http404 from None
+    status = _status_filter(request)
+    if status:
+        orders = orders.filter(status=status)
+    return render(
+        request,
+        "orders/order_list.html",
+        {
+            "seller": seller,
+            "orders": orders[:200],
+            "status": status,
+            "statuses": Order.Status.choices,
+        },
+    )
+
+
+@login_required
+def operator_orders(request: HttpRequest) -> HttpResponse:
+    try:
+        orders = selectors.order_list_for_operator(request.user)
+    except NotFound:
+        raise Http404 from None
+    status = _status_filter(request)
+    if status:
+        orders = orders.filter(status=status)
+    return render(
+        request,
+        "orders/order_list.html",
+        {
+            "seller": None,
+            "orders": orders[:200],
+            "status": status,
+            "statuses": Order.Status.choices,
+        },
+    )
