@@ -11,6 +11,13 @@ os.environ.setdefault("EWTP_RATE_LIMITS", "off")
 
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):  # type: ignore[no-untyped-def]
+    # Each test starts with an empty cache: rolled-back rows reuse primary keys.
+    from django.core.cache import cache
+
+    from ewtp.traderules import selectors as traderules
+
+    cache.clear()
+    traderules.snapshot_cache_clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EWTP_RATE_LIMITS = False
     # Background tasks run at once, in the test's process (enqueue them with on_commit).

@@ -13,13 +13,13 @@ from ninja.errors import ValidationError as NinjaValidationError
 import ewtp
 from ewtp.accounts.api import router as auth_router
 from ewtp.catalog.api import router as catalog_router
+from ewtp.core.errors import DomainError
 from ewtp.customs.api import router as customs_router
 from ewtp.learning.api import router as learning_router
 from ewtp.logistics.api import router as logistics_router
 from ewtp.orders.api import router as orders_router
 from ewtp.payments.api import router as payments_router
 from ewtp.tourism.api import router as tourism_router
-from ewtp.core.errors import DomainError
 from ewtp.traderules.api import quotes_router
 from ewtp.traderules.api import router as traderules_router
 

@@ -193,9 +193,7 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
 # Mail goes to the outbox table (an operator page shows it); SMTP in production via EMAIL_URL.
-MAILERS = {
-    "default": {"BACKEND": os.environ.get("EMAIL_BACKEND", "ewtp.core.mail.OutboxBackend")}
-}
+MAILERS = {"default": {"BACKEND": os.environ.get("EMAIL_BACKEND", "ewtp.core.mail.OutboxBackend")}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "eWTP <noreply@ewtp.local>")
 
 TASKS = {
@@ -208,7 +206,19 @@ TASKS = {
     }
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Landed prices are cached per product, rules version, FX date and destination: room for a
+# large catalogue per process. Production with several servers points this at Redis.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+if os.environ.get("REDIS_URL"):
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+    }
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -14,7 +16,7 @@ from ewtp.ledger.models import Account
 from ewtp.ledger.services import ledger_verify
 
 
-def _guard(call):  # type: ignore[no-untyped-def]
+def _guard[T](call: Callable[[], T]) -> T:
     try:
         return call()
     except DomainError as error:

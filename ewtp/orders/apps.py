@@ -8,6 +8,17 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
+        from ewtp.core import periodic
+        from ewtp.orders import money, services
+        from ewtp.payments.registry import register_subject
+
+        register_subject(
+            money.SUBJECT_TYPE,
+            on_succeeded=money.on_payment_succeeded,
+            on_failed=money.on_payment_failed,
+        )
+        periodic.register("orders.expire_holds", services.holds_expire, every_seconds=30)
+        periodic.register("orders.auto_complete", money.orders_auto_complete, every_seconds=300)
         from ewtp.core.navigation import PLATFORM_OPERATOR, NavEntry, register
 
         register(NavEntry(_("Cart"), "orders:cart", order=13))

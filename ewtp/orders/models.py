@@ -123,6 +123,7 @@ class Order(models.Model):
         HANDED_TO_HUB = "handed_to_hub", _("Handed to the hub")
         SHIPPED = "shipped", _("Shipped")
         DELIVERED = "delivered", _("Delivered")
+        DISPUTED = "disputed", _("Disputed")
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
         EXPIRED = "expired", _("Expired")

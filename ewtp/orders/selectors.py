@@ -178,8 +178,12 @@ def checkout_get_for(actor: object, public_id: Any, *, token: str | None = None)
 
 
 def checkout_payment(checkout: Checkout) -> dict[str, Any]:
-    """The payment step of a checkout. A placeholder until the payments issue: the sandbox
-    provider, pending, nothing to approve yet."""
+    """The payment step of a checkout: the provider's payment once it has been asked for."""
+    from ewtp.orders.money import checkout_payment_of
+
+    payment = checkout_payment_of(checkout)
+    if payment is not None:
+        return payment.as_dict()
     return {
         "id": str(checkout.public_id),
         "provider": "sandbox",

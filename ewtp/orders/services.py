@@ -35,6 +35,7 @@ from ewtp.core.errors import Conflict, DomainError, InvalidRequest, NotFound, Pe
 from ewtp.core.locks import lock_rows, retry_on_lock_timeout
 from ewtp.core.money import Money
 from ewtp.core.services import audit_record, idempotent_call, request_fingerprint
+from ewtp.orders import money
 from ewtp.orders.addresses import AddressError, address_clean
 from ewtp.orders.models import Cart, CartLine, Checkout, Incoterm, Order, OrderEvent, OrderLine
 
@@ -451,6 +452,8 @@ def checkout_submit(
             language=language,
             user=user,
         )
+        # The checkout has committed: now (outside any transaction) ask the provider.
+        money.checkout_payment_start(checkout)
         return 201, checkout_body(checkout)
 
     if not idempotency_key:
@@ -577,6 +580,20 @@ TRANSITIONS: dict[str, Transition] = {
             "Confirm receipt",
         ),
         Transition(
+            "dispute",
+            frozenset({S.SHIPPED, S.DELIVERED}),
+            S.DISPUTED,
+            frozenset({"buyer", "operator"}),
+            "Open a dispute",
+        ),
+        Transition(
+            "resolve",
+            frozenset({S.DISPUTED}),
+            S.COMPLETED,
+            frozenset({"operator"}),
+            "Resolve: release to the seller",
+        ),
+        Transition(
             "cancel",
             frozenset({S.PENDING_PAYMENT, S.PAID, S.ACCEPTED}),
             S.CANCELLED,
@@ -585,7 +602,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "refund",
-            frozenset({S.CANCELLED, S.DELIVERED, S.COMPLETED}),
+            frozenset({S.CANCELLED, S.DELIVERED, S.COMPLETED, S.DISPUTED}),
             S.REFUNDED,
             frozenset({"operator", "system"}),
             "Refund",
@@ -714,11 +731,56 @@ def order_transition(*, actor: Actor, order: Order, action: str, note: str = "")
                     catalog_services.stock_return(reference=reference)
             if transition.target == S.SHIPPED:
                 _after_commit(partial(_enqueue_order_mail, locked.pk, "shipped"))
+            _move_money(locked, source=source, target=transition.target, actor=actor, note=note)
             return locked
 
     result = retry_on_lock_timeout(run)
     order.status = result.status
     return result
+
+
+def _move_money(order: Order, *, source: str, target: str, actor: Actor, note: str) -> None:
+    """The ledger side of a transition, in the same transaction (see orders.money)."""
+    if target == S.COMPLETED:
+        money.escrow_release(order)
+    elif target == S.CANCELLED and source != S.PENDING_PAYMENT:
+        if money.refundable_minor(order) > 0:
+            money.order_money_refund(order, reason=note or "order cancelled", actor=actor)
+    elif target == S.REFUNDED and money.refundable_minor(order) > 0:
+        money.order_money_refund(order, reason=note or "order refunded", actor=actor)
+
+
+def order_refund_partial(*, actor: Actor, order: Order, amount: Money, reason: str) -> Order:
+    """Give part of an order's money back (before or after release); the operator decides."""
+    if not is_platform_operator(actor):
+        raise PermissionDenied("permission_denied", "Only the platform operator refunds.")
+    if amount.currency != order.currency:
+        raise InvalidRequest(
+            "invalid_request",
+            f"Refund in {order.currency}.",
+            fields={"amount": f"in {order.currency}"},
+        )
+    with transaction.atomic():
+        locked = lock_rows(Order.objects.filter(pk=order.pk).select_related("seller", "checkout"))[
+            0
+        ]
+        money.order_money_refund(
+            locked, amount_minor=amount.rounded().minor, reason=reason, actor=actor
+        )
+        OrderEvent.objects.create(
+            order=locked,
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=actor if isinstance(actor, User) else None,
+            actor_label=str(getattr(actor, "email", "")),
+            note=f"partial refund {amount}: {reason}",
+            created_at=clock.now(),
+        )
+    return locked
+
+
+def order_dispute(*, actor: Actor, order: Order, note: str = "") -> Order:
+    return order_transition(actor=actor, order=order, action="dispute", note=note)
 
 
 def order_accept(*, actor: Actor, order: Order) -> Order:

@@ -21,3 +21,18 @@ def send_order_mail(order_id: int, kind: str) -> bool:
 def expire_holds() -> int:
     """Run every minute or so (the worker's schedule, or `ewtp orders expire-holds`)."""
     return services.holds_expire()
+
+
+@task
+def payment_refund_task(payment_id: int, amount_minor: int, reason: str) -> None:
+    """Pay a refund back through the provider, after the ledger has moved it to clearing."""
+    from ewtp.orders.money import provider_refund
+
+    provider_refund(payment_id, amount_minor, reason)
+
+
+@task
+def auto_complete() -> int:
+    from ewtp.orders.money import orders_auto_complete
+
+    return orders_auto_complete()

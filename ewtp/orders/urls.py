@@ -14,5 +14,6 @@ urlpatterns = [
     path("o/<uuid:public_id>/action/", views.order_action, name="order_action"),
     path("seller/", views.seller_index, name="seller_index"),
     path("seller/<slug:org>/", views.seller_orders, name="seller_orders"),
+    path("seller/<slug:org>/money/", views.seller_money, name="seller_money"),
     path("operator/", views.operator_orders, name="operator_orders"),
 ]

@@ -316,3 +316,49 @@ def operator_orders(request: HttpRequest) -> HttpResponse:
             "statuses": Order.Status.choices,
         },
     )
+
+
+@login_required
+def seller_money(request: HttpRequest, org: str) -> HttpResponse:
+    """The seller's money: in escrow, available, paid out, where it is paid, every movement."""
+    from django.core.paginator import Paginator
+
+    from ewtp.accounts.selectors import role_in
+    from ewtp.ledger.selectors import statement_of
+    from ewtp.orders.money import seller_balances
+    from ewtp.payments.models import Payout, PayoutDestination
+    from ewtp.payments.payouts import party_of, payout_destination_set
+
+    try:
+        seller, _orders = selectors.order_list_for_seller(request.user, org)
+    except NotFound:
+        raise Http404 from None
+    error = ""
+    if request.method == "POST":
+        try:
+            payout_destination_set(
+                actor=request.user, organisation=seller, msisdn=request.POST.get("msisdn", "")
+            )
+        except DomainError as problem:
+            error = problem.message
+        else:
+            messages.success(request, _("Payouts will go to this number."))
+            return HttpResponseRedirect(reverse("orders:seller_money", args=[seller.slug]))
+    entries = Paginator(statement_of([party_of(seller)], {"party_payable"}), 50).get_page(
+        request.GET.get("page")
+    )
+    rows = [(entry, Money.from_minor(-entry.amount_minor, entry.currency)) for entry in entries]
+    return render(
+        request,
+        "orders/seller_money.html",
+        {
+            "seller": seller,
+            "balances": seller_balances(seller),
+            "destination": PayoutDestination.objects.filter(organisation=seller).first(),
+            "is_owner": role_in(request.user, seller) == "owner",
+            "payouts": Payout.objects.filter(organisation=seller)[:20],
+            "page": entries,
+            "rows": rows,
+            "error": error,
+        },
+    )

@@ -18,6 +18,7 @@ from ewtp.core import clock
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.money import Money
 from ewtp.core.services import audit_record
+from ewtp.core.transactions import in_transaction
 from ewtp.ledger import accounts as chart
 from ewtp.ledger.services import account_for, credit, debit, posting_record
 from ewtp.payments import registry
@@ -60,7 +61,7 @@ def payment_start(
     A provider outage leaves the payment pending without an approval link (the subject's hold
     keeps running and expires as usual); `payment_retry` asks the provider again.
     """
-    if transaction.get_connection().in_atomic_block:
+    if in_transaction():
         raise RuntimeError("payment_start calls the provider: call it outside a transaction")
     if amount.amount <= 0:
         raise InvalidRequest("invalid_amount", "A payment needs a positive amount.")
@@ -221,7 +222,7 @@ def payment_refund(*, payment: Payment, amount: Money, reason: str, actor: Any) 
     The caller first moves the refunded amount back into payments clearing (out of escrow,
     a payable or a share) with its own reversing posting.
     """
-    if transaction.get_connection().in_atomic_block:
+    if in_transaction():
         raise RuntimeError("payment_refund calls the provider: call it outside a transaction")
     if amount.currency != payment.currency or amount.amount <= 0:
         raise InvalidRequest(

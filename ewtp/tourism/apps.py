@@ -8,10 +8,12 @@ class TourismConfig(AppConfig):
     verbose_name = "Tourism"
 
     def ready(self) -> None:
+        from ewtp.core import periodic
         from ewtp.core.navigation import EVERYONE, NavEntry, register
         from ewtp.payments.registry import register_subject
         from ewtp.tourism import services
 
+        periodic.register("tourism.expire_holds", services.holds_expire, every_seconds=30)
         register_subject(
             services.SUBJECT_TYPE,
             on_succeeded=services.on_payment_succeeded,

@@ -48,38 +48,114 @@ class DemoOrganisation:
 
 K = Organisation.Kind
 ORGANISATIONS = [
-    DemoOrganisation("ewtp-rwanda", "eWTP Rwanda Hub", K.PLATFORM_OPERATOR, "RW",
-                     "Runs the platform for the Kigali trade hub."),
-    DemoOrganisation("huye-coffee", "Huye Mountain Coffee Cooperative", K.SELLER, "RW",
-                     "Smallholder cooperative washing and roasting coffee on the slopes of Huye."),
-    DemoOrganisation("nyungwe-tea", "Nyungwe Highland Tea Estate", K.SELLER, "RW",
-                     "Black and green teas grown at the edge of Nyungwe forest."),
-    DemoOrganisation("gahaya-baskets", "Gahaya Weavers Cooperative", K.SELLER, "RW",
-                     "Agaseke peace baskets woven by hand from sisal and sweetgrass."),
-    DemoOrganisation("kigali-chili", "Kigali Chili Oil Makers", K.SELLER, "RW",
-                     "Akabanga-style chili oil and dried peppers from Rwandan farms."),
-    DemoOrganisation("inzuki-fashion", "Inzuki Designs", K.SELLER, "RW",
-                     "A Kigali fashion label: shirts and accessories in kitenge prints."),
-    DemoOrganisation("kigali-hub", "Kigali Logistics Platform", K.HUB_OPERATOR, "RW",
-                     "Origin hub at Kigali International Airport."),
-    DemoOrganisation("liege-hub", "Liege eHub", K.HUB_OPERATOR, "BE",
-                     "European gateway hub at Liege Airport."),
-    DemoOrganisation("hangzhou-hub", "Hangzhou eHub", K.HUB_OPERATOR, "CN",
-                     "Cross-border e-commerce hub in the Hangzhou comprehensive pilot zone."),
-    DemoOrganisation("kualalumpur-hub", "Kuala Lumpur eFulfilment Hub", K.HUB_OPERATOR, "MY",
-                     "South-East Asian hub at KLIA Aeropolis."),
-    DemoOrganisation("rra-customs", "Rwanda Revenue Authority, Customs Services", K.CUSTOMS_AUTHORITY,
-                     "RW", "Export declarations through the Rwanda Electronic Single Window."),
-    DemoOrganisation("be-customs", "Belgian Customs (AAD&A)", K.CUSTOMS_AUTHORITY, "BE",
-                     "Import declarations for the EU at Liege."),
-    DemoOrganisation("cn-customs", "Hangzhou Customs", K.CUSTOMS_AUTHORITY, "CN",
-                     "Cross-border retail import clearance."),
-    DemoOrganisation("visit-rwanda-parks", "Rwanda Parks and Experiences", K.TOUR_OPERATOR, "RW",
-                     "Volcanoes, Akagera and Nyungwe national parks."),
-    DemoOrganisation("ewtp-academy", "eWTP Academy Kigali", K.TRAINING_PROVIDER, "RW",
-                     "E-commerce training for lecturers, founders and exporters."),
-    DemoOrganisation("minicom-rules", "Ministry of Trade and Industry, Trade Rules Desk",
-                     K.RULE_STEWARD, "RW", "Keeps the trade rules of the hub's destinations."),
+    DemoOrganisation(
+        "ewtp-rwanda",
+        "eWTP Rwanda Hub",
+        K.PLATFORM_OPERATOR,
+        "RW",
+        "Runs the platform for the Kigali trade hub.",
+    ),
+    DemoOrganisation(
+        "huye-coffee",
+        "Huye Mountain Coffee Cooperative",
+        K.SELLER,
+        "RW",
+        "Smallholder cooperative washing and roasting coffee on the slopes of Huye.",
+    ),
+    DemoOrganisation(
+        "nyungwe-tea",
+        "Nyungwe Highland Tea Estate",
+        K.SELLER,
+        "RW",
+        "Black and green teas grown at the edge of Nyungwe forest.",
+    ),
+    DemoOrganisation(
+        "gahaya-baskets",
+        "Gahaya Weavers Cooperative",
+        K.SELLER,
+        "RW",
+        "Agaseke peace baskets woven by hand from sisal and sweetgrass.",
+    ),
+    DemoOrganisation(
+        "kigali-chili",
+        "Kigali Chili Oil Makers",
+        K.SELLER,
+        "RW",
+        "Akabanga-style chili oil and dried peppers from Rwandan farms.",
+    ),
+    DemoOrganisation(
+        "inzuki-fashion",
+        "Inzuki Designs",
+        K.SELLER,
+        "RW",
+        "A Kigali fashion label: shirts and accessories in kitenge prints.",
+    ),
+    DemoOrganisation(
+        "kigali-hub",
+        "Kigali Logistics Platform",
+        K.HUB_OPERATOR,
+        "RW",
+        "Origin hub at Kigali International Airport.",
+    ),
+    DemoOrganisation(
+        "liege-hub", "Liege eHub", K.HUB_OPERATOR, "BE", "European gateway hub at Liege Airport."
+    ),
+    DemoOrganisation(
+        "hangzhou-hub",
+        "Hangzhou eHub",
+        K.HUB_OPERATOR,
+        "CN",
+        "Cross-border e-commerce hub in the Hangzhou comprehensive pilot zone.",
+    ),
+    DemoOrganisation(
+        "kualalumpur-hub",
+        "Kuala Lumpur eFulfilment Hub",
+        K.HUB_OPERATOR,
+        "MY",
+        "South-East Asian hub at KLIA Aeropolis.",
+    ),
+    DemoOrganisation(
+        "rra-customs",
+        "Rwanda Revenue Authority, Customs Services",
+        K.CUSTOMS_AUTHORITY,
+        "RW",
+        "Export declarations through the Rwanda Electronic Single Window.",
+    ),
+    DemoOrganisation(
+        "be-customs",
+        "Belgian Customs (AAD&A)",
+        K.CUSTOMS_AUTHORITY,
+        "BE",
+        "Import declarations for the EU at Liege.",
+    ),
+    DemoOrganisation(
+        "cn-customs",
+        "Hangzhou Customs",
+        K.CUSTOMS_AUTHORITY,
+        "CN",
+        "Cross-border retail import clearance.",
+    ),
+    DemoOrganisation(
+        "visit-rwanda-parks",
+        "Rwanda Parks and Experiences",
+        K.TOUR_OPERATOR,
+        "RW",
+        "Volcanoes, Akagera and Nyungwe national parks.",
+    ),
+    DemoOrganisation(
+        "ewtp-academy",
+        "eWTP Academy Kigali",
+        K.TRAINING_PROVIDER,
+        "RW",
+        "E-commerce training for lecturers, founders and exporters.",
+    ),
+    DemoOrganisation(
+        "minicom-rules",
+        "Ministry of Trade and Industry, Trade Rules Desk",
+        K.RULE_STEWARD,
+        "RW",
+        "Keeps the trade rules of the hub's destinations.",
+    ),
 ]
 
 
@@ -120,8 +196,12 @@ def load_base(stdout: Writer) -> None:
     for spec in ORGANISATIONS:
         organisation, was_created = Organisation.objects.get_or_create(
             slug=spec.slug,
-            defaults={"name": spec.name, "kind": spec.kind, "country": spec.country,
-                      "description": spec.description},
+            defaults={
+                "name": spec.name,
+                "kind": spec.kind,
+                "country": spec.country,
+                "description": spec.description,
+            },
         )
         created += was_created
         if spec.kind == K.PLATFORM_OPERATOR:
@@ -131,21 +211,26 @@ def load_base(stdout: Writer) -> None:
         user = User.objects.filter(email=user_spec.email).first()
         if user is None:
             user = User.objects.create_user(
-                user_spec.email, DEMO_PASSWORD, full_name=user_spec.full_name,
-                language=user_spec.language, is_staff=user_spec.is_staff,
+                user_spec.email,
+                DEMO_PASSWORD,
+                full_name=user_spec.full_name,
+                language=user_spec.language,
+                is_staff=user_spec.is_staff,
                 is_superuser=user_spec.is_staff,
             )
             created += 1
         if user_spec.organisation:
             Membership.objects.get_or_create(
-                user=user, organisation=Organisation.objects.get(slug=user_spec.organisation),
+                user=user,
+                organisation=Organisation.objects.get(slug=user_spec.organisation),
                 defaults={"role": user_spec.role},
             )
         if user_spec.email.startswith("operator@"):
             operator = user
     # Every demo organisation is verified by the operator, once.
     Organisation.objects.filter(verification=Organisation.Verification.SUBMITTED).update(
-        verification=Organisation.Verification.VERIFIED, verified_by=operator,
+        verification=Organisation.Verification.VERIFIED,
+        verified_by=operator,
         verified_at=clock.now(),
     )
     assert operator_org is not None
@@ -162,7 +247,7 @@ def load_all(stdout: Writer) -> None:
 
 
 def print_logins(stdout: Writer) -> None:
-    stdout.write("\nDemo log-ins (password for all: %s)\n" % DEMO_PASSWORD)
+    stdout.write(f"\nDemo log-ins (password for all: {DEMO_PASSWORD})\n")
     for user_spec in USERS:
         where = user_spec.organisation or "buyer"
         stdout.write(f"  {user_spec.email:<28} {where}\n")

@@ -53,8 +53,10 @@ class ApiMethodNotAllowedMiddleware:
         ):
             allowed = response.get("Allow", "")
             body = JsonResponse(
-                {"code": "method_not_allowed",
-                 "message": f"{request.method} is not allowed here; use {allowed}."},
+                {
+                    "code": "method_not_allowed",
+                    "message": f"{request.method} is not allowed here; use {allowed}.",
+                },
                 status=405,
             )
             body["Allow"] = allowed

@@ -10,7 +10,7 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = os.environ.get("EWTP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -12,6 +12,7 @@ from ewtp.catalog.tests.factories import (
 )
 from ewtp.core.models import IdempotencyRecord
 from ewtp.orders.models import Checkout, Order, OrderLine
+from ewtp.payments.models import Payment
 
 pytestmark = pytest.mark.django_db
 
@@ -95,12 +96,14 @@ def test_checkout_answers_201_with_orders_and_the_payment_step(client, three_sel
     assert set(body) >= {"checkout_id", "orders", "payment"}
     assert [o["seller"] for o in body["orders"]] == ["gahaya-baskets", "huye-coffee", "nyungwe-tea"]
     total = sum(int(o["total"]["amount"].replace(".", "")) for o in body["orders"])
+    payment = Payment.objects.get()
+    assert payment.subject_ref == body["checkout_id"]
     assert body["payment"] == {
-        "id": body["checkout_id"],
+        "id": str(payment.public_id),
         "provider": "sandbox",
         "status": "pending",
         "amount": {"amount": f"{total / 100:.2f}", "currency": "CNY"},
-        "approve_url": None,
+        "approve_url": f"/pay/sandbox/{payment.public_id}/",
     }
 
 

@@ -1,0 +1,389 @@
+"""The money of an order: payment into escrow, release to the seller, refunds.
+
+Payment confirmed: Dr payments clearing, Cr escrow per order (goods and carriage) and Cr the
+destination authority's payable (duties, taxes and fees collected at checkout). Delivery
+confirmed (by the buyer, or by the timer): Dr escrow, Cr platform fee, and the rest converted
+into the seller's currency at the rate fixed at checkout, Cr the seller's payable. A refund
+moves money back into clearing (out of escrow before release, out of the seller's payable
+after it) and then the provider pays the buyer back, after commit.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+
+from ewtp.core import clock
+from ewtp.core.errors import Conflict, InvalidRequest
+from ewtp.core.money import Money, quantize
+from ewtp.ledger import accounts as chart
+from ewtp.ledger.models import Account, Posting
+from ewtp.ledger.services import Leg, account_for, credit, debit, posting_record
+from ewtp.orders.models import Checkout, Order
+from ewtp.payments.models import Payment
+from ewtp.payments.payouts import party_of, payable_account
+from ewtp.payments.services import payment_refund, payment_start
+
+SUBJECT_TYPE = "checkout"
+S = Order.Status
+
+
+def _money(minor: int, currency: str) -> Money:
+    return Money.from_minor(minor, currency)
+
+
+def escrow_account(order: Order) -> Account:
+    return account_for(chart.escrow(f"order:{order.public_id}"), order.currency)
+
+
+def authority_account(order: Order) -> Account:
+    territory = str((order.quote or {}).get("territory") or order.destination)
+    return account_for(chart.authority_payable(territory), order.currency)
+
+
+def split_of(order: Order) -> tuple[int, int]:
+    """(escrow part, authority part) of what the buyer paid for this order at checkout."""
+    if order.incoterm == "DDP":
+        authority = order.duty_minor + order.taxes_minor + order.fees_minor
+    else:  # DAP: only what the regime collects at checkout goes to the authority
+        authority = max(0, order.total_minor - order.goods_minor - order.shipping_minor)
+    authority = min(authority, order.total_minor)
+    return order.total_minor - authority, authority
+
+
+# Payment -------------------------------------------------------------------------------------
+
+
+def checkout_payment_start(
+    checkout: Checkout, *, provider_name: str = "sandbox", payer_msisdn: str = ""
+) -> Payment:
+    """Ask the provider for the checkout's payment; call after the checkout has committed."""
+    existing = Payment.objects.filter(
+        subject_type=SUBJECT_TYPE, subject_ref=str(checkout.public_id)
+    ).first()
+    if existing is not None:
+        return existing
+    return_url = reverse("orders:checkout_done", args=[checkout.public_id]) + (
+        f"?token={checkout.access_token}"
+    )
+    payment = payment_start(
+        subject_type=SUBJECT_TYPE,
+        subject_ref=str(checkout.public_id),
+        amount=_money(checkout.total_minor, checkout.currency),
+        email=checkout.email,
+        description=f"eWTP checkout {str(checkout.public_id)[:8]}",
+        return_url=return_url,
+        provider_name=provider_name,
+        payer_msisdn=payer_msisdn,
+    )
+    Checkout.objects.filter(pk=checkout.pk).update(payment_reference=str(payment.public_id))
+    return payment
+
+
+def checkout_payment_of(checkout: Checkout) -> Payment | None:
+    return Payment.objects.filter(
+        subject_type=SUBJECT_TYPE, subject_ref=str(checkout.public_id)
+    ).first()
+
+
+def on_payment_succeeded(payment: Payment) -> None:
+    """Inside the settlement's transaction: orders paid, the money into escrow per order."""
+    from ewtp.orders.services import checkout_mark_paid
+
+    checkout = Checkout.objects.get(public_id=payment.subject_ref)
+    try:
+        checkout_mark_paid(checkout=checkout, payment_reference=str(payment.public_id))
+    except Conflict as error:
+        if error.code != "hold_expired":
+            raise
+        # The hold ended before the money came: the whole payment goes back to the buyer.
+        _refund_after_commit(payment, payment.amount_minor, "reservation ended before payment")
+        return
+    for order in checkout.orders.all().order_by("pk"):
+        escrow_part, authority_part = split_of(order)
+        legs = [
+            debit(
+                account_for(chart.payments_clearing(), order.currency),
+                _money(order.total_minor, order.currency),
+            )
+        ]
+        if escrow_part:
+            legs.append(credit(escrow_account(order), _money(escrow_part, order.currency)))
+        if authority_part:
+            legs.append(credit(authority_account(order), _money(authority_part, order.currency)))
+        if order.total_minor:
+            posting_record(
+                kind="escrow.funded",
+                legs=legs,
+                memo=f"Order {order.public_id} paid",
+                reference=str(order.public_id),
+                dedupe_key=f"order:{order.public_id}:funded",
+            )
+
+
+def on_payment_failed(payment: Payment) -> None:
+    from ewtp.orders.services import checkout_release
+
+    checkout = Checkout.objects.get(public_id=payment.subject_ref)
+    checkout_release(checkout=checkout, reason=f"payment {payment.status}")
+
+
+# Fees and release ----------------------------------------------------------------------------
+
+
+def platform_fee(order: Order, escrow_part: int) -> int:
+    """The platform's fee on an order, in the order's minor units: a rate with a minimum.
+
+    The minimum is set in the seller's currency (EWTP_PLATFORM_FEE_MINIMUM, e.g. "500 RWF")
+    and converted at the order's checkout rate; the fee never exceeds the escrow part.
+    """
+    rate = Decimal(str(getattr(settings, "EWTP_PLATFORM_FEE_RATE", "0.05")))
+    fee = quantize(_money(escrow_part, order.currency).amount * rate, order.currency)
+    minimum_text = str(getattr(settings, "EWTP_PLATFORM_FEE_MINIMUM", "500 RWF"))
+    amount_text, _, minimum_currency = minimum_text.partition(" ")
+    if minimum_currency == order.seller_currency and order.seller_goods_minor:
+        minimum = Decimal(amount_text) / checkout_rate(order)
+        fee = max(fee, quantize(minimum, order.currency))
+    elif minimum_currency == order.currency:
+        fee = max(fee, Decimal(amount_text))
+    return min(Money(fee, order.currency).rounded().minor, escrow_part)
+
+
+def checkout_rate(order: Order) -> Decimal:
+    """Units of the seller's currency per unit of the order's currency, fixed at checkout:
+    the seller's own prices against the goods value the buyer was charged."""
+    goods = _money(order.goods_minor, order.currency).amount
+    seller_goods = _money(order.seller_goods_minor, order.seller_currency).amount
+    if goods == 0:
+        raise InvalidRequest("no_rate", "The order has no goods value to fix a rate from.")
+    return seller_goods / goods
+
+
+def _to_seller_currency(order: Order, minor: int) -> Money:
+    amount = _money(minor, order.currency).amount * checkout_rate(order)
+    return Money(quantize(amount, order.seller_currency), order.seller_currency)
+
+
+def escrow_release(order: Order) -> Posting | None:
+    """Delivery confirmed: escrow to the seller's payable (in the seller's currency) and fee."""
+    escrow = escrow_account(order)
+    held = Account.objects.get(pk=escrow.pk).position_minor
+    if held <= 0:
+        return None
+    fee = platform_fee(order, held)
+    net = held - fee
+    legs: list[Leg] = [debit(escrow, _money(held, order.currency))]
+    if fee:
+        legs.append(
+            credit(account_for(chart.platform_fees(), order.currency), _money(fee, order.currency))
+        )
+    payable_legs: list[Leg] = []
+    fx: list[dict[str, str]] = []
+    if net:
+        if order.seller_currency == order.currency:
+            payable_legs.append(
+                credit(payable_account(order.seller, order.currency), _money(net, order.currency))
+            )
+        else:
+            converted = _to_seller_currency(order, net)
+            conversion = chart.fx_conversion()
+            payable_legs += [
+                credit(account_for(conversion, order.currency), _money(net, order.currency)),
+                debit(account_for(conversion, order.seller_currency), converted),
+                credit(payable_account(order.seller, order.seller_currency), converted),
+            ]
+            fx.append(
+                {
+                    "from": order.currency,
+                    "to": order.seller_currency,
+                    "rate": f"{checkout_rate(order):.6f}",
+                    "source": "fixed at checkout",
+                }
+            )
+    return posting_record(
+        kind="escrow.released",
+        legs=legs + payable_legs,
+        memo=f"Order {order.public_id} delivered",
+        reference=str(order.public_id),
+        dedupe_key=f"order:{order.public_id}:released",
+        fx=fx,
+    )
+
+
+# Refunds -------------------------------------------------------------------------------------
+
+
+def refundable_minor(order: Order) -> int:
+    """What can still be given back for this order (escrow, authority part, or released)."""
+    paid = order.total_minor if _was_paid(order) else 0
+    refunded = sum(
+        -entry.amount_minor
+        for posting in Posting.objects.filter(reference=str(order.public_id), kind="order.refunded")
+        for entry in posting.entries.filter(account__purpose="payments_clearing")
+    )
+    return max(0, paid - refunded)
+
+
+def _was_paid(order: Order) -> bool:
+    return Posting.objects.filter(dedupe_key=f"order:{order.public_id}:funded").exists()
+
+
+def order_money_refund(
+    order: Order, *, amount_minor: int | None = None, reason: str, actor: Any = None
+) -> Posting | None:
+    """Inside the caller's transaction: move `amount` (default: all that remains) of the
+    order back into payments clearing, then refund the buyer through the provider after commit.
+
+    Before release the money comes out of escrow (then the authority's part); after release it
+    is taken back from the seller's payable, as a reversing posting in the seller's currency.
+    """
+    remaining = refundable_minor(order)
+    amount = remaining if amount_minor is None else amount_minor
+    if amount <= 0 or amount > remaining:
+        raise Conflict(
+            "refund_exceeds_order", f"At most {_money(remaining, order.currency)} can be refunded."
+        )
+    clearing = account_for(chart.payments_clearing(), order.currency)
+    legs: list[Leg] = [credit(clearing, _money(amount, order.currency))]
+    fx: list[dict[str, str]] = []
+    left = amount
+    escrow = escrow_account(order)
+    from_escrow = min(left, Account.objects.get(pk=escrow.pk).position_minor)
+    if from_escrow:
+        legs.append(debit(escrow, _money(from_escrow, order.currency)))
+        left -= from_escrow
+    released = Posting.objects.filter(dedupe_key=f"order:{order.public_id}:released").exists()
+    if left and released:
+        # Taken back from the seller: the goods part, at the checkout rate.
+        if order.seller_currency == order.currency:
+            legs.append(
+                debit(payable_account(order.seller, order.currency), _money(left, order.currency))
+            )
+        else:
+            converted = _to_seller_currency(order, left)
+            conversion = chart.fx_conversion()
+            legs += [
+                debit(account_for(conversion, order.currency), _money(left, order.currency)),
+                credit(account_for(conversion, order.seller_currency), converted),
+                debit(payable_account(order.seller, order.seller_currency), converted),
+            ]
+            fx.append(
+                {
+                    "from": order.seller_currency,
+                    "to": order.currency,
+                    "rate": f"{checkout_rate(order):.6f}",
+                    "source": "fixed at checkout",
+                }
+            )
+        left = 0
+    if left:
+        authority = authority_account(order)
+        from_authority = min(left, Account.objects.get(pk=authority.pk).position_minor)
+        legs.append(debit(authority, _money(from_authority, order.currency)))
+        left -= from_authority
+    if left:
+        raise Conflict("refund_exceeds_order", "Not enough money is held for this refund.")
+    posting = posting_record(
+        kind="order.refunded",
+        legs=legs,
+        memo=reason[:300],
+        reference=str(order.public_id),
+        actor=actor,
+        fx=fx,
+    )
+    payment = checkout_payment_of(order.checkout)
+    if payment is not None:
+        _refund_after_commit(payment, amount, reason)
+    return posting
+
+
+def _refund_after_commit(payment: Payment, amount_minor: int, reason: str) -> None:
+    def run() -> None:
+        from ewtp.orders.tasks import payment_refund_task
+
+        payment_refund_task.enqueue(payment.pk, amount_minor, reason[:300])
+
+    transaction.on_commit(run)
+
+
+def provider_refund(payment_id: int, amount_minor: int, reason: str) -> None:
+    payment = Payment.objects.get(pk=payment_id)
+    payment_refund(
+        payment=payment, amount=_money(amount_minor, payment.currency), reason=reason, actor=None
+    )
+
+
+# Timer ---------------------------------------------------------------------------------------
+
+
+def orders_auto_complete(*, now: Any = None) -> int:
+    """Delivered orders the buyer did not confirm within EWTP_AUTO_CONFIRM_DAYS complete."""
+    from datetime import timedelta
+
+    from ewtp.orders.models import OrderEvent
+    from ewtp.orders.services import order_complete
+
+    days = int(getattr(settings, "EWTP_AUTO_CONFIRM_DAYS", 7))
+    cutoff = (now or clock.now()) - timedelta(days=days)
+    due = Order.objects.filter(status=S.DELIVERED).filter(
+        pk__in=OrderEvent.objects.filter(to_status=S.DELIVERED, created_at__lte=cutoff).values(
+            "order_id"
+        )
+    )
+    completed = 0
+    for order in list(due[:200]):
+        try:
+            order_complete(actor=None, order=order)
+        except Conflict:
+            continue
+        completed += 1
+    return completed
+
+
+def seller_balances(organisation: Any) -> dict[str, Money]:
+    """In escrow (paid, not yet delivered), available (owed), paid out: per the ledger."""
+    from ewtp.payments.models import Payout
+
+    currency = "RWF"
+    orders = Order.objects.filter(seller=organisation)
+    in_escrow = Decimal(0)
+    for order in orders.filter(
+        status__in=[
+            S.PAID,
+            S.ACCEPTED,
+            S.PACKED,
+            S.HANDED_TO_HUB,
+            S.SHIPPED,
+            S.DELIVERED,
+            "disputed",
+        ]
+    ):
+        account = Account.objects.filter(code=f"escrow:order:{order.public_id}").first()
+        if account and account.position_minor > 0:
+            held = account.position_minor
+            in_escrow += _to_seller_currency(order, held - platform_fee(order, held)).amount
+            currency = order.seller_currency
+    payable = Account.objects.filter(
+        owner_ref=party_of(organisation), purpose="party_payable"
+    ).first()
+    available = (
+        Money.from_minor(payable.position_minor, payable.currency)
+        if payable
+        else Money.zero(currency)
+    )
+    paid_out = sum(
+        (
+            p.amount_minor
+            for p in Payout.objects.filter(organisation=organisation, status="succeeded")
+        ),
+        0,
+    )
+    return {
+        "in_escrow": Money(quantize(in_escrow, available.currency), available.currency),
+        "available": available,
+        "paid_out": Money.from_minor(paid_out, available.currency),
+    }

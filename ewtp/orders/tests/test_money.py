@@ -1,0 +1,210 @@
+"""The money of an order: paid into escrow, released to the seller in RWF, refunds, disputes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+
+from ewtp.catalog.models import StockLevel
+from ewtp.catalog.tests.factories import make_member, make_operator, make_product, make_seller
+from ewtp.core import clock
+from ewtp.core.money import Money
+from ewtp.ledger.models import Account, Posting
+from ewtp.ledger.services import ledger_verify
+from ewtp.orders import money
+from ewtp.orders.models import Checkout, Order, OrderEvent
+from ewtp.orders.services import (
+    order_accept,
+    order_complete,
+    order_deliver,
+    order_dispute,
+    order_hand_to_hub,
+    order_pack,
+    order_refund_partial,
+    order_ship,
+)
+from ewtp.orders.tests.test_api import checkout, new_cart
+from ewtp.payments.models import Payment, Refund
+from ewtp.payments.payouts import payable_account
+from ewtp.traderules.services import reference_data_ensure
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def shop():  # type: ignore[no-untyped-def]
+    reference_data_ensure()
+    coffee = make_product(make_seller("huye-coffee", name="Huye Mountain Coffee"), stock=10)
+    tea = make_product(
+        make_seller("nyungwe-tea", name="Nyungwe Tea"),
+        "Nyungwe black tea",
+        hs_code="0902.40",
+        price="5000",
+        weight="0.27",
+        stock=20,
+    )
+    return coffee, tea
+
+
+def _paid_checkout(shop) -> Checkout:  # type: ignore[no-untyped-def]
+    client = Client()
+    coffee, tea = shop
+    response = checkout(client, new_cart(client, (coffee, 2), (tea, 1)))
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    approved = client.post(f"/api/v1/payments/sandbox/{body['payment']['id']}/approve")
+    assert approved.status_code == 200
+    return Checkout.objects.get(public_id=body["checkout_id"])
+
+
+def _position(code: str, currency: str) -> int:
+    account = Account.objects.filter(code=code, currency=currency).first()
+    return account.position_minor if account else 0
+
+
+def _deliver(order: Order) -> Order:
+    seller = make_member(order.seller, f"owner@{order.seller.slug}.rw")
+    operator = make_operator()
+    order_accept(actor=seller, order=order)
+    order_pack(actor=seller, order=order)
+    order_hand_to_hub(actor=seller, order=order)
+    order_ship(actor=operator, order=order)
+    return order_deliver(actor=operator, order=order)
+
+
+def test_payment_puts_each_order_in_escrow_and_duties_with_the_authority(shop) -> None:  # type: ignore[no-untyped-def]
+    placed = _paid_checkout(shop)
+    placed.refresh_from_db()
+    assert placed.payment_status == "paid"
+    orders = list(placed.orders.order_by("pk"))
+    assert {order.status for order in orders} == {"paid"}
+    assert sum(order.total_minor for order in orders) == placed.total_minor
+    for order in orders:
+        escrow_part, authority_part = money.split_of(order)
+        assert escrow_part + authority_part == order.total_minor
+        assert authority_part == order.duty_minor + order.taxes_minor + order.fees_minor
+        assert _position(f"escrow:order:{order.public_id}", "CNY") == escrow_part
+    authority = sum(money.split_of(order)[1] for order in orders)
+    assert _position("authority:CN:payable", "CNY") == authority
+    assert _position("clearing:payments", "CNY") == 0
+    assert _position("provider:sandbox:settlement", "CNY") == placed.total_minor
+    assert ledger_verify()["balanced"] is True
+
+
+def test_confirmed_delivery_releases_escrow_to_the_seller_in_rwf(shop) -> None:  # type: ignore[no-untyped-def]
+    placed = _paid_checkout(shop)
+    order = placed.orders.get(seller__slug="huye-coffee")
+    held = _position(f"escrow:order:{order.public_id}", "CNY")
+    _deliver(order)
+    assert _position(f"escrow:order:{order.public_id}", "CNY") == held  # not before confirmation
+    confirmed = order_complete(actor=None, order=order)
+    assert confirmed.status == "completed"
+    assert _position(f"escrow:order:{order.public_id}", "CNY") == 0
+    fee = money.platform_fee(order, held)
+    assert _position("platform:fees", "CNY") == fee
+    rate = money.checkout_rate(order)
+    expected_rwf = Money.from_minor(held - fee, "CNY").amount * rate
+    payable = payable_account(order.seller, "RWF")
+    assert payable.position_minor == int(expected_rwf.quantize(1, rounding="ROUND_HALF_UP"))
+    # The seller sees it: in escrow nothing, available the payable.
+    balances = money.seller_balances(order.seller)
+    assert balances["available"] == Money.from_minor(payable.position_minor, "RWF")
+    assert balances["in_escrow"] == Money.of("0", "RWF")
+    release = Posting.objects.get(kind="escrow.released", reference=str(order.public_id))
+    assert release.fx[0]["to"] == "RWF"
+    assert ledger_verify()["balanced"] is True
+
+
+def test_partial_refund_after_release_takes_it_back_from_the_seller(shop) -> None:  # type: ignore[no-untyped-def]
+    placed = _paid_checkout(shop)
+    order = placed.orders.get(seller__slug="huye-coffee")
+    _deliver(order)
+    order_complete(actor=None, order=order)
+    payable_before = payable_account(order.seller, "RWF").position_minor
+    refund = Money.of("10.00", "CNY")
+    order_refund_partial(actor=make_operator(), order=order, amount=refund, reason="one bag torn")
+    expected_back = Money.of("10.00", "CNY").amount * money.checkout_rate(order)
+    assert payable_before - payable_account(order.seller, "RWF").position_minor == int(
+        expected_back.quantize(1, rounding="ROUND_HALF_UP")
+    )
+    provider_refund = Refund.objects.get()
+    assert (provider_refund.amount_minor, provider_refund.status) == (1000, "succeeded")
+    assert Payment.objects.get().refunded_minor == 1000
+    assert _position("clearing:payments", "CNY") == 0
+    assert ledger_verify()["balanced"] is True
+
+
+def test_cancelling_a_paid_order_refunds_it_whole_before_release(shop) -> None:  # type: ignore[no-untyped-def]
+    placed = _paid_checkout(shop)
+    order = placed.orders.get(seller__slug="nyungwe-tea")
+    from ewtp.orders.services import order_cancel
+
+    order_cancel(actor=make_operator(), order=order, note="seller out of tea")
+    assert _position(f"escrow:order:{order.public_id}", "CNY") == 0
+    assert Refund.objects.get().amount_minor == order.total_minor
+    assert money.refundable_minor(order) == 0
+    assert ledger_verify()["balanced"] is True
+
+
+def test_a_dispute_freezes_release_and_the_timer_skips_it(shop, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.EWTP_AUTO_CONFIRM_DAYS = 7
+    placed = _paid_checkout(shop)
+    coffee_order = placed.orders.get(seller__slug="huye-coffee")
+    tea_order = placed.orders.get(seller__slug="nyungwe-tea")
+    _deliver(coffee_order)
+    _deliver(tea_order)
+    order_dispute(actor=make_operator(), order=coffee_order, note="wrong roast")
+    OrderEvent.objects.filter(to_status="delivered").update(
+        created_at=clock.now() - timedelta(days=8)
+    )
+    assert money.orders_auto_complete() == 1
+    coffee_order.refresh_from_db()
+    tea_order.refresh_from_db()
+    assert (coffee_order.status, tea_order.status) == ("disputed", "completed")
+    assert _position(f"escrow:order:{coffee_order.public_id}", "CNY") > 0
+    assert _position(f"escrow:order:{tea_order.public_id}", "CNY") == 0
+    assert ledger_verify()["balanced"] is True
+
+
+def test_provider_outage_leaves_orders_pending_and_stock_held_until_expiry(shop, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.EWTP_SANDBOX_OUTAGE = True
+    client = Client()
+    coffee, _tea = shop
+    response = checkout(client, new_cart(client, (coffee, 2)))
+    assert response.status_code == 201
+    assert response.json()["payment"]["approve_url"] is None
+    assert response.json()["payment"]["status"] == "pending"
+    order = Order.objects.get()
+    assert order.status == "pending_payment"
+    stock = StockLevel.objects.get(variant__product=coffee)
+    assert stock.reserved == 2
+    from ewtp.orders.services import holds_expire
+
+    assert holds_expire(now=clock.now() + timedelta(hours=2)) == 1
+    stock.refresh_from_db()
+    assert stock.reserved == 0
+    order.refresh_from_db()
+    assert order.status == "expired"
+    assert Posting.objects.count() == 0
+
+
+def test_the_seller_money_page_shows_balances_and_takes_a_payout_number(shop) -> None:  # type: ignore[no-untyped-def]
+    placed = _paid_checkout(shop)
+    order = placed.orders.get(seller__slug="huye-coffee")
+    _deliver(order)
+    order_complete(actor=None, order=order)
+    owner = make_member(order.seller, "owner@huye-coffee.rw")
+    client = Client()
+    client.force_login(owner)
+    page = client.get("/orders/seller/huye-coffee/money/")
+    assert page.status_code == 200
+    available = payable_account(order.seller, "RWF").position_minor
+    assert f"{available:,}".encode() in page.content or str(available).encode() in page.content
+    saved = client.post("/orders/seller/huye-coffee/money/", {"msisdn": "0788 123 456"})
+    assert saved.status_code == 302
+    assert order.seller.payout_destination.msisdn == "250788123456"
+    stranger = make_member(make_seller("other-seller"), "owner@other.rw")
+    client.force_login(stranger)
+    assert client.get("/orders/seller/huye-coffee/money/").status_code == 404
