@@ -1,0 +1,126 @@
+"""Shared by the benchmarks: a free port, `ewtp serve` (and `ewtp worker`) as subprocesses,
+a JSON HTTP client with keep-alive per thread, and percentiles."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+EWTP = ROOT / ".venv" / "bin" / "ewtp"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def bench_env() -> dict[str, str]:
+    return dict(os.environ, EWTP_RATE_LIMITS="off", EWTP_ACCESS_LOG="/dev/null")
+
+
+def migrate() -> None:
+    subprocess.run([str(EWTP), "migrate", "--noinput", "-v", "0"], check=True, env=bench_env())
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@contextlib.contextmanager
+def serving(workers: int = 4, *, with_worker: bool = False) -> Iterator[tuple[str, int]]:
+    """`ewtp serve` on a free port (and `ewtp worker` beside it); yields (host, port)."""
+    port = free_port()
+    env = bench_env()
+    server = subprocess.Popen(
+        [str(EWTP), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = (
+        subprocess.Popen(
+            [str(EWTP), "worker", "--interval", "0.2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if with_worker
+        else None
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if server.poll() is not None:
+                raise SystemExit(f"ewtp serve exited with {server.returncode}")
+            try:
+                status, _ = Client("127.0.0.1", port).request("GET", "/api/v1/health")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("the server did not come up in time")
+            time.sleep(0.3)
+        yield "127.0.0.1", port
+    finally:
+        if worker is not None:
+            _stop(worker)
+        _stop(server)
+
+
+class Client:
+    """A keep-alive JSON client; one per thread."""
+
+    def __init__(self, host: str, port: int, timeout: float = 30) -> None:
+        self.connection = http.client.HTTPConnection(host, port, timeout=timeout)
+
+    def request(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        payload = json.dumps(body).encode() if body is not None else None
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        try:
+            self.connection.request(method, path, body=payload, headers=all_headers)
+            response = self.connection.getresponse()
+        except (http.client.HTTPException, OSError):
+            self.connection.close()
+            self.connection.request(method, path, body=payload, headers=all_headers)
+            response = self.connection.getresponse()
+        raw = response.read()
+        try:
+            return response.status, json.loads(raw) if raw else None
+        except ValueError:
+            return response.status, raw.decode(errors="replace")
+
+
+_local = threading.local()
+
+
+def thread_client(host: str, port: int) -> Client:
+    client = getattr(_local, "client", None)
+    if client is None:
+        client = _local.client = Client(host, port)
+    return client
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
