@@ -16,7 +16,8 @@ def _row_counts() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
-        if model._meta.app_label not in {"sessions", "admin", "contenttypes", "auth"}
+        if model._meta.managed
+        and model._meta.app_label not in {"sessions", "admin", "contenttypes", "auth"}
         and model._meta.label not in {"core.AuditLog", "core.OutboxMessage"}
     }
 
