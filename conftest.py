@@ -30,3 +30,23 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip)
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return bool({"db", "transactional_db", "django_db_setup"} & names) or (
+        item.get_closest_marker("django_db") is not None
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):  # type: ignore[no-untyped-def]
+    """After every test scenario that touched the database, the ledger must be balanced."""
+    result = yield
+    if _uses_database(item) and item.get_closest_marker("ledger_tampered") is None:
+        from ewtp.ledger.services import ledger_verify
+
+        verdict = ledger_verify()
+        if not verdict["balanced"]:
+            raise AssertionError(f"ledger not balanced after the test: {verdict['problems']}")
+    return result

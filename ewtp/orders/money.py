@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from ewtp.core import clock
 from ewtp.core.errors import Conflict, InvalidRequest
+from ewtp.core.fees import fee_terms
 from ewtp.core.money import Money, quantize
 from ewtp.ledger import accounts as chart
 from ewtp.ledger.models import Account, Posting
@@ -136,20 +137,15 @@ def on_payment_failed(payment: Payment) -> None:
 
 
 def platform_fee(order: Order, escrow_part: int) -> int:
-    """The platform's fee on an order, in the order's minor units: a rate with a minimum.
-
-    The minimum is set in the seller's currency (EWTP_PLATFORM_FEE_MINIMUM, e.g. "500 RWF")
-    and converted at the order's checkout rate; the fee never exceeds the escrow part.
-    """
-    rate = Decimal(str(getattr(settings, "EWTP_PLATFORM_FEE_RATE", "0.05")))
-    fee = quantize(_money(escrow_part, order.currency).amount * rate, order.currency)
-    minimum_text = str(getattr(settings, "EWTP_PLATFORM_FEE_MINIMUM", "500 RWF"))
-    amount_text, _, minimum_currency = minimum_text.partition(" ")
-    if minimum_currency == order.seller_currency and order.seller_goods_minor:
-        minimum = Decimal(amount_text) / checkout_rate(order)
-        fee = max(fee, quantize(minimum, order.currency))
-    elif minimum_currency == order.currency:
-        fee = max(fee, Decimal(amount_text))
+    """The platform's fee on an order, in the order's minor units: a rate with a minimum
+    (core.fees); the minimum, in the seller's currency, is converted at the order's checkout
+    rate. The fee never exceeds the escrow part."""
+    terms = fee_terms()
+    fee = quantize(_money(escrow_part, order.currency).amount * terms.rate, order.currency)
+    if terms.minimum.currency == order.seller_currency and order.seller_goods_minor:
+        fee = max(fee, quantize(terms.minimum.amount / checkout_rate(order), order.currency))
+    elif terms.minimum.currency == order.currency:
+        fee = max(fee, terms.minimum.amount)
     return min(Money(fee, order.currency).rounded().minor, escrow_part)
 
 

@@ -177,6 +177,7 @@ def test_rows_are_append_only() -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.ledger_tampered
 def test_verify_command_reports_a_tampered_balance() -> None:
     settlement, escrow = account_for(SETTLEMENT, "EUR"), account_for(ESCROW, "EUR")
     posting_record(kind="x", legs=[debit(settlement, eur("1.00")), credit(escrow, eur("1.00"))])
