@@ -233,6 +233,19 @@ if not DEBUG and env_flag("EWTP_HTTPS", False):
 EWTP_RATE_LIMITS = env_flag("EWTP_RATE_LIMITS", True)
 # The public address of this platform, written into signed documents, QR codes and mails.
 EWTP_SITE_URL = os.environ.get("EWTP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Money and holds (see docs/money.md and docs/operating.md).
+EWTP_PLATFORM_FEE_RATE = os.environ.get("EWTP_PLATFORM_FEE_RATE", "0.05")
+EWTP_PLATFORM_FEE_MINIMUM = os.environ.get("EWTP_PLATFORM_FEE_MINIMUM", "500 RWF")
+EWTP_AUTO_CONFIRM_DAYS = int(os.environ.get("EWTP_AUTO_CONFIRM_DAYS", "7"))
+EWTP_CHECKOUT_HOLD_MINUTES = int(os.environ.get("EWTP_CHECKOUT_HOLD_MINUTES", "30"))
+EWTP_PAYMENT_TTL_MINUTES = int(os.environ.get("EWTP_PAYMENT_TTL_MINUTES", "30"))
+EWTP_TOURISM_HOLD_MINUTES = int(os.environ.get("EWTP_TOURISM_HOLD_MINUTES", "20"))
+EWTP_TOURISM_PLATFORM_FEE_RATE = os.environ.get("EWTP_TOURISM_PLATFORM_FEE_RATE", "0.05")
+# Providers: empty base URLs mean the built-in sandbox and mobile-money simulator, in process.
+EWTP_WEBHOOK_BASE_URL = os.environ.get("EWTP_WEBHOOK_BASE_URL", "")
+EWTP_SANDBOX_WEBHOOK_SECRET = os.environ.get("EWTP_SANDBOX_WEBHOOK_SECRET", "")
+EWTP_MOMO_BASE_URL = os.environ.get("EWTP_MOMO_BASE_URL", "")
+EWTP_MOMO_TOKEN = os.environ.get("EWTP_MOMO_TOKEN", "sandbox-token")
 EWTP_DATA_DIR = BASE_DIR / "data"
 EWTP_CURRENCIES = ["RWF", "EUR", "USD", "CNY", "GBP", "KES", "MYR"]
 EWTP_DESTINATIONS = ["BE", "FR", "DE", "NL", "CN", "US", "GB", "MY", "KE", "RW"]
