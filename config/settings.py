@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -236,6 +237,10 @@ EWTP_SITE_URL = os.environ.get("EWTP_SITE_URL", "http://127.0.0.1:8000").rstrip(
 # Money and holds (see docs/money.md and docs/operating.md).
 EWTP_PLATFORM_FEE_RATE = os.environ.get("EWTP_PLATFORM_FEE_RATE", "0.05")
 EWTP_PLATFORM_FEE_MINIMUM = os.environ.get("EWTP_PLATFORM_FEE_MINIMUM", "500 RWF")
+# Other terms per seller category, as JSON: {"cooperative": {"rate": "0.03", "minimum": "300 RWF"}}
+EWTP_PLATFORM_FEES = json.loads(
+    os.environ.get("EWTP_PLATFORM_FEES", '{"cooperative": {"rate": "0.03", "minimum": "300 RWF"}}')
+)
 EWTP_AUTO_CONFIRM_DAYS = int(os.environ.get("EWTP_AUTO_CONFIRM_DAYS", "7"))
 EWTP_CHECKOUT_HOLD_MINUTES = int(os.environ.get("EWTP_CHECKOUT_HOLD_MINUTES", "30"))
 EWTP_PAYMENT_TTL_MINUTES = int(os.environ.get("EWTP_PAYMENT_TTL_MINUTES", "30"))

@@ -70,10 +70,20 @@ class Organisation(models.Model):
         VERIFIED = "verified", _("Verified")
         REJECTED = "rejected", _("Rejected")
 
+    class SellerCategory(models.TextChoices):
+        NONE = "", _("Not a seller")
+        COOPERATIVE = "cooperative", _("Cooperative")
+        COMPANY = "company", _("Company")
+        INDIVIDUAL = "individual", _("Individual trader")
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    # Sellers only: the platform fee may differ by category (EWTP_PLATFORM_FEES).
+    seller_category = models.CharField(
+        _("seller category"), max_length=20, choices=SellerCategory.choices, blank=True, default=""
+    )
     country = models.CharField(_("country"), max_length=2)
     description = models.TextField(_("description"), blank=True)
     verification = models.CharField(

@@ -227,6 +227,12 @@ def load_base(stdout: Writer) -> None:
             )
         if user_spec.email.startswith("operator@"):
             operator = user
+    Organisation.objects.filter(
+        slug__in=["huye-coffee", "gahaya-baskets"], seller_category=""
+    ).update(seller_category=Organisation.SellerCategory.COOPERATIVE)
+    Organisation.objects.filter(kind=K.SELLER, seller_category="").update(
+        seller_category=Organisation.SellerCategory.COMPANY
+    )
     # Every demo organisation is verified by the operator, once.
     Organisation.objects.filter(verification=Organisation.Verification.SUBMITTED).update(
         verification=Organisation.Verification.VERIFIED,

@@ -11,8 +11,8 @@ register = template.Library()
 
 
 @register.simple_tag
-def platform_fee_terms() -> str:
-    terms = fee_terms()
+def platform_fee_terms(seller: object = None) -> str:
+    terms = fee_terms(str(getattr(seller, "seller_category", "") or ""))
     return _("Platform fee per order: %(percent)s of the goods, at least %(minimum)s.") % {
         "percent": terms.percent,
         "minimum": terms.minimum,
