@@ -693,13 +693,15 @@ def _reason(reason: str, field: str = "reason") -> str:
     return text[:2000]
 
 
-@transaction.atomic
-def parcel_report_damage(*, actor: object, parcel: Parcel, reason: str) -> Parcel:
+def _hub_exception(
+    *, actor: object, parcel: Parcel, reason: str, status: str, verb: str, event: str
+) -> Parcel:
+    """A hub stops a parcel (damaged, held): the reason recorded, the state to resume kept."""
     text = _reason(reason)
     parcel = _locked(parcel)
     user, hub = _exception_hub(actor, parcel)
-    _check(parcel, P.DAMAGED, verb="reported damaged")
-    _enter_exception(parcel, P.DAMAGED, text, "hub")
+    _check(parcel, status, verb=verb)
+    _enter_exception(parcel, status, text, "hub")
     _save(
         parcel,
         "status",
@@ -708,29 +710,28 @@ def parcel_report_damage(*, actor: object, parcel: Parcel, reason: str) -> Parce
         "exception_source",
         "shipment",
     )
-    _event(parcel, "damaged", actor=user, who=hub.operator.name, hub=hub, note=text)
-    _audit(user, "damaged", parcel, hub.operator, reason=text)
+    _event(parcel, event, actor=user, who=hub.operator.name, hub=hub, note=text)
+    _audit(user, event, parcel, hub.operator, reason=text)
     return parcel
+
+
+@transaction.atomic
+def parcel_report_damage(*, actor: object, parcel: Parcel, reason: str) -> Parcel:
+    return _hub_exception(
+        actor=actor,
+        parcel=parcel,
+        reason=reason,
+        status=P.DAMAGED,
+        verb="reported damaged",
+        event="damaged",
+    )
 
 
 @transaction.atomic
 def parcel_hold(*, actor: object, parcel: Parcel, reason: str) -> Parcel:
-    text = _reason(reason)
-    parcel = _locked(parcel)
-    user, hub = _exception_hub(actor, parcel)
-    _check(parcel, P.HELD, verb="held")
-    _enter_exception(parcel, P.HELD, text, "hub")
-    _save(
-        parcel,
-        "status",
-        "status_before_exception",
-        "exception_reason",
-        "exception_source",
-        "shipment",
+    return _hub_exception(
+        actor=actor, parcel=parcel, reason=reason, status=P.HELD, verb="held", event="held"
     )
-    _event(parcel, "held", actor=user, who=hub.operator.name, hub=hub, note=text)
-    _audit(user, "held", parcel, hub.operator, reason=text)
-    return parcel
 
 
 def _resume(parcel: Parcel) -> None:
