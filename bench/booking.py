@@ -17,10 +17,7 @@ import dataclasses
 import json
 import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import urllib.error
@@ -31,14 +28,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-EWTP = ROOT / ".venv" / "bin" / "ewtp"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from bench._server import migrate, percentile, serving
 
 
 def prepare(capacity: int) -> tuple[str, str]:
@@ -74,20 +66,6 @@ def final_count(slug: str, day: str) -> dict[str, int]:
         "places_in_bookings": bookings.aggregate(total=Sum("places"))["total"] or 0,
         "visitors_written": BookingVisitor.objects.filter(booking__in=bookings).count(),
     }
-
-
-def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"ewtp serve exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.3)
-    raise SystemExit("the server did not come up in time")
 
 
 def book(base: str, slug: str, day: str, index: int, timeout: float) -> tuple[int, float, float]:
@@ -126,11 +104,6 @@ def book(base: str, slug: str, day: str, index: int, timeout: float) -> tuple[in
     return status, finished - started, finished
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=300)
@@ -145,28 +118,12 @@ def main() -> int:
             "note: DATABASE_URL is not PostgreSQL; running against",
             os.environ.get("DATABASE_URL") or "the embedded SQLite file",
         )
-    env = dict(os.environ, EWTP_RATE_LIMITS="off", EWTP_ACCESS_LOG="/dev/null")
-    subprocess.run([str(EWTP), "migrate", "--noinput", "-v", "0"], check=True, env=env)
+    migrate()
     os.environ["EWTP_RATE_LIMITS"] = "off"
     slug, day = prepare(options.capacity)
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            str(EWTP),
-            "serve",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(options.server_workers),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_up(base, server)
+    with serving(options.server_workers) as (host, port):
+        base = f"http://{host}:{port}"
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=options.clients) as pool:
             results = list(
@@ -175,12 +132,6 @@ def main() -> int:
                 )
             )
         elapsed = time.perf_counter() - started
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
     statuses = Counter(status for status, _latency, _end in results)
     latencies = [latency * 1000 for _status, latency, _end in results]
