@@ -32,9 +32,12 @@ def prepare(stock: int) -> list[str]:
 
     django.setup()
     from ewtp.catalog.tests.factories import make_product, make_seller
+    from ewtp.logistics.demo import network_ensure
     from ewtp.traderules.services import reference_data_ensure
 
     reference_data_ensure()
+
+    network_ensure()
     run = uuid.uuid4().hex[:6]
     coffee = make_product(make_seller(f"bench-coffee-{run}"), f"Bench coffee {run}", stock=stock)
     tea = make_product(

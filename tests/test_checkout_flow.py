@@ -36,9 +36,12 @@ def _checkout_body(destination: str = "CN", currency: str = "CNY") -> dict[str, 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_forty_buyers_race_for_ten_units_and_exactly_ten_are_sold():
+    from ewtp.logistics.demo import network_ensure
     from ewtp.traderules.services import reference_data_ensure
 
     reference_data_ensure()
+
+    network_ensure()
     cache.clear()
     product = make_product(make_seller(), "Last lot of Huye coffee", stock=10)
     carts = []
@@ -82,9 +85,12 @@ def test_forty_buyers_race_for_ten_units_and_exactly_ten_are_sold():
 
 @pytest.mark.django_db
 def test_one_cart_three_sellers_from_checkout_to_completion(client):
+    from ewtp.logistics.demo import network_ensure
     from ewtp.traderules.services import reference_data_ensure
 
     reference_data_ensure()
+
+    network_ensure()
     cache.clear()
     coffee = make_product(make_seller("huye-coffee"), stock=5)
     tea = make_product(

@@ -22,6 +22,7 @@ from django.db.models import Q
 from ewtp.accounts.models import Organisation
 from ewtp.core import clock
 from ewtp.core.countries import country_name
+from ewtp.core.errors import NotFound
 from ewtp.core.money import Money, allocate
 from ewtp.customs import datasets
 from ewtp.customs.models import Declaration, Jurisdiction, RestrictedGoods, SdrRate, TraderProfile
@@ -82,7 +83,10 @@ class Papers:
     invoice_lines: list[dict[str, Any]] = field(default_factory=list)
 
     def draft(self, kind: str) -> Draft:
-        return next(draft for draft in self.drafts if draft.kind == kind)
+        for draft in self.drafts:
+            if draft.kind == kind:
+                return draft
+        raise NotFound("not_found", f"Parcel {self.parcel.code} needs no {kind} declaration.")
 
 
 # Reference data -------------------------------------------------------------------------------
@@ -291,7 +295,10 @@ def context_for(parcel: Parcel, *, master_awb: str | None = None) -> dict[str, A
             **{k: str(v) for k, v in address.items()},
             "country": address.get("country") or order.destination,
             "email": checkout.email,
-            "id_number": str(address.get("id_number") or ""),
+            # Given at checkout, or later on the order page (then only the checkout has it).
+            "id_number": str(
+                address.get("id_number") or (checkout.shipping_address or {}).get("id_number") or ""
+            ),
         },
         "declarant": {
             "name": platform.name if platform else PLATFORM_NAME,
@@ -406,6 +413,9 @@ def papers_for(parcel: Parcel) -> Papers:
     context = context_for(parcel)
     order = parcel.order
     papers = Papers(parcel=parcel, order=order, context=context)
+    if parcel.is_local:  # delivered inside the country: an invoice, no customs papers
+        papers.invoice_lines = _invoice_lines(context, order)
+        return papers
     papers.drafts = [_draft(context, parcel, "export"), _draft(context, parcel, "import")]
     papers.preferential = [line for line in context["lines"] if line["programme"]]
     papers.origin_statement = origin_statement_for(context, papers.preferential)

@@ -102,6 +102,11 @@ def declarations_submit(
         )
     if Declaration.objects.filter(parcel=parcel).exists():
         raise Conflict("already_submitted", "The declarations of this parcel are submitted.")
+    if parcel.is_local:
+        raise Conflict(
+            "no_declarations_needed",
+            f"Parcel {parcel.code} is delivered inside the country: it needs no declarations.",
+        )
     papers = papers_module.papers_for(parcel)
     errors = {
         f"{draft.kind}.{path}": message

@@ -168,7 +168,8 @@ def invoice(request: HttpRequest, code: str) -> HttpResponse:
 @page_errors
 def postal_form(request: HttpRequest, code: str) -> HttpResponse:
     papers = selectors.papers_get_for(_user(request), code)
-    assert papers.postal_form is not None
+    if papers.postal_form is None:
+        raise NotFound("not_found", "A parcel delivered inside the country has no CN 22/CN 23.")
     response = HttpResponse(documents.postal_form_pdf(papers), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="{papers.postal_form.slug}-{papers.parcel.code}.pdf"'

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from ewtp.logistics.models import Carrier, Hub, HubCoverage, Lane, Parcel, RateCard, Shipment
+from ewtp.logistics.models import (
+    Carrier,
+    Hub,
+    HubCoverage,
+    Lane,
+    LocalRate,
+    Parcel,
+    RateCard,
+    Shipment,
+)
 
 
 class CoverageInline(admin.TabularInline[HubCoverage, Hub]):
@@ -8,10 +17,15 @@ class CoverageInline(admin.TabularInline[HubCoverage, Hub]):
     extra = 0
 
 
+class LocalRateInline(admin.TabularInline[LocalRate, Hub]):
+    model = LocalRate
+    extra = 0
+
+
 @admin.register(Hub)
 class HubAdmin(admin.ModelAdmin[Hub]):
     list_display = ("code", "name", "country", "time_zone", "operator", "is_active")
-    inlines = [CoverageInline]
+    inlines = [CoverageInline, LocalRateInline]
 
 
 @admin.register(Carrier)

@@ -56,7 +56,8 @@ class TrackingOut(Schema):
 class LaneOptionOut(Schema):
     origin: str
     destination: str
-    carrier: str
+    carrier: str  # the airline's IATA designator; empty for a hub's local delivery
+    carrier_name: str
     transit_days: int
     chargeable_weight_kg: str
     price: MoneyOut
@@ -193,10 +194,11 @@ def lane_price(request: HttpRequest, query: Query[LanePriceQuery]) -> dict[str, 
         "volumetric_divisor": best.rate_card.volumetric_divisor,
         "options": [
             {
-                "origin": option.lane.origin.code,
-                "destination": option.lane.destination.code,
-                "carrier": option.lane.carrier.code,
-                "transit_days": option.lane.transit_days,
+                "origin": option.origin.code,
+                "destination": option.destination.code,
+                "carrier": option.carrier_code,
+                "carrier_name": option.carrier_name,
+                "transit_days": option.transit_days,
                 "chargeable_weight_kg": str(option.chargeable_kg),
                 "price": option.price.as_dict(),
                 "rate_card_source": option.rate_card.source,

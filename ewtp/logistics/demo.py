@@ -13,7 +13,7 @@ from typing import TextIO
 from django.db import transaction
 
 from ewtp.accounts.models import Organisation
-from ewtp.logistics.models import Carrier, Hub, HubCoverage, Lane, RateCard
+from ewtp.logistics.models import Carrier, Hub, HubCoverage, Lane, LocalRate, RateCard
 
 EU_MEMBERS = (
     "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
@@ -57,7 +57,14 @@ HUBS = [
 
 # Destination country -> receiving hub. The UK and the US are served onward from the
 # European gateway at Liege in the demo.
-COVERAGE = {**dict.fromkeys(EU_MEMBERS, "LGG"), "GB": "LGG", "US": "LGG", "CN": "HGH", "MY": "KUL"}
+COVERAGE = {
+    **dict.fromkeys(EU_MEMBERS, "LGG"),
+    "GB": "LGG",
+    "US": "LGG",
+    "CN": "HGH",
+    "MY": "KUL",
+    "RW": "KGL",
+}
 
 CARRIERS = [
     # IATA designator, name, air waybill prefix
@@ -75,6 +82,10 @@ LANES = [
     ("KGL", "KUL", "QR", 5, ("USD", 610, 1400)),
 ]
 RATES_FROM = date(2026, 1, 1)
+LOCAL_RATES = [
+    # hub, courier, transit days, (currency, per kg minor, per shipment minor)
+    ("KGL", "Kigali Logistics Platform courier", 2, ("RWF", 500, 2500)),
+]
 
 
 @transaction.atomic
@@ -120,6 +131,20 @@ def network_ensure() -> dict[str, int]:
             lane=lane,
             valid_from=RATES_FROM,
             defaults={
+                "currency": currency,
+                "per_kg_minor": per_kg,
+                "per_shipment_minor": per_shipment,
+                "source": DEMO_SOURCE,
+            },
+        )
+        created["rate_cards"] += was_created
+    for code, courier, days, (currency, per_kg, per_shipment) in LOCAL_RATES:
+        _local, was_created = LocalRate.objects.get_or_create(
+            hub=hubs[code],
+            valid_from=RATES_FROM,
+            defaults={
+                "courier": courier,
+                "transit_days": days,
                 "currency": currency,
                 "per_kg_minor": per_kg,
                 "per_shipment_minor": per_shipment,

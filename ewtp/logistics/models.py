@@ -114,10 +114,9 @@ class Lane(models.Model):
         return f"{self.origin.code}-{self.destination.code} {self.carrier.code}"
 
 
-class RateCard(models.Model):
-    """What a lane charges from a date: per shipment plus per chargeable kg."""
+class Rate(models.Model):
+    """What carriage charges from a date: per shipment plus per chargeable kg."""
 
-    lane = models.ForeignKey(Lane, on_delete=models.CASCADE, related_name="rate_cards")
     currency = models.CharField(max_length=3)
     per_kg_minor = models.BigIntegerField()
     per_shipment_minor = models.BigIntegerField()
@@ -125,6 +124,15 @@ class RateCard(models.Model):
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)  # inclusive; empty = open
     source = models.CharField(max_length=300)
+
+    class Meta:
+        abstract = True
+
+
+class RateCard(Rate):
+    """A lane's rate from a date."""
+
+    lane = models.ForeignKey(Lane, on_delete=models.CASCADE, related_name="rate_cards")
 
     class Meta:
         ordering = ["lane", "-valid_from"]
@@ -138,6 +146,28 @@ class RateCard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lane} from {self.valid_from}"
+
+
+class LocalRate(Rate):
+    """Delivery by a hub's own courier to the countries it covers itself (no flight): a
+    Kigali seller's parcel to a Kigali buyer goes KGL intake -> out for delivery."""
+
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="local_rates")
+    courier = models.CharField(_("courier"), max_length=200)
+    transit_days = models.PositiveSmallIntegerField(_("transit days"))
+
+    class Meta:
+        ordering = ["hub", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["hub", "valid_from"], name="local_rate_unique"),
+            models.CheckConstraint(
+                condition=Q(per_kg_minor__gte=0) & Q(per_shipment_minor__gte=0),
+                name="local_rate_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hub.code} local delivery from {self.valid_from}"
 
 
 class Shipment(models.Model):
@@ -241,6 +271,11 @@ class Parcel(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def is_local(self) -> bool:
+        """Delivered by the origin hub itself (inside its own country): no flight, no customs."""
+        return self.origin_hub_id == self.destination_hub_id
 
     @property
     def dimensions(self) -> tuple[int, int, int]:

@@ -24,6 +24,7 @@ from ewtp.logistics.models import (
     Hub,
     HubCoverage,
     Lane,
+    LocalRate,
     Parcel,
     RateCard,
     Shipment,
@@ -61,23 +62,58 @@ def hub_for_country(country: str) -> Hub | None:
 
 @dataclass(frozen=True)
 class LaneQuote:
-    lane: Lane
-    rate_card: RateCard
+    """One way to carry a parcel, priced: a flight on a lane, or a hub's local delivery
+    (``lane`` None) when the destination is served by the origin hub itself."""
+
+    lane: Lane | None
+    rate_card: RateCard | LocalRate
     chargeable_kg: Decimal
     price: Money
+    origin: Hub
+    destination: Hub
+    carrier_code: str
+    carrier_name: str
+    transit_days: int
 
     @property
-    def transit_days(self) -> int:
-        return self.lane.transit_days
+    def route(self) -> str:
+        return f"{self.origin.code}-{self.destination.code}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """What an order keeps of the carriage it was charged (rates change later)."""
+        return {
+            "origin": self.origin.code,
+            "destination": self.destination.code,
+            "carrier": self.carrier_code,
+            "carrier_name": self.carrier_name,
+            "transit_days": self.transit_days,
+            "chargeable_weight_kg": str(self.chargeable_kg),
+            "price": self.price.as_dict(),
+            "rate_source": self.rate_card.source,
+            "local": self.lane is None,
+        }
 
 
-def _rate_card_on(lane: Lane, day: date) -> RateCard | None:
+def _valid_on[R: (RateCard, LocalRate)](rates: QuerySet[R], day: date) -> R | None:
     return (
-        lane.rate_cards.filter(valid_from__lte=day)
+        rates.filter(valid_from__lte=day)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
         .order_by("-valid_from")
         .first()
     )
+
+
+def _priced(card: RateCard | LocalRate, weight_kg: object, sides: Any) -> tuple[Decimal, Money]:
+    try:
+        chargeable = rating.chargeable_weight_kg(weight_kg, sides, divisor=card.volumetric_divisor)
+    except (ValueError, TypeError) as error:
+        raise DomainError("invalid_request", str(error), fields={"weight_kg": str(error)}) from None
+    rate = rating.Rate(
+        per_kg=Money.from_minor(card.per_kg_minor, card.currency),
+        per_shipment=Money.from_minor(card.per_shipment_minor, card.currency),
+        divisor=card.volumetric_divisor,
+    )
+    return chargeable, rating.rate_price(rate, chargeable)
 
 
 def lane_options(
@@ -88,7 +124,9 @@ def lane_options(
     *,
     on: date | None = None,
 ) -> list[LaneQuote]:
-    """Every active lane from the origin hub to the destination's hub, priced, cheapest first."""
+    """Every way from the origin hub to the destination's hub, priced, cheapest first: the
+    active lanes with a rate card valid ``on``, or the hub's local delivery when the
+    destination's hub is the origin hub."""
     day = on or clock.today()
     origin = hub_get(origin_hub)
     destination = hub_for_country(destination_country)
@@ -104,34 +142,51 @@ def lane_options(
             "invalid_request", str(error), fields={"dimensions": str(error)}
         ) from None
     quotes = []
+    if destination.pk == origin.pk:
+        local = _valid_on(origin.local_rates.all(), day)
+        if local is not None:
+            chargeable, price = _priced(local, weight_kg, sides)
+            quotes.append(
+                LaneQuote(
+                    None,
+                    local,
+                    chargeable,
+                    price,
+                    origin,
+                    destination,
+                    "",
+                    local.courier,
+                    local.transit_days,
+                )
+            )
     lanes = Lane.objects.select_related("carrier", "origin", "destination").filter(
         origin=origin, destination=destination, is_active=True
     )
     for lane in lanes:
-        card = _rate_card_on(lane, day)
+        card = _valid_on(lane.rate_cards.all(), day)
         if card is None:
             continue
-        try:
-            chargeable = rating.chargeable_weight_kg(
-                weight_kg, sides, divisor=card.volumetric_divisor
+        chargeable, price = _priced(card, weight_kg, sides)
+        quotes.append(
+            LaneQuote(
+                lane,
+                card,
+                chargeable,
+                price,
+                origin,
+                destination,
+                lane.carrier.code,
+                lane.carrier.name,
+                lane.transit_days,
             )
-        except (ValueError, TypeError) as error:
-            raise DomainError(
-                "invalid_request", str(error), fields={"weight_kg": str(error)}
-            ) from None
-        rate = rating.Rate(
-            per_kg=Money.from_minor(card.per_kg_minor, card.currency),
-            per_shipment=Money.from_minor(card.per_shipment_minor, card.currency),
-            divisor=card.volumetric_divisor,
         )
-        quotes.append(LaneQuote(lane, card, chargeable, rating.rate_price(rate, chargeable)))
     if not quotes:
         raise NoRoute(
-            message=f"No lane with a rate card flies from {origin.code} to {destination.code}.",
+            message=f"No lane with a rate card runs from {origin.code} to {destination.code}.",
             fields={"destination_country": f"no priced lane {origin.code}-{destination.code}"},
         )
     # Cheapest first within a currency; between currencies, fewer transit days first.
-    quotes.sort(key=lambda q: (q.price.currency, q.price.amount, q.lane.transit_days))
+    quotes.sort(key=lambda q: (q.price.currency, q.price.amount, q.transit_days))
     return quotes
 
 
@@ -143,7 +198,7 @@ def lane_price(
     *,
     on: date | None = None,
 ) -> Money:
-    """What carriage of one parcel costs on the cheapest lane (checkout may charge it).
+    """What carriage of one parcel costs on the cheapest lane (checkout charges it).
 
     Chargeable weight = max(actual, L x W x H cm / 6000), up to the next 0.5 kg; price =
     per shipment + per kg x chargeable weight, from the lane's rate card valid ``on``.

@@ -234,9 +234,12 @@ def parcel_create(
     if origin is None:
         raise Conflict("no_hub", f"No active hub {order.hub_code} to send this order from.")
     destination = hub_for_country(order.destination)
-    if destination is None or destination == origin:
+    if destination is None:
         raise Conflict("no_route", f"No hub serves {order.destination} yet.")
-    if not Lane.objects.filter(origin=origin, destination=destination, is_active=True).exists():
+    if destination == origin:
+        if not origin.local_rates.exists():
+            raise Conflict("no_route", f"{origin.code} does not deliver locally.")
+    elif not Lane.objects.filter(origin=origin, destination=destination, is_active=True).exists():
         raise Conflict("no_route", f"No lane flies from {origin.code} to {destination.code}.")
     now = clock.now()
     parcel = Parcel(
@@ -596,6 +599,16 @@ def parcel_out_for_delivery(*, actor: object, parcel: Parcel, note: str = "") ->
     """Last mile starts; needs the import declaration released (or lodged outside)."""
     parcel = _locked(parcel)
     user, hub = _destination_worker(actor, parcel)
+    if parcel.is_local and parcel.status == P.RECEIVED:
+        # Delivered inside the hub's own country: no flight, no declarations; the order
+        # ships as the courier leaves.
+        parcel.status = P.OUT_FOR_DELIVERY
+        _save(parcel, "status")
+        if parcel.order.status == Order.Status.HANDED_TO_HUB:
+            order_services.order_ship(actor=user, order=parcel.order, note="local delivery")
+        _event(parcel, "out_for_delivery", actor=user, who=hub.operator.name, hub=hub, note=note)
+        _audit(user, "out_for_delivery", parcel, hub.operator)
+        return parcel
     _check(parcel, P.OUT_FOR_DELIVERY, verb="sent out for delivery")
     if parcel.import_clearance not in {Clearance.RELEASED, Clearance.LODGED}:
         raise Conflict(
@@ -762,6 +775,13 @@ def parcel_resume(*, actor: object, parcel: Parcel, note: str = "") -> Parcel:
     return parcel
 
 
+def _order_returned(parcel: Parcel, *, actor: User | None, note: str) -> None:
+    """The order follows its parcel back to the seller (if the order is still on its way)."""
+    order = parcel.order
+    if order.status in {Order.Status.HANDED_TO_HUB, Order.Status.SHIPPED}:
+        order_services.order_return_to_seller(actor=actor, order=order, note=note)
+
+
 def _return(parcel: Parcel, reason: str, source: str) -> None:
     _leave_shipment(parcel)
     parcel.status = P.RETURNED
@@ -788,6 +808,7 @@ def parcel_return(*, actor: object, parcel: Parcel, reason: str) -> Parcel:
         "shipment",
         "current_hub",
     )
+    _order_returned(parcel, actor=user, note=text)
     _event(parcel, "returned", actor=user, who=hub.operator.name, hub=hub, note=text)
     _audit(user, "returned", parcel, hub.operator, reason=text)
     return parcel
@@ -840,6 +861,7 @@ def parcel_clearance_set(
         fields += ["status", "status_before_exception", "exception_reason", "exception_source"]
     elif state == Clearance.REJECTED and parcel.status not in TERMINAL:
         _return(parcel, note or "rejected by customs", source)
+        _order_returned(parcel, actor=None, note=f"{authority}: {note or 'rejected by customs'}")
         fields += [
             "status",
             "status_before_exception",

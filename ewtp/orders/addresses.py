@@ -11,8 +11,14 @@ import re
 from typing import Any
 
 import phonenumbers
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as NumberInvalid
 
 FIELDS = ("name", "line1", "line2", "landmark", "city", "region", "postal_code", "phone")
+# China's cross-border retail channel declares the buyer by name and resident identity card
+# number; it is asked for (and kept) for Chinese addresses only. It may be given at checkout or
+# later on the order page, before the seller submits the declarations.
+ID_NUMBER_COUNTRIES = {"CN"}
 
 _GENERIC_POSTAL = r"[A-Za-z0-9][A-Za-z0-9 -]{1,9}"
 POSTAL_CODES: dict[str, tuple[str, str]] = {
@@ -52,6 +58,21 @@ def phone_normalise(raw: str, country: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValueError("not a valid phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def id_number_clean(raw: str) -> str:
+    """A Chinese resident identity card number: 18 characters, birth date and check digit."""
+    try:
+        return str(ric.validate(raw.strip().upper()))
+    except NumberInvalid:
+        raise ValueError(
+            "not a resident identity card number (18 characters, the last a check digit)"
+        ) from None
+
+
+def id_number_masked(value: str) -> str:
+    """For pages and mails: the last four characters only."""
+    return f"{'•' * 14}{value[-4:]}" if value else ""
 
 
 def address_clean(country: str, data: Any, *, prefix: str = "shipping_address.") -> dict[str, str]:
@@ -99,6 +120,13 @@ def address_clean(country: str, data: Any, *, prefix: str = "shipping_address.")
             errors["phone"] = f"{error} for {country}"
     elif country in PHONE_REQUIRED:
         errors["phone"] = "a phone number the courier can call"
+    if country in ID_NUMBER_COUNTRIES:
+        raw_id = str(data.get("id_number") or "").strip()
+        if raw_id:
+            try:
+                values["id_number"] = id_number_clean(raw_id)
+            except ValueError as error:
+                errors["id_number"] = str(error)
     if errors:
         raise AddressError({f"{prefix}{name}": message for name, message in errors.items()})
     return {"country": country, **{k: v for k, v in values.items() if v}}

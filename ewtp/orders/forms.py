@@ -34,6 +34,15 @@ class CheckoutForm(forms.Form):
     region = forms.CharField(label=_("State, province or region"), max_length=100, required=False)
     postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
     phone = forms.CharField(label=_("Phone number"), max_length=40, required=False)
+    id_number = forms.CharField(
+        label=_("Resident identity card number (deliveries to China)"),
+        max_length=18,
+        required=False,
+        help_text=_(
+            "Chinese customs declares each cross-border purchase under the buyer's name and "
+            "identity card number. You may also give it later, on your order page."
+        ),
+    )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=200)
 
     ADDRESS_FIELDS = (
@@ -45,6 +54,7 @@ class CheckoutForm(forms.Form):
         "region",
         "postal_code",
         "phone",
+        "id_number",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -123,6 +123,7 @@ class Order(models.Model):
         HANDED_TO_HUB = "handed_to_hub", _("Handed to the hub")
         SHIPPED = "shipped", _("Shipped")
         DELIVERED = "delivered", _("Delivered")
+        RETURNED = "returned", _("Returned to the seller")
         DISPUTED = "disputed", _("Disputed")
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
@@ -146,6 +147,8 @@ class Order(models.Model):
     taxes_minor = models.BigIntegerField()
     fees_minor = models.BigIntegerField()
     shipping_minor = models.BigIntegerField(default=0)
+    # The carriage charged: route, carrier, chargeable weight, price and rate source.
+    carriage = models.JSONField(default=dict, blank=True)
     seller_currency = models.CharField(max_length=3)  # what the seller priced in (RWF)
     seller_goods_minor = models.BigIntegerField()  # the goods at the seller's own prices
     quote = models.JSONField()  # the landed-cost response, whole, as fixed at checkout

@@ -17,6 +17,8 @@ from ewtp.catalog.models import ProductTranslation, Variant
 from ewtp.catalog.selectors import localise, seller_get_for
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
+from ewtp.logistics.selectors import LaneQuote
+from ewtp.orders import shipping
 from ewtp.orders.models import Cart, CartLine, Checkout, Order, OrderEvent
 from ewtp.orders.services import BuyerAccess, roles_for
 
@@ -57,6 +59,7 @@ class SellerGroup:
     seller: Organisation
     lines: list[CartLineView]
     quote: dict[str, Any] | None = None
+    carriage: LaneQuote | None = None
     error: str = ""
 
 
@@ -109,12 +112,13 @@ def cart_view(
     total = Money.zero(currency)
     complete = True
     for group in result.groups:
-        request = pricing.quote_request(
-            [(view.variant, view.quantity) for view in group.lines],
-            destination=destination,
-            currency=currency,
-        )
         try:
+            request, carriage = shipping.consignment_request(
+                [(view.variant, view.quantity) for view in group.lines],
+                destination=destination,
+                currency=currency,
+            )
+            group.carriage = carriage
             group.quote = rules.quote_compute(request)
             total = total + Money.of(group.quote["payable_at_checkout"]["amount"], currency)
         except DomainError as error:
@@ -254,6 +258,7 @@ def order_body(order: Order) -> dict[str, Any]:
             "taxes": money(order.taxes_minor),
             "fees": money(order.fees_minor),
         },
+        "carriage": order.carriage or None,
         "rules_version": order.rules_version,
         "fx": order.fx_rates,
         "quote": order.quote,

@@ -25,7 +25,7 @@ from django.db.models import F
 
 from ewtp.accounts.models import Membership, Organisation, User
 from ewtp.accounts.selectors import is_platform_operator, role_in
-from ewtp.catalog import pricing, rules
+from ewtp.catalog import rules
 from ewtp.catalog import services as catalog_services
 from ewtp.catalog.models import DEFAULT_HUB, Product, Variant
 from ewtp.catalog.selectors import product_get_public_by_id
@@ -35,8 +35,14 @@ from ewtp.core.errors import Conflict, DomainError, InvalidRequest, NotFound, Pe
 from ewtp.core.locks import lock_rows, retry_on_lock_timeout
 from ewtp.core.money import Money
 from ewtp.core.services import audit_record, idempotent_call, request_fingerprint
-from ewtp.orders import money
-from ewtp.orders.addresses import AddressError, address_clean
+from ewtp.orders import money, shipping
+from ewtp.orders.addresses import (
+    ID_NUMBER_COUNTRIES,
+    AddressError,
+    address_clean,
+    id_number_clean,
+    id_number_masked,
+)
 from ewtp.orders.models import Cart, CartLine, Checkout, Incoterm, Order, OrderEvent, OrderLine
 
 logger = logging.getLogger(__name__)
@@ -170,6 +176,7 @@ class _Consignment:
     seller: Organisation
     lines: list[CartLine]
     quote: dict[str, Any]
+    carriage: dict[str, Any]
     public_id: Any
 
 
@@ -267,7 +274,7 @@ def checkout_place(
         grouped.setdefault(line.variant.product.seller_id, []).append(line)
     consignments = []
     for group in grouped.values():
-        request = pricing.quote_request(
+        request, carriage = shipping.consignment_request(
             [(line.variant, line.quantity) for line in group],
             destination=destination,
             currency=currency,
@@ -279,6 +286,7 @@ def checkout_place(
                 seller=group[0].variant.product.seller,
                 lines=group,
                 quote=quote,
+                carriage=carriage.as_dict(),
                 public_id=uuid.uuid4(),
             )
         )
@@ -371,6 +379,7 @@ def _write_checkout(
             taxes_minor=_display_minor(quote, "taxes", currency),
             fees_minor=_display_minor(quote, "fees", currency),
             shipping_minor=_display_minor(quote, "shipping", currency),
+            carriage=consignment.carriage,
             seller_currency=first.currency,
             seller_goods_minor=sum(
                 line.variant.price_minor * line.quantity
@@ -524,6 +533,55 @@ def checkout_release(*, checkout: Checkout, reason: str = "payment_failed") -> C
     return locked
 
 
+ID_NUMBER_OPEN = frozenset(
+    {
+        Order.Status.PENDING_PAYMENT,
+        Order.Status.PAID,
+        Order.Status.ACCEPTED,
+        Order.Status.PACKED,
+    }
+)
+
+
+def checkout_id_number_set(*, actor: Actor, checkout: Checkout, id_number: str) -> Checkout:
+    """The buyer gives the identity number its destination's customs declares the buyer by
+    (China's cross-border retail channel), until the parcels are handed to the hub."""
+    allowed = (isinstance(actor, BuyerAccess) and actor.checkout_id == checkout.pk) or (
+        checkout.user_id is not None and getattr(actor, "pk", None) == checkout.user_id
+    )
+    if not allowed:
+        raise NotFound("not_found", "No such order.")
+    if checkout.destination not in ID_NUMBER_COUNTRIES:
+        raise InvalidRequest(
+            "invalid_request",
+            f"Deliveries to {checkout.destination} need no identity number.",
+            fields={"id_number": "not asked for this destination"},
+        )
+    try:
+        cleaned = id_number_clean(id_number or "")
+    except ValueError as error:
+        raise InvalidRequest(
+            "invalid_request", str(error).capitalize() + ".", fields={"id_number": str(error)}
+        ) from None
+    with transaction.atomic():
+        locked = Checkout.objects.select_for_update().get(pk=checkout.pk)
+        if locked.orders.exclude(status__in=ID_NUMBER_OPEN).exists():
+            raise Conflict(
+                "declarations_made",
+                "A parcel of this order is with the hub already: its declarations are made.",
+            )
+        locked.shipping_address = {**(locked.shipping_address or {}), "id_number": cleaned}
+        locked.save(update_fields=["shipping_address"])
+        audit_record(
+            actor=actor,
+            action="orders.checkout.id_number_set",
+            target=locked,
+            data={"id_number": id_number_masked(cleaned)},
+        )
+    checkout.shipping_address = locked.shipping_address
+    return checkout
+
+
 # Order transitions ---------------------------------------------------------------------------
 
 S = Order.Status
@@ -536,6 +594,7 @@ class Transition:
     target: str
     who: frozenset[str]  # seller, hub, operator, buyer, system
     label: str
+    offered: bool = True  # a button on the order page; False: only through its own flow
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -601,8 +660,16 @@ TRANSITIONS: dict[str, Transition] = {
             "Cancel",
         ),
         Transition(
+            "return_to_seller",  # the parcel came back: refused, undeliverable, or by customs
+            frozenset({S.HANDED_TO_HUB, S.SHIPPED}),
+            S.RETURNED,
+            frozenset({"hub", "operator", "system"}),
+            "Returned to the seller",
+            offered=False,
+        ),
+        Transition(
             "refund",
-            frozenset({S.CANCELLED, S.DELIVERED, S.COMPLETED, S.DISPUTED}),
+            frozenset({S.CANCELLED, S.DELIVERED, S.COMPLETED, S.DISPUTED, S.RETURNED}),
             S.REFUNDED,
             frozenset({"operator", "system"}),
             "Refund",
@@ -647,7 +714,7 @@ def allowed_actions(actor: Actor, order: Order) -> list[Transition]:
     return [
         t
         for t in TRANSITIONS.values()
-        if roles & t.who and _may(t, roles, order) and _state_allows(t, order)
+        if t.offered and roles & t.who and _may(t, roles, order) and _state_allows(t, order)
     ]
 
 
@@ -801,6 +868,12 @@ def order_ship(*, actor: Actor, order: Order, note: str = "") -> Order:
 
 def order_deliver(*, actor: Actor, order: Order) -> Order:
     return order_transition(actor=actor, order=order, action="deliver")
+
+
+def order_return_to_seller(*, actor: Actor, order: Order, note: str = "") -> Order:
+    """The parcel went back to the seller; the money stays in escrow until the operator
+    refunds the buyer (whole, or in part when the buyer refused a sound parcel)."""
+    return order_transition(actor=actor, order=order, action="return_to_seller", note=note)
 
 
 def order_complete(*, actor: Actor, order: Order) -> Order:

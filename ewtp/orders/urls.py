@@ -12,6 +12,7 @@ urlpatterns = [
     path("checkout/<uuid:public_id>/", views.checkout_done, name="checkout_done"),
     path("o/<uuid:public_id>/", views.order_detail, name="order_detail"),
     path("o/<uuid:public_id>/action/", views.order_action, name="order_action"),
+    path("o/<uuid:public_id>/id-number/", views.order_id_number, name="order_id_number"),
     path("seller/", views.seller_index, name="seller_index"),
     path("seller/<slug:org>/", views.seller_orders, name="seller_orders"),
     path("seller/<slug:org>/money/", views.seller_money, name="seller_money"),

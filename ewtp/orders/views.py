@@ -21,7 +21,7 @@ from ewtp.catalog.selectors import seller_organisations_for
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
 from ewtp.orders import selectors, services
-from ewtp.orders.addresses import address_lines
+from ewtp.orders.addresses import ID_NUMBER_COUNTRIES, address_lines, id_number_masked
 from ewtp.orders.forms import CheckoutForm
 from ewtp.orders.models import Cart, Order
 
@@ -212,6 +212,7 @@ def checkout_done(request: HttpRequest, public_id: str) -> HttpResponse:
             "payment": selectors.checkout_payment(found),
             "address": address_lines(found.shipping_address),
             "goods": Money.from_minor(sum(o.goods_minor for o in orders), found.currency),
+            "shipping": Money.from_minor(sum(o.shipping_minor for o in orders), found.currency),
             "duty": Money.from_minor(sum(o.duty_minor for o in orders), found.currency),
             "taxes": Money.from_minor(
                 sum(o.taxes_minor + o.fees_minor for o in orders), found.currency
@@ -237,8 +238,40 @@ def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             or "buyer" in services.roles_for(actor, order),
             "address": address_lines(order.checkout.shipping_address),
             "quote": order.quote,
+            "id_number": _id_number_state(order),
         },
     )
+
+
+def _id_number_state(order: Order) -> dict[str, Any] | None:
+    """Whether the page asks for the buyer's identity number (China), or shows it masked."""
+    if order.destination not in ID_NUMBER_COUNTRIES:
+        return None
+    given = str((order.checkout.shipping_address or {}).get("id_number") or "")
+    return {
+        "masked": id_number_masked(given),
+        "open": order.status in services.ID_NUMBER_OPEN,
+    }
+
+
+@require_POST
+def order_id_number(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The buyer gives the identity number customs asks for (China)."""
+    token = _token(request)
+    try:
+        order, actor = selectors.order_get_for(request.user, public_id, token=token)
+    except NotFound:
+        raise Http404 from None
+    try:
+        services.checkout_id_number_set(
+            actor=actor, checkout=order.checkout, id_number=request.POST.get("id_number", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Thank you: the declarations will carry your number."))
+    url = reverse("orders:order_detail", args=[order.public_id])
+    return HttpResponseRedirect(f"{url}?token={token}" if token else url)
 
 
 @require_POST

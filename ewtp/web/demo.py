@@ -27,10 +27,10 @@ DEMO_PASSWORD = "ewtp-demo-2026"
 APP_DEMOS = [
     "ewtp.traderules.demo",
     "ewtp.catalog.demo",
+    "ewtp.logistics.demo",  # before orders: checkout prices carriage on the hub network
     "ewtp.orders.demo",
     "ewtp.ledger.demo",
     "ewtp.payments.demo",
-    "ewtp.logistics.demo",
     "ewtp.customs.demo",
     "ewtp.tourism.demo",
     "ewtp.learning.demo",

@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import Browser, Page, expect
 
+from ewtp.catalog.models import Product
 from ewtp.catalog.tests.factories import make_member, make_product, make_seller
 from ewtp.orders.models import Checkout, Order
 from tests.browser.conftest import screenshot
@@ -19,9 +20,12 @@ PASSWORD = "a-long-password-1"
 
 @pytest.fixture
 def shop(transactional_db):  # type: ignore[no-untyped-def]
+    from ewtp.logistics.demo import network_ensure
     from ewtp.traderules.services import reference_data_ensure
 
     reference_data_ensure()
+
+    network_ensure()
     cache.clear()
     huye = make_seller("huye-coffee", name="Huye Mountain Coffee")
     tea = make_seller("nyungwe-tea", name="Nyungwe Tea Estate")
@@ -140,5 +144,26 @@ def test_a_buyer_in_china_checks_out_two_sellers_and_the_seller_sees_the_order(
             "Awaiting payment"
         )
         screenshot(seller_page, "marketplace-seller-order")
+
+        # The seller adds a 250 g bag, then takes the 500 g bag (one unit held by the unpaid
+        # order) off sale: the held unit stays held, new buyers see the 250 g bag only.
+        product = Product.objects.get(seller__slug="huye-coffee")
+        seller_page.goto(f"/shop/sell/huye-coffee/p/{product.slug}/")
+        add = seller_page.locator('[data-testid="variant-add-form"]')
+        add.locator("#id_variant_name").fill("250 g bag")
+        add.locator("#id_variant_sku").fill("HUYE-250")
+        add.locator("#id_variant_price").fill("6500")
+        add.locator("#id_variant_unit_weight_kg").fill("0.25")
+        add.locator("#id_variant_stock").fill("8")
+        with seller_page.expect_navigation():
+            add.locator("button[type=submit]").click()
+        expect(seller_page.locator('tr[data-variant="HUYE-250"]')).to_contain_text("250 g bag")
+        big = product.variants.get(name="")
+        row = seller_page.locator(f'tr[data-variant="{big.sku}"]')
+        with seller_page.expect_navigation():
+            row.locator('[data-testid="variant-deactivate"]').click()
+        expect(seller_page.locator(".messages")).to_contain_text("held for unpaid orders")
+        expect(row).to_contain_text("off sale")
+        screenshot(seller_page, "marketplace-seller-variants")
     finally:
         seller_context.close()

@@ -21,9 +21,12 @@ PASSWORD = "a-long-password-1"
 
 @pytest.fixture
 def shop(transactional_db):  # type: ignore[no-untyped-def]
+    from ewtp.logistics.demo import network_ensure
     from ewtp.traderules.services import reference_data_ensure
 
     reference_data_ensure()
+
+    network_ensure()
     cache.clear()
     huye = make_seller("huye-coffee", name="Huye Mountain Coffee")
     make_product(huye, "Huye Mountain roasted coffee beans, 500 g", stock=20)

@@ -7,12 +7,14 @@ from xml.etree import ElementTree
 
 import pytest
 
-from ewtp.core.errors import Conflict
+from ewtp.core.errors import Conflict, InvalidRequest, NotFound
+from ewtp.core.models import AuditLog
 from ewtp.customs import datasets
 from ewtp.customs.models import Declaration
 from ewtp.customs.papers import papers_for
 from ewtp.customs.serialise import to_json, to_xml
 from ewtp.customs.services import DeclarationInvalid, declarations_submit
+from ewtp.logistics import services
 from ewtp.logistics.models import Clearance, Parcel
 from ewtp.logistics.tests.factories import CN_ID_NUMBER, packed, paid_order, product, world
 
@@ -275,3 +277,39 @@ def test_json_and_xml_exports_carry_the_same_data(w):
         "w:InvoiceAmount", {"w": "urn:wco:datamodel:WCO:DEC-DMS:2"}
     )
     assert (amount.text, amount.get("currencyID")) == ("24000", "RWF")
+
+
+def test_the_buyer_gives_the_identity_number_on_the_order_page_and_the_9610_draft_carries_it(w):
+    from ewtp.orders import services as order_services
+    from ewtp.orders.services import BuyerAccess
+
+    order = paid_order([(w.coffee, 1)], destination="CN")
+    parcel = packed(w, order, weight="0.8")
+    assert "CEB311Message.OrderHead.buyerIdNumber" in papers_for(parcel).draft("import").errors
+    checkout = order.checkout
+    buyer = BuyerAccess(checkout.pk, checkout.email)
+    with pytest.raises(InvalidRequest) as wrong:
+        order_services.checkout_id_number_set(
+            actor=buyer, checkout=checkout, id_number="110105194912310021"
+        )
+    assert set(wrong.value.fields) == {"id_number"}
+    with pytest.raises(NotFound):  # somebody else's checkout
+        order_services.checkout_id_number_set(
+            actor=BuyerAccess(checkout.pk + 1, "x@example.org"),
+            checkout=checkout,
+            id_number=CN_ID_NUMBER,
+        )
+    order_services.checkout_id_number_set(actor=buyer, checkout=checkout, id_number=CN_ID_NUMBER)
+    parcel.refresh_from_db()
+    draft = papers_for(parcel).draft("import")
+    assert draft.errors == {}
+    assert draft.data["CEB311Message"]["OrderHead"]["buyerIdNumber"] == CN_ID_NUMBER
+    audit = AuditLog.objects.filter(action="orders.checkout.id_number_set").get()
+    assert audit.data == {"id_number": "••••••••••••••002X"}
+    # Once the parcel is with the hub, the declarations are made: the number is fixed.
+    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    with pytest.raises(Conflict) as late:
+        order_services.checkout_id_number_set(
+            actor=buyer, checkout=checkout, id_number=CN_ID_NUMBER
+        )
+    assert late.value.code == "declarations_made"

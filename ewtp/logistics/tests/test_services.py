@@ -14,6 +14,7 @@ from ewtp.logistics.codes import awb_make, iso7064_mod37_36
 from ewtp.logistics.models import Clearance, Lane, Parcel, Shipment, TrackingEvent
 from ewtp.logistics.selectors import tracking_for_order
 from ewtp.logistics.tests.factories import packed, paid_order, world
+from ewtp.orders import services as order_services
 from ewtp.orders.models import Order
 
 P = Parcel.Status
@@ -359,6 +360,18 @@ def test_exceptions_damaged_held_resumed_and_returned(w, lane):
     with pytest.raises(Conflict):
         services.parcel_resume(actor=w.kigali, parcel=returned)
     assert _kinds(parcel)[-4:] == ["damaged", "held", "resumed", "returned"]
+    # The order follows its parcel; its money waits in escrow for the operator's refund.
+    order.refresh_from_db()
+    assert order.status == Order.Status.RETURNED
+    last = order.events.last()
+    assert (last.from_status, last.to_status, last.note, last.actor_label) == (
+        Order.Status.HANDED_TO_HUB,
+        Order.Status.RETURNED,
+        "seller recalled it",
+        "hub@demo.ewtp.rw",
+    )
+    assert [t.action for t in order_services.allowed_actions(w.operator, order)] == ["refund"]
+    assert order_services.allowed_actions(w.kigali, order) == []
 
 
 def test_a_customs_hold_stops_the_parcel_until_the_release(w, lane):
@@ -396,6 +409,9 @@ def test_a_customs_rejection_returns_the_parcel_with_the_reason(w, lane):
     parcel.refresh_from_db()
     assert (parcel.status, parcel.import_clearance) == (P.RETURNED, Clearance.REJECTED)
     assert parcel.exception_reason == "Prohibited goods: not admissible"
+    order.refresh_from_db()
+    assert order.status == Order.Status.RETURNED
+    assert order.events.last().note == "Belgian Customs (AAD&A): Prohibited goods: not admissible"
     step = tracking_for_order(order)[-1]
     assert (step.kind, step.who, step.note) == (
         "customs_rejected",
@@ -412,3 +428,50 @@ def test_a_seller_of_another_kind_cannot_pack(w):
         services.parcel_create(
             actor=w.kigali, order=order, weight_kg="1", length_cm=10, width_cm=10, height_cm=10
         )
+
+
+RWANDA = {
+    "name": "Aline Uwase",
+    "landmark": "Blue gate opposite Kimironko market",
+    "city": "Gasabo",
+    "phone": "0788 123 456",
+}
+
+
+def test_a_parcel_inside_rwanda_goes_from_intake_to_the_buyer_without_a_flight(w):
+    order = paid_order([(w.coffee, 2)], destination="RW", currency="RWF", address=RWANDA)
+    # 2 x 0.55 kg = 1.1 kg -> 1.5 kg chargeable: RWF 2,500 + 1.5 x 500.
+    assert (order.shipping_minor, order.carriage["local"]) == (3250, True)
+    parcel = packed(w, order, weight="1.2", dims=(20, 15, 10))
+    assert (parcel.origin_hub, parcel.destination_hub, parcel.is_local) == (w.kgl, w.kgl, True)
+    with pytest.raises(Conflict) as no_papers:
+        customs_services.declarations_submit(actor=w.seller, parcel=parcel)
+    assert no_papers.value.code == "no_declarations_needed"
+    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    services.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
+    out = services.parcel_out_for_delivery(actor=w.kigali, parcel=parcel)
+    assert out.status == P.OUT_FOR_DELIVERY
+    assert _status(order) == Order.Status.SHIPPED
+    services.parcel_deliver(actor=w.kigali, parcel=out, note="Aline at the gate")
+    assert _status(order) == Order.Status.DELIVERED
+    assert _kinds(parcel) == [
+        "packed",
+        "handed_over",
+        "received",
+        "out_for_delivery",
+        "delivered",
+    ]
+
+
+def test_an_international_parcel_at_its_origin_hub_cannot_skip_the_flight(w):
+    order = paid_order([(w.coffee, 1)], destination="BE")
+    parcel = packed(w, order)
+    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    services.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
+    with pytest.raises(PermissionDenied):  # Kigali does not work the Liege end
+        services.parcel_out_for_delivery(actor=w.kigali, parcel=parcel)
+    with pytest.raises(Conflict) as caught:
+        services.parcel_out_for_delivery(actor=w.liege, parcel=parcel)
+    assert caught.value.code == "invalid_transition"
+    parcel.refresh_from_db()
+    assert parcel.status == P.RECEIVED

@@ -98,3 +98,44 @@ def test_other_countries_normalise_postal_codes_and_phones():
     assert address_clean(
         "NL", {"name": "A", "line1": "Dam 1", "city": "Amsterdam", "postal_code": "1012 JS"}
     )
+
+
+CN_ADDRESS = {
+    "name": "王芳",
+    "line1": "文三路 90号",
+    "city": "杭州",
+    "region": "浙江",
+    "postal_code": "310000",
+    "phone": "+86 138 0013 8000",
+}
+
+
+def test_a_chinese_address_keeps_a_valid_identity_card_number():
+    cleaned = address_clean("CN", {**CN_ADDRESS, "id_number": " 11010519491231002x "})
+    assert cleaned["id_number"] == "11010519491231002X"
+    assert "11010519491231002X" not in " ".join(address_lines(cleaned))  # never on a label
+    assert "id_number" not in address_clean("CN", CN_ADDRESS)  # optional at checkout
+
+
+def test_a_wrong_identity_card_number_is_named():
+    with pytest.raises(AddressError) as caught:
+        address_clean("CN", {**CN_ADDRESS, "id_number": "110105194912310021"})
+    assert caught.value.fields == {
+        "shipping_address.id_number": (
+            "not a resident identity card number (18 characters, the last a check digit)"
+        )
+    }
+
+
+def test_an_identity_number_is_not_kept_for_other_countries():
+    cleaned = address_clean(
+        "BE",
+        {
+            "name": "Marie Peeters",
+            "line1": "Rue de la Loi 16",
+            "city": "Bruxelles",
+            "postal_code": "1000",
+            "id_number": "11010519491231002X",
+        },
+    )
+    assert "id_number" not in cleaned

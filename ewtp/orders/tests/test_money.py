@@ -13,6 +13,7 @@ from ewtp.core import clock
 from ewtp.core.money import Money
 from ewtp.ledger.models import Account, Posting
 from ewtp.ledger.services import ledger_verify
+from ewtp.logistics.demo import network_ensure
 from ewtp.orders import money
 from ewtp.orders.models import Checkout, Order, OrderEvent
 from ewtp.orders.services import (
@@ -22,7 +23,9 @@ from ewtp.orders.services import (
     order_dispute,
     order_hand_to_hub,
     order_pack,
+    order_refund,
     order_refund_partial,
+    order_return_to_seller,
     order_ship,
 )
 from ewtp.orders.tests.test_api import checkout, new_cart
@@ -36,6 +39,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def shop():  # type: ignore[no-untyped-def]
     reference_data_ensure()
+    network_ensure()
     coffee = make_product(make_seller("huye-coffee", name="Huye Mountain Coffee"), stock=10)
     tea = make_product(
         make_seller("nyungwe-tea", name="Nyungwe Tea"),
@@ -142,6 +146,29 @@ def test_cancelling_a_paid_order_refunds_it_whole_before_release(shop) -> None: 
     from ewtp.orders.services import order_cancel
 
     order_cancel(actor=make_operator(), order=order, note="seller out of tea")
+    assert _position(f"escrow:order:{order.public_id}", "CNY") == 0
+    assert Refund.objects.get().amount_minor == order.total_minor
+    assert money.refundable_minor(order) == 0
+    assert ledger_verify()["balanced"] is True
+
+
+def test_a_parcel_returned_to_the_seller_keeps_its_money_in_escrow_until_the_refund(shop) -> None:  # type: ignore[no-untyped-def]
+    placed = _paid_checkout(shop)
+    order = placed.orders.get(seller__slug="nyungwe-tea")
+    seller = make_member(order.seller, "tea-owner@example.org", "owner")
+    order_accept(actor=seller, order=order)
+    order_pack(actor=seller, order=order)
+    order_hand_to_hub(actor=seller, order=order)
+    operator = make_operator()
+    order_return_to_seller(actor=operator, order=order, note="refused at delivery")
+    order.refresh_from_db()
+    assert order.status == "returned"
+    held = _position(f"escrow:order:{order.public_id}", "CNY")
+    assert held > 0 and money.refundable_minor(order) == order.total_minor
+    assert money.orders_auto_complete() == 0  # nothing is released for a returned parcel
+    order_refund(actor=operator, order=order, note="parcel returned")
+    order.refresh_from_db()
+    assert order.status == "refunded"
     assert _position(f"escrow:order:{order.public_id}", "CNY") == 0
     assert Refund.objects.get().amount_minor == order.total_minor
     assert money.refundable_minor(order) == 0

@@ -12,6 +12,7 @@ from ewtp.core.errors import Conflict
 from ewtp.core.money import Money
 from ewtp.ledger.models import Account
 from ewtp.ledger.services import ledger_verify
+from ewtp.logistics.demo import network_ensure
 from ewtp.orders import money
 from ewtp.orders.models import Order
 from ewtp.orders.services import (
@@ -49,6 +50,7 @@ OPERATIONS = st.lists(
 class OrderMoneyProperties(TestCase):
     def _paid_order(self) -> Order:
         reference_data_ensure()
+        network_ensure()
         seller = make_seller("huye-coffee", name="Huye Mountain Coffee")
         owner = make_member(seller, "owner@huye.rw")
         payout_destination_set(actor=owner, organisation=seller, msisdn="0788123456")

@@ -135,3 +135,39 @@ def test_the_buyer_follows_an_order_by_its_link(client, three_sellers):
     )
     order.refresh_from_db()
     assert order.status == "cancelled"
+
+
+def test_a_buyer_in_china_gives_the_identity_number_on_the_order_page(client, three_sellers):
+    coffee, *_ = three_sellers
+    fill_cart(client, coffee)
+    response = client.post(
+        "/orders/checkout/",
+        form(
+            destination="CN",
+            currency="CNY",
+            name="王芳",
+            line1="文三路 90号",
+            city="杭州",
+            region="浙江",
+            postal_code="310000",
+            phone="+86 138 0013 8000",
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()
+    checkout = Checkout.objects.get()
+    order = checkout.orders.get()
+    page = f"/orders/o/{order.public_id}/?token={checkout.access_token}"
+    assert 'data-testid="id-number-form"' in client.get(page).content.decode()
+    action = f"/orders/o/{order.public_id}/id-number/"
+    wrong = client.post(
+        action, {"token": checkout.access_token, "id_number": "110105194912310021"}, follow=True
+    )
+    assert "Not a resident identity card number" in wrong.content.decode()
+    assert "id_number" not in Checkout.objects.get().shipping_address
+    assert client.post(action, {"id_number": "11010519491231002X"}).status_code == 404  # no token
+    done = client.post(
+        action, {"token": checkout.access_token, "id_number": "11010519491231002X"}, follow=True
+    )
+    html = done.content.decode()
+    assert "••••••••••••••002X" in html and 'data-testid="id-number-form"' not in html
+    assert Checkout.objects.get().shipping_address["id_number"] == "11010519491231002X"

@@ -1,0 +1,69 @@
+"""Carriage of a seller's consignment, priced from the hub network for checkout and the cart.
+
+One parcel per seller leaves the seller's hub. Its weight at checkout is the sum of the unit
+weights of what is in it (the seller measures the real parcel when packing; the buyer pays
+the price fixed here). The price is the cheapest lane's (or the hub's local delivery's) rate
+card valid today, and goes into the landed-cost request as ``shipping``, so that duties and
+taxes on a CIF basis count it as the rules say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from ewtp.catalog import pricing
+from ewtp.catalog.models import DEFAULT_HUB, Variant
+from ewtp.core.errors import DomainError, NotFound
+from ewtp.logistics import selectors as logistics
+
+MIN_WEIGHT_KG = Decimal("0.1")  # a parcel weighs something even if a product says 0
+
+
+class NoDelivery(DomainError):
+    code = "no_route"
+    http_status = 422
+
+
+def consignment_weight_kg(lines: Sequence[tuple[Variant, int]]) -> Decimal:
+    """The goods' weight in kg (unit weight x quantity), at least 0.1 kg."""
+    total = sum(
+        (Decimal(variant.weight_kg or 0) * quantity for variant, quantity in lines), Decimal(0)
+    )
+    return max(total, MIN_WEIGHT_KG)
+
+
+def carriage_for(
+    lines: Sequence[tuple[Variant, int]], *, destination: str, hub_code: str = DEFAULT_HUB
+) -> logistics.LaneQuote:
+    """The cheapest way to carry these lines from ``hub_code`` to ``destination``.
+
+    Raises NoDelivery (422 ``no_route``, the destination named) when no hub or priced lane
+    serves the destination.
+    """
+    try:
+        return logistics.lane_options(hub_code, destination, consignment_weight_kg(lines))[0]
+    except (logistics.NoRoute, NotFound):  # no hub for the destination, or no origin hub
+        raise NoDelivery(
+            message=f"The platform does not deliver to {destination} yet.",
+            fields={"destination": "no delivery to this country yet"},
+            extra={"destination": destination},
+        ) from None
+
+
+def consignment_request(
+    lines: Sequence[tuple[Variant, int]],
+    *,
+    destination: str,
+    currency: str,
+    incoterm: str = "DDP",
+    hub_code: str = DEFAULT_HUB,
+) -> tuple[dict[str, Any], logistics.LaneQuote]:
+    """The landed-cost request for one seller's consignment, carriage included."""
+    carriage = carriage_for(lines, destination=destination, hub_code=hub_code)
+    request = pricing.quote_request(
+        lines, destination=destination, currency=currency, incoterm=incoterm, hub_code=hub_code
+    )
+    request["shipping"] = carriage.price.as_dict()
+    return request, carriage
