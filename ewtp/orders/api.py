@@ -91,3 +91,23 @@ def order_get(request: HttpRequest, order_id: str, token: str = "") -> dict[str,
         api_user(request), order_id, token=token or request.headers.get("X-Order-Token")
     )
     return selectors.order_body(order)
+
+
+class IdNumberIn(Schema):
+    id_number: str
+
+
+@router.post(
+    "/orders/{order_id}/id-number",
+    summary="The buyer's identity card number for the destination's customs (China)",
+)
+def order_id_number(
+    request: HttpRequest, order_id: str, payload: IdNumberIn, token: str = ""
+) -> dict[str, Any]:
+    order, actor = selectors.order_get_for(
+        api_user(request), order_id, token=token or request.headers.get("X-Order-Token")
+    )
+    services.checkout_id_number_set(
+        actor=actor, checkout=order.checkout, id_number=payload.id_number
+    )
+    return selectors.order_body(order)

@@ -200,3 +200,27 @@ def test_an_order_is_seen_by_its_buyer_seller_and_operator_only(client, three_se
     assert client.get(url).status_code == 200
     client.force_login(make_user("stranger@example.com"))
     assert client.get(url).status_code == 404
+
+
+def test_the_buyer_gives_the_identity_number_through_the_api(client, three_sellers):
+    coffee, *_ = three_sellers
+    body = checkout(client, new_cart(client, (coffee, 1))).json()
+    order_id = body["orders"][0]["id"]
+    token = Checkout.objects.get().access_token
+    url = f"/api/v1/orders/{order_id}/id-number"
+    anonymous = client.post(
+        url, {"id_number": "11010519491231002X"}, content_type="application/json"
+    )
+    assert anonymous.status_code == 404
+    wrong = client.post(
+        f"{url}?token={token}", {"id_number": "1101051949"}, content_type="application/json"
+    )
+    assert wrong.status_code == 422 and list(wrong.json()["fields"]) == ["id_number"]
+    done = client.post(
+        url,
+        {"id_number": "11010519491231002x"},
+        content_type="application/json",
+        HTTP_X_ORDER_TOKEN=token,
+    )
+    assert done.status_code == 200 and done.json()["id"] == order_id
+    assert Checkout.objects.get().shipping_address["id_number"] == "11010519491231002X"
