@@ -175,3 +175,40 @@ class TokenForm(forms.Form):
         help_text=_("What the token is for, e.g. “stock sync”."),
         error_messages=REQUIRED,
     )
+
+
+def fee_terms_text(seller_category: str) -> str:
+    """The fee terms of a category, worded as the sellers' pages word them (platform tag)."""
+    from ewtp.core.templatetags.platform import platform_fee_terms
+
+    return platform_fee_terms(Organisation(seller_category=seller_category))
+
+
+class SellerCategoryForm(forms.Form):
+    """The owner's choice of seller category, each with the fee terms it brings."""
+
+    seller_category = forms.ChoiceField(
+        label=_("Seller category"), widget=forms.RadioSelect, error_messages=REQUIRED
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Built per form, so that the labels and terms follow the page's language.
+        self.fields["seller_category"].choices = [  # type: ignore[attr-defined]
+            (value, f"{label} — {fee_terms_text(value)}")
+            for value, label in Organisation.SellerCategory.choices
+            if value
+        ]
+
+
+class SellerCategoryReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approved", _("Approve")), ("rejected", _("Reject"))],
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("Required when rejecting: say what to put right."),
+    )

@@ -84,6 +84,17 @@ class Organisation(models.Model):
     seller_category = models.CharField(
         _("seller category"), max_length=20, choices=SellerCategory.choices, blank=True, default=""
     )
+    # A declared change to a category with lower fees waits here for the platform operator
+    # (accounts.services.organisation_seller_category_declare); until it is approved, the
+    # category above (and its fee) applies. "" when nothing waits.
+    seller_category_requested = models.CharField(
+        _("requested seller category"),
+        max_length=20,
+        choices=SellerCategory.choices,
+        blank=True,
+        default="",
+    )
+    seller_category_requested_at = models.DateTimeField(null=True, blank=True)
     country = models.CharField(_("country"), max_length=2)
     description = models.TextField(_("description"), blank=True)
     verification = models.CharField(

@@ -125,6 +125,14 @@ def organisations_to_verify_for(actor: object, *, state: str = "") -> QuerySet[O
     return organisations.order_by("created_at", "id")
 
 
+def seller_category_requests_for(actor: object) -> QuerySet[Organisation]:
+    """Seller organisations asking for a category with lower fees, oldest request first."""
+    require_platform_operator(actor)
+    return Organisation.objects.exclude(seller_category_requested="").order_by(
+        "seller_category_requested_at", "id"
+    )
+
+
 def members_of(actor: object, organisation: Organisation) -> QuerySet[Membership]:
     organisation_get_for(actor, organisation.slug)
     return (

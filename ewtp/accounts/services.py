@@ -1,5 +1,6 @@
 """Writes of accounts: sign-up, preferences, passwords, organisations, memberships,
-verification and API tokens. Each owns its transaction and leaves an audit record."""
+verification, seller categories and API tokens. Each owns its transaction and leaves an
+audit record."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from ewtp.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from ewtp.core.fees import fee_terms
 from ewtp.core.preferences import is_language
 from ewtp.core.services import audit_record
 
@@ -437,3 +439,144 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
         organisation_ref=str(organisation.public_id),
         data={"user": email},
     )
+
+
+# Seller category ---------------------------------------------------------------------------
+#
+# The category sets the platform fee (core.fees). A seller declares it; a change that would
+# lower the fee waits for the platform operator (it must be true: a cooperative is checked),
+# while a change to equal or higher fees applies at once. Until the operator approves, the
+# old category, and its fee, applies.
+
+SELLER_CATEGORIES = [value for value in Organisation.SellerCategory.values if value]
+
+
+def lowers_fees(new: str, old: str) -> bool:
+    """True if the fee terms of category ``new`` are lower than those of ``old`` in any part
+    (rate or minimum); a minimum in another currency cannot be compared, so it counts."""
+    new_terms, old_terms = fee_terms(new), fee_terms(old)
+    if new_terms.rate < old_terms.rate:
+        return True
+    if new_terms.minimum.currency != old_terms.minimum.currency:
+        return True
+    return new_terms.minimum.amount < old_terms.minimum.amount
+
+
+@transaction.atomic
+def organisation_seller_category_declare(
+    *, actor: User, organisation: Organisation, seller_category: str
+) -> Organisation:
+    """The owner declares the organisation's seller category.
+
+    A category with lower fees is stored as requested, pending operator review; one with the
+    same or higher fees applies at once (and replaces any pending request). Declaring the
+    current category again withdraws a pending request.
+    """
+    require_role(actor, organisation, {Membership.Role.OWNER})
+    if organisation.kind != Organisation.Kind.SELLER:
+        raise Conflict("not_a_seller", _("Only seller organisations have a seller category."))
+    if seller_category not in SELLER_CATEGORIES:
+        raise _invalid({"seller_category": _("Choose one of the seller categories.")})
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    current = organisation.seller_category
+    pending = organisation.seller_category_requested
+    if seller_category == (pending or current):
+        return organisation
+    ref = str(organisation.public_id)
+    if seller_category == current:
+        organisation.seller_category_requested = ""
+        organisation.seller_category_requested_at = None
+        organisation.save(
+            update_fields=["seller_category_requested", "seller_category_requested_at"]
+        )
+        audit_record(
+            actor=actor,
+            action="accounts.organisation.seller_category_request_withdrawn",
+            target=organisation,
+            organisation_ref=ref,
+            data={"category": current, "requested": pending},
+        )
+        return organisation
+    if lowers_fees(seller_category, current):
+        organisation.seller_category_requested = seller_category
+        organisation.seller_category_requested_at = clock.now()
+        organisation.save(
+            update_fields=["seller_category_requested", "seller_category_requested_at"]
+        )
+        audit_record(
+            actor=actor,
+            action="accounts.organisation.seller_category_requested",
+            target=organisation,
+            organisation_ref=ref,
+            data={"from": current, "to": seller_category},
+        )
+        return organisation
+    organisation.seller_category = seller_category
+    organisation.seller_category_requested = ""
+    organisation.seller_category_requested_at = None
+    organisation.save(
+        update_fields=[
+            "seller_category",
+            "seller_category_requested",
+            "seller_category_requested_at",
+        ]
+    )
+    data = {"from": current, "to": seller_category}
+    if pending:
+        data["withdrawn_request"] = pending
+    audit_record(
+        actor=actor,
+        action="accounts.organisation.seller_category_changed",
+        target=organisation,
+        organisation_ref=ref,
+        data=data,
+    )
+    return organisation
+
+
+SELLER_CATEGORY_DECISIONS = ("approved", "rejected")
+
+
+@transaction.atomic
+def organisation_seller_category_review(
+    *, actor: User, organisation: Organisation, decision: str, note: str = ""
+) -> Organisation:
+    """The platform operator approves a requested seller category (it applies from now on)
+    or rejects it with a note (the current one stays)."""
+    require_platform_operator(actor)
+    if decision not in SELLER_CATEGORY_DECISIONS:
+        raise DomainError(
+            "invalid_decision",
+            _("Decision must be approved or rejected."),
+            fields={"decision": _("approved or rejected")},
+        )
+    note = note.strip()
+    if decision == "rejected" and not note:
+        raise _invalid({"note": _("say why, so that the organisation can put it right")})
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    requested = organisation.seller_category_requested
+    if not requested:
+        raise Conflict(
+            "no_category_request",
+            _("This organisation has no seller category change waiting for review."),
+        )
+    before = organisation.seller_category
+    if decision == "approved":
+        organisation.seller_category = requested
+    organisation.seller_category_requested = ""
+    organisation.seller_category_requested_at = None
+    organisation.save(
+        update_fields=[
+            "seller_category",
+            "seller_category_requested",
+            "seller_category_requested_at",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action=f"accounts.organisation.seller_category_{decision}",
+        target=organisation,
+        organisation_ref=str(organisation.public_id),
+        data={"from": before, "to": requested, "note": note},
+    )
+    return organisation

@@ -38,6 +38,11 @@ urlpatterns = [
         views.organisation_resubmit,
         name="organisation_resubmit",
     ),
+    path(
+        "organisations/<slug:slug>/seller-category/",
+        views.organisation_seller_category,
+        name="organisation_seller_category",
+    ),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<uuid:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("operator/organisations/", views.operator_organisations, name="operator_organisations"),

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
@@ -27,9 +27,12 @@ from ewtp.accounts.forms import (
     PasswordResetRequestForm,
     ProfileForm,
     RoleForm,
+    SellerCategoryForm,
+    SellerCategoryReviewForm,
     SignUpForm,
     TokenForm,
     VerificationForm,
+    fee_terms_text,
 )
 from ewtp.accounts.models import Membership, Organisation, User
 from ewtp.core.errors import DomainError, RateLimited
@@ -249,7 +252,34 @@ def _organisation_context(
         "members": members,
         "add_form": MemberAddForm() if is_owner else None,
         "audit": selectors.organisation_audit_for(user, organisation)[:20],
+        **_seller_category_context(organisation, is_owner=is_owner),
         **extra,
+    }
+
+
+def _category_label(value: str) -> str:
+    if not value:
+        return _("Not declared")
+    return str(dict(Organisation.SellerCategory.choices).get(value, value))
+
+
+def _seller_category_context(organisation: Organisation, *, is_owner: bool) -> dict[str, Any]:
+    """The seller category block: what applies, what waits for the operator, the form."""
+    if organisation.kind != Organisation.Kind.SELLER:
+        return {"is_seller": False}
+    current = organisation.seller_category
+    requested = organisation.seller_category_requested
+    return {
+        "is_seller": True,
+        "category_label": _category_label(current),
+        "category_terms": fee_terms_text(current),
+        "requested_label": _category_label(requested) if requested else "",
+        "requested_terms": fee_terms_text(requested) if requested else "",
+        "category_form": SellerCategoryForm(
+            initial={"seller_category": requested or current}, auto_id="id_category_%s"
+        )
+        if is_owner
+        else None,
     }
 
 
@@ -344,6 +374,61 @@ def organisation_resubmit(request: HttpRequest, slug: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("accounts:organisation", kwargs={"slug": slug}))
 
 
+@login_required
+@require_POST
+@page_errors
+def organisation_seller_category(request: HttpRequest, slug: str) -> HttpResponse:
+    """The owner declares the seller category; a cheaper one waits for the operator."""
+    user = _user(request)
+    organisation = selectors.organisation_get_for(user, slug)
+    if organisation.kind != Organisation.Kind.SELLER:
+        raise Http404  # only sellers have a category
+    form = SellerCategoryForm(request.POST, auto_id="id_category_%s")
+    if form.is_valid():
+        chosen = form.cleaned_data["seller_category"]
+        before = (organisation.seller_category, organisation.seller_category_requested)
+        try:
+            updated = services.organisation_seller_category_declare(
+                actor=user, organisation=organisation, seller_category=chosen
+            )
+        except DomainError as error:
+            if error.http_status in {403, 404}:
+                raise
+            _show_error(form, error)
+        else:
+            label = _category_label(chosen)
+            if updated.seller_category_requested == chosen and before[1] != chosen:
+                messages.success(
+                    request,
+                    _(
+                        "%(category)s is pending operator review: it lowers the platform fee, "
+                        "so the operator checks it first. Until then your current terms apply."
+                    )
+                    % {"category": label},
+                )
+            elif (updated.seller_category, updated.seller_category_requested) == before:
+                messages.info(request, _("Nothing changed."))
+            elif before[0] == chosen:
+                messages.success(
+                    request,
+                    _("Your request is withdrawn; your category stays %(category)s.")
+                    % {"category": label},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Your seller category is now %(category)s.") % {"category": label},
+                )
+            return HttpResponseRedirect(
+                reverse("accounts:organisation", kwargs={"slug": organisation.slug})
+                + "#seller-category"
+            )
+    selectors.require_role(user, organisation, {"owner"})
+    context = _organisation_context(request, organisation)
+    context["category_form"] = form
+    return render(request, "accounts/organisation.html", context, status=422)
+
+
 # API tokens --------------------------------------------------------------------------------
 
 
@@ -400,8 +485,35 @@ def operator_organisations(request: HttpRequest) -> HttpResponse:
     page = paginate(queryset, request.GET.get("page"), per_page=25)
     failed_slug = ""
     failed_form: VerificationForm | None = None
+    failed_review: SellerCategoryReviewForm | None = None
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("review") == "seller_category":
+        slug = request.POST.get("organisation", "")
+        organisation = selectors.organisation_get_for(user, slug)
+        review = SellerCategoryReviewForm(request.POST)
+        if review.is_valid():
+            try:
+                services.organisation_seller_category_review(
+                    actor=user, organisation=organisation, **review.cleaned_data
+                )
+            except DomainError as error:
+                if error.http_status in {403, 404}:
+                    raise
+                _show_error(review, error)
+            else:
+                decision = review.cleaned_data["decision"]
+                messages.success(
+                    request,
+                    (
+                        _("%(name)s: seller category change approved.")
+                        if decision == "approved"
+                        else _("%(name)s: seller category change rejected.")
+                    )
+                    % {"name": organisation.name},
+                )
+                return HttpResponseRedirect(request.get_full_path())
+        failed_slug, failed_review, status = slug, review, 422
+    elif request.method == "POST":
         slug = request.POST.get("organisation", "")
         organisation = selectors.organisation_get_for(user, slug)
         form = VerificationForm(request.POST)
@@ -427,6 +539,17 @@ def operator_organisations(request: HttpRequest) -> HttpResponse:
             if organisation.slug == failed_slug and failed_form is not None
             else VerificationForm(auto_id=f"id_%s_{organisation.slug}")
         )
+    category_requests = list(selectors.seller_category_requests_for(user))
+    for organisation in category_requests:
+        organisation.category_label = _category_label(organisation.seller_category)  # type: ignore[attr-defined]
+        organisation.category_terms = fee_terms_text(organisation.seller_category)  # type: ignore[attr-defined]
+        organisation.requested_label = _category_label(organisation.seller_category_requested)  # type: ignore[attr-defined]
+        organisation.requested_terms = fee_terms_text(organisation.seller_category_requested)  # type: ignore[attr-defined]
+        organisation.review_form = (  # type: ignore[attr-defined]
+            failed_review
+            if organisation.slug == failed_slug and failed_review is not None
+            else SellerCategoryReviewForm(auto_id=f"id_%s_category_{organisation.slug}")
+        )
     return render(
         request,
         "accounts/operator_organisations.html",
@@ -434,6 +557,7 @@ def operator_organisations(request: HttpRequest) -> HttpResponse:
             "page": page,
             "state": state,
             "states": [*Organisation.Verification.choices, ("all", _("All"))],
+            "category_requests": category_requests,
         },
         status=status,
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from ewtp.catalog.models import Category, Product
+from ewtp.catalog.models import DEFAULT_HUB, HUB_COUNTRIES, Category, Product, Variant
 
 
 class ProductForm(forms.Form):
@@ -69,7 +70,60 @@ class ProductForm(forms.Form):
 
 
 class StockForm(forms.Form):
+    """Units on hand of one variant at one hub. The dashboard posts one row's variant in a
+    hidden field; the product page lets the seller pick among the product's variants."""
+
+    variant = forms.ChoiceField(label=_("Variant"), required=False)
+    hub_code = forms.ChoiceField(
+        label=_("Hub"),
+        choices=[(code, code) for code in HUB_COUNTRIES],
+        initial=DEFAULT_HUB,
+        required=False,
+    )
     on_hand = forms.IntegerField(label=_("Units on hand"), min_value=0)
+
+    def __init__(self, *args: Any, variants: Iterable[Variant] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(str(v.public_id), variant_label(v)) for v in variants]
+        self.fields["variant"].choices = choices  # type: ignore[attr-defined]
+        if len(choices) == 1:
+            self.fields["variant"].initial = choices[0][0]
+            self.fields["variant"].widget = forms.HiddenInput()
+
+
+def variant_label(variant: Variant) -> str:
+    name = variant.name or variant.sku
+    label = f"{name} ({variant.sku})" if variant.name else name
+    return label if variant.is_active else f"{label} · {_('off sale')}"
+
+
+class VariantForm(forms.Form):
+    """A variant's SKU, name, price and weight; the stock of a new one at the main hub."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        required=False,
+        help_text=_("What tells it apart, e.g. “250 g bag” or “1 kg bag”."),
+    )
+    sku = forms.CharField(label=_("SKU"), max_length=64)
+    price = forms.CharField(label=_("Price of one unit"), max_length=24)
+    unit_weight_kg = forms.CharField(
+        label=_("Weight of one unit (kg)"),
+        max_length=16,
+        required=False,
+        help_text=_("Leave blank to use the product's weight."),
+    )
+    stock = forms.IntegerField(label=_("Units in stock at Kigali"), min_value=0, required=False)
+
+    def __init__(self, *args: Any, currency: str, with_stock: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_stock:
+            del self.fields["stock"]
+        if currency:
+            self.fields["price"].label = _("Price of one unit (%(currency)s)") % {
+                "currency": currency
+            }
 
 
 class PhotoForm(forms.Form):

@@ -23,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from ewtp.accounts.models import Membership, Organisation
 from ewtp.accounts.selectors import is_platform_operator, require_role
@@ -30,6 +31,7 @@ from ewtp.catalog import rules, search
 from ewtp.catalog.errors import ImportRejected, OutOfStock
 from ewtp.catalog.models import (
     DEFAULT_HUB,
+    HUB_COUNTRIES,
     Category,
     Photo,
     Product,
@@ -39,8 +41,8 @@ from ewtp.catalog.models import (
     Variant,
 )
 from ewtp.core import clock
-from ewtp.core.currencies import is_currency
-from ewtp.core.errors import Conflict, InvalidRequest, PermissionDenied
+from ewtp.core.currencies import exponent, is_currency
+from ewtp.core.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from ewtp.core.money import Money
 from ewtp.core.services import audit_record
 
@@ -90,22 +92,44 @@ def _weight(value: Any) -> Decimal:
     try:
         weight = Decimal(str(value).strip())
     except InvalidOperation:
-        raise ValueError("A weight in kg, e.g. 0.5.") from None
+        raise ValueError(gettext("A weight in kg, e.g. 0.5.")) from None
     if not weight.is_finite() or weight <= 0 or weight > 100_000:
-        raise ValueError("A weight in kg above 0, e.g. 0.5.")
+        raise ValueError(gettext("A weight in kg above 0 and at most 100000, e.g. 0.5."))
     if weight != weight.quantize(Decimal("0.001")):
-        raise ValueError("At most three decimals (grams).")
+        raise ValueError(gettext("At most three decimals (grams)."))
     return weight
 
 
+PRICE_MAX_MINOR = 10**15  # far above any unit price; keeps BigIntegerField arithmetic safe
+
+
 def _price_minor(value: Any, currency: str) -> int:
+    """Minor units of a price typed in ``currency``: at most its ISO 4217 decimals, 0 or more."""
+    places = exponent(currency)
+    text = str(value).strip()
+    example = "12000" if places == 0 else "12." + "50".ljust(places, "0")[:places]
+    if places and re.fullmatch(rf"-?\d+,\d{{1,{min(places, 2)}}}", text):
+        # "12,50" is a decimal comma, not a thousands separator: say so rather than
+        # reading it as 1250.
+        raise ValueError(
+            gettext("Use a point for decimals, e.g. %(example)s.") % {"example": example}
+        )
     try:
-        money = Money.of(str(value).strip().replace(",", ""), currency)
-        minor = money.minor
+        minor = Money.of(text.replace(",", ""), currency).minor
     except (ValueError, TypeError):
-        raise ValueError(f"A price in {currency} (whole minor units), e.g. 12000.") from None
+        if places == 0:
+            message = gettext("A price in %(currency)s without decimals, e.g. %(example)s.")
+        else:
+            message = gettext(
+                "A price in %(currency)s with at most %(places)s decimals, e.g. %(example)s."
+            )
+        raise ValueError(
+            message % {"currency": currency, "places": places, "example": example}
+        ) from None
     if minor < 0:
-        raise ValueError("A price of 0 or more.")
+        raise ValueError(gettext("A price of 0 or more."))
+    if minor > PRICE_MAX_MINOR:
+        raise ValueError(gettext("This price is too large."))
     return minor
 
 
@@ -300,9 +324,23 @@ def product_create(
 
 @transaction.atomic
 def product_update(*, actor: object, product: Product, data: ProductData) -> Product:
-    """Change a product's texts, classification and its first variant's price."""
+    """Change a product's texts, classification and its main variant's price (the first
+    active one; the others are edited one by one, see variant_update)."""
     require_seller_editor(actor, product.seller)
     cleaned, errors = product_validate(data)
+    variant = _main_variant(product)
+    if (
+        variant is not None
+        and "currency" not in errors
+        and cleaned["currency"] != variant.currency
+        and product.variants.exclude(pk=variant.pk).exists()
+    ):
+        errors["currency"] = gettext(
+            "This product has several variants priced in %(currency)s; they keep that currency."
+        ) % {"currency": variant.currency}
+    if variant is not None and cleaned["sku"] and "sku" not in errors:
+        if product.variants.exclude(pk=variant.pk).filter(sku=cleaned["sku"]).exists():
+            errors["sku"] = gettext("This product has a variant with this SKU already.")
     _raise_invalid(errors)
     before = {"hs_code": product.hs_code, "title": product.title}
     for name in ("title", "description", "hs_code", "origin", "unit_weight_kg", "certifications"):
@@ -312,7 +350,6 @@ def product_update(*, actor: object, product: Product, data: ProductData) -> Pro
     product.save()
     for code, texts in cleaned["translations"].items():
         ProductTranslation.objects.update_or_create(product=product, language=code, defaults=texts)
-    variant = product.variants.order_by("position", "id").first()
     if variant is not None:
         variant.price_minor = cleaned["price_minor"]
         variant.currency = cleaned["currency"]
@@ -380,6 +417,90 @@ def product_unpublish(*, actor: object, product: Product) -> Product:
     return _set_status(actor, product, Product.Status.DRAFT)
 
 
+# Variants ------------------------------------------------------------------------------------
+#
+# All variants of a product are priced in one currency (the seller's, set with the product):
+# orders take the seller's currency from their first line (orders.services), and a product
+# whose sizes were priced in two currencies could not be compared or settled sensibly.
+
+
+def product_currency(product: Product) -> str:
+    """The currency the product's prices are in (its first variant's), or "" if none yet."""
+    return (
+        product.variants.order_by("position", "id").values_list("currency", flat=True).first() or ""
+    )
+
+
+def _main_variant(product: Product) -> Variant | None:
+    """The variant the product form edits: the first active one, else the first."""
+    return product.variants.order_by("-is_active", "position", "id").first()
+
+
+def _variant_validate(
+    product: Product,
+    *,
+    sku: str,
+    name: str,
+    price: Any,
+    currency: str,
+    unit_weight_kg: Any,
+    variant: Variant | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """(cleaned values, errors by field) for a new variant or a change to ``variant``."""
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    sku = (sku or "").strip()
+    others = product.variants.all()
+    if variant is not None:
+        others = others.exclude(pk=variant.pk)
+    if not sku:
+        errors["sku"] = gettext("A SKU is required.")
+    elif len(sku) > 64:
+        errors["sku"] = gettext("At most 64 characters.")
+    elif others.filter(sku=sku).exists():
+        errors["sku"] = gettext("This product has a variant with this SKU already.")
+    cleaned["sku"] = sku
+    name = (name or "").strip()
+    if len(name) > 100:
+        errors["name"] = gettext("At most 100 characters.")
+    cleaned["name"] = name
+    currency = (currency or "").strip().upper()
+    cleaned["currency"] = currency
+    if not is_currency(currency):
+        errors["currency"] = gettext("An ISO 4217 currency code, e.g. RWF.")
+    else:
+        try:
+            cleaned["price_minor"] = _price_minor(price, currency)
+        except ValueError as error:
+            errors["price"] = str(error)
+    cleaned["unit_weight_kg"] = None
+    if unit_weight_kg not in (None, ""):
+        try:
+            cleaned["unit_weight_kg"] = _weight(unit_weight_kg).quantize(Decimal("0.001"))
+        except ValueError as error:
+            errors["unit_weight_kg"] = str(error)
+    return cleaned, errors
+
+
+def _check_hub(hub_code: str) -> str:
+    hub_code = (hub_code or "").strip().upper()
+    if hub_code not in HUB_COUNTRIES:
+        raise InvalidRequest(
+            "invalid_request",
+            gettext("Please correct the fields shown."),
+            fields={"hub_code": gettext("Not a hub of the platform.")},
+        )
+    return hub_code
+
+
+def _sku_taken() -> InvalidRequest:
+    return InvalidRequest(
+        "invalid_request",
+        gettext("Please correct the fields shown."),
+        fields={"sku": gettext("This product has a variant with this SKU already.")},
+    )
+
+
 @transaction.atomic
 def variant_create(
     *,
@@ -388,54 +509,175 @@ def variant_create(
     sku: str,
     name: str,
     price: Any,
-    currency: str,
+    currency: str = "",
     unit_weight_kg: Any = None,
     stock: int = 0,
     hub_code: str = DEFAULT_HUB,
 ) -> Variant:
+    """Add a sellable size or kind to a product, with its own price, weight and stock.
+
+    The price is in the product's currency (``currency`` may be left out; if given it must be
+    that one); a blank weight means the product's unit weight.
+    """
     require_seller_editor(actor, product.seller)
-    errors: dict[str, str] = {}
-    currency = currency.strip().upper()
-    price_minor = 0
-    if not is_currency(currency):
-        errors["currency"] = "An ISO 4217 currency code, e.g. RWF."
-    else:
-        try:
-            price_minor = _price_minor(price, currency)
-        except ValueError as error:
-            errors["price"] = str(error)
-    weight = None
-    if unit_weight_kg not in (None, ""):
-        try:
-            weight = _weight(unit_weight_kg)
-        except ValueError as error:
-            errors["unit_weight_kg"] = str(error)
-    if not sku.strip():
-        errors["sku"] = "A SKU is required."
-    elif product.variants.filter(sku=sku.strip()).exists():
-        errors["sku"] = "This product has a variant with this SKU already."
-    if stock < 0:
-        errors["stock"] = "0 or more."
-    _raise_invalid(errors)
-    variant = Variant.objects.create(
-        product=product,
-        sku=sku.strip(),
-        name=name.strip(),
-        price_minor=price_minor,
-        currency=currency,
-        unit_weight_kg=weight,
-        position=product.variants.count(),
+    current = product_currency(product)
+    cleaned, errors = _variant_validate(
+        product,
+        sku=sku,
+        name=name,
+        price=price,
+        currency=currency or current,
+        unit_weight_kg=unit_weight_kg,
     )
+    if current and cleaned["currency"] != current and "currency" not in errors:
+        errors["currency"] = gettext(
+            "This product is priced in %(currency)s; its variants are priced in it too."
+        ) % {"currency": current}
+    if not isinstance(stock, int) or stock < 0:
+        errors["stock"] = gettext("A whole number of units, 0 or more.")
+    if not errors:
+        hub_code = _check_hub(hub_code)
+    _raise_invalid(errors)
+    try:
+        with transaction.atomic():
+            variant = Variant.objects.create(
+                product=product,
+                sku=cleaned["sku"],
+                name=cleaned["name"],
+                price_minor=cleaned["price_minor"],
+                currency=cleaned["currency"],
+                unit_weight_kg=cleaned["unit_weight_kg"],
+                position=product.variants.count(),
+            )
+    except IntegrityError:  # the same SKU added at the same moment
+        raise _sku_taken() from None
     StockLevel.objects.create(variant=variant, hub_code=hub_code, on_hand=stock)
-    product.save(update_fields=["updated_at"])
+    product.save(update_fields=["updated_at"])  # new price stamp for the price cache
     audit_record(
         actor=actor,
         action="catalog.variant.created",
         target=product,
         organisation_ref=str(product.seller.public_id),
-        data={"sku": variant.sku},
+        data={
+            "variant": str(variant.public_id),
+            "sku": variant.sku,
+            "name": variant.name,
+            "price_minor": variant.price_minor,
+            "currency": variant.currency,
+            "unit_weight_kg": str(variant.unit_weight_kg or ""),
+            "stock": stock,
+            "hub": hub_code,
+        },
     )
     return variant
+
+
+@transaction.atomic
+def variant_update(
+    *, actor: object, variant: Variant, sku: str, name: str, price: Any, unit_weight_kg: Any
+) -> Variant:
+    """Change a variant's SKU, name, price (in its currency) and weight (blank: the
+    product's). Units already held by unpaid orders keep the price they were ordered at."""
+    product = variant.product
+    require_seller_editor(actor, product.seller)
+    locked = Variant.objects.select_for_update().get(pk=variant.pk)
+    cleaned, errors = _variant_validate(
+        product,
+        sku=sku,
+        name=name,
+        price=price,
+        currency=locked.currency,
+        unit_weight_kg=unit_weight_kg,
+        variant=locked,
+    )
+    _raise_invalid(errors)
+    changes: dict[str, list[Any]] = {}
+    for field_name in ("sku", "name", "price_minor", "unit_weight_kg"):
+        before, after = getattr(locked, field_name), cleaned[field_name]
+        if before != after:
+            changes[field_name] = [
+                str(before) if isinstance(before, Decimal) else before,
+                str(after) if isinstance(after, Decimal) else after,
+            ]
+            setattr(locked, field_name, after)
+    if not changes:
+        return locked
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=list(changes))
+    except IntegrityError:
+        raise _sku_taken() from None
+    product.save(update_fields=["updated_at"])
+    audit_record(
+        actor=actor,
+        action="catalog.variant.updated",
+        target=product,
+        organisation_ref=str(product.seller.public_id),
+        data={"variant": str(locked.public_id), "sku": locked.sku, "changes": changes},
+    )
+    return locked
+
+
+@transaction.atomic
+def variant_deactivate(*, actor: object, variant: Variant) -> Variant:
+    """Take a variant off sale. A product keeps at least one active variant.
+
+    Units held by unpaid orders stay held: those orders may still be paid and shipped; new
+    carts and checkouts refuse the variant (orders.services looks at ``is_active``).
+    """
+    product = variant.product
+    require_seller_editor(actor, product.seller)
+    # Lock every variant of the product (one order: by pk), so that two people taking off
+    # the last two variants at once cannot leave the product with none.
+    variants = list(
+        Variant.objects.select_for_update().filter(product_id=product.pk).order_by("pk")
+    )
+    locked = next((v for v in variants if v.pk == variant.pk), None)
+    if locked is None:
+        raise NotFound("not_found", gettext("No such variant."))
+    if not locked.is_active:
+        return locked
+    if not any(v.is_active for v in variants if v.pk != locked.pk):
+        raise Conflict(
+            "last_active_variant",
+            gettext(
+                "A product keeps at least one variant on sale; add or reactivate another "
+                "first, or unpublish the product."
+            ),
+        )
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    held = sum(level.reserved for level in StockLevel.objects.filter(variant=locked))
+    product.save(update_fields=["updated_at"])
+    audit_record(
+        actor=actor,
+        action="catalog.variant.deactivated",
+        target=product,
+        organisation_ref=str(product.seller.public_id),
+        data={"variant": str(locked.public_id), "sku": locked.sku, "held": held},
+    )
+    return locked
+
+
+@transaction.atomic
+def variant_activate(*, actor: object, variant: Variant) -> Variant:
+    """Put a variant back on sale."""
+    product = variant.product
+    require_seller_editor(actor, product.seller)
+    locked = Variant.objects.select_for_update().get(pk=variant.pk)
+    if locked.is_active:
+        return locked
+    locked.is_active = True
+    locked.save(update_fields=["is_active"])
+    product.save(update_fields=["updated_at"])
+    audit_record(
+        actor=actor,
+        action="catalog.variant.activated",
+        target=product,
+        organisation_ref=str(product.seller.public_id),
+        data={"variant": str(locked.public_id), "sku": locked.sku},
+    )
+    return locked
 
 
 # Photos --------------------------------------------------------------------------------------
@@ -503,6 +745,7 @@ def stock_set(
     require_seller_editor(actor, variant.product.seller)
     if on_hand < 0:
         raise InvalidRequest("invalid_request", "0 or more.", fields={"on_hand": "0 or more"})
+    hub_code = _check_hub(hub_code)
     level, _ = StockLevel.objects.get_or_create(variant=variant, hub_code=hub_code)
     changed = StockLevel.objects.filter(pk=level.pk, reserved__lte=on_hand).update(on_hand=on_hand)
     if not changed:

@@ -20,4 +20,15 @@ urlpatterns = [
     path("sell/<slug:org>/p/<slug:slug>/status/", views.product_status, name="product_status"),
     path("sell/<slug:org>/p/<slug:slug>/stock/", views.stock_set, name="stock_set"),
     path("sell/<slug:org>/p/<slug:slug>/photos/", views.photo_add, name="photo_add"),
+    path("sell/<slug:org>/p/<slug:slug>/variants/new/", views.variant_new, name="variant_new"),
+    path(
+        "sell/<slug:org>/p/<slug:slug>/variants/<uuid:variant_id>/",
+        views.variant_edit,
+        name="variant_edit",
+    ),
+    path(
+        "sell/<slug:org>/p/<slug:slug>/variants/<uuid:variant_id>/active/",
+        views.variant_active,
+        name="variant_active",
+    ),
 ]

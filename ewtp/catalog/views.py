@@ -1,5 +1,5 @@
 """Pages of the catalog: the storefront, categories, search, product and seller pages, photos,
-and the sellers' dashboard (products, stock, photos, CSV import)."""
+and the sellers' dashboard (products, variants, stock, photos, CSV import)."""
 
 from __future__ import annotations
 
@@ -20,12 +20,21 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ewtp.catalog import pricing, rules, selectors, services
-from ewtp.catalog.forms import ImportForm, PhotoForm, ProductForm, StockForm
-from ewtp.catalog.models import Product
+from ewtp.catalog.forms import (
+    ImportForm,
+    PhotoForm,
+    ProductForm,
+    StockForm,
+    VariantForm,
+    variant_label,
+)
+from ewtp.catalog.models import DEFAULT_HUB, Product, Variant
 from ewtp.core.errors import DomainError, NotFound
 
 PHOTO_CACHE = "public, max-age=31536000, immutable"
@@ -314,8 +323,14 @@ def product_new(request: HttpRequest, org: str) -> HttpResponse:
     )
 
 
+def _main_variant(product: Product) -> Variant | None:
+    """The variant the product form edits (as services.product_update): first active one."""
+    variants = sorted(product.variants.all(), key=lambda v: (not v.is_active, v.position, v.pk))
+    return variants[0] if variants else None
+
+
 def _initial(product: Product) -> dict[str, Any]:
-    variant = product.variants.all()[0] if product.variants.all() else None
+    variant = _main_variant(product)
     initial: dict[str, Any] = {
         "title": product.title,
         "description": product.description,
@@ -349,6 +364,38 @@ def _editable_product(request: HttpRequest, org: str, slug: str) -> tuple[Any, P
     return found, item
 
 
+def _editor_product(request: HttpRequest, org: str, slug: str) -> tuple[Any, Product]:
+    """As _editable_product, for writes: viewers and strangers get a 404."""
+    found, item = _editable_product(request, org, slug)
+    if not selectors.can_edit(request.user, found):
+        raise Http404
+    return found, item
+
+
+def _with_stock(product: Product) -> list[Variant]:
+    """The product's variants (prefetched with their stock), each with its units held and
+    available over all hubs, for the variants table."""
+    variants = list(product.variants.all())
+    for variant in variants:
+        variant.product = product
+        levels = list(variant.stock_levels.all())
+        variant.held_units = sum(level.reserved for level in levels)  # type: ignore[attr-defined]
+        variant.available_units = max(sum(level.available for level in levels), 0)  # type: ignore[attr-defined]
+    return variants
+
+
+def _currency(variants: list[Variant]) -> str:
+    """The product's currency (its first variant's, as services.product_currency)."""
+    return variants[0].currency if variants else ""
+
+
+def _variant_or_404(product: Product, variant_id: Any) -> Variant:
+    for variant in _with_stock(product):
+        if str(variant.public_id) == str(variant_id):
+            return variant
+    raise Http404
+
+
 @login_required
 def product_edit(request: HttpRequest, org: str, slug: str) -> HttpResponse:
     found, item = _editable_product(request, org, slug)
@@ -372,6 +419,13 @@ def product_edit(request: HttpRequest, org: str, slug: str) -> HttpResponse:
             return HttpResponseRedirect(
                 reverse("catalog:product_edit", args=[found.slug, item.slug])
             )
+    variants = _with_stock(item)
+    main = _main_variant(item)
+    if main is not None and len(variants) > 1:
+        form.fields["price"].help_text = _(
+            "The price of %(variant)s; each other variant has its own price below."
+        ) % {"variant": main.name or main.sku}
+    currency = _currency(variants)
     return render(
         request,
         "catalog/product_form.html",
@@ -382,7 +436,10 @@ def product_edit(request: HttpRequest, org: str, slug: str) -> HttpResponse:
             "suggestions": suggestions,
             "photo_form": PhotoForm(),
             "can_edit": can_edit,
-            "variants": list(item.variants.all()),
+            "variants": variants,
+            "currency": currency,
+            "variant_form": VariantForm(currency=currency, auto_id="id_variant_%s"),
+            "stock_form": StockForm(variants=variants, auto_id="id_stock_%s"),
         },
     )
 
@@ -391,6 +448,16 @@ def hs_suggest(request: HttpRequest) -> HttpResponse:
     """htmx: HS subheadings for the title and description typed so far."""
     text = " ".join(request.GET.get(name, "") for name in ("title", "description"))
     return render(request, "catalog/_hs_suggestions.html", {"suggestions": rules.hs_suggest(text)})
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    """Back to the page named in ``next`` if it is on this site, else to ``default``."""
+    wanted = request.POST.get("next", "")
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(wanted)
+    return HttpResponseRedirect(default)
 
 
 @login_required
@@ -406,34 +473,164 @@ def product_status(request: HttpRequest, org: str, slug: str) -> HttpResponse:
             messages.success(request, _("The product is on sale."))
     except DomainError as error:
         messages.error(request, error.message)
-    return HttpResponseRedirect(
-        request.POST.get("next") or reverse("catalog:dashboard", args=[found.slug])
-    )
+    return _back(request, reverse("catalog:dashboard", args=[found.slug]))
 
 
 @login_required
 @require_POST
 def stock_set(request: HttpRequest, org: str, slug: str) -> HttpResponse:
-    found, item = _editable_product(request, org, slug)
-    form = StockForm(request.POST)
-    variant = next(
-        (v for v in item.variants.all() if str(v.public_id) == request.POST.get("variant")), None
-    )
-    if variant is None or not form.is_valid():
-        messages.error(request, _("Give a whole number of units, 0 or more."))
+    """Units on hand of one variant at one hub (the variant named, or the only one)."""
+    found, item = _editor_product(request, org, slug)
+    variants = list(item.variants.all())
+    form = StockForm(request.POST, variants=variants)
+    if not form.is_valid():
+        message = (
+            _("Choose a variant.")
+            if "variant" in form.errors
+            else _("Give a whole number of units, 0 or more.")
+        )
+        messages.error(request, message)
+        return _back(request, reverse("catalog:dashboard", args=[found.slug]))
+    wanted = form.cleaned_data.get("variant") or ""
+    variant = next((v for v in variants if str(v.public_id) == wanted), None)
+    if variant is None and len(variants) == 1 and not wanted:
+        variant = variants[0]
+    if variant is None:
+        messages.error(request, _("Choose a variant."))
     else:
         variant.product = item
         try:
             services.stock_set(
-                actor=request.user, variant=variant, on_hand=form.cleaned_data["on_hand"]
+                actor=request.user,
+                variant=variant,
+                on_hand=form.cleaned_data["on_hand"],
+                hub_code=form.cleaned_data.get("hub_code") or DEFAULT_HUB,
             )
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("Stock updated."))
-    return HttpResponseRedirect(
-        request.POST.get("next") or reverse("catalog:dashboard", args=[found.slug])
+            messages.success(
+                request,
+                _("Stock of %(variant)s updated.") % {"variant": variant_label(variant)},
+            )
+    return _back(request, reverse("catalog:dashboard", args=[found.slug]))
+
+
+def _variants_url(seller: Any, product: Product) -> str:
+    return reverse("catalog:product_edit", args=[seller.slug, product.slug]) + "#variants"
+
+
+@login_required
+def variant_new(request: HttpRequest, org: str, slug: str) -> HttpResponse:
+    found, item = _editor_product(request, org, slug)
+    currency = _currency(list(item.variants.all()))
+    form = VariantForm(request.POST or None, currency=currency)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            variant = services.variant_create(
+                actor=request.user,
+                product=item,
+                sku=data["sku"],
+                name=data["name"],
+                price=data["price"],
+                unit_weight_kg=data["unit_weight_kg"],
+                stock=data.get("stock") or 0,
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+            status = error.http_status
+        else:
+            messages.success(
+                request, _("Variant %(variant)s added.") % {"variant": variant_label(variant)}
+            )
+            return HttpResponseRedirect(_variants_url(found, item))
+    elif request.method == "POST":
+        status = 422
+    return render(
+        request,
+        "catalog/variant_form.html",
+        {"seller": found, "product": item, "form": form, "variant": None, "currency": currency},
+        status=status,
     )
+
+
+@login_required
+def variant_edit(request: HttpRequest, org: str, slug: str, variant_id: str) -> HttpResponse:
+    found, item = _editor_product(request, org, slug)
+    variant = _variant_or_404(item, variant_id)
+    initial = {
+        "sku": variant.sku,
+        "name": variant.name,
+        "price": pricing.variant_price(variant).as_string(),
+        "unit_weight_kg": variant.unit_weight_kg or "",
+    }
+    form = VariantForm(
+        request.POST or None, initial=initial, currency=variant.currency, with_stock=False
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.variant_update(
+                actor=request.user,
+                variant=variant,
+                sku=data["sku"],
+                name=data["name"],
+                price=data["price"],
+                unit_weight_kg=data["unit_weight_kg"],
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+            status = error.http_status
+        else:
+            messages.success(request, _("The variant is saved."))
+            return HttpResponseRedirect(_variants_url(found, item))
+    elif request.method == "POST":
+        status = 422
+    return render(
+        request,
+        "catalog/variant_form.html",
+        {
+            "seller": found,
+            "product": item,
+            "form": form,
+            "variant": variant,
+            "currency": variant.currency,
+            "stock_form": StockForm(variants=[variant], auto_id="id_stock_%s"),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def variant_active(request: HttpRequest, org: str, slug: str, variant_id: str) -> HttpResponse:
+    """Take a variant off sale (``action=deactivate``) or put it back (``action=activate``)."""
+    found, item = _editor_product(request, org, slug)
+    variant = _variant_or_404(item, variant_id)
+    label = variant_label(variant)
+    try:
+        if request.POST.get("action") == "activate":
+            services.variant_activate(actor=request.user, variant=variant)
+            messages.success(request, _("%(variant)s is on sale again.") % {"variant": label})
+        else:
+            services.variant_deactivate(actor=request.user, variant=variant)
+            held = variant.held_units  # type: ignore[attr-defined]
+            message = _("%(variant)s is off sale.") % {"variant": label}
+            if held:
+                message += " " + ngettext(
+                    "%(count)s unit stays held for unpaid orders; those orders can still "
+                    "be paid and shipped.",
+                    "%(count)s units stay held for unpaid orders; those orders can still "
+                    "be paid and shipped.",
+                    held,
+                ) % {"count": held}
+            messages.success(request, message)
+    except DomainError as error:
+        messages.error(request, error.message)
+    return HttpResponseRedirect(_variants_url(found, item))
 
 
 @login_required

@@ -400,3 +400,195 @@ def test_remove_a_member_or_leave_but_never_the_last_owner(
 def test_add_member_helper_works(owner: User) -> None:
     organisation = make_organisation(owner=owner)
     assert add_member(organisation, make_user(), "viewer").role == "viewer"
+
+
+# Seller category ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fees(settings: Any) -> None:
+    settings.EWTP_PLATFORM_FEE_RATE = "0.05"
+    settings.EWTP_PLATFORM_FEE_MINIMUM = "500 RWF"
+    settings.EWTP_PLATFORM_FEES = {
+        "cooperative": {"rate": "0.03", "minimum": "300 RWF"},
+        "individual": {"rate": "0.05", "minimum": "400 RWF"},
+    }
+
+
+def _category(organisation: Organisation) -> tuple[str, str, bool]:
+    organisation.refresh_from_db()
+    return (
+        organisation.seller_category,
+        organisation.seller_category_requested,
+        organisation.seller_category_requested_at is not None,
+    )
+
+
+def test_lower_fees_compare_rate_then_minimum(fees: None) -> None:
+    assert services.lowers_fees("cooperative", "company")
+    assert services.lowers_fees("cooperative", "")
+    assert services.lowers_fees("individual", "company")  # same rate, lower minimum
+    assert not services.lowers_fees("company", "cooperative")
+    assert not services.lowers_fees("company", "")
+    assert not services.lowers_fees("company", "individual")
+
+
+def test_a_category_with_the_same_or_higher_fees_applies_at_once(
+    fees: None, org_a: Organisation, owner: User, new_audit: Any
+) -> None:
+    services.organisation_seller_category_declare(
+        actor=owner, organisation=org_a, seller_category="company"
+    )
+    assert _category(org_a) == ("company", "", False)
+    entry = new_audit().get()
+    assert (entry.action, entry.actor, entry.target_id, entry.data) == (
+        "accounts.organisation.seller_category_changed",
+        owner,
+        str(org_a.public_id),
+        {"from": "", "to": "company"},
+    )
+
+
+def test_a_cheaper_category_waits_for_the_operator_who_approves_it(
+    fees: None, org_a: Organisation, owner: User, operator: User, new_audit: Any
+) -> None:
+    org_a.seller_category = "company"
+    org_a.save()
+    services.organisation_seller_category_declare(
+        actor=owner, organisation=org_a, seller_category="cooperative"
+    )
+    assert _category(org_a) == ("company", "cooperative", True)  # the old fee still applies
+    services.organisation_seller_category_declare(
+        actor=owner, organisation=org_a, seller_category="cooperative"
+    )  # the same again: nothing new
+    services.organisation_seller_category_review(
+        actor=operator, organisation=org_a, decision="approved"
+    )
+    assert _category(org_a) == ("cooperative", "", False)
+    assert [(e.action, e.actor, e.data) for e in new_audit()] == [
+        (
+            "accounts.organisation.seller_category_requested",
+            owner,
+            {"from": "company", "to": "cooperative"},
+        ),
+        (
+            "accounts.organisation.seller_category_approved",
+            operator,
+            {"from": "company", "to": "cooperative", "note": ""},
+        ),
+    ]
+
+
+def test_the_operator_rejects_a_request_with_a_note(
+    fees: None, org_a: Organisation, owner: User, operator: User, new_audit: Any
+) -> None:
+    services.organisation_seller_category_declare(
+        actor=owner, organisation=org_a, seller_category="cooperative"
+    )
+    with pytest.raises(InvalidRequest) as caught:
+        services.organisation_seller_category_review(
+            actor=operator, organisation=org_a, decision="rejected"
+        )
+    assert caught.value.fields == {"note": "say why, so that the organisation can put it right"}
+    with pytest.raises(DomainError) as bad:
+        services.organisation_seller_category_review(
+            actor=operator, organisation=org_a, decision="maybe"
+        )
+    assert bad.value.code == "invalid_decision"
+    assert _category(org_a) == ("", "cooperative", True)
+    services.organisation_seller_category_review(
+        actor=operator, organisation=org_a, decision="rejected", note="No cooperative licence."
+    )
+    assert _category(org_a) == ("", "", False)
+    assert new_audit().last().data == {  # type: ignore[union-attr]
+        "from": "",
+        "to": "cooperative",
+        "note": "No cooperative licence.",
+    }
+    with pytest.raises(Conflict) as nothing:
+        services.organisation_seller_category_review(
+            actor=operator, organisation=org_a, decision="approved"
+        )
+    assert nothing.value.code == "no_category_request"
+
+
+def test_declaring_again_withdraws_or_replaces_a_pending_request(
+    fees: None, org_a: Organisation, owner: User, new_audit: Any
+) -> None:
+    org_a.seller_category = "company"
+    org_a.save()
+    services.organisation_seller_category_declare(
+        actor=owner, organisation=org_a, seller_category="cooperative"
+    )
+    services.organisation_seller_category_declare(
+        actor=owner, organisation=org_a, seller_category="company"
+    )
+    assert _category(org_a) == ("company", "", False)
+    services.organisation_seller_category_declare(
+        actor=owner, organisation=org_a, seller_category="individual"
+    )
+    assert _category(org_a) == ("company", "individual", True)
+    org_a.seller_category = "individual"
+    org_a.seller_category_requested = "cooperative"
+    org_a.save()
+    services.organisation_seller_category_declare(
+        actor=owner, organisation=org_a, seller_category="company"
+    )  # higher fees than "individual": applies, and the pending request goes
+    assert _category(org_a) == ("company", "", False)
+    assert [(e.action, e.data) for e in new_audit()] == [
+        (
+            "accounts.organisation.seller_category_requested",
+            {"from": "company", "to": "cooperative"},
+        ),
+        (
+            "accounts.organisation.seller_category_request_withdrawn",
+            {"category": "company", "requested": "cooperative"},
+        ),
+        (
+            "accounts.organisation.seller_category_requested",
+            {"from": "company", "to": "individual"},
+        ),
+        (
+            "accounts.organisation.seller_category_changed",
+            {"from": "individual", "to": "company", "withdrawn_request": "cooperative"},
+        ),
+    ]
+
+
+def test_only_the_owner_of_a_seller_declares_and_only_the_operator_reviews(
+    fees: None,
+    org_a: Organisation,
+    owner: User,
+    staff: User,
+    outsider: User,
+    operator: User,
+    new_audit: Any,
+) -> None:
+    with pytest.raises(NotFound):
+        services.organisation_seller_category_declare(
+            actor=outsider, organisation=org_a, seller_category="company"
+        )
+    with pytest.raises(DomainPermissionDenied):
+        services.organisation_seller_category_declare(
+            actor=staff, organisation=org_a, seller_category="company"
+        )
+    with pytest.raises(InvalidRequest) as caught:
+        services.organisation_seller_category_declare(
+            actor=owner, organisation=org_a, seller_category=""
+        )
+    assert caught.value.fields == {"seller_category": "Choose one of the seller categories."}
+    hub = make_organisation(owner=owner, kind=Organisation.Kind.HUB_OPERATOR)
+    with pytest.raises(Conflict) as not_seller:
+        services.organisation_seller_category_declare(
+            actor=owner, organisation=hub, seller_category="cooperative"
+        )
+    assert not_seller.value.code == "not_a_seller"
+    services.organisation_seller_category_declare(
+        actor=owner, organisation=org_a, seller_category="cooperative"
+    )
+    with pytest.raises(DomainPermissionDenied):
+        services.organisation_seller_category_review(
+            actor=owner, organisation=org_a, decision="approved"
+        )
+    assert _category(org_a) == ("", "cooperative", True)
+    assert _actions(new_audit) == ["accounts.organisation.seller_category_requested"]

@@ -386,3 +386,112 @@ def test_tokens_page_makes_lists_and_revokes(client: Client, owner: User, outsid
     assert client.post(f"/accounts/tokens/{token.public_id}/revoke/").status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+# Seller category ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fees(settings: Any) -> None:
+    settings.EWTP_PLATFORM_FEE_RATE = "0.05"
+    settings.EWTP_PLATFORM_FEE_MINIMUM = "500 RWF"
+    settings.EWTP_PLATFORM_FEES = {"cooperative": {"rate": "0.03", "minimum": "300 RWF"}}
+
+
+def test_the_owner_sees_each_category_with_its_fee_terms(
+    client: Client, fees: None, org_a: Organisation, owner: User
+) -> None:
+    client.force_login(owner)
+    html = _html(client.get("/accounts/organisations/org-a/"))
+    assert 'id="seller-category"' in html
+    current = html[html.index('data-testid="seller-category-current"') :]
+    assert current.startswith(
+        'data-testid="seller-category-current">Not declared<br>'
+        "<small>Platform fee per order: 5% of the goods, at least 500 RWF.</small>"
+    )
+    assert "Cooperative — Platform fee per order: 3% of the goods, at least 300 RWF." in html
+    assert "Company — Platform fee per order: 5% of the goods, at least 500 RWF." in html
+    assert "/accounts/organisations/org-a/seller-category/" in html
+
+
+def test_a_cheaper_category_shows_pending_until_the_operator_approves(
+    client: Client, fees: None, org_a: Organisation, owner: User, operator: User
+) -> None:
+    client.force_login(owner)
+    response = client.post(
+        "/accounts/organisations/org-a/seller-category/", {"seller_category": "cooperative"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/organisations/org-a/#seller-category"
+    page = _html(client.get(response["Location"]))
+    assert "Cooperative is pending operator review" in page
+    requested = page[page.index('data-testid="seller-category-requested"') :]
+    assert requested.startswith(
+        'data-testid="seller-category-requested">Cooperative '
+        '<span class="badge warn">pending operator review</span><br>'
+        "<small>Platform fee per order: 3% of the goods, at least 300 RWF.</small>"
+    )
+    assert 'data-testid="seller-category-current">Not declared<br>' in page
+    org_a.refresh_from_db()
+    assert (org_a.seller_category, org_a.seller_category_requested) == ("", "cooperative")
+
+    client.force_login(operator)
+    queue = _html(client.get("/accounts/operator/organisations/"))
+    assert 'data-category-request="org-a"' in queue
+    refused = client.post(
+        "/accounts/operator/organisations/",
+        {"review": "seller_category", "organisation": "org-a", "decision": "rejected"},
+    )
+    assert refused.status_code == 422
+    assert "say why, so that the organisation can put it right" in _html(refused)
+    approved = client.post(
+        "/accounts/operator/organisations/",
+        {"review": "seller_category", "organisation": "org-a", "decision": "approved"},
+    )
+    assert approved.status_code == 302
+    org_a.refresh_from_db()
+    assert (org_a.seller_category, org_a.seller_category_requested) == ("cooperative", "")
+    queue = _html(client.get("/accounts/operator/organisations/"))
+    assert "Org A: seller category change approved." in queue
+    assert "No seller category change waits for review." in queue
+
+
+def test_a_category_with_the_same_fees_applies_at_once_and_errors_show_on_the_form(
+    client: Client, fees: None, org_a: Organisation, owner: User
+) -> None:
+    client.force_login(owner)
+    bad = client.post("/accounts/organisations/org-a/seller-category/", {"seller_category": ""})
+    assert bad.status_code == 422
+    assert "This field is required." in _html(bad)
+    response = client.post(
+        "/accounts/organisations/org-a/seller-category/",
+        {"seller_category": "company"},
+        follow=True,
+    )
+    assert "Your seller category is now Company." in _html(response)
+    org_a.refresh_from_db()
+    assert (org_a.seller_category, org_a.seller_category_requested) == ("company", "")
+
+
+def test_others_cannot_declare_the_category(
+    client: Client, fees: None, org_a: Organisation, staff: User, outsider: User
+) -> None:
+    client.force_login(outsider)
+    url = "/accounts/organisations/org-a/seller-category/"
+    assert client.post(url, {"seller_category": "cooperative"}).status_code == 404
+    client.force_login(staff)
+    page = _html(client.get("/accounts/organisations/org-a/"))
+    assert 'data-testid="seller-category-current"' in page and url not in page
+    assert client.post(url, {"seller_category": "cooperative"}).status_code == 403
+    org_a.refresh_from_db()
+    assert (org_a.seller_category, org_a.seller_category_requested) == ("", "")
+
+
+def test_a_non_seller_has_no_category_block(client: Client, owner: User) -> None:
+    make_organisation(owner=owner, kind=Organisation.Kind.HUB_OPERATOR, slug="hub")
+    client.force_login(owner)
+    assert 'id="seller-category"' not in _html(client.get("/accounts/organisations/hub/"))
+    response = client.post(
+        "/accounts/organisations/hub/seller-category/", {"seller_category": "company"}
+    )
+    assert response.status_code == 404

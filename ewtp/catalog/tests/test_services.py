@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from PIL import Image
@@ -213,3 +214,351 @@ def test_csv_import_without_required_columns(reference_data):
             actor=owner, seller=seller, content=b"title,price\nCoffee,100\n"
         )
     assert caught.value.extra["errors"][0]["column"] == "hs_code,origin,unit_weight_kg,currency"
+
+
+# Variants ------------------------------------------------------------------------------------
+
+
+def _variant_audit(action: str) -> list[dict]:  # type: ignore[type-arg]
+    return list(
+        AuditLog.objects.filter(action=action).order_by("pk").values_list("data", flat=True)
+    )
+
+
+def test_a_seller_adds_a_variant_with_its_own_price_weight_stock_and_audit(reference_data):
+    seller = make_seller()
+    owner = make_member(seller, "owner@huye.rw")
+    product = make_product(seller, price="12000", sku="HUYE-500")
+    stamp = product.updated_at
+    variant = services.variant_create(
+        actor=owner,
+        product=product,
+        sku=" HUYE-250 ",
+        name="250 g bag",
+        price="6500",
+        unit_weight_kg="0.25",
+        stock=7,
+    )
+    variant.refresh_from_db()
+    assert (variant.sku, variant.name, variant.price_minor, variant.currency) == (
+        "HUYE-250",
+        "250 g bag",
+        6500,
+        "RWF",
+    )
+    assert (variant.unit_weight_kg, variant.position, variant.is_active) == (
+        Decimal("0.250"),
+        1,
+        True,
+    )
+    assert list(StockLevel.objects.filter(variant=variant).values_list("hub_code", "on_hand")) == [
+        ("KGL", 7)
+    ]
+    product.refresh_from_db()
+    assert product.updated_at > stamp  # a new stamp for the landed-price cache
+    [entry] = AuditLog.objects.filter(action="catalog.variant.created")
+    assert (entry.actor, entry.target_id, entry.organisation_ref) == (
+        owner,
+        str(product.public_id),
+        str(seller.public_id),
+    )
+    assert entry.data == {
+        "variant": str(variant.public_id),
+        "sku": "HUYE-250",
+        "name": "250 g bag",
+        "price_minor": 6500,
+        "currency": "RWF",
+        "unit_weight_kg": "0.250",
+        "stock": 7,
+        "hub": "KGL",
+    }
+
+
+def test_a_variant_without_a_weight_weighs_what_the_product_weighs(reference_data):
+    seller = make_seller()
+    owner = make_member(seller, "owner@huye.rw")
+    product = make_product(seller, weight="0.5")
+    variant = services.variant_create(
+        actor=owner, product=product, sku="B", name="", price="100", unit_weight_kg=""
+    )
+    assert variant.unit_weight_kg is None
+    assert variant.weight_kg == Decimal("0.500")
+
+
+def test_prices_take_the_decimals_of_the_products_currency(reference_data):
+    seller = make_seller()
+    owner = make_member(seller, "owner@huye.rw")
+    product = make_product(seller, price="9.90", currency="EUR")
+    variant = services.variant_create(
+        actor=owner, product=product, sku="EU-1", name="1 kg", price="24.5"
+    )
+    assert (variant.price_minor, variant.currency) == (2450, "EUR")
+    for price, message in [
+        ("24.505", "A price in EUR with at most 2 decimals, e.g. 12.50."),
+        ("24,50", "Use a point for decimals, e.g. 12.50."),
+        ("-1", "A price of 0 or more."),
+        ("1e30", "This price is too large."),
+    ]:
+        with pytest.raises(InvalidRequest) as caught:
+            services.variant_create(
+                actor=owner, product=product, sku=f"EU-{price}", name="", price=price
+            )
+        assert caught.value.fields == {"price": message}
+    # A thousands separator is still read as one.
+    assert (
+        services.variant_create(
+            actor=owner, product=product, sku="EU-2", name="", price="1,250.00"
+        ).price_minor
+        == 125000
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"sku": "  "}, "sku", "A SKU is required."),
+        ({"sku": "HUYE-500"}, "sku", "This product has a variant with this SKU already."),
+        ({"sku": "X" * 65}, "sku", "At most 64 characters."),
+        ({"name": "n" * 101}, "name", "At most 100 characters."),
+        ({"price": "6500.5"}, "price", "A price in RWF without decimals, e.g. 12000."),
+        ({"price": "cheap"}, "price", "A price in RWF without decimals, e.g. 12000."),
+        ({"price": "-1"}, "price", "A price of 0 or more."),
+        (
+            {"unit_weight_kg": "0"},
+            "unit_weight_kg",
+            "A weight in kg above 0 and at most 100000, e.g. 0.5.",
+        ),
+        (
+            {"unit_weight_kg": "250000"},
+            "unit_weight_kg",
+            "A weight in kg above 0 and at most 100000, e.g. 0.5.",
+        ),
+        ({"unit_weight_kg": "0.2505"}, "unit_weight_kg", "At most three decimals (grams)."),
+        ({"unit_weight_kg": "heavy"}, "unit_weight_kg", "A weight in kg, e.g. 0.5."),
+        (
+            {"currency": "EUR"},
+            "currency",
+            "This product is priced in RWF; its variants are priced in it too.",
+        ),
+        ({"stock": -1}, "stock", "A whole number of units, 0 or more."),
+        ({"hub_code": "XYZ"}, "hub_code", "Not a hub of the platform."),
+    ],
+)
+def test_a_bad_variant_field_is_named_and_nothing_is_written(
+    reference_data, changes, field, message
+):
+    seller = make_seller()
+    owner = make_member(seller, "owner@huye.rw")
+    product = make_product(seller, sku="HUYE-500")
+    values = {"sku": "HUYE-250", "name": "250 g", "price": "6500", "unit_weight_kg": "0.25"}
+    values.update(changes)
+    with pytest.raises(InvalidRequest) as caught:
+        services.variant_create(actor=owner, product=product, **values)
+    assert caught.value.fields == {field: message}
+    assert list(product.variants.values_list("sku", flat=True)) == ["HUYE-500"]
+    assert StockLevel.objects.count() == 1
+    assert not AuditLog.objects.filter(action__startswith="catalog.variant.").exists()
+
+
+def test_only_the_sellers_editors_may_change_variants(reference_data):
+    huye = make_seller("huye-coffee")
+    tea = make_seller("nyungwe-tea")
+    stranger = make_member(tea, "owner@tea.rw")
+    viewer = make_member(huye, "viewer@huye.rw", "viewer")
+    staff = make_member(huye, "staff@huye.rw", "staff")
+    product = make_product(huye, sku="HUYE-500")
+    first = variant_of(product)
+    second = services.variant_create(
+        actor=staff, product=product, sku="HUYE-250", name="250 g", price="6500"
+    )
+    for actor, error in [(stranger, NotFound), (viewer, PermissionDenied)]:
+        with pytest.raises(error):
+            services.variant_create(actor=actor, product=product, sku="MINE", name="", price="1")
+        with pytest.raises(error):
+            services.variant_update(
+                actor=actor, variant=first, sku="MINE", name="", price="1", unit_weight_kg=""
+            )
+        with pytest.raises(error):
+            services.variant_deactivate(actor=actor, variant=second)
+        with pytest.raises(error):
+            services.variant_activate(actor=actor, variant=second)
+    assert sorted(product.variants.values_list("sku", "price_minor", "is_active")) == [
+        ("HUYE-250", 6500, True),
+        ("HUYE-500", 12000, True),
+    ]
+    assert AuditLog.objects.filter(action__startswith="catalog.variant.").count() == 1
+
+
+def test_a_variant_is_updated_and_the_change_audited(reference_data):
+    seller = make_seller()
+    owner = make_member(seller, "owner@huye.rw")
+    product = make_product(seller, sku="HUYE-500")
+    variant = services.variant_create(
+        actor=owner, product=product, sku="HUYE-250", name="250 g", price="6500"
+    )
+    updated = services.variant_update(
+        actor=owner,
+        variant=variant,
+        sku="HUYE-250B",
+        name="250 g bag",
+        price="6800",
+        unit_weight_kg="0.27",
+    )
+    updated.refresh_from_db()
+    assert (updated.sku, updated.name, updated.price_minor, updated.unit_weight_kg) == (
+        "HUYE-250B",
+        "250 g bag",
+        6800,
+        Decimal("0.270"),
+    )
+    assert _variant_audit("catalog.variant.updated") == [
+        {
+            "variant": str(variant.public_id),
+            "sku": "HUYE-250B",
+            "changes": {
+                "sku": ["HUYE-250", "HUYE-250B"],
+                "name": ["250 g", "250 g bag"],
+                "price_minor": [6500, 6800],
+                "unit_weight_kg": [None, "0.270"],
+            },
+        }
+    ]
+    # The same values again: nothing to record.
+    services.variant_update(
+        actor=owner,
+        variant=updated,
+        sku="HUYE-250B",
+        name="250 g bag",
+        price="6800",
+        unit_weight_kg="0.270",
+    )
+    assert AuditLog.objects.filter(action="catalog.variant.updated").count() == 1
+    with pytest.raises(InvalidRequest) as caught:
+        services.variant_update(
+            actor=owner, variant=updated, sku="HUYE-500", name="", price="1", unit_weight_kg=""
+        )
+    assert caught.value.fields == {"sku": "This product has a variant with this SKU already."}
+    updated.refresh_from_db()
+    assert (updated.sku, updated.price_minor) == ("HUYE-250B", 6800)
+
+
+def test_the_last_variant_on_sale_cannot_be_taken_off(reference_data):
+    seller = make_seller()
+    owner = make_member(seller, "owner@huye.rw")
+    product = make_product(seller, sku="HUYE-500")
+    only = variant_of(product)
+    with pytest.raises(Conflict) as caught:
+        services.variant_deactivate(actor=owner, variant=only)
+    assert caught.value.code == "last_active_variant"
+    assert caught.value.message == (
+        "A product keeps at least one variant on sale; add or reactivate another first, "
+        "or unpublish the product."
+    )
+    only.refresh_from_db()
+    assert only.is_active
+    assert not AuditLog.objects.filter(action="catalog.variant.deactivated").exists()
+
+    second = services.variant_create(
+        actor=owner, product=product, sku="HUYE-250", name="250 g", price="6500"
+    )
+    services.variant_deactivate(actor=owner, variant=only)
+    services.variant_deactivate(actor=owner, variant=only)  # again: nothing more happens
+    with pytest.raises(Conflict):
+        services.variant_deactivate(actor=owner, variant=second)
+    assert list(product.variants.order_by("pk").values_list("sku", "is_active")) == [
+        ("HUYE-500", False),
+        ("HUYE-250", True),
+    ]
+    assert _variant_audit("catalog.variant.deactivated") == [
+        {"variant": str(only.public_id), "sku": "HUYE-500", "held": 0}
+    ]
+    services.variant_activate(actor=owner, variant=only)
+    only.refresh_from_db()
+    assert only.is_active
+    assert _variant_audit("catalog.variant.activated") == [
+        {"variant": str(only.public_id), "sku": "HUYE-500"}
+    ]
+
+
+def test_a_variant_with_units_held_goes_off_sale_and_the_holds_stay(reference_data):
+    from ewtp.orders.services import cart_create, cart_line_add
+
+    seller = make_seller()
+    owner = make_member(seller, "owner@huye.rw")
+    product = make_product(seller, sku="HUYE-500", stock=10)
+    big = variant_of(product)
+    small = services.variant_create(
+        actor=owner, product=product, sku="HUYE-250", name="250 g", price="6500", stock=5
+    )
+    services.stock_hold(
+        variant=big, quantity=3, reference="order-1", expires_at=clock.now() + timedelta(hours=1)
+    )
+    services.variant_deactivate(actor=owner, variant=big)
+    assert _variant_audit("catalog.variant.deactivated") == [
+        {"variant": str(big.public_id), "sku": "HUYE-500", "held": 3}
+    ]
+    level = StockLevel.objects.get(variant=big)
+    assert (level.on_hand, level.reserved) == (10, 3)
+    assert StockReservation.objects.get(reference="order-1").state == "held"
+    # No longer sellable: the product page and carts see the other variant only.
+    from ewtp.catalog.selectors import product_get_for
+
+    assert [v.sku for v in product_get_for(None, product.slug).variants.all()] == ["HUYE-250"]
+    cart = cart_create()
+    with pytest.raises(InvalidRequest) as caught:
+        cart_line_add(cart=cart, product_id=product.public_id, quantity=1, variant_id=big.public_id)
+    assert caught.value.fields == {"variant_id": "unknown"}
+    cart_line_add(cart=cart, product_id=product.public_id, quantity=1)
+    assert [line.variant_id for line in cart.lines.all()] == [small.pk]
+
+
+def test_the_product_form_keeps_one_currency_for_several_variants(reference_data):
+    seller = make_seller()
+    owner = make_member(seller, "owner@huye.rw")
+    product = make_product(seller, sku="HUYE-500")
+    services.variant_create(
+        actor=owner, product=product, sku="HUYE-250", name="250 g", price="6500"
+    )
+    with pytest.raises(InvalidRequest) as caught:
+        services.product_update(actor=owner, product=product, data=data(price="10", currency="EUR"))
+    assert caught.value.fields == {
+        "currency": "This product has several variants priced in RWF; they keep that currency."
+    }
+    with pytest.raises(InvalidRequest) as caught:
+        services.product_update(actor=owner, product=product, data=data(sku="HUYE-250"))
+    assert caught.value.fields == {"sku": "This product has a variant with this SKU already."}
+    assert sorted(product.variants.values_list("sku", "price_minor", "currency")) == [
+        ("HUYE-250", 6500, "RWF"),
+        ("HUYE-500", 12000, "RWF"),
+    ]
+
+
+def test_the_product_form_edits_the_first_variant_on_sale(reference_data):
+    seller = make_seller()
+    owner = make_member(seller, "owner@huye.rw")
+    product = make_product(seller, sku="HUYE-500")
+    first = variant_of(product)
+    second = services.variant_create(
+        actor=owner, product=product, sku="HUYE-250", name="250 g", price="6500"
+    )
+    services.variant_deactivate(actor=owner, variant=first)
+    services.product_update(actor=owner, product=product, data=data(price="7000"))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.price_minor, second.price_minor) == (12000, 7000)
+
+
+def test_stock_is_set_per_variant_and_hub(reference_data):
+    seller = make_seller()
+    owner = make_member(seller, "owner@huye.rw")
+    product = make_product(seller, stock=10)
+    second = services.variant_create(
+        actor=owner, product=product, sku="HUYE-250", name="250 g", price="6500", stock=2
+    )
+    level = services.stock_set(actor=owner, variant=second, on_hand=40, hub_code="kgl")
+    assert (level.variant_id, level.hub_code, level.on_hand) == (second.pk, "KGL", 40)
+    assert StockLevel.objects.get(variant=variant_of(product)).on_hand == 10
+    with pytest.raises(InvalidRequest) as caught:
+        services.stock_set(actor=owner, variant=second, on_hand=1, hub_code="NBO")
+    assert caught.value.fields == {"hub_code": "Not a hub of the platform."}
+    assert StockLevel.objects.filter(variant=second).count() == 1

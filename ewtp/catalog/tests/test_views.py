@@ -1,10 +1,22 @@
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ewtp.catalog.models import Product
-from ewtp.catalog.tests.factories import make_category, make_member, make_product, make_seller
+from ewtp.catalog import services
+from ewtp.catalog.models import Product, StockLevel, Variant
+from ewtp.catalog.tests.factories import (
+    make_category,
+    make_member,
+    make_product,
+    make_seller,
+    variant_of,
+)
+from ewtp.core import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +119,204 @@ def test_csv_import_page_lists_errors_by_row_and_column(client, shop):
     assert 'data-testid="import-errors"' in response.text
     assert '<td class="num">3</td><td>origin</td>' in response.text
     assert not Product.objects.filter(title="Good").exists()
+
+
+# Variants ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sizes(shop):  # type: ignore[no-untyped-def]
+    """Huye's coffee in a 500 g bag (10 in stock) and a 250 g bag (4 in stock, 1 held)."""
+    huye, product = shop
+    owner = make_member(huye, "owner@huye.rw")
+    big = variant_of(product)
+    small = services.variant_create(
+        actor=owner,
+        product=product,
+        sku="HUYE-250",
+        name="250 g bag",
+        price="6500",
+        unit_weight_kg="0.25",
+        stock=4,
+    )
+    services.stock_hold(
+        variant=small, quantity=1, reference="order-1", expires_at=clock.now() + timedelta(hours=1)
+    )
+    return huye, product, owner, big, small
+
+
+def _edit_url(product, tail=""):  # type: ignore[no-untyped-def]
+    return f"/shop/sell/huye-coffee/p/{product.slug}/{tail}"
+
+
+def test_the_product_page_of_the_dashboard_lists_the_variants(client, sizes):
+    _huye, product, owner, big, small = sizes
+    client.force_login(owner)
+    response = client.get(_edit_url(product))
+    assert response.status_code == 200
+    html = response.text
+    assert 'data-testid="variants"' in html
+    row = html[html.index('<tr data-variant="HUYE-250">') :]
+    row = row[: row.index("</tr>")]
+    assert "250 g bag" in row and "RWF6,500" in row and "0.250 kg" in row
+    assert "KGL: 4 on hand, 1 held" in row
+    assert '<td class="num" data-testid="variant-available">3</td>' in row
+    big_row = html[html.index(f'<tr data-variant="{big.sku}">') :]
+    big_row = big_row[: big_row.index("</tr>")]
+    assert '0.500 kg <span class="small muted">(the product\'s)</span>' in big_row
+    assert "KGL: 10 on hand, 0 held" in big_row
+    assert f"/variants/{small.public_id}/" in html
+    assert 'data-testid="variant-add-form"' in html
+    assert "Price of one unit (RWF)" in html
+    assert f'<option value="{small.public_id}">250 g bag (HUYE-250)</option>' in html
+    assert "each other variant has its own price below" in html
+
+
+def test_a_variant_without_stock_shows_an_empty_state(client, shop):
+    huye, product = shop
+    Variant.objects.create(product=product, sku="BARE", price_minor=1, currency="RWF")
+    client.force_login(make_member(huye, "owner@huye.rw"))
+    response = client.get(_edit_url(product))
+    bare = response.text[response.text.index('<tr data-variant="BARE">') :]
+    assert "No stock recorded." in bare[: bare.index("</tr>")]
+
+
+def test_a_seller_adds_a_variant_and_sees_errors_next_to_the_fields(client, shop):
+    huye, product = shop
+    client.force_login(make_member(huye, "owner@huye.rw"))
+    url = _edit_url(product, "variants/new/")
+    assert client.get(url).status_code == 200
+    form = {"name": "1 kg bag", "sku": "HUYE-1000", "price": "22000.5", "unit_weight_kg": "0"}
+    response = client.post(url, form)
+    assert response.status_code == 422
+    assert "A price in RWF without decimals, e.g. 12000." in response.text
+    assert "A weight in kg above 0 and at most 100000, e.g. 0.5." in response.text
+    assert product.variants.count() == 1
+    missing = client.post(url, {"name": "1 kg bag", "price": "22000"})
+    assert missing.status_code == 422 and "This field is required." in missing.text
+    response = client.post(url, {**form, "price": "22000", "unit_weight_kg": "1", "stock": "6"})
+    assert response.status_code == 302
+    assert response["Location"] == _edit_url(product) + "#variants"
+    added = product.variants.get(sku="HUYE-1000")
+    assert (added.name, added.price_minor, added.unit_weight_kg) == (
+        "1 kg bag",
+        22000,
+        Decimal("1.000"),
+    )
+    assert added.stock_levels.get().on_hand == 6
+    page = client.get(response["Location"])
+    assert "Variant 1 kg bag (HUYE-1000) added." in page.text
+
+
+def test_a_seller_edits_a_variant(client, sizes):
+    _huye, product, owner, _big, small = sizes
+    client.force_login(owner)
+    url = _edit_url(product, f"variants/{small.public_id}/")
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'name="price" value="6500"' in page.text
+    assert 'name="unit_weight_kg" value="0.250"' in page.text
+    assert 'name="stock"' not in page.text
+    duplicate = client.post(url, {"sku": variant_of(product).sku, "price": "6500"})
+    assert duplicate.status_code == 422
+    assert "This product has a variant with this SKU already." in duplicate.text
+    response = client.post(
+        url, {"sku": "HUYE-250", "name": "250 g", "price": "6900", "unit_weight_kg": ""}
+    )
+    assert response.status_code == 302
+    small.refresh_from_db()
+    assert (small.name, small.price_minor, small.unit_weight_kg) == ("250 g", 6900, None)
+
+
+def test_a_seller_takes_a_variant_off_sale_and_back(client, sizes):
+    _huye, product, owner, big, small = sizes
+    client.force_login(owner)
+    response = client.post(
+        _edit_url(product, f"variants/{small.public_id}/active/"),
+        {"action": "deactivate"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert (
+        "250 g bag (HUYE-250) is off sale. 1 unit stays held for unpaid orders; those orders "
+        "can still be paid and shipped." in response.text
+    )
+    small.refresh_from_db()
+    assert not small.is_active
+    row = response.text[response.text.index('<tr data-variant="HUYE-250">') :]
+    assert "off sale" in row[: row.index("</tr>")]
+    shop_page = client.get(f"/shop/p/{product.slug}/")
+    assert "HUYE-250" not in shop_page.text and "250 g bag" not in shop_page.text
+    refused = client.post(
+        _edit_url(product, f"variants/{big.public_id}/active/"),
+        {"action": "deactivate"},
+        follow=True,
+    )
+    assert "A product keeps at least one variant on sale" in refused.text
+    big.refresh_from_db()
+    assert big.is_active
+    client.post(_edit_url(product, f"variants/{small.public_id}/active/"), {"action": "activate"})
+    small.refresh_from_db()
+    assert small.is_active
+
+
+def test_the_shop_lists_variants_with_their_price_in_money(client, sizes):
+    _huye, product, _owner, _big, small = sizes
+    response = client.get(f"/shop/p/{product.slug}/")
+    assert f'<option value="{small.public_id}">250 g bag · RWF6,500</option>' in response.text
+
+
+def test_the_stock_form_sets_the_chosen_variant(client, sizes):
+    _huye, product, owner, big, small = sizes
+    client.force_login(owner)
+    response = client.post(
+        _edit_url(product, "stock/"),
+        {
+            "variant": str(small.public_id),
+            "hub_code": "KGL",
+            "on_hand": "12",
+            "next": _edit_url(product) + "#variants",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == _edit_url(product) + "#variants"
+    assert StockLevel.objects.get(variant=small).on_hand == 12
+    assert StockLevel.objects.get(variant=big).on_hand == 10
+    offsite = client.post(
+        _edit_url(product, "stock/"),
+        {"variant": str(big.public_id), "on_hand": "11", "next": "https://evil.example/"},
+    )
+    assert offsite["Location"] == "/shop/sell/huye-coffee/"
+    assert StockLevel.objects.get(variant=big).on_hand == 11
+    unknown = client.post(
+        _edit_url(product, "stock/"), {"variant": "nope", "on_hand": "1"}, follow=True
+    )
+    assert "Choose a variant." in unknown.text
+
+
+def test_another_seller_or_a_viewer_cannot_touch_the_variants(client, sizes):
+    huye, product, _owner, _big, small = sizes
+    tea = make_seller("nyungwe-tea")
+    client.force_login(make_member(tea, "owner@tea.rw"))
+    urls = [
+        _edit_url(product, "variants/new/"),
+        _edit_url(product, f"variants/{small.public_id}/"),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 404
+    form = {"sku": "MINE", "price": "1"}
+    assert client.post(urls[0], form).status_code == 404
+    assert client.post(urls[1], form).status_code == 404
+    active = _edit_url(product, f"variants/{small.public_id}/active/")
+    assert client.post(active, {"action": "deactivate"}).status_code == 404
+    assert client.post(_edit_url(product, "stock/"), {"on_hand": "1"}).status_code == 404
+    client.force_login(make_member(huye, "viewer@huye.rw", "viewer"))
+    page = client.get(_edit_url(product))
+    assert page.status_code == 200 and 'data-testid="variant-table"' in page.text
+    assert 'data-testid="variant-add-form"' not in page.text
+    assert client.post(urls[0], form).status_code == 404
+    assert client.post(active, {"action": "deactivate"}).status_code == 404
+    assert client.get(_edit_url(product, f"variants/{uuid.uuid4()}/")).status_code == 404
+    small.refresh_from_db()
+    assert small.is_active and small.sku == "HUYE-250"
+    assert product.variants.count() == 2
