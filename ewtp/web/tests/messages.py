@@ -26,6 +26,15 @@ def ensure_compiled() -> None:
         from django.utils.translation import trans_real
 
         trans_real._translations = {}
-        trans_real.check_for_language.cache_clear()
-        trans_real.get_languages.cache_clear()
-        trans_real.get_supported_language_variant.cache_clear()
+        # The cached lookups behind check_for_language and get_supported_language_variant
+        # (their names differ between Django versions).
+        for name in (
+            "check_for_language",
+            "translation_catalog_exists",
+            "get_languages",
+            "get_supported_language_variant",
+            "_get_supported_language_variant",
+        ):
+            cached = getattr(trans_real, name, None)
+            if hasattr(cached, "cache_clear"):
+                cached.cache_clear()
