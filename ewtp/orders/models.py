@@ -150,6 +150,9 @@ class Order(models.Model):
     # The carriage charged: route, carrier, chargeable weight, price and rate source.
     carriage = models.JSONField(default=dict, blank=True)
     seller_currency = models.CharField(max_length=3)  # what the seller priced in (RWF)
+    # The seller's category when the order was placed: its fee terms apply at release, even
+    # if the category changes meanwhile ("" is the standard terms).
+    seller_category = models.CharField(max_length=30, blank=True)
     seller_goods_minor = models.BigIntegerField()  # the goods at the seller's own prices
     quote = models.JSONField()  # the landed-cost response, whole, as fixed at checkout
     quote_id = models.CharField(max_length=100, blank=True)

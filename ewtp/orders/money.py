@@ -138,9 +138,10 @@ def on_payment_failed(payment: Payment) -> None:
 
 def platform_fee(order: Order, escrow_part: int) -> int:
     """The platform's fee on an order, in the order's minor units: a rate with a minimum
-    (core.fees); the minimum, in the seller's currency, is converted at the order's checkout
-    rate. The fee never exceeds the escrow part."""
-    terms = fee_terms(order.seller.seller_category)
+    (core.fees) of the seller's category when the order was placed; the minimum, in the
+    seller's currency, is converted at the order's checkout rate. The fee never exceeds the
+    escrow part."""
+    terms = fee_terms(order.seller_category)
     fee = quantize(_money(escrow_part, order.currency).amount * terms.rate, order.currency)
     if terms.minimum.currency == order.seller_currency and order.seller_goods_minor:
         fee = max(fee, quantize(terms.minimum.amount / checkout_rate(order), order.currency))

@@ -381,6 +381,7 @@ def _write_checkout(
             shipping_minor=_display_minor(quote, "shipping", currency),
             carriage=consignment.carriage,
             seller_currency=first.currency,
+            seller_category=consignment.seller.seller_category,
             seller_goods_minor=sum(
                 line.variant.price_minor * line.quantity
                 for line in consignment.lines

@@ -235,3 +235,19 @@ def test_the_seller_money_page_shows_balances_and_takes_a_payout_number(shop) ->
     stranger = make_member(make_seller("other-seller"), "owner@other.rw")
     client.force_login(stranger)
     assert client.get("/orders/seller/huye-coffee/money/").status_code == 404
+
+
+def test_the_fee_terms_of_the_sellers_category_at_checkout_apply_at_release(shop, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.EWTP_PLATFORM_FEES = {"cooperative": {"rate": "0.01", "minimum": "0"}}
+    placed = _paid_checkout(shop)
+    order = placed.orders.get(seller__slug="nyungwe-tea")
+    assert order.seller_category == ""
+    escrow = _position(f"escrow:order:{order.public_id}", "CNY")
+    standard_fee = money.platform_fee(order, escrow)
+    order.seller.seller_category = "cooperative"
+    order.seller.save(update_fields=["seller_category"])
+    order.refresh_from_db()
+    assert money.platform_fee(order, escrow) == standard_fee  # fixed when the order was placed
+    later = Order.objects.get(pk=order.pk)
+    later.seller_category = "cooperative"
+    assert money.platform_fee(later, escrow) < standard_fee
