@@ -22,6 +22,12 @@ def _fast_hashing(settings):  # type: ignore[no-untyped-def]
     settings.EWTP_RATE_LIMITS = False
     # Background tasks run at once, in the test's process (enqueue them with on_commit).
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    yield
+    # A request in another language leaves it active in this thread; the next test starts
+    # from the default language.
+    from django.utils import translation
+
+    translation.deactivate()
 
 
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]

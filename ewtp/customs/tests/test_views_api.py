@@ -14,6 +14,12 @@ from ewtp.logistics.tests.factories import packed, paid_order, world
 from ewtp.web.demo import DEMO_PASSWORD
 
 
+@pytest.fixture(autouse=True)
+def _english(client):  # type: ignore[no-untyped-def]
+    """Some demo users read French (their profile language); these pages are checked in English."""
+    client.cookies["ewtp_language"] = "en"
+
+
 @pytest.fixture
 def w(db):
     return world()
