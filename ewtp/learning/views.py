@@ -22,6 +22,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ewtp.accounts.models import Organisation, User
@@ -530,7 +531,13 @@ def cohort_manage(request: HttpRequest, cohort_id: str) -> HttpResponse:
 def cohort_assign(request: HttpRequest, cohort_id: str) -> HttpResponse:
     cohort = selectors.cohort_get_for_manager(request.user, cohort_id)
     created = services.reviewers_assign(actor=_user(request), cohort=cohort)
-    messages.success(request, _("%(count)d review assignments made.") % {"count": len(created)})
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d review assignment made.", "%(count)d review assignments made.", len(created)
+        )
+        % {"count": len(created)},
+    )
     return HttpResponseRedirect(reverse("learning:cohort_manage", args=[cohort_id]))
 
 
@@ -550,7 +557,11 @@ def cohort_invite(request: HttpRequest, cohort_id: str) -> HttpResponse:
                 if isinstance(error, NotFound | PermissionDenied):
                     raise
                 messages.error(request, f"{address}: {error.message}")
-        messages.success(request, _("%(count)d invitations sent.") % {"count": sent})
+        messages.success(
+            request,
+            ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", sent)
+            % {"count": sent},
+        )
     return HttpResponseRedirect(reverse("learning:cohort_manage", args=[cohort_id]))
 
 

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ewtp.accounts.models import User
@@ -262,7 +263,11 @@ def consolidate(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "logistics/hub.html", context, status=_status_of(error))
     messages.success(
         request,
-        _("Shipment %(awb)s created with %(count)s parcel(s).")
+        ngettext(
+            "Shipment %(awb)s created with %(count)s parcel.",
+            "Shipment %(awb)s created with %(count)s parcels.",
+            len(parcels),
+        )
         % {"awb": shipment.awb, "count": len(parcels)},
     )
     return HttpResponseRedirect(reverse("logistics:shipment", args=[shipment.public_id]))

@@ -23,6 +23,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ewtp.accounts.models import Membership
 from ewtp.accounts.selectors import require_role
@@ -515,7 +516,11 @@ def booking_payment_start(*, booking: Booking) -> Any:
             subject_ref=str(booking.public_id),
             amount=booking.amount,
             email=booking.email,
-            description=_("%(title)s on %(date)s, %(count)d visitor(s)")
+            description=ngettext(
+                "%(title)s on %(date)s, %(count)d visitor",
+                "%(title)s on %(date)s, %(count)d visitors",
+                booking.visitor_count,
+            )
             % {
                 "title": booking.experience.title,
                 "date": booking.visit_on.isoformat(),
