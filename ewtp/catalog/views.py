@@ -677,7 +677,11 @@ def product_import(request: HttpRequest, org: str) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             messages.success(
-                request, _("%(count)s product(s) imported.") % {"count": len(imported)}
+                request,
+                ngettext(
+                    "%(count)s product imported.", "%(count)s products imported.", len(imported)
+                )
+                % {"count": len(imported)},
             )
             return HttpResponseRedirect(reverse("catalog:dashboard", args=[found.slug]))
     return render(
