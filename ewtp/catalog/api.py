@@ -6,8 +6,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
+from ewtp.catalog.search import CANDIDATES
 from ewtp.catalog.selectors import Filters, product_page
 from ewtp.core.currencies import is_currency
 from ewtp.core.errors import InvalidRequest
@@ -37,6 +38,11 @@ class ProductPageOut(Schema):
     page: int
     pages: int
     total: int
+    total_is_exact: bool = Field(
+        description="False when a search matches more products than it counts: `total` "
+        f"(then {CANDIDATES:,}) is a lower bound and the pages end there. True for the list "
+        "without `q`."
+    )
 
 
 class ProductListQuery(Schema):
@@ -118,6 +124,7 @@ def product_list(request: HttpRequest, query: Query[ProductListQuery]) -> HttpRe
         "page": page.page,
         "pages": page.pages,
         "total": page.total,
+        "total_is_exact": page.total_is_exact,
     }
     # Built to the ProductPageOut shape above (the OpenAPI schema); answered as is, without a
     # second validation pass, as this is the busiest endpoint of the platform.

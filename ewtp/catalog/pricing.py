@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.core.cache import cache
 
 from ewtp.catalog import rules
-from ewtp.catalog.models import DEFAULT_HUB, HUB_COUNTRIES, Product, Variant
+from ewtp.catalog.models import DEFAULT_HUB, HUB_COUNTRIES, Variant
 from ewtp.core import clock
 from ewtp.core.errors import DomainError
 from ewtp.core.money import Money
@@ -59,19 +61,47 @@ class PriceItem:
     @classmethod
     def of(cls, variant: Variant) -> PriceItem:
         product = variant.product
-        updated = product.updated_at
-        micro = int(updated.timestamp() * 1_000_000) if updated else 0
-        title = product.title if not variant.name else f"{product.title} ({variant.name})"
-        return cls(
+        return cls.build(
             variant_pk=variant.pk,
-            line_id=str(variant.public_id),
-            title=title[:200],
-            hs_code=product.hs_code,
-            origin=product.origin,
-            weight_kg=str(variant.weight_kg),
+            variant_public_id=variant.public_id,
+            variant_name=variant.name,
             price_minor=variant.price_minor,
             currency=variant.currency,
-            stamp=f"{variant.pk}.{micro}.{variant.price_minor}{variant.currency}",
+            weight_kg=variant.weight_kg,
+            product_title=product.title,
+            hs_code=product.hs_code,
+            origin=product.origin,
+            updated_at=product.updated_at,
+        )
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        variant_pk: int,
+        variant_public_id: UUID,
+        variant_name: str,
+        price_minor: int,
+        currency: str,
+        weight_kg: Decimal,
+        product_title: str,
+        hs_code: str,
+        origin: str,
+        updated_at: datetime | None,
+    ) -> PriceItem:
+        """From plain values (a listing reads them without loading models)."""
+        micro = int(updated_at.timestamp() * 1_000_000) if updated_at else 0
+        title = product_title if not variant_name else f"{product_title} ({variant_name})"
+        return cls(
+            variant_pk=variant_pk,
+            line_id=str(variant_public_id),
+            title=title[:200],
+            hs_code=hs_code,
+            origin=origin,
+            weight_kg=str(weight_kg),
+            price_minor=price_minor,
+            currency=currency,
+            stamp=f"{variant_pk}.{micro}.{price_minor}{currency}",
         )
 
 
@@ -282,15 +312,3 @@ def display_rate(*, source_currency: str, destination: str, currency: str) -> De
         rate = None
     cache.set(key, str(rate) if rate is not None else "", timeout=CACHE_SECONDS)
     return rate
-
-
-def default_variants(products: Iterable[Product]) -> dict[int, Variant]:
-    """The first active variant of each product (variants prefetched), by product pk."""
-    chosen: dict[int, Variant] = {}
-    for product in products:
-        for variant in product.variants.all():
-            if variant.is_active:
-                variant.product = product  # avoid a query per variant
-                chosen[product.pk] = variant
-                break
-    return chosen

@@ -1,17 +1,19 @@
 """Reads of the catalog: the public listing with landed prices, product pages, sellers' views.
 
-The public listing is shaped for speed: one page query (stock and first photo as
-subqueries), its variants and the visitor's translations prefetched, the total count cached
-briefly, and the landed prices read from the price cache (see pricing).
+The public listing is shaped for speed: one query for the page's ids (and the total), one
+for what the page's cards show (stock, first photo and translated title as subqueries) and
+one for their variants, read as plain values; the total and the cards cached briefly, and the
+landed prices read from the price cache (see pricing). A search ranks and counts a bounded
+number of matches (see search).
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.cache import cache
@@ -92,6 +94,8 @@ class CardPage:
     page: int
     pages: int
     total: int
+    # False when a search found more products than it counts (``total`` is then a lower bound).
+    total_is_exact: bool = True
     filters: Filters = field(default_factory=Filters)
 
     @property
@@ -141,6 +145,7 @@ def localise(product: Product, language: str) -> tuple[str, str]:
 
 
 def _filtered(filters: Filters, *, destination: str, currency: str) -> QuerySet[Product]:
+    """Public products passing the filters (not the search words), in no particular order."""
     products = public_products()
     if filters.category:
         products = products.filter(category__slug=filters.category)
@@ -150,9 +155,7 @@ def _filtered(filters: Filters, *, destination: str, currency: str) -> QuerySet[
         products = products.filter(seller__slug=filters.seller)
     if filters.price_min is not None or filters.price_max is not None:
         products = _price_filtered(products, filters, destination=destination, currency=currency)
-    if filters.q.strip():
-        return search.search(products, filters.q)
-    return products.order_by("-published_at", "-id")
+    return products
 
 
 def _price_filtered(
@@ -182,56 +185,133 @@ def _price_filtered(
     return products.filter(pk__in=matching)
 
 
-def _with_card_data(products: QuerySet[Product], language: str) -> QuerySet[Product]:
-    """What a card shows: first photo, units available, title in ``language``, variants."""
-    local_title = ProductTranslation.objects.filter(product=OuterRef("pk"), language=language)
-    return (
-        products.select_related("seller", "category")
-        .annotate(
-            available_units=Coalesce(_available_subquery(), 0),
-            thumb=_thumbnail_subquery(),
-            local_title=Subquery(local_title.values("title")[:1]),
-        )
-        .prefetch_related(
-            Prefetch(
-                "variants",
-                queryset=Variant.objects.filter(is_active=True).order_by("position", "id"),
-            )
-        )
+def _page_ids(
+    filters: Filters,
+    *,
+    offset: int,
+    limit: int,
+    destination: str,
+    currency: str,
+    counted: tuple[int, bool] | None,
+) -> tuple[list[int], tuple[int, bool]]:
+    """The ids of one page, best match or newest first, and (total, total_is_exact).
+
+    ``counted``: the total if known (the listing then skips counting).
+    """
+    products = _filtered(filters, destination=destination, currency=currency)
+    if any(search.terms_of(filters.q)):  # words to search for (not only punctuation)
+        # Ranks and counts a bounded number of matches, giving the page and the total at once.
+        found = search.search_page(products, filters.q, offset=offset, limit=limit)
+        return found.ids, (found.total, found.total_is_exact)
+    products = products.order_by("-published_at", "-id")
+    if counted is not None:
+        return list(products.values_list("pk", flat=True)[offset : offset + limit]), counted
+    # One pass gives the page's ids and the full count, instead of a second scan for the count.
+    pairs = list(
+        products.annotate(full_count=Window(Count("pk"))).values_list("pk", "full_count")[
+            offset : offset + limit
+        ]
     )
+    total = pairs[0][1] if pairs else products.count()
+    return [pk for pk, _count in pairs], (total, True)
 
 
-def _rows(ids: list[int], language: str) -> list[Product]:
-    """The products of one page, in the page's order, with what their cards show (the
-    per-row subqueries run for these rows only)."""
-    found = _with_card_data(Product.objects.filter(pk__in=ids), language)
-    by_id = {product.pk: product for product in found}
-    return [by_id[pk] for pk in ids if pk in by_id]
+_CARD_FIELDS = (
+    "pk",
+    "public_id",
+    "slug",
+    "title",
+    "hs_code",
+    "origin",
+    "unit_weight_kg",
+    "certifications",
+    "is_export_ready",
+    "updated_at",
+    "seller__name",
+    "seller__slug",
+    "category__name",
+    "category__names",
+)
+_VARIANT_FIELDS = (
+    "pk",
+    "public_id",
+    "product_id",
+    "name",
+    "price_minor",
+    "currency",
+    "unit_weight_kg",
+)
 
 
-def _cards(products: Sequence[Product], language: str) -> list[ProductCard]:
-    variants = pricing.default_variants(products)
+def _hs_dotted(hs_code: str) -> str:
+    """``Product.hs_dotted`` of a code read as a value (without building a model)."""
+    return str(Product.hs_dotted.fget(SimpleNamespace(hs_code=hs_code)))  # type: ignore[attr-defined]
+
+
+def _cards(ids: list[int], language: str) -> list[ProductCard]:
+    """The cards of one page's products, in the page's order.
+
+    Two queries of plain values (no models): the products, with their first photo and title in
+    ``language`` as subqueries that run for these rows only, and their active variants with
+    their stock (a card shows the first variant and the units of all).
+    """
+    if not ids:
+        return []
+    local_title = ProductTranslation.objects.filter(product=OuterRef("pk"), language=language)
+    rows = {
+        row["pk"]: row
+        for row in Product.objects.filter(pk__in=ids)
+        .annotate(
+            thumb=_thumbnail_subquery(), local_title=Subquery(local_title.values("title")[:1])
+        )
+        .order_by()
+        .values(*_CARD_FIELDS, "thumb", "local_title")
+    }
+    first_variants: dict[int, dict[str, Any]] = {}
+    available: dict[int, int] = {}
+    for variant in (
+        Variant.objects.filter(product_id__in=ids, is_active=True)
+        .annotate(units=Sum(F("stock_levels__on_hand") - F("stock_levels__reserved")))
+        .order_by("product_id", "position", "id")
+        .values(*_VARIANT_FIELDS, "units")
+    ):
+        first_variants.setdefault(variant["product_id"], variant)
+        available[variant["product_id"]] = available.get(variant["product_id"], 0) + (
+            variant["units"] or 0
+        )
     cards = []
-    for product in products:
-        variant = variants.get(product.pk)
-        if variant is None:
+    for pk in ids:
+        row, variant = rows.get(pk), first_variants.get(pk)
+        if row is None or variant is None:
             continue
+        category_names = row["category__names"] or {}
         cards.append(
             ProductCard(
-                id=str(product.public_id),
-                slug=product.slug,
-                title=getattr(product, "local_title", None) or product.title,
-                seller_name=product.seller.name,
-                seller_slug=product.seller.slug,
-                hs_code=product.hs_dotted,
-                origin=product.origin,
-                category=product.category.name_in(language) if product.category else "",
-                certifications=list(product.certifications or []),
-                is_export_ready=product.is_export_ready,
-                price=pricing.variant_price(variant),
-                available=max(int(getattr(product, "available_units", 0) or 0), 0),
-                thumbnail=str(getattr(product, "thumb", "") or ""),
-                item=pricing.PriceItem.of(variant),
+                id=str(row["public_id"]),
+                slug=row["slug"],
+                title=row["local_title"] or row["title"],
+                seller_name=row["seller__name"],
+                seller_slug=row["seller__slug"],
+                hs_code=_hs_dotted(row["hs_code"]),
+                origin=row["origin"],
+                category=str(category_names.get(language) or row["category__name"] or ""),
+                certifications=list(row["certifications"] or []),
+                is_export_ready=row["is_export_ready"],
+                price=Money.from_minor(variant["price_minor"], variant["currency"]),
+                available=max(available[pk], 0),
+                thumbnail=str(row["thumb"] or ""),
+                item=pricing.PriceItem.build(
+                    variant_pk=variant["pk"],
+                    variant_public_id=variant["public_id"],
+                    variant_name=variant["name"],
+                    price_minor=variant["price_minor"],
+                    currency=variant["currency"],
+                    weight_kg=variant["unit_weight_kg"] or row["unit_weight_kg"],
+                    product_title=row["title"],
+                    hs_code=row["hs_code"],
+                    origin=row["origin"],
+                    updated_at=row["updated_at"],
+                ),
             )
         )
     return cards
@@ -246,43 +326,47 @@ def product_page(
     currency: str,
     page_size: int = PAGE_SIZE,
 ) -> CardPage:
-    """One page of the public listing (or search), each card with its landed unit price."""
+    """One page of the public listing (or search), each card with its landed unit price.
+
+    A search counts its matches up to ``search.CANDIDATES``; ``CardPage.total_is_exact`` says
+    whether more products match.
+    """
     page = max(page, 1)
     priced = filters.price_min is not None or filters.price_max is not None
     base = f"{filters.key()}:{destination}:{currency}" if priced else filters.key()
-    count_key = f"catalog:count:{base}"
+    count_key = f"catalog:total:{base}"
     page_key = f"catalog:page:{base}:{language}:{page}:{page_size}"
     found_in_cache = cache.get_many([count_key, page_key])
-    total: int | None = found_in_cache.get(count_key)
+    counted: tuple[int, bool] | None = found_in_cache.get(count_key)
     cards: list[ProductCard] | None = found_in_cache.get(page_key)
-    if cards is None:
-        products = _filtered(filters, destination=destination, currency=currency)
-        start = (page - 1) * page_size
-        if total is None:
-            # One pass gives the page's ids and the full count (a search ranks every match
-            # anyway), instead of a second scan for the count.
-            pairs = list(
-                products.annotate(full_count=Window(Count("pk"))).values_list("pk", "full_count")[
-                    start : start + page_size
-                ]
-            )
-            total = pairs[0][1] if pairs else products.count()
-            cache.set(count_key, total, timeout=COUNT_CACHE_SECONDS)
-            ids = [pk for pk, _count in pairs]
-        else:
-            ids = list(products.values_list("pk", flat=True)[start : start + page_size])
-        cards = _cards(_rows(ids, language), language)
-        cache.set(page_key, cards, timeout=PAGE_CACHE_SECONDS)
-    elif total is None:
-        total = _filtered(filters, destination=destination, currency=currency).count()
-        cache.set(count_key, total, timeout=COUNT_CACHE_SECONDS)
+    if cards is None or counted is None:
+        ids, counted = _page_ids(
+            filters,
+            offset=(page - 1) * page_size,
+            limit=page_size,
+            destination=destination,
+            currency=currency,
+            counted=counted,
+        )
+        cache.set(count_key, counted, timeout=COUNT_CACHE_SECONDS)
+        if cards is None:
+            cards = _cards(ids, language)
+            cache.set(page_key, cards, timeout=PAGE_CACHE_SECONDS)
+    total, total_is_exact = counted
     pages = max(math.ceil(total / page_size), 1)
     prices = pricing.landed_unit_prices(
         [card.item for card in cards], destination=destination, currency=currency
     )
     for card in cards:
         card.landed = prices.get(card.item.variant_pk)
-    return CardPage(items=cards, page=page, pages=pages, total=total, filters=filters)
+    return CardPage(
+        items=cards,
+        page=page,
+        pages=pages,
+        total=total,
+        total_is_exact=total_is_exact,
+        filters=filters,
+    )
 
 
 def categories() -> list[Category]:

@@ -5,10 +5,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
+from ewtp.catalog import search
 from ewtp.catalog.search import terms_of
 from ewtp.catalog.selectors import Filters, product_page
-from ewtp.catalog.tests.factories import make_category, make_member, make_product, make_seller
+from ewtp.catalog.tests.factories import (
+    make_category,
+    make_member,
+    make_product,
+    make_seller,
+    variant_of,
+)
+from ewtp.core.money import Money
 
 pytestmark = pytest.mark.django_db
 
@@ -98,8 +107,154 @@ def test_search_follows_edits(shelf, reference_data):
     assert titles(Filters(q="vert")) == ["Green coffee, 1 kg"]
 
 
+def test_a_query_without_words_lists_everything_newest_first(shelf):
+    page = page_of(Filters(q="  !? "))
+    assert [card.title for card in page.items] == [
+        "Woven tea basket",
+        "Green coffee, 1 kg",
+        "Black tea leaves",
+        "Roasted coffee beans",
+    ]
+    assert (page.total, page.total_is_exact) == (4, True)
+
+
 def test_terms_split_scripts():
     assert terms_of("Roasted  COFFEE 咖啡豆 x'; DROP") == (
         ["roasted", "coffee", "x", "drop"],
         ["咖啡豆"],
+    )
+
+
+def page_of(filters: Filters, page: int = 1, page_size: int = 24):  # type: ignore[no-untyped-def]
+    return product_page(
+        filters, page=page, language="en", destination="BE", currency="EUR", page_size=page_size
+    )
+
+
+@pytest.fixture
+def tea_shop(reference_data):  # type: ignore[no-untyped-def]
+    """Six products with "coffee" in the description only, then one with it in the title
+    (the seller's name, searched with the titles, has no "coffee")."""
+    tea = make_seller("nyungwe-tea", name="Nyungwe Tea Estate")
+    for letter in "ABCDEF":
+        make_product(
+            tea, f"Tea blend {letter}", hs_code="0902.40", description="Goes well after a coffee"
+        )
+    make_product(tea, "Coffee mug", hs_code="6912.00")
+    return tea
+
+
+def test_a_common_word_is_counted_up_to_the_cap_and_the_page_says_so(tea_shop, monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATES", 7)
+    everything = page_of(Filters(q="coffee"))
+    assert [card.title for card in everything.items] == [
+        "Coffee mug",
+        *(f"Tea blend {letter}" for letter in "FEDCBA"),
+    ]
+    assert (everything.total, everything.total_is_exact, everything.pages) == (7, True, 1)
+
+    cache.clear()
+    monkeypatch.setattr(search, "CANDIDATES", 1)
+    capped = page_of(Filters(q="coffee"))
+    # Title matches rank first and are looked for apart, so that they are never left out for
+    # the matches in descriptions that come first in the table.
+    assert [card.title for card in capped.items] == ["Coffee mug"]
+    assert (capped.total, capped.total_is_exact, capped.pages) == (1, False, 1)
+    past_the_cap = page_of(Filters(q="coffee"), page=2)
+    assert (past_the_cap.items, past_the_cap.total, past_the_cap.total_is_exact) == (
+        [],
+        1,
+        False,
+    )
+
+
+def test_pages_of_a_capped_search_end_at_the_cap(reference_data, monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATES", 4)
+    seller = make_seller("huye-coffee", name="Huye Mountain Coffee")
+    for number in range(5):
+        make_product(seller, f"Coffee lot {number}", sku=f"LOT-{number}")
+    pages = [page_of(Filters(q="coffee lot"), page=number, page_size=2) for number in (1, 2, 3)]
+    assert [[card.title for card in page.items] for page in pages] == [
+        ["Coffee lot 4", "Coffee lot 3"],
+        ["Coffee lot 2", "Coffee lot 1"],
+        [],
+    ]
+    assert {(page.total, page.total_is_exact, page.pages) for page in pages} == {(4, False, 2)}
+    # Below the cap the count is exact again.
+    assert (page_of(Filters(q="lot 3")).total, page_of(Filters(q="lot 3")).total_is_exact) == (
+        1,
+        True,
+    )
+
+
+def test_the_api_says_when_the_total_is_a_lower_bound(client, tea_shop, monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATES", 1)
+    body = client.get(
+        "/api/v1/catalog/products", {"destination": "BE", "currency": "EUR", "q": "coffee"}
+    ).json()
+    assert [item["title"] for item in body["items"]] == ["Coffee mug"]
+    assert (body["page"], body["pages"], body["total"], body["total_is_exact"]) == (
+        1,
+        1,
+        1,
+        False,
+    )
+    listing = client.get("/api/v1/catalog/products", {"destination": "BE", "currency": "EUR"})
+    assert (listing.json()["total"], listing.json()["total_is_exact"]) == (7, True)
+
+
+def test_a_card_shows_the_first_active_variant_the_stock_of_all_and_the_category(
+    reference_data,
+):
+    from ewtp.catalog import pricing, services
+
+    seller = make_seller("huye-coffee", name="Huye Mountain Coffee")
+    owner = make_member(seller, "owner@huye.rw")
+    beans = make_category("coffee", "Coffee", fr="Café")
+    product = make_product(
+        seller,
+        "Roasted coffee beans",
+        category=beans,
+        price="12000",
+        stock=10,
+        certifications=["organic"],
+        translations={"fr": "Café torréfié"},
+    )
+    services.variant_create(
+        actor=owner, product=product, sku="BEANS-1KG", name="1 kg", price="22000", stock=5
+    )
+    (card,) = product_page(
+        Filters(q="coffee"), page=1, language="fr", destination="BE", currency="EUR"
+    ).items
+    first = variant_of(product)
+    assert (
+        card.id,
+        card.slug,
+        card.title,
+        card.seller_name,
+        card.seller_slug,
+        card.hs_code,
+        card.origin,
+        card.category,
+        card.certifications,
+        card.is_export_ready,
+        card.price,
+        card.available,
+        card.thumbnail,
+        card.item,
+    ) == (
+        str(product.public_id),
+        product.slug,
+        "Café torréfié",
+        "Huye Mountain Coffee",
+        "huye-coffee",
+        "0901.21",
+        "RW",
+        "Café",
+        ["organic"],
+        False,
+        Money.of("12000", "RWF"),
+        15,
+        "",
+        pricing.PriceItem.of(first),
     )
