@@ -258,3 +258,14 @@ def test_a_card_shows_the_first_active_variant_the_stock_of_all_and_the_category
         "",
         pricing.PriceItem.of(first),
     )
+
+
+def test_the_search_page_says_when_more_products_match_than_are_counted(
+    client, tea_shop, monkeypatch
+):
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    capped = client.get("/shop/search/", {"q": "coffee"}).content.decode()
+    assert "More than 3 products: add a word or a filter to narrow them" in capped
+    cache.clear()
+    exact = client.get("/shop/search/", {"q": "mug"}).content.decode()
+    assert "1 product ·" in exact and "More than" not in exact
