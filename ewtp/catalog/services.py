@@ -60,7 +60,7 @@ PHOTO_THUMB = 400
 def require_seller_editor(actor: object, seller: Organisation) -> None:
     """Members (owner or staff) of a seller organisation, and the platform operator."""
     if seller.kind != Organisation.Kind.SELLER:
-        raise PermissionDenied("not_a_seller", "Only seller organisations list products.")
+        raise PermissionDenied("not_a_seller", gettext("Only seller organisations list products."))
     if is_platform_operator(actor):
         return
     require_role(actor, seller, EDIT_ROLES)
@@ -262,7 +262,7 @@ def product_validate(data: ProductData) -> tuple[dict[str, Any], dict[str, str]]
 def _raise_invalid(errors: Mapping[str, str]) -> None:
     if errors:
         raise InvalidRequest(
-            "invalid_request", "Please correct the fields shown.", fields=dict(errors)
+            "invalid_request", gettext("Please correct the fields shown."), fields=dict(errors)
         )
 
 
@@ -373,10 +373,12 @@ def product_translation_set(
 ) -> ProductTranslation:
     require_seller_editor(actor, product.seller)
     if language not in LANGUAGE_CODES:
-        raise InvalidRequest("invalid_request", "Unknown language.", fields={"language": language})
+        raise InvalidRequest(
+            "invalid_request", gettext("Unknown language."), fields={"language": language}
+        )
     if not title.strip():
         raise InvalidRequest(
-            "invalid_request", "A title is required.", fields={"title": "required"}
+            "invalid_request", gettext("A title is required."), fields={"title": "required"}
         )
     translation, _ = ProductTranslation.objects.update_or_create(
         product=product,
@@ -393,7 +395,9 @@ def _set_status(actor: object, product: Product, status: str) -> Product:
     if status == Product.Status.PUBLISHED:
         variant = product.variants.filter(is_active=True).first()
         if variant is None:
-            raise Conflict("no_variant", "A product needs a variant with a price to be published.")
+            raise Conflict(
+                "no_variant", gettext("A product needs a variant with a price to be published.")
+            )
     product.status = status
     if status == Product.Status.PUBLISHED and product.published_at is None:
         product.published_at = clock.now()
@@ -701,20 +705,24 @@ def photo_add(*, actor: object, product: Product, content: bytes, alt_text: str 
     require_seller_editor(actor, product.seller)
     if len(content) > PHOTO_MAX_BYTES:
         raise InvalidRequest(
-            "photo_too_large", "A photo may be 8 MB at most.", fields={"photo": "too large"}
+            "photo_too_large",
+            gettext("A photo may be 8 MB at most."),
+            fields={"photo": "too large"},
         )
     try:
         with Image.open(io.BytesIO(content)) as opened:
             if opened.width * opened.height > 40_000_000:
                 raise InvalidRequest(
                     "photo_too_large",
-                    "The photo has too many pixels.",
+                    gettext("The photo has too many pixels."),
                     fields={"photo": "too large"},
                 )
             image = ImageOps.exif_transpose(opened).convert("RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         raise InvalidRequest(
-            "invalid_photo", "Send a JPEG, PNG or WebP image.", fields={"photo": "not an image"}
+            "invalid_photo",
+            gettext("Send a JPEG, PNG or WebP image."),
+            fields={"photo": "not an image"},
         ) from None
     photo = Photo(product=product, alt_text=alt_text.strip()[:200] or product.title[:200])
     photo.position = product.photos.count()
@@ -744,7 +752,9 @@ def stock_set(
     """Set the units on hand at a hub; never below what unpaid orders hold."""
     require_seller_editor(actor, variant.product.seller)
     if on_hand < 0:
-        raise InvalidRequest("invalid_request", "0 or more.", fields={"on_hand": "0 or more"})
+        raise InvalidRequest(
+            "invalid_request", gettext("0 or more."), fields={"on_hand": "0 or more"}
+        )
     hub_code = _check_hub(hub_code)
     level, _ = StockLevel.objects.get_or_create(variant=variant, hub_code=hub_code)
     changed = StockLevel.objects.filter(pk=level.pk, reserved__lte=on_hand).update(on_hand=on_hand)
@@ -752,7 +762,8 @@ def stock_set(
         level.refresh_from_db()
         raise Conflict(
             "stock_held",
-            f"{level.reserved} units are held by unpaid orders; set at least that many.",
+            gettext("%(count)s units are held by unpaid orders; set at least that many.")
+            % {"count": level.reserved},
             fields={"on_hand": f"at least {level.reserved}"},
         )
     level.refresh_from_db()
@@ -775,7 +786,7 @@ def stock_hold(
     UPDATE, so two buyers can never take the same unit; callers take variants in pk order.
     """
     if quantity <= 0:
-        raise InvalidRequest("invalid_request", "Quantity must be 1 or more.")
+        raise InvalidRequest("invalid_request", gettext("Quantity must be 1 or more."))
     levels = list(StockLevel.objects.filter(variant=variant).order_by("hub_code", "pk"))
     for level in levels:
         taken = StockLevel.objects.filter(
@@ -796,9 +807,12 @@ def stock_hold(
     product = variant.product
     raise OutOfStock(
         "out_of_stock",
-        f"Only {max(remaining, 0)} left of {product.title}"
-        + (f" ({variant.name})" if variant.name else "")
-        + f"; you asked for {quantity}.",
+        gettext("Only %(left)s left of %(product)s; you asked for %(asked)s.")
+        % {
+            "left": max(remaining, 0),
+            "product": product.title + (f" ({variant.name})" if variant.name else ""),
+            "asked": quantity,
+        },
         extra={
             "product_id": str(product.public_id),
             "product": product.title,
@@ -886,7 +900,7 @@ class ImportProblem:
 def _import_rejected(errors: list[ImportProblem]) -> ImportRejected:
     return ImportRejected(
         "import_rejected",
-        f"Nothing was imported: {len(errors)} error(s) in the file.",
+        gettext("Nothing was imported: %(count)s error(s) in the file.") % {"count": len(errors)},
         extra={"errors": [e.__dict__ for e in errors]},
     )
 

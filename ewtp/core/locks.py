@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from django.db import OperationalError
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
 
 from ewtp.core.errors import Conflict
 
@@ -34,4 +35,4 @@ def retry_on_lock_timeout[T](call: Callable[[], T], *, attempts: int = 3, pause:
             if "lock" not in message and "busy" not in message:
                 raise
             time.sleep(pause * (attempt + 1))
-    raise Conflict("busy", "The platform is busy with the same item; try again.")
+    raise Conflict("busy", _("The platform is busy with the same item; try again."))

@@ -8,6 +8,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from ewtp.core.errors import RateLimited
 
@@ -58,6 +59,6 @@ def rate_limit(request: HttpRequest, bucket: str, *, per_minute: int) -> None:
     if count > per_minute:
         raise RateLimited(
             "rate_limited",
-            f"Too many requests; the limit is {per_minute} a minute.",
+            _("Too many requests; the limit is %(limit)s a minute.") % {"limit": per_minute},
             extra={"retry_after": 60 - int(time.time()) % 60},
         )

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from ewtp.core import clock
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest
@@ -61,7 +62,7 @@ def idempotency_key_of(request: HttpRequest) -> str:
     if not key:
         raise InvalidRequest(
             "idempotency_key_required",
-            "Send an Idempotency-Key header with this request.",
+            _("Send an Idempotency-Key header with this request."),
             fields={"Idempotency-Key": "required"},
         )
     return key
@@ -85,7 +86,7 @@ def idempotent_call(
     if not key or len(key) > 200:
         raise InvalidRequest(
             "invalid_idempotency_key",
-            "Idempotency-Key must be 1 to 200 characters.",
+            _("Idempotency-Key must be 1 to 200 characters."),
             fields={"Idempotency-Key": "1 to 200 characters"},
         )
     record = _claim(scope=scope, key=key, fingerprint=fingerprint)
@@ -124,7 +125,7 @@ def _claim(*, scope: str, key: str, fingerprint: str) -> IdempotencyRecord | tup
         if first.fingerprint != fingerprint:
             raise DomainError(
                 "idempotency_key_reused",
-                "This Idempotency-Key was used for a different request.",
+                _("This Idempotency-Key was used for a different request."),
                 fields={"Idempotency-Key": "used for a different request"},
             )
         if first.state == IdempotencyRecord.State.DONE:
@@ -140,6 +141,6 @@ def _claim(*, scope: str, key: str, fingerprint: str) -> IdempotencyRecord | tup
                 return first
         raise Conflict(
             "idempotency_in_progress",
-            "A request with this Idempotency-Key is still being processed; retry shortly.",
+            _("A request with this Idempotency-Key is still being processed; retry shortly."),
         )
-    raise Conflict("busy", "The platform is busy with the same request; try again.")
+    raise Conflict("busy", _("The platform is busy with the same request; try again."))

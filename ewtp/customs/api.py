@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict
 
@@ -139,7 +140,7 @@ def declaration_data(
     if format == "xml":
         return HttpResponse(to_xml(declaration.data), content_type="application/xml; charset=utf-8")
     if format != "json":
-        raise InvalidRequest("invalid_request", "json or xml.", fields={"format": "json or xml"})
+        raise InvalidRequest("invalid_request", _("json or xml."), fields={"format": "json or xml"})
     return HttpResponse(to_json(declaration.data), content_type="application/json; charset=utf-8")
 
 
@@ -197,7 +198,7 @@ def figures(request: HttpRequest, authority: str = "") -> dict[str, Any]:
     if result is None:
         from ewtp.core.errors import NotFound
 
-        raise NotFound("not_found", "You are not an officer of that authority.")
+        raise NotFound("not_found", _("You are not an officer of that authority."))
     return {
         "authority": result.authority.slug,
         "by_status": result.by_status,

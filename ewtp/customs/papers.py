@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from ewtp.accounts.models import Organisation
 from ewtp.core import clock
@@ -86,7 +87,13 @@ class Papers:
         for draft in self.drafts:
             if draft.kind == kind:
                 return draft
-        raise NotFound("not_found", f"Parcel {self.parcel.code} needs no {kind} declaration.")
+        if kind == Declaration.Kind.EXPORT:
+            message = gettext("Parcel %(code)s needs no export declaration.")
+        elif kind == Declaration.Kind.IMPORT:
+            message = gettext("Parcel %(code)s needs no import declaration.")
+        else:
+            message = gettext("Parcel %(code)s needs no %(kind)s declaration.")
+        raise NotFound("not_found", message % {"code": self.parcel.code, "kind": kind})
 
 
 # Reference data -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Organisation
 from ewtp.accounts.selectors import is_platform_operator, organisations_of, role_in
@@ -95,12 +96,12 @@ def declaration_get_for(actor: object, public_id: Any) -> Declaration:
     except (ValueError, TypeError, ValidationError):  # a malformed id is "not found"
         declaration = None
     if declaration is None:
-        raise NotFound("not_found", "No such declaration.")
+        raise NotFound("not_found", _("No such declaration."))
     if declaration.authority is not None and role_in(actor, declaration.authority) is not None:
         return declaration
     if role_in(actor, declaration.parcel.seller) is not None or is_platform_operator(actor):
         return declaration
-    raise NotFound("not_found", "No such declaration.")
+    raise NotFound("not_found", _("No such declaration."))
 
 
 def can_decide(actor: object, declaration: Declaration) -> bool:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Membership, Organisation, User
 from ewtp.accounts.selectors import is_platform_operator, require_role, role_in
@@ -96,16 +97,17 @@ def declarations_submit(
     ).get(pk=parcel.pk)
     if parcel.status not in SUBMITTABLE:
         raise InvalidTransition(
-            message=f"Parcel {parcel.code} is {parcel.get_status_display().lower()}: "
-            "its declarations can no longer be submitted.",
+            message=_("Parcel %(code)s is %(status)s: its declarations can no longer be submitted.")
+            % {"code": parcel.code, "status": parcel.get_status_display().lower()},
             extra={"status": parcel.status},
         )
     if Declaration.objects.filter(parcel=parcel).exists():
-        raise Conflict("already_submitted", "The declarations of this parcel are submitted.")
+        raise Conflict("already_submitted", _("The declarations of this parcel are submitted."))
     if parcel.is_local:
         raise Conflict(
             "no_declarations_needed",
-            f"Parcel {parcel.code} is delivered inside the country: it needs no declarations.",
+            _("Parcel %(code)s is delivered inside the country: it needs no declarations.")
+            % {"code": parcel.code},
         )
     papers = papers_module.papers_for(parcel)
     errors = {
@@ -115,8 +117,12 @@ def declarations_submit(
     }
     if errors:
         raise DeclarationInvalid(
-            message="The declarations do not pass their field rules: "
-            + "; ".join(f"{path}: {message}" for path, message in list(errors.items())[:8]),
+            message=_("The declarations do not pass their field rules: %(problems)s")
+            % {
+                "problems": "; ".join(
+                    f"{path}: {message}" for path, message in list(errors.items())[:8]
+                )
+            },
             fields=errors,
         )
     now = clock.now()
@@ -147,7 +153,7 @@ def declarations_submit(
                 declaration.save()
         except IntegrityError:
             raise Conflict(
-                "already_submitted", "The declarations of this parcel are submitted."
+                "already_submitted", _("The declarations of this parcel are submitted.")
             ) from None
         declarations.append(declaration)
         audit_record(
@@ -180,12 +186,12 @@ def declarations_submit(
 def require_officer(actor: object, declaration: Declaration) -> User:
     """Owners and staff of the declaration's authority; a non-member does not see it."""
     if declaration.authority is None:
-        raise NotFound("not_found", "No such declaration.")
+        raise NotFound("not_found", _("No such declaration."))
     role = role_in(actor, declaration.authority)
     if role is None:
-        raise NotFound("not_found", "No such declaration.")
+        raise NotFound("not_found", _("No such declaration."))
     if role not in WORK_ROLES:
-        raise PermissionDenied("permission_denied", "Your role does not allow decisions.")
+        raise PermissionDenied("permission_denied", _("Your role does not allow decisions."))
     assert isinstance(actor, User)
     return actor
 
@@ -198,22 +204,24 @@ def declaration_decide(
     user = require_officer(actor, declaration)
     if action not in DECISIONS:
         raise InvalidRequest(
-            "invalid_request", f"Unknown decision {action!r}.", fields={"action": "unknown"}
+            "invalid_request",
+            _("Unknown decision %(action)s.") % {"action": repr(action)},
+            fields={"action": "unknown"},
         )
     reason = (reason or "").strip()
     note = (note or "").strip()[:2000]
     if action in {A.HOLD, A.REJECT} and reason not in Decision.Reason.values:
         raise InvalidRequest(
             "invalid_request",
-            "A hold or a rejection needs a reason.",
+            _("A hold or a rejection needs a reason."),
             fields={"reason": "one of " + ", ".join(Decision.Reason.values)},
         )
     if reason and reason not in Decision.Reason.values:
-        raise InvalidRequest("invalid_request", "Unknown reason.", fields={"reason": "unknown"})
+        raise InvalidRequest("invalid_request", _("Unknown reason."), fields={"reason": "unknown"})
     if action == A.REJECT and not note:
         raise InvalidRequest(
             "invalid_request",
-            "Say why, for the seller: the parcel returns with this note.",
+            _("Say why, for the seller: the parcel returns with this note."),
             fields={"note": "what the seller must know"},
         )
     locked = lock_rows(
@@ -222,8 +230,15 @@ def declaration_decide(
     sources, target = DECISIONS[action]
     if locked.status not in sources:
         raise InvalidTransition(
-            message=f"Declaration {locked.reference} is {locked.get_status_display().lower()}: "
-            f"it cannot be given the decision {action}.",
+            message=_(
+                "Declaration %(reference)s is %(status)s: it cannot be given the decision "
+                "%(decision)s."
+            )
+            % {
+                "reference": locked.reference,
+                "status": locked.get_status_display().lower(),
+                "decision": str(Decision.Action(action).label).lower(),
+            },
             extra={"status": locked.status},
         )
     now = clock.now()
@@ -313,7 +328,9 @@ def trader_profile_set(
                 errors[name] = expect
         cleaned[name] = text[:500]
     if errors:
-        raise InvalidRequest("invalid_request", "Please correct the fields shown.", fields=errors)
+        raise InvalidRequest(
+            "invalid_request", _("Please correct the fields shown."), fields=errors
+        )
     profile, _created = TraderProfile.objects.get_or_create(
         organisation=organisation, defaults={"updated_at": clock.now()}
     )
@@ -384,7 +401,7 @@ def jurisdiction_set(
 ) -> Jurisdiction:
     """Which authority handles exports from / imports into a country (demo and admin set-up)."""
     if authority.kind != Organisation.Kind.CUSTOMS_AUTHORITY:
-        raise InvalidRequest("invalid_request", "Only a customs authority has a jurisdiction.")
+        raise InvalidRequest("invalid_request", _("Only a customs authority has a jurisdiction."))
     jurisdiction, _created = Jurisdiction.objects.update_or_create(
         country=country,
         kind=kind,

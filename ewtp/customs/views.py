@@ -124,7 +124,7 @@ def _data_response(data: dict[str, Any], fmt: str, name: str) -> HttpResponse:
     elif fmt == "json":
         response = HttpResponse(to_json(data), content_type="application/json; charset=utf-8")
     else:
-        raise NotFound("not_found", "JSON or XML.")
+        raise NotFound("not_found", _("JSON or XML."))
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 
@@ -169,7 +169,7 @@ def invoice(request: HttpRequest, code: str) -> HttpResponse:
 def postal_form(request: HttpRequest, code: str) -> HttpResponse:
     papers = selectors.papers_get_for(_user(request), code)
     if papers.postal_form is None:
-        raise NotFound("not_found", "A parcel delivered inside the country has no CN 22/CN 23.")
+        raise NotFound("not_found", _("A parcel delivered inside the country has no CN 22/CN 23."))
     response = HttpResponse(documents.postal_form_pdf(papers), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="{papers.postal_form.slug}-{papers.parcel.code}.pdf"'
@@ -183,7 +183,7 @@ def origin_statement(request: HttpRequest, code: str) -> HttpResponse:
     papers = selectors.papers_get_for(_user(request), code)
     text = documents.origin_statement_text(papers)
     if not text:
-        raise NotFound("not_found", "No preference was used: there is no origin statement.")
+        raise NotFound("not_found", _("No preference was used: there is no origin statement."))
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = (
         f'inline; filename="origin-statement-{papers.parcel.code}.txt"'
@@ -197,7 +197,7 @@ def draft_data(request: HttpRequest, code: str, kind: str, fmt: str) -> HttpResp
     """A declaration as it would be submitted now (before submission)."""
     papers = selectors.papers_get_for(_user(request), code)
     if kind not in Declaration.Kind.values:
-        raise NotFound("not_found", "Export or import.")
+        raise NotFound("not_found", _("Export or import."))
     draft = papers.draft(kind)
     return _data_response(draft.data, fmt, f"draft-{papers.parcel.code}-{draft.dataset}")
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Membership, Organisation, User
 from ewtp.accounts.selectors import as_user, is_platform_operator, organisations_of, role_in
@@ -95,7 +96,7 @@ def courses_published(*, q: str = "") -> QuerySet[Course]:
 def programme_get(slug: str) -> Programme:
     programme = Programme.objects.select_related("provider").filter(slug=slug).first()
     if programme is None or not programme.is_published:
-        raise NotFound("not_found", "No such programme.")
+        raise NotFound("not_found", _("No such programme."))
     return programme
 
 
@@ -107,7 +108,7 @@ def course_get(slug: str) -> Course:
         .first()
     )
     if course is None or not course.is_published or not course.programme.is_published:
-        raise NotFound("not_found", "No such course.")
+        raise NotFound("not_found", _("No such course."))
     return course
 
 
@@ -192,7 +193,7 @@ def _may_study(actor: object, course: Course) -> Enrolment | None:
         return enrolment
     if can_teach(actor, course.programme):
         return None
-    raise PermissionDenied("not_enrolled", "Enrol in the course to open its lessons.")
+    raise PermissionDenied("not_enrolled", _("Enrol in the course to open its lessons."))
 
 
 def lesson_get_for(
@@ -205,7 +206,7 @@ def lesson_get_for(
         .first()
     )
     if lesson is None:
-        raise NotFound("not_found", "No such lesson.")
+        raise NotFound("not_found", _("No such lesson."))
     return lesson, _may_study(actor, course)
 
 
@@ -217,7 +218,7 @@ def quiz_get_for(actor: object, course: Course, quiz_id: int) -> tuple[Quiz, Enr
         .first()
     )
     if quiz is None:
-        raise NotFound("not_found", "No such quiz.")
+        raise NotFound("not_found", _("No such quiz."))
     return quiz, _may_study(actor, course)
 
 
@@ -255,7 +256,7 @@ def attempt_get_for(actor: object, quiz: Quiz, number: int) -> QuizAttempt:
         else None
     )
     if attempt is None:
-        raise NotFound("not_found", "No such attempt.")
+        raise NotFound("not_found", _("No such attempt."))
     return attempt
 
 
@@ -385,10 +386,10 @@ def cohort_get_for_manager(actor: object, public_id: object) -> Cohort:
     try:
         key = uuid.UUID(str(public_id))
     except ValueError:
-        raise NotFound("not_found", "No such cohort.") from None
+        raise NotFound("not_found", _("No such cohort.")) from None
     cohort = Cohort.objects.select_related("programme__provider").filter(public_id=key).first()
     if cohort is None or not can_teach(actor, cohort.programme):
-        raise NotFound("not_found", "No such cohort.")
+        raise NotFound("not_found", _("No such cohort."))
     return cohort
 
 
@@ -462,7 +463,7 @@ def cohort_ranking_for(
 ) -> list[RankedApplication]:
     if not can_manage(actor, cohort.programme):
         raise PermissionDenied(
-            "permission_denied", "Only the programme's managers see the ranking."
+            "permission_denied", _("Only the programme's managers see the ranking.")
         )
     applications = cohort.applications.select_related("applicant", "cohort", "organisation")
     if status:
@@ -488,7 +489,7 @@ def application_get_for(actor: object, public_id: object) -> Application:
     try:
         key = uuid.UUID(str(public_id))
     except ValueError:
-        raise NotFound("not_found", "No such application.") from None
+        raise NotFound("not_found", _("No such application.")) from None
     application = (
         Application.objects.select_related("cohort__programme__provider", "applicant")
         .filter(public_id=key)
@@ -496,10 +497,10 @@ def application_get_for(actor: object, public_id: object) -> Application:
     )
     user = as_user(actor)
     if application is None or user is None:
-        raise NotFound("not_found", "No such application.")
+        raise NotFound("not_found", _("No such application."))
     if application.applicant_id == user.pk or can_manage(user, application.cohort.programme):
         return application
-    raise NotFound("not_found", "No such application.")
+    raise NotFound("not_found", _("No such application."))
 
 
 def assignments_for(actor: object) -> QuerySet[ReviewAssignment]:
@@ -517,10 +518,10 @@ def assignment_get_for(actor: object, public_id: object) -> ReviewAssignment:
     try:
         key = uuid.UUID(str(public_id))
     except ValueError:
-        raise NotFound("not_found", "No such review.") from None
+        raise NotFound("not_found", _("No such review.")) from None
     assignment = assignments_for(actor).filter(public_id=key).first()
     if assignment is None:
-        raise NotFound("not_found", "No such review.")
+        raise NotFound("not_found", _("No such review."))
     return assignment
 
 
@@ -543,7 +544,7 @@ def certificate_lookup(code: str) -> Certificate:
     if not codes.is_well_formed(normalised):
         raise CertificateCodeInvalid(
             "certificate_code_invalid",
-            "This is not a valid certificate code: check it for typos.",
+            _("This is not a valid certificate code: check it for typos."),
         )
     certificate = (
         Certificate.objects.select_related("programme__provider", "course", "holder")
@@ -551,7 +552,7 @@ def certificate_lookup(code: str) -> Certificate:
         .first()
     )
     if certificate is None:
-        raise NotFound("not_found", "No certificate has this code.")
+        raise NotFound("not_found", _("No certificate has this code."))
     return certificate
 
 

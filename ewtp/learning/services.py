@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Membership, Organisation, User
 from ewtp.accounts.selectors import as_user, is_platform_operator, role_in
@@ -68,7 +69,7 @@ class CohortFull(Conflict):
 def _require_user(actor: object) -> User:
     user = as_user(actor)
     if user is None:
-        raise NotAuthenticated("not_authenticated", "Log in first.")
+        raise NotAuthenticated("not_authenticated", _("Log in first."))
     return user
 
 
@@ -76,7 +77,7 @@ def require_manager(actor: object, programme: Programme) -> User:
     """A programme is managed by the owners and staff of its training provider."""
     user = _require_user(actor)
     if role_in(user, programme.provider) not in MANAGER_ROLES:
-        raise PermissionDenied("permission_denied", "Only the programme's managers may do this.")
+        raise PermissionDenied("permission_denied", _("Only the programme's managers may do this."))
     return user
 
 
@@ -117,7 +118,7 @@ def _take_seat(cohort: Cohort) -> None:
     if not taken:
         raise CohortFull(
             "cohort_full",
-            "Every seat of this cohort is taken.",
+            _("Every seat of this cohort is taken."),
             extra={"remaining": 0},
         )
 
@@ -150,7 +151,8 @@ def _require_prerequisites(user: User, course: Course) -> None:
     if missing:
         raise PermissionDenied(
             "prerequisites_missing",
-            "Complete these courses first: {}.".format(", ".join(c.title for c in missing)),
+            _("Complete these courses first: %(courses)s.")
+            % {"courses": ", ".join(c.title for c in missing)},
             extra={"missing": [c.slug for c in missing]},
         )
 
@@ -165,15 +167,15 @@ def enrolment_create(*, learner: object, course: Course, cohort: Cohort | None =
     user = _require_user(learner)
     programme = course.programme
     if not (course.is_published and programme.is_published):
-        raise NotFound("not_found", "No such course.")
+        raise NotFound("not_found", _("No such course."))
     existing = Enrolment.objects.filter(learner=user, course=course).first()
     if existing is not None and existing.status != Enrolment.Status.WITHDRAWN:
         return existing
     if programme.enrolment_mode == Programme.Mode.INVITATION:
-        raise PermissionDenied("invitation_required", "This course is open by invitation only.")
+        raise PermissionDenied("invitation_required", _("This course is open by invitation only."))
     if programme.enrolment_mode == Programme.Mode.APPLICATION:
         raise PermissionDenied(
-            "application_required", "Apply to the programme to take this course."
+            "application_required", _("Apply to the programme to take this course.")
         )
     _require_prerequisites(user, course)
     now = clock.now()
@@ -181,11 +183,11 @@ def enrolment_create(*, learner: object, course: Course, cohort: Cohort | None =
         if cohort.programme_id != programme.pk:
             raise InvalidRequest(
                 "invalid_cohort",
-                "That cohort is not of this course's programme.",
+                _("That cohort is not of this course's programme."),
                 fields={"cohort": "not of this programme"},
             )
         if cohort.ends_on < clock.today():
-            raise DomainError("cohort_ended", "That cohort has ended.")
+            raise DomainError("cohort_ended", _("That cohort has ended."))
         lock_rows(Cohort.objects.filter(pk=cohort.pk))
         already_seated = Enrolment.objects.filter(
             learner=user,
@@ -225,7 +227,7 @@ def invitation_create(*, actor: object, cohort: Cohort, email: str) -> Invitatio
         if Invitation.objects.filter(cohort=cohort, email=email).exists():
             return Invitation.objects.get(cohort=cohort, email=email)
         raise InvalidRequest(
-            "invalid_request", "Check the email address.", fields=_fields(error)
+            "invalid_request", _("Check the email address."), fields=_fields(error)
         ) from None
     invitation.save()
     _audit(user, "learning.invitation.created", invitation, cohort.programme, email=email)
@@ -241,17 +243,17 @@ def invitation_accept(*, learner: object, token: str) -> Invitation:
     user = _require_user(learner)
     found = Invitation.objects.filter(token=token).select_related("cohort__programme").first()
     if found is None:
-        raise NotFound("not_found", "No such invitation.")
+        raise NotFound("not_found", _("No such invitation."))
     lock_rows(Cohort.objects.filter(pk=found.cohort_id))
     invitation = lock_rows(Invitation.objects.filter(pk=found.pk))[0]
     if invitation.accepted_at is not None:
         if invitation.accepted_by_id == user.pk:
             return invitation
-        raise Conflict("invitation_used", "This invitation has been used already.")
+        raise Conflict("invitation_used", _("This invitation has been used already."))
     if invitation.email != user.email:
         raise PermissionDenied(
             "invitation_other_email",
-            "This invitation was sent to another email address; log in with that one.",
+            _("This invitation was sent to another email address; log in with that one."),
         )
     cohort = found.cohort
     now = clock.now()
@@ -271,7 +273,7 @@ def _learning_enrolment(user: User, course: Course) -> Enrolment:
     """The learner's enrolment, locked, that allows learning (active or completed)."""
     found = Enrolment.objects.filter(learner=user, course=course).first()
     if found is None or found.status == Enrolment.Status.WITHDRAWN:
-        raise PermissionDenied("not_enrolled", "Enrol in the course first.")
+        raise PermissionDenied("not_enrolled", _("Enrol in the course first."))
     _require_prerequisites(user, course)
     return lock_rows(Enrolment.objects.filter(pk=found.pk))[0]
 
@@ -301,12 +303,12 @@ def quiz_submit(
     enrolment = _learning_enrolment(user, course)
     attempts = list(QuizAttempt.objects.filter(enrolment=enrolment, quiz=quiz))
     if any(attempt.passed for attempt in attempts):
-        raise Conflict("quiz_already_passed", "You have passed this quiz already.")
+        raise Conflict("quiz_already_passed", _("You have passed this quiz already."))
     allowed = attempts_allowed(enrolment, quiz)
     if allowed is not None and len(attempts) >= allowed:
         raise DomainError(
             "no_attempts_left",
-            "You have used every attempt at this quiz; ask your trainer for another.",
+            _("You have used every attempt at this quiz; ask your trainer for another."),
             http_status=409,
         )
     questions = list(quiz.questions.prefetch_related("choices"))
@@ -328,7 +330,7 @@ def quiz_submit(
             "invalid_answer", error.message, fields={f"question_{error.question_id}": error.message}
         ) from None
     except (TypeError, ValueError):
-        raise InvalidRequest("invalid_answer", "Answers must be choice ids.") from None
+        raise InvalidRequest("invalid_answer", _("Answers must be choice ids.")) from None
     now = clock.now()
     attempt = QuizAttempt.objects.create(
         enrolment=enrolment,
@@ -362,7 +364,7 @@ def attempts_grant(
     programme = enrolment.course.programme
     user = require_manager(actor, programme)
     if quiz.module.course_id != enrolment.course_id or extra < 1:
-        raise InvalidRequest("invalid_request", "That quiz is not of the learner's course.")
+        raise InvalidRequest("invalid_request", _("That quiz is not of the learner's course."))
     grant = AttemptGrant.objects.create(
         enrolment=enrolment,
         quiz=quiz,
@@ -490,7 +492,7 @@ def _new_code() -> str:
         code = codes.generate()
         if not Certificate.objects.filter(code=code).exists():
             return code
-    raise Conflict("busy", "Could not draw a free certificate code; try again.")
+    raise Conflict("busy", _("Could not draw a free certificate code; try again."))
 
 
 def _certificate_issue(
@@ -530,11 +532,13 @@ def certificate_revoke(*, actor: object, certificate: Certificate, reason: str) 
     reason = reason.strip()
     if not reason:
         raise InvalidRequest(
-            "reason_required", "Say why the certificate is revoked.", fields={"reason": "required"}
+            "reason_required",
+            _("Say why the certificate is revoked."),
+            fields={"reason": "required"},
         )
     locked = lock_rows(Certificate.objects.filter(pk=certificate.pk))[0]
     if locked.status == Certificate.Status.REVOKED:
-        raise Conflict("already_revoked", "This certificate is revoked already.")
+        raise Conflict("already_revoked", _("This certificate is revoked already."))
     locked.status = Certificate.Status.REVOKED
     locked.revoked_at = clock.now()
     locked.revoked_by = user
@@ -565,26 +569,26 @@ def application_submit(
     user = _require_user(applicant)
     programme = cohort.programme
     if programme.enrolment_mode != Programme.Mode.APPLICATION or not programme.is_published:
-        raise DomainError("not_by_application", "This programme does not take applications.")
+        raise DomainError("not_by_application", _("This programme does not take applications."))
     today = clock.today()
     if cohort.applications_open_on and today < cohort.applications_open_on:
-        raise DomainError("applications_not_open", "Applications have not opened yet.")
+        raise DomainError("applications_not_open", _("Applications have not opened yet."))
     if cohort.applications_close_on and today > cohort.applications_close_on:
-        raise DomainError("applications_closed", "Applications for this cohort have closed.")
+        raise DomainError("applications_closed", _("Applications for this cohort have closed."))
     if Application.objects.filter(cohort=cohort, applicant=user).exists():
-        raise Conflict("already_applied", "You have applied to this cohort already.")
+        raise Conflict("already_applied", _("You have applied to this cohort already."))
     country = country.strip().upper()
     if not is_country(country):
         raise InvalidRequest(
-            "invalid_request", "Choose your country.", fields={"country": "not a country code"}
+            "invalid_request", _("Choose your country."), fields={"country": "not a country code"}
         )
     if business_stage and business_stage not in rules.BUSINESS_STAGES:
         raise InvalidRequest(
-            "invalid_request", "Choose a business stage.", fields={"business_stage": "unknown"}
+            "invalid_request", _("Choose a business stage."), fields={"business_stage": "unknown"}
         )
     if organisation is not None and role_in(user, organisation) is None:
         raise PermissionDenied(
-            "not_a_member", "You can only apply for an organisation you belong to."
+            "not_a_member", _("You can only apply for an organisation you belong to.")
         )
     problems = rules.eligibility_problems(
         programme.eligibility,
@@ -595,7 +599,7 @@ def application_submit(
     )
     if problems:
         raise DomainError(
-            "not_eligible", "You do not meet the programme's eligibility rules.", fields=problems
+            "not_eligible", _("You do not meet the programme's eligibility rules."), fields=problems
         )
     cleaned, answer_problems = rules.clean_answers(
         [question.as_rule() for question in programme.questions.all()], answers
@@ -603,7 +607,7 @@ def application_submit(
     if answer_problems:
         raise InvalidRequest(
             "invalid_answers",
-            "Please correct the answers shown.",
+            _("Please correct the answers shown."),
             fields={f"answers.{key}": message for key, message in answer_problems.items()},
         )
     application = Application.objects.create(
@@ -726,10 +730,11 @@ def review_assign(*, actor: object, application: Application, reviewer: User) ->
     programme = application.cohort.programme
     manager = require_manager(actor, programme)
     if not ProgrammeReviewer.objects.filter(programme=programme, user=reviewer).exists():
-        raise DomainError("not_a_reviewer", "Add them as a reviewer of the programme first.")
+        raise DomainError("not_a_reviewer", _("Add them as a reviewer of the programme first."))
     if conflicted_reviewers(application, [reviewer.pk]):
         raise Conflict(
-            "conflict_of_interest", "This reviewer has a conflict of interest with the applicant."
+            "conflict_of_interest",
+            _("This reviewer has a conflict of interest with the applicant."),
         )
     assignment, created = ReviewAssignment.objects.get_or_create(
         application=application, reviewer=reviewer, defaults={"assigned_at": clock.now()}
@@ -748,7 +753,7 @@ def conflict_declare(
     user = _require_user(reviewer)
     programme = application.cohort.programme
     if not ProgrammeReviewer.objects.filter(programme=programme, user=user).exists():
-        raise NotFound("not_found", "No such application.")
+        raise NotFound("not_found", _("No such application."))
     now = clock.now()
     declaration, _created = ConflictDeclaration.objects.get_or_create(
         application=application,
@@ -777,14 +782,14 @@ def review_submit(
     """Score an application on the programme's rubric (may be revised until the decision)."""
     user = _require_user(reviewer)
     if assignment.reviewer_id != user.pk:
-        raise NotFound("not_found", "No such review.")
+        raise NotFound("not_found", _("No such review."))
     application = assignment.application
     programme = application.cohort.programme
     if application.status not in {Application.Status.SUBMITTED, Application.Status.WAITLISTED}:
-        raise Conflict("application_decided", "A decision has been made on this application.")
+        raise Conflict("application_decided", _("A decision has been made on this application."))
     if conflicted_reviewers(application, [user.pk]):
         raise PermissionDenied(
-            "conflict_of_interest", "You have a conflict of interest with this applicant."
+            "conflict_of_interest", _("You have a conflict of interest with this applicant.")
         )
     criteria = list(programme.criteria.all())
     values: dict[int, int] = {}
@@ -801,7 +806,9 @@ def review_submit(
             continue
         values[criterion.pk] = value
     if problems:
-        raise InvalidRequest("invalid_scores", "Please correct the scores shown.", fields=problems)
+        raise InvalidRequest(
+            "invalid_scores", _("Please correct the scores shown."), fields=problems
+        )
     assignment = lock_rows(ReviewAssignment.objects.filter(pk=assignment.pk))[0]
     ReviewScore.objects.filter(assignment=assignment).delete()
     ReviewScore.objects.bulk_create(
@@ -843,7 +850,7 @@ def application_decide(
     if decision not in _NOTICE_OF:
         raise InvalidRequest(
             "invalid_decision",
-            "Decide accepted, waitlisted or rejected.",
+            _("Decide accepted, waitlisted or rejected."),
             fields={"decision": "accepted, waitlisted or rejected"},
         )
     # One lock order everywhere: the cohort, then its applications by primary key.
@@ -854,7 +861,8 @@ def application_decide(
     if decision not in _TRANSITIONS.get(Application.Status(locked.status), set()):
         raise Conflict(
             "decision_not_allowed",
-            f"An application that is {locked.status} cannot be {decision}.",
+            _("An application that is %(status)s cannot be %(decision)s.")
+            % {"status": locked.status, "decision": decision},
         )
     now = clock.now()
     if decision == Application.Status.ACCEPTED:
@@ -876,14 +884,14 @@ def application_decline(*, applicant: object, application: Application) -> Appli
     next ranked waitlisted applicant, in the same transaction."""
     user = _require_user(applicant)
     if application.applicant_id != user.pk:
-        raise NotFound("not_found", "No such application.")
+        raise NotFound("not_found", _("No such application."))
     cohort = application.cohort
     lock_rows(Cohort.objects.filter(pk=cohort.pk))
     locked = lock_rows(Application.objects.filter(pk=application.pk))[0]
     if locked.status == Application.Status.DECLINED:
         return locked
     if locked.status not in {Application.Status.ACCEPTED, Application.Status.WAITLISTED}:
-        raise Conflict("decline_not_allowed", "There is no place or waitlist spot to decline.")
+        raise Conflict("decline_not_allowed", _("There is no place or waitlist spot to decline."))
     had_place = locked.status == Application.Status.ACCEPTED
     now = clock.now()
     locked.status = Application.Status.DECLINED

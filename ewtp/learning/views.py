@@ -556,7 +556,10 @@ def cohort_invite(request: HttpRequest, cohort_id: str) -> HttpResponse:
             except DomainError as error:
                 if isinstance(error, NotFound | PermissionDenied):
                     raise
-                messages.error(request, f"{address}: {error.message}")
+                messages.error(
+                    request,
+                    _("%(address)s: %(message)s") % {"address": address, "message": error.message},
+                )
         messages.success(
             request,
             ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", sent)

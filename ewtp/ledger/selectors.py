@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from ewtp.accounts.selectors import require_platform_operator
 from ewtp.core.errors import NotFound
@@ -23,7 +24,7 @@ def account_get_for(actor: object, public_id: str) -> Account:
     require_platform_operator(actor)
     account = Account.objects.filter(public_id=public_id).first()
     if account is None:
-        raise NotFound("not_found", "No such account.")
+        raise NotFound("not_found", _("No such account."))
     return account
 
 
@@ -43,7 +44,7 @@ def posting_get_for(actor: object, public_id: str) -> Posting:
         Posting.objects.filter(public_id=public_id).prefetch_related("entries__account").first()
     )
     if posting is None:
-        raise NotFound("not_found", "No such posting.")
+        raise NotFound("not_found", _("No such posting."))
     return posting
 
 

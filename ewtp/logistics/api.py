@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict
 
@@ -175,14 +176,16 @@ def lane_price(request: HttpRequest, query: Query[LanePriceQuery]) -> dict[str, 
     sides = (query.length_cm, query.width_cm, query.height_cm)
     if any(side is not None for side in sides) and not all(side is not None for side in sides):
         raise InvalidRequest(
-            "invalid_request", "Give all three sides or none.", fields={"dimensions": "L, W and H"}
+            "invalid_request",
+            _("Give all three sides or none."),
+            fields={"dimensions": "L, W and H"},
         )
     dimensions = sides if all(side is not None for side in sides) else None
     try:
         weight = Decimal(query.weight_kg)
     except ArithmeticError:
         raise InvalidRequest(
-            "invalid_request", "Not a weight.", fields={"weight_kg": "kg"}
+            "invalid_request", _("Not a weight."), fields={"weight_kg": "kg"}
         ) from None
     options = selectors.lane_options(
         query.origin, query.destination, weight, dimensions, on=query.on
@@ -250,7 +253,7 @@ def shipment_create(request: HttpRequest, payload: ShipmentIn) -> Status[dict[st
         .first()
     )
     if lane is None:
-        raise NotFound("not_found", "No such lane.", fields={"carrier": "no lane"})
+        raise NotFound("not_found", _("No such lane."), fields={"carrier": "no lane"})
     parcels = [selectors.parcel_by_code(code) for code in payload.parcels]
     shipment = services.shipment_create(
         actor=request.user, lane=lane, awb=payload.awb, parcels=parcels
@@ -271,7 +274,7 @@ def shipment_step(request: HttpRequest, shipment_id: str, action: str) -> dict[s
     elif action == "arrive":
         shipment = services.shipment_arrive(actor=request.user, shipment=shipment)
     else:
-        raise NotFound("not_found", "dispatch or arrive.")
+        raise NotFound("not_found", _("dispatch or arrive."))
     return shipment_out(shipment)
 
 
@@ -313,6 +316,8 @@ def parcel_event(request: HttpRequest, code: str, payload: ParcelEventIn) -> dic
     step = _STEPS.get(payload.action)
     if step is None:
         raise InvalidRequest(
-            "invalid_request", "Unknown action.", fields={"action": "one of " + ", ".join(_STEPS)}
+            "invalid_request",
+            _("Unknown action."),
+            fields={"action": "one of " + ", ".join(_STEPS)},
         )
     return parcel_out(step(request.user, parcel, payload.note))

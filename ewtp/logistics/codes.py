@@ -18,8 +18,22 @@ _PARCEL = re.compile(r"^([A-Z]{3})([0-9A-Z]{8})([0-9A-Z])$")
 _AWB = re.compile(r"^(\d{3})(\d{8})$")
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for the translation catalogue (this module imports no Django)."""
+    return message
+
+
 class CodeInvalid(ValueError):
-    """A code that is malformed or whose check character does not match."""
+    """A code that is malformed or whose check character does not match.
+
+    ``str(error)`` is the English message; ``template`` (marked for the catalogue) and
+    ``params`` let a caller show it in the reader's language: ``gettext(template) % params``.
+    """
+
+    def __init__(self, template: str, **params: object) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template % params)
 
 
 def iso7064_mod37_36(text: str) -> str:
@@ -50,10 +64,12 @@ def parcel_code_normalise(raw: str) -> str:
     compact = re.sub(r"[\s\-]", "", str(raw or "")).upper()
     match = _PARCEL.fullmatch(compact)
     if match is None:
-        raise CodeInvalid("A parcel code is 3 letters, 8 characters and a check character.")
+        raise CodeInvalid(
+            gettext_noop("A parcel code is 3 letters, 8 characters and a check character.")
+        )
     hub, body, check = match.groups()
     if iso7064_mod37_36(hub + body) != check:
-        raise CodeInvalid("The check character does not match: the code is mistyped.")
+        raise CodeInvalid(gettext_noop("The check character does not match: the code is mistyped."))
     return f"{hub}-{body}-{check}"
 
 
@@ -69,12 +85,17 @@ def awb_normalise(raw: str) -> str:
     compact = re.sub(r"[\s\-]", "", str(raw or ""))
     match = _AWB.fullmatch(compact)
     if match is None:
-        raise CodeInvalid("An air waybill number is a 3-digit airline prefix and 8 digits.")
+        raise CodeInvalid(
+            gettext_noop("An air waybill number is a 3-digit airline prefix and 8 digits.")
+        )
     prefix, serial = match.groups()
     if awb_check_digit(serial[:7]) != int(serial[7]):
         raise CodeInvalid(
-            f"The check digit of {prefix}-{serial} should be {awb_check_digit(serial[:7])}: "
-            "the number is mistyped."
+            gettext_noop(
+                "The check digit of %(number)s should be %(digit)s: the number is mistyped."
+            ),
+            number=f"{prefix}-{serial}",
+            digit=awb_check_digit(serial[:7]),
         )
     return f"{prefix}-{serial}"
 

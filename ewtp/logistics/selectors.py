@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ewtp.accounts.models import Membership, Organisation
@@ -46,7 +47,7 @@ class NoRoute(DomainError):
 def hub_get(code: str) -> Hub:
     hub = Hub.objects.select_related("operator").filter(code=str(code).upper()).first()
     if hub is None:
-        raise NotFound("not_found", f"No hub {code}.")
+        raise NotFound("not_found", gettext("No hub %(code)s.") % {"code": code})
     return hub
 
 
@@ -132,7 +133,7 @@ def lane_options(
     destination = hub_for_country(destination_country)
     if destination is None:
         raise NoRoute(
-            message=f"No hub serves {destination_country} yet.",
+            message=gettext("No hub serves %(country)s yet.") % {"country": destination_country},
             fields={"destination_country": "no hub serves this country"},
         )
     try:
@@ -182,7 +183,8 @@ def lane_options(
         )
     if not quotes:
         raise NoRoute(
-            message=f"No lane with a rate card runs from {origin.code} to {destination.code}.",
+            message=gettext("No lane with a rate card runs from %(origin)s to %(destination)s.")
+            % {"origin": origin.code, "destination": destination.code},
             fields={"destination_country": f"no priced lane {origin.code}-{destination.code}"},
         )
     # Cheapest first within a currency; between currencies, fewer transit days first.
@@ -224,7 +226,7 @@ def hub_get_for(actor: object, code: str) -> Hub:
     """A hub's working pages: its operator's members (others: NotFound)."""
     hub = Hub.objects.select_related("operator").filter(code=str(code).upper()).first()
     if hub is None or role_in(actor, hub.operator) is None:
-        raise NotFound("not_found", "No such hub.")
+        raise NotFound("not_found", gettext("No such hub."))
     return hub
 
 
@@ -282,13 +284,13 @@ def shipment_get_for(actor: object, public_id: Any) -> Shipment:
     except (ValueError, TypeError, ValidationError):  # a malformed id is "not found"
         shipment = None
     if shipment is None:
-        raise NotFound("not_found", "No such shipment.")
+        raise NotFound("not_found", gettext("No such shipment."))
     lane = shipment.lane
     if (
         role_in(actor, lane.origin.operator) is None
         and role_in(actor, lane.destination.operator) is None
     ):
-        raise NotFound("not_found", "No such shipment.")
+        raise NotFound("not_found", gettext("No such shipment."))
     return shipment
 
 
@@ -313,10 +315,10 @@ def parcel_by_code(raw_code: str) -> Parcel:
     try:
         code = parcel_code_normalise(raw_code)
     except CodeInvalid:
-        raise NotFound("not_found", "No parcel with this code.") from None
+        raise NotFound("not_found", gettext("No parcel with this code.")) from None
     parcel = _parcels().filter(code=code).first()
     if parcel is None:
-        raise NotFound("not_found", "No parcel with this code.")
+        raise NotFound("not_found", gettext("No parcel with this code."))
     return parcel
 
 
@@ -335,7 +337,7 @@ def can_see_parcel(actor: object, parcel: Parcel) -> bool:
 def parcel_get_for(actor: object, raw_code: str) -> Parcel:
     parcel = parcel_by_code(raw_code)
     if not can_see_parcel(actor, parcel):
-        raise NotFound("not_found", "No parcel with this code.")
+        raise NotFound("not_found", gettext("No parcel with this code."))
     return parcel
 
 
@@ -369,7 +371,7 @@ def order_get_for_seller(actor: object, public_id: Any) -> Order:
     except (ValueError, TypeError, ValidationError):  # a malformed id is "not found"
         order = None
     if order is None or role_in(actor, order.seller) is None:
-        raise NotFound("not_found", "No such order.")
+        raise NotFound("not_found", gettext("No such order."))
     return order
 
 

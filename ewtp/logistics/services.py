@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from ewtp.accounts.models import Membership, Organisation, User
 from ewtp.accounts.selectors import require_role, role_in
@@ -69,7 +71,8 @@ def _status_label(status: str) -> str:
 def _check(parcel: Parcel, target: str, *, verb: str) -> None:
     if target not in TRANSITIONS.get(parcel.status, frozenset()):
         raise InvalidTransition(
-            message=f"Parcel {parcel.code} is {_status_label(parcel.status)}: it cannot be {verb}.",
+            message=_("Parcel %(code)s is %(status)s: it cannot be %(action)s.")
+            % {"code": parcel.code, "status": _status_label(parcel.status), "action": verb},
             extra={"status": parcel.status, "parcel": parcel.code},
         )
 
@@ -79,7 +82,9 @@ def _require_hub_worker(actor: object, hub: Hub) -> User:
     role = role_in(actor, hub.operator)
     if role not in WORK_ROLES:
         raise PermissionDenied(
-            "permission_denied", f"Only the staff of {hub.operator.name} may do this at {hub.code}."
+            "permission_denied",
+            _("Only the staff of %(operator)s may do this at %(hub)s.")
+            % {"operator": hub.operator.name, "hub": hub.code},
         )
     assert isinstance(actor, User)
     return actor
@@ -98,7 +103,7 @@ def _locked(parcel: Parcel) -> Parcel:
         )
     )
     if not rows:
-        raise NotFound("not_found", "No such parcel.")
+        raise NotFound("not_found", _("No such parcel."))
     return rows[0]
 
 
@@ -183,7 +188,9 @@ def measures_clean(weight_kg: Any, length_cm: Any, width_cm: Any, height_cm: Any
         except (InvalidOperation, ValueError):
             errors[name] = f"whole centimetres from 1 to {rating.MAX_SIDE_CM}"
     if errors:
-        raise InvalidRequest("invalid_request", "Please correct the fields shown.", fields=errors)
+        raise InvalidRequest(
+            "invalid_request", _("Please correct the fields shown."), fields=errors
+        )
     return Measures(weight, sides[0], sides[1], sides[2])
 
 
@@ -222,25 +229,38 @@ def parcel_create(
     measures = measures_clean(weight_kg, length_cm, width_cm, height_cm)
     order = lock_rows(Order.objects.filter(pk=order.pk).select_related("seller", "checkout"))[0]
     if Parcel.objects.filter(order=order).exists():
-        raise Conflict("parcel_exists", "This order is packed already; correct its parcel instead.")
+        raise Conflict(
+            "parcel_exists", _("This order is packed already; correct its parcel instead.")
+        )
     if order.status not in {Order.Status.PAID, Order.Status.ACCEPTED}:
         raise InvalidTransition(
-            message=f"An order that is {order.get_status_display().lower()} cannot be packed.",
+            message=_("An order that is %(status)s cannot be packed.")
+            % {"status": order.get_status_display().lower()},
             extra={"status": order.status},
         )
     origin = (
         Hub.objects.select_related("operator").filter(code=order.hub_code, is_active=True).first()
     )
     if origin is None:
-        raise Conflict("no_hub", f"No active hub {order.hub_code} to send this order from.")
+        raise Conflict(
+            "no_hub", _("No active hub %(hub)s to send this order from.") % {"hub": order.hub_code}
+        )
     destination = hub_for_country(order.destination)
     if destination is None:
-        raise Conflict("no_route", f"No hub serves {order.destination} yet.")
+        raise Conflict(
+            "no_route", _("No hub serves %(country)s yet.") % {"country": order.destination}
+        )
     if destination == origin:
         if not origin.local_rates.exists():
-            raise Conflict("no_route", f"{origin.code} does not deliver locally.")
+            raise Conflict(
+                "no_route", _("%(hub)s does not deliver locally.") % {"hub": origin.code}
+            )
     elif not Lane.objects.filter(origin=origin, destination=destination, is_active=True).exists():
-        raise Conflict("no_route", f"No lane flies from {origin.code} to {destination.code}.")
+        raise Conflict(
+            "no_route",
+            _("No lane flies from %(origin)s to %(destination)s.")
+            % {"origin": origin.code, "destination": destination.code},
+        )
     now = clock.now()
     parcel = Parcel(
         order=order,
@@ -267,10 +287,10 @@ def parcel_create(
             break
         except IntegrityError:
             if Parcel.objects.filter(order=order).exists():
-                raise Conflict("parcel_exists", "This order is packed already.") from None
+                raise Conflict("parcel_exists", _("This order is packed already.")) from None
             continue  # a code collision (one in a trillion): draw another
     else:
-        raise Conflict("busy", "Could not draw a free parcel code; try again.")
+        raise Conflict("busy", _("Could not draw a free parcel code; try again."))
     if order.status == Order.Status.PAID:
         order_services.order_accept(actor=user, order=order)
     order_services.order_pack(actor=user, order=order)
@@ -297,13 +317,14 @@ def parcel_update(
     parcel = _locked(parcel)
     if parcel.status != P.PACKED:
         raise InvalidTransition(
-            message=f"Parcel {parcel.code} is {_status_label(parcel.status)}: it can no longer be changed.",
+            message=_("Parcel %(code)s is %(status)s: it can no longer be changed.")
+            % {"code": parcel.code, "status": _status_label(parcel.status)},
             extra={"status": parcel.status},
         )
     if parcel.export_clearance or parcel.import_clearance:
         raise Conflict(
             "declarations_submitted",
-            "The declarations of this parcel are submitted: its weight and size are fixed.",
+            _("The declarations of this parcel are submitted: its weight and size are fixed."),
         )
     parcel.weight_kg = measures.weight_kg
     parcel.length_cm, parcel.width_cm, parcel.height_cm = (
@@ -325,7 +346,7 @@ def parcel_hand_over(*, actor: object, parcel: Parcel) -> Parcel:
     order becomes handed to the hub. The hub's intake scan then confirms receipt."""
     user = _require_seller_worker(actor, parcel.seller)
     parcel = _locked(parcel)
-    _check(parcel, P.HANDED_OVER, verb="handed over")
+    _check(parcel, P.HANDED_OVER, verb=pgettext("a parcel cannot be …", "handed over"))
     parcel.status = P.HANDED_OVER
     _save(parcel, "status")
     order_services.order_hand_to_hub(actor=user, order=parcel.order)
@@ -344,25 +365,35 @@ def parcel_receive(*, actor: object, hub: Hub, code: str) -> Parcel:
     try:
         normalised = parcel_code_normalise(code)
     except CodeInvalid as error:
-        raise InvalidRequest("invalid_code", str(error), fields={"code": str(error)}) from None
+        raise InvalidRequest(
+            "invalid_code", _(error.template) % error.params, fields={"code": str(error)}
+        ) from None
     found = Parcel.objects.filter(code=normalised).first()
     if found is None:
-        raise NotFound("not_found", f"No parcel {normalised}.", fields={"code": "unknown parcel"})
+        raise NotFound(
+            "not_found",
+            _("No parcel %(code)s.") % {"code": normalised},
+            fields={"code": "unknown parcel"},
+        )
     parcel = _locked(found)
     if parcel.origin_hub_id != hub.pk:
         raise Conflict(
             "wrong_hub",
-            f"Parcel {parcel.code} leaves from {parcel.origin_hub.code}, not {hub.code}.",
+            _("Parcel %(code)s leaves from %(origin)s, not %(hub)s.")
+            % {"code": parcel.code, "origin": parcel.origin_hub.code, "hub": hub.code},
             fields={"code": f"belongs to {parcel.origin_hub.code}"},
         )
     if parcel.status == P.PACKED:
         raise InvalidTransition(
             "not_handed_over",
-            f"The seller has not handed parcel {parcel.code} over yet: ask them to mark it "
-            "handed over on their order page, then scan it again.",
+            _(
+                "The seller has not handed parcel %(code)s over yet: ask them to mark it "
+                "handed over on their order page, then scan it again."
+            )
+            % {"code": parcel.code},
             extra={"status": parcel.status},
         )
-    _check(parcel, P.RECEIVED, verb="received")
+    _check(parcel, P.RECEIVED, verb=pgettext("a parcel cannot be …", "received"))
     parcel.status = P.RECEIVED
     parcel.current_hub = hub
     _save(parcel, "status", "current_hub")
@@ -375,16 +406,25 @@ def _lane_for_awb(lane: Lane, awb: str) -> str:
     try:
         number = awb_normalise(awb)
     except CodeInvalid as error:
-        raise InvalidRequest("invalid_awb", str(error), fields={"awb": str(error)}) from None
+        raise InvalidRequest(
+            "invalid_awb", _(error.template) % error.params, fields={"awb": str(error)}
+        ) from None
     if number[:3] != lane.carrier.awb_prefix:
-        message = (
-            f"Prefix {number[:3]} is not {lane.carrier.name}'s: this lane's air waybills start "
-            f"with {lane.carrier.awb_prefix}."
+        message = gettext_noop(
+            "Prefix %(prefix)s is not %(carrier)s's: this lane's air waybills start with "
+            "%(expected)s."
         )
-        raise InvalidRequest("invalid_awb", message, fields={"awb": message})
+        params = {
+            "prefix": number[:3],
+            "carrier": lane.carrier.name,
+            "expected": lane.carrier.awb_prefix,
+        }
+        raise InvalidRequest("invalid_awb", _(message) % params, fields={"awb": message % params})
     if Shipment.objects.filter(awb=number).exists():
         raise Conflict(
-            "awb_in_use", f"Air waybill {number} is already used.", fields={"awb": "in use"}
+            "awb_in_use",
+            _("Air waybill %(awb)s is already used.") % {"awb": number},
+            fields={"awb": "in use"},
         )
     return number
 
@@ -395,17 +435,21 @@ def _consolidate(parcels: Sequence[Parcel], shipment: Shipment, *, user: User, h
         if parcel.current_hub_id != hub.pk:
             raise Conflict(
                 "wrong_hub",
-                f"Parcel {parcel.code} is not at {hub.code}.",
+                _("Parcel %(code)s is not at %(hub)s.") % {"code": parcel.code, "hub": hub.code},
                 extra={"parcel": parcel.code},
             )
         if parcel.destination_hub_id != lane.destination_id:
             raise Conflict(
                 "wrong_lane",
-                f"Parcel {parcel.code} goes to {parcel.destination_hub.code}, "
-                f"this shipment to {lane.destination.code}.",
+                _("Parcel %(code)s goes to %(destination)s, this shipment to %(lane_destination)s.")
+                % {
+                    "code": parcel.code,
+                    "destination": parcel.destination_hub.code,
+                    "lane_destination": lane.destination.code,
+                },
                 extra={"parcel": parcel.code},
             )
-        _check(parcel, P.CONSOLIDATED, verb="consolidated")
+        _check(parcel, P.CONSOLIDATED, verb=pgettext("a parcel cannot be …", "consolidated"))
         parcel.status = P.CONSOLIDATED
         parcel.shipment = shipment
         _save(parcel, "status", "shipment")
@@ -428,12 +472,12 @@ def shipment_create(*, actor: object, lane: Lane, awb: str, parcels: Iterable[Pa
     hub = Hub.objects.select_related("operator").get(pk=lane.origin_id)
     user = _require_hub_worker(actor, hub)
     if not lane.is_active:
-        raise Conflict("lane_inactive", f"The lane {lane} is not in service.")
+        raise Conflict("lane_inactive", _("The lane %(lane)s is not in service.") % {"lane": lane})
     number = _lane_for_awb(lane, awb)
     pks = sorted({parcel.pk for parcel in parcels})
     if not pks:
         raise InvalidRequest(
-            "invalid_request", "Choose at least one parcel.", fields={"parcels": "at least one"}
+            "invalid_request", _("Choose at least one parcel."), fields={"parcels": "at least one"}
         )
     locked = lock_rows(Parcel.objects.filter(pk__in=pks).select_related("destination_hub", "order"))
     shipment = Shipment.objects.create(
@@ -465,15 +509,22 @@ def shipment_add_parcel(*, actor: object, shipment: Shipment, code: str) -> Parc
     user = _require_hub_worker(actor, hub)
     if shipment.status != Shipment.Status.OPEN:
         raise InvalidTransition(
-            message=f"Shipment {shipment.awb} is {shipment.status}: it is closed."
+            message=_("Shipment %(awb)s is %(status)s: it is closed.")
+            % {"awb": shipment.awb, "status": shipment.get_status_display().lower()}
         )
     try:
         normalised = parcel_code_normalise(code)
     except CodeInvalid as error:
-        raise InvalidRequest("invalid_code", str(error), fields={"code": str(error)}) from None
+        raise InvalidRequest(
+            "invalid_code", _(error.template) % error.params, fields={"code": str(error)}
+        ) from None
     found = Parcel.objects.filter(code=normalised).first()
     if found is None:
-        raise NotFound("not_found", f"No parcel {normalised}.", fields={"code": "unknown parcel"})
+        raise NotFound(
+            "not_found",
+            _("No parcel %(code)s.") % {"code": normalised},
+            fields={"code": "unknown parcel"},
+        )
     parcel = _locked(found)
     _consolidate([parcel], shipment, user=user, hub=hub)
     return parcel
@@ -487,9 +538,10 @@ def shipment_remove_parcel(*, actor: object, shipment: Shipment, parcel: Parcel)
     parcel = _locked(parcel)
     if parcel.shipment_id != shipment.pk or shipment.status != Shipment.Status.OPEN:
         raise InvalidTransition(
-            message=f"Parcel {parcel.code} is not in open shipment {shipment.awb}."
+            message=_("Parcel %(code)s is not in open shipment %(awb)s.")
+            % {"code": parcel.code, "awb": shipment.awb}
         )
-    _check(parcel, P.RECEIVED, verb="taken out of its shipment")
+    _check(parcel, P.RECEIVED, verb=pgettext("a parcel cannot be …", "taken out of its shipment"))
     parcel.status = P.RECEIVED
     parcel.shipment = None
     _save(parcel, "status", "shipment")
@@ -509,23 +561,26 @@ def shipment_dispatch(*, actor: object, shipment: Shipment) -> Shipment:
     user = _require_hub_worker(actor, hub)
     if shipment.status != Shipment.Status.OPEN:
         raise InvalidTransition(
-            message=f"Shipment {shipment.awb} is {shipment.get_status_display().lower()}: "
-            "it cannot be dispatched.",
+            message=_("Shipment %(awb)s is %(status)s: it cannot be dispatched.")
+            % {"awb": shipment.awb, "status": shipment.get_status_display().lower()},
             extra={"status": shipment.status},
         )
     parcels = lock_rows(Parcel.objects.filter(shipment=shipment).select_related("order", "seller"))
     if not parcels:
-        raise Conflict("shipment_empty", f"Shipment {shipment.awb} holds no parcel.")
+        raise Conflict(
+            "shipment_empty", _("Shipment %(awb)s holds no parcel.") % {"awb": shipment.awb}
+        )
     waiting = [p.code for p in parcels if p.export_clearance != Clearance.RELEASED]
     if waiting:
         raise Conflict(
             "export_not_released",
-            "Customs has not released the export declaration of: " + ", ".join(waiting) + ".",
+            _("Customs has not released the export declaration of: %(parcels)s.")
+            % {"parcels": ", ".join(waiting)},
             extra={"parcels": waiting},
         )
     now = clock.now()
     for parcel in parcels:
-        _check(parcel, P.IN_TRANSIT, verb="dispatched")
+        _check(parcel, P.IN_TRANSIT, verb=pgettext("a parcel cannot be …", "dispatched"))
     shipment.status = Shipment.Status.DISPATCHED
     shipment.dispatched_at = now
     shipment.save(update_fields=["status", "dispatched_at"])
@@ -563,8 +618,8 @@ def shipment_arrive(*, actor: object, shipment: Shipment) -> Shipment:
     user = _require_hub_worker(actor, hub)
     if shipment.status != Shipment.Status.DISPATCHED:
         raise InvalidTransition(
-            message=f"Shipment {shipment.awb} is {shipment.get_status_display().lower()}: "
-            "it cannot arrive.",
+            message=_("Shipment %(awb)s is %(status)s: it cannot arrive.")
+            % {"awb": shipment.awb, "status": shipment.get_status_display().lower()},
             extra={"status": shipment.status},
         )
     now = clock.now()
@@ -609,11 +664,13 @@ def parcel_out_for_delivery(*, actor: object, parcel: Parcel, note: str = "") ->
         _event(parcel, "out_for_delivery", actor=user, who=hub.operator.name, hub=hub, note=note)
         _audit(user, "out_for_delivery", parcel, hub.operator)
         return parcel
-    _check(parcel, P.OUT_FOR_DELIVERY, verb="sent out for delivery")
+    _check(
+        parcel, P.OUT_FOR_DELIVERY, verb=pgettext("a parcel cannot be …", "sent out for delivery")
+    )
     if parcel.import_clearance not in {Clearance.RELEASED, Clearance.LODGED}:
         raise Conflict(
             "import_not_released",
-            f"Customs has not released parcel {parcel.code} for import yet.",
+            _("Customs has not released parcel %(code)s for import yet.") % {"code": parcel.code},
             extra={"clearance": parcel.import_clearance},
         )
     parcel.status = P.OUT_FOR_DELIVERY
@@ -628,7 +685,7 @@ def parcel_deliver(*, actor: object, parcel: Parcel, note: str = "") -> Parcel:
     """Last-mile delivery recorded: the order becomes delivered (its escrow timer starts)."""
     parcel = _locked(parcel)
     user, hub = _destination_worker(actor, parcel)
-    _check(parcel, P.DELIVERED, verb="delivered")
+    _check(parcel, P.DELIVERED, verb=pgettext("a parcel cannot be …", "delivered"))
     now = clock.now()
     parcel.status = P.DELIVERED
     parcel.current_hub = None
@@ -657,8 +714,10 @@ def parcel_confirm_receipt(*, actor: Any, parcel: Parcel) -> Parcel:
     parcel = _locked(parcel)
     if parcel.status != P.DELIVERED:
         raise InvalidTransition(
-            message=f"Parcel {parcel.code} is {_status_label(parcel.status)}: "
-            "receipt can be confirmed once it is delivered."
+            message=_(
+                "Parcel %(code)s is %(status)s: receipt can be confirmed once it is delivered."
+            )
+            % {"code": parcel.code, "status": _status_label(parcel.status)}
         )
     order_services.order_complete(actor=actor, order=parcel.order)
     # The public timeline names no person: "the buyer" (the audit keeps who it was).
@@ -701,7 +760,7 @@ def _reason(reason: str, field: str = "reason") -> str:
     text = (reason or "").strip()
     if not text:
         raise InvalidRequest(
-            "invalid_request", "Say what happened.", fields={field: "a short description"}
+            "invalid_request", _("Say what happened."), fields={field: "a short description"}
         )
     return text[:2000]
 
@@ -735,7 +794,7 @@ def parcel_report_damage(*, actor: object, parcel: Parcel, reason: str) -> Parce
         parcel=parcel,
         reason=reason,
         status=P.DAMAGED,
-        verb="reported damaged",
+        verb=pgettext("a parcel cannot be …", "reported damaged"),
         event="damaged",
     )
 
@@ -743,7 +802,12 @@ def parcel_report_damage(*, actor: object, parcel: Parcel, reason: str) -> Parce
 @transaction.atomic
 def parcel_hold(*, actor: object, parcel: Parcel, reason: str) -> Parcel:
     return _hub_exception(
-        actor=actor, parcel=parcel, reason=reason, status=P.HELD, verb="held", event="held"
+        actor=actor,
+        parcel=parcel,
+        reason=reason,
+        status=P.HELD,
+        verb=pgettext("a parcel cannot be …", "held"),
+        event="held",
     )
 
 
@@ -762,11 +826,14 @@ def parcel_resume(*, actor: object, parcel: Parcel, note: str = "") -> Parcel:
     user, hub = _exception_hub(actor, parcel)
     if parcel.status not in EXCEPTIONS:
         raise InvalidTransition(
-            message=f"Parcel {parcel.code} is {_status_label(parcel.status)}: there is nothing to resume."
+            message=_("Parcel %(code)s is %(status)s: there is nothing to resume.")
+            % {"code": parcel.code, "status": _status_label(parcel.status)}
         )
     if parcel.exception_source.startswith(EXCEPTION_SOURCE_CUSTOMS):
         raise Conflict(
-            "customs_hold", f"Customs holds parcel {parcel.code}: only its release lifts the hold."
+            "customs_hold",
+            _("Customs holds parcel %(code)s: only its release lifts the hold.")
+            % {"code": parcel.code},
         )
     _resume(parcel)
     _save(parcel, "status", "status_before_exception", "exception_reason", "exception_source")
@@ -797,7 +864,7 @@ def parcel_return(*, actor: object, parcel: Parcel, reason: str) -> Parcel:
     text = _reason(reason)
     parcel = _locked(parcel)
     user, hub = _exception_hub(actor, parcel)
-    _check(parcel, P.RETURNED, verb="returned to sender")
+    _check(parcel, P.RETURNED, verb=pgettext("a parcel cannot be …", "returned to sender"))
     _return(parcel, text, "hub")
     _save(
         parcel,
@@ -836,7 +903,10 @@ def parcel_clearance_set(
     after checking the officer's right). A hold stops the parcel where customs has it, a
     release lets it move on, a rejection returns it to the seller with the reason."""
     if kind not in HOLDABLE or state not in Clearance.values or not state:
-        raise InvalidRequest("invalid_request", f"Unknown clearance {kind}/{state}.")
+        raise InvalidRequest(
+            "invalid_request",
+            _("Unknown clearance %(kind)s/%(state)s.") % {"kind": kind, "state": state},
+        )
     parcel = _locked(parcel)
     field = f"{kind}_clearance"
     setattr(parcel, field, state)

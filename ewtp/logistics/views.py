@@ -322,7 +322,7 @@ def shipment_action(request: HttpRequest, public_id: Any, action: str) -> HttpRe
             services.shipment_remove_parcel(actor=user, shipment=found, parcel=parcel)
             messages.success(request, _("Parcel taken out."))
         else:
-            raise NotFound("not_found", "No such action.")
+            raise NotFound("not_found", _("No such action."))
     except DomainError as error:
         if error.http_status == 404 and action not in {"add", "remove"}:
             raise
@@ -387,7 +387,7 @@ def parcel_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
     found = selectors.parcel_get_for(user, code)
     step = PARCEL_ACTIONS.get(action)
     if step is None:
-        raise NotFound("not_found", "No such action.")
+        raise NotFound("not_found", _("No such action."))
     try:
         step(user, found, request.POST.get("text", ""))
     except DomainError as error:
@@ -421,7 +421,7 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if buyer is None:
-            raise NotFound("not_found", "No parcel with this code.")
+            raise NotFound("not_found", _("No parcel with this code."))
         try:
             services.parcel_confirm_receipt(actor=buyer, parcel=found)
         except DomainError as problem:

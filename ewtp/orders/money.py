@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from ewtp.core import clock
 from ewtp.core.errors import Conflict, InvalidRequest
@@ -156,7 +157,7 @@ def checkout_rate(order: Order) -> Decimal:
     goods = _money(order.goods_minor, order.currency).amount
     seller_goods = _money(order.seller_goods_minor, order.seller_currency).amount
     if goods == 0:
-        raise InvalidRequest("no_rate", "The order has no goods value to fix a rate from.")
+        raise InvalidRequest("no_rate", _("The order has no goods value to fix a rate from."))
     return seller_goods / goods
 
 
@@ -242,7 +243,9 @@ def order_money_refund(
     amount = remaining if amount_minor is None else amount_minor
     if amount <= 0 or amount > remaining:
         raise Conflict(
-            "refund_exceeds_order", f"At most {_money(remaining, order.currency)} can be refunded."
+            "refund_exceeds_order",
+            _("At most %(amount)s can be refunded.")
+            % {"amount": _money(remaining, order.currency)},
         )
     clearing = account_for(chart.payments_clearing(), order.currency)
     legs: list[Leg] = [credit(clearing, _money(amount, order.currency))]
@@ -283,7 +286,7 @@ def order_money_refund(
         legs.append(debit(authority, _money(from_authority, order.currency)))
         left -= from_authority
     if left:
-        raise Conflict("refund_exceeds_order", "Not enough money is held for this refund.")
+        raise Conflict("refund_exceeds_order", _("Not enough money is held for this refund."))
     posting = posting_record(
         kind="order.refunded",
         legs=legs,

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Prefetch, QuerySet
+from django.utils.translation import gettext
 
 from ewtp.accounts.models import Organisation, User
 from ewtp.accounts.selectors import is_platform_operator
@@ -37,10 +38,10 @@ def cart_get_for(actor: object, public_id: Any) -> Cart:
     """A guest cart for whoever holds its id; a user's cart for that user only."""
     cart = _uuid_filter(Cart.objects.all(), public_id)
     if cart is None:
-        raise NotFound("not_found", "No such cart.")
+        raise NotFound("not_found", gettext("No such cart."))
     if cart.user_id is not None:
         if not (isinstance(actor, User) and actor.is_authenticated and actor.pk == cart.user_id):
-            raise NotFound("not_found", "No such cart.")
+            raise NotFound("not_found", gettext("No such cart."))
     return cart
 
 
@@ -160,7 +161,7 @@ def checkout_get(public_id: Any) -> Checkout:
     """A checkout by its public id, for the payment side (no permission check: internal)."""
     checkout = _uuid_filter(Checkout.objects.all(), public_id)
     if checkout is None:
-        raise NotFound("not_found", "No such checkout.")
+        raise NotFound("not_found", gettext("No such checkout."))
     return checkout
 
 
@@ -172,13 +173,13 @@ def checkout_get_for(actor: object, public_id: Any, *, token: str | None = None)
     """The buyer's view of a checkout: by its access token, or the signed-in buyer."""
     checkout = _uuid_filter(Checkout.objects.all(), public_id)
     if checkout is None:
-        raise NotFound("not_found", "No such checkout.")
+        raise NotFound("not_found", gettext("No such checkout."))
     if token_matches(checkout, token):
         return checkout
     if isinstance(actor, User) and actor.is_authenticated:
         if checkout.user_id == actor.pk or is_platform_operator(actor):
             return checkout
-    raise NotFound("not_found", "No such checkout.")
+    raise NotFound("not_found", gettext("No such checkout."))
 
 
 def checkout_payment(checkout: Checkout) -> dict[str, Any]:
@@ -229,12 +230,12 @@ def order_get_for(actor: object, public_id: Any, *, token: str | None = None) ->
     seller's members, hub operators, the platform operator; anyone else NotFound."""
     order = _uuid_filter(_orders(), public_id)
     if order is None:
-        raise NotFound("not_found", "No such order.")
+        raise NotFound("not_found", gettext("No such order."))
     if token_matches(order.checkout, token):
         return order, BuyerAccess(order.checkout_id, order.checkout.email)
     if isinstance(actor, User) and actor.is_authenticated and roles_for(actor, order):
         return order, actor
-    raise NotFound("not_found", "No such order.")
+    raise NotFound("not_found", gettext("No such order."))
 
 
 def order_body(order: Order) -> dict[str, Any]:
@@ -299,7 +300,7 @@ def order_list_for_seller(actor: object, seller_slug: str) -> tuple[Organisation
 
 def order_list_for_operator(actor: object) -> QuerySet[Order]:
     if not is_platform_operator(actor):
-        raise NotFound("not_found", "No such page.")
+        raise NotFound("not_found", gettext("No such page."))
     return Order.objects.select_related("seller", "checkout").order_by("-created_at", "-id")
 
 

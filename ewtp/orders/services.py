@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Membership, Organisation, User
 from ewtp.accounts.selectors import is_platform_operator, role_in
@@ -87,7 +88,7 @@ def _require_open(cart: Cart) -> None:
         cart.checked_out_at is not None
         or Cart.objects.filter(pk=cart.pk, checked_out_at__isnull=False).exists()
     ):
-        raise Conflict("cart_checked_out", "This cart has been checked out; start a new one.")
+        raise Conflict("cart_checked_out", _("This cart has been checked out; start a new one."))
 
 
 def _variant_for(product: Product, variant_id: Any | None) -> Variant:
@@ -100,13 +101,16 @@ def _variant_for(product: Product, variant_id: Any | None) -> Variant:
         if variant is None:
             raise InvalidRequest(
                 "invalid_request",
-                "No such variant of this product.",
+                _("No such variant of this product."),
                 fields={"variant_id": "unknown"},
             )
         return variant
     variant = variants.order_by("position", "id").first()
     if variant is None:
-        raise Conflict("product_unavailable", f"{product.title} cannot be bought now.")
+        raise Conflict(
+            "product_unavailable",
+            _("%(product)s cannot be bought now.") % {"product": product.title},
+        )
     return variant
 
 
@@ -119,27 +123,29 @@ def cart_line_add(
     if not isinstance(quantity, int) or quantity < 1 or quantity > MAX_LINE_QUANTITY:
         raise InvalidRequest(
             "invalid_request",
-            f"Quantity must be a whole number from 1 to {MAX_LINE_QUANTITY}.",
+            _("Quantity must be a whole number from 1 to %(max)s.") % {"max": MAX_LINE_QUANTITY},
             fields={"quantity": f"1 to {MAX_LINE_QUANTITY}"},
         )
     try:
         product = product_get_public_by_id(product_id)
     except NotFound:
         raise NotFound(
-            "product_not_found", "No such product on sale.", fields={"product_id": "unknown"}
+            "product_not_found", _("No such product on sale."), fields={"product_id": "unknown"}
         ) from None
     variant = _variant_for(product, variant_id)
     now = clock.now()
     line = CartLine.objects.filter(cart=cart, variant=variant).first()
     if line is None:
         if cart.lines.count() >= MAX_CART_LINES:
-            raise Conflict("cart_full", f"A cart holds at most {MAX_CART_LINES} lines.")
+            raise Conflict(
+                "cart_full", _("A cart holds at most %(max)s lines.") % {"max": MAX_CART_LINES}
+            )
         CartLine.objects.create(cart=cart, variant=variant, quantity=quantity, created_at=now)
     else:
         if line.quantity + quantity > MAX_LINE_QUANTITY:
             raise InvalidRequest(
                 "invalid_request",
-                f"At most {MAX_LINE_QUANTITY} units a line.",
+                _("At most %(max)s units a line.") % {"max": MAX_LINE_QUANTITY},
                 fields={"quantity": f"at most {MAX_LINE_QUANTITY - line.quantity} more"},
             )
         CartLine.objects.filter(pk=line.pk).update(quantity=F("quantity") + quantity)
@@ -153,11 +159,11 @@ def cart_line_set(*, cart: Cart, line_id: int, quantity: int) -> Cart:
     _require_open(cart)
     line = CartLine.objects.filter(cart=cart, pk=line_id).first()
     if line is None:
-        raise NotFound("not_found", "No such line in this cart.")
+        raise NotFound("not_found", _("No such line in this cart."))
     if quantity < 0 or quantity > MAX_LINE_QUANTITY:
         raise InvalidRequest(
             "invalid_request",
-            "Quantity out of range.",
+            _("Quantity out of range."),
             fields={"quantity": f"0 to {MAX_LINE_QUANTITY}"},
         )
     if quantity == 0:
@@ -189,7 +195,7 @@ def _money_minor(money: dict[str, str] | None, currency: str) -> int:
     if not money:
         return 0
     if money.get("currency") != currency:
-        raise DomainError("quote_currency_mismatch", "The quote came back in another currency.")
+        raise DomainError("quote_currency_mismatch", _("The quote came back in another currency."))
     return Money.of(money["amount"], currency).rounded().minor
 
 
@@ -218,7 +224,9 @@ def _validate_checkout(
         except AddressError as error:
             errors.update(error.fields)
     if errors:
-        raise InvalidRequest("invalid_request", "Please correct the fields shown.", fields=errors)
+        raise InvalidRequest(
+            "invalid_request", _("Please correct the fields shown."), fields=errors
+        )
     return email, destination, currency, incoterm, address
 
 
@@ -253,7 +261,7 @@ def checkout_place(
         )
     )
     if not lines:
-        raise InvalidRequest("cart_empty", "The cart is empty.")
+        raise InvalidRequest("cart_empty", _("The cart is empty."))
     for line in lines:
         product = line.variant.product
         if not (
@@ -264,7 +272,8 @@ def checkout_place(
         ):
             raise Conflict(
                 "product_unavailable",
-                f"{product.title} is no longer on sale; remove it from the cart.",
+                _("%(product)s is no longer on sale; remove it from the cart.")
+                % {"product": product.title},
                 extra={"product_id": str(product.public_id), "product": product.title},
             )
 
@@ -298,7 +307,7 @@ def checkout_place(
             if not Cart.objects.filter(pk=cart.pk, checked_out_at__isnull=True).update(
                 checked_out_at=now, updated_at=now
             ):
-                raise Conflict("cart_checked_out", "This cart has been checked out already.")
+                raise Conflict("cart_checked_out", _("This cart has been checked out already."))
             # Capacity first, in one global order (variant pk), so that concurrent checkouts
             # queue on the same rows instead of deadlocking.
             holds = sorted(
@@ -494,7 +503,7 @@ def checkout_mark_paid(*, checkout: Checkout, payment_reference: str = "") -> Ch
     if ended:
         raise Conflict(
             "hold_expired",
-            "The reservation of this checkout has ended; the payment must be refunded.",
+            _("The reservation of this checkout has ended; the payment must be refunded."),
             extra={"orders": {str(o.public_id): o.status for o in ended}},
         )
     now = clock.now()
@@ -551,11 +560,12 @@ def checkout_id_number_set(*, actor: Actor, checkout: Checkout, id_number: str) 
         checkout.user_id is not None and getattr(actor, "pk", None) == checkout.user_id
     )
     if not allowed:
-        raise NotFound("not_found", "No such order.")
+        raise NotFound("not_found", _("No such order."))
     if checkout.destination not in ID_NUMBER_COUNTRIES:
         raise InvalidRequest(
             "invalid_request",
-            f"Deliveries to {checkout.destination} need no identity number.",
+            _("Deliveries to %(country)s need no identity number.")
+            % {"country": checkout.destination},
             fields={"id_number": "not asked for this destination"},
         )
     try:
@@ -569,7 +579,7 @@ def checkout_id_number_set(*, actor: Actor, checkout: Checkout, id_number: str) 
         if locked.orders.exclude(status__in=ID_NUMBER_OPEN).exists():
             raise Conflict(
                 "declarations_made",
-                "A parcel of this order is with the hub already: its declarations are made.",
+                _("A parcel of this order is with the hub already: its declarations are made."),
             )
         locked.shipping_address = {**(locked.shipping_address or {}), "id_number": cleaned}
         locked.save(update_fields=["shipping_address"])
@@ -764,7 +774,9 @@ def order_transition(*, actor: Actor, order: Order, action: str, note: str = "")
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise InvalidRequest(
-            "invalid_request", f"Unknown action {action!r}.", fields={"action": "unknown"}
+            "invalid_request",
+            _("Unknown action %(action)s.") % {"action": repr(action)},
+            fields={"action": "unknown"},
         )
 
     def run() -> Order:
@@ -773,20 +785,21 @@ def order_transition(*, actor: Actor, order: Order, action: str, note: str = "")
                 Order.objects.filter(pk=order.pk).select_related("seller", "checkout")
             )
             if not current:
-                raise NotFound("not_found", "No such order.")
+                raise NotFound("not_found", _("No such order."))
             locked = current[0]
             roles = roles_for(actor, locked)
             if not roles:
-                raise NotFound("not_found", "No such order.")
+                raise NotFound("not_found", _("No such order."))
             if not (roles & transition.who) or not _may(transition, roles, locked):
                 if locked.status in transition.sources:
                     raise PermissionDenied(
-                        "permission_denied", "You may not do this to this order."
+                        "permission_denied", _("You may not do this to this order.")
                     )
             if not _state_allows(transition, locked):
                 raise Conflict(
                     "invalid_transition",
-                    f"An order that is {locked.get_status_display().lower()} cannot be moved by {action}.",
+                    _("An order that is %(status)s cannot be moved by %(action)s.")
+                    % {"status": locked.get_status_display().lower(), "action": action},
                     extra={"status": locked.status},
                 )
             source = locked.status
@@ -821,11 +834,11 @@ def _move_money(order: Order, *, source: str, target: str, actor: Actor, note: s
 def order_refund_partial(*, actor: Actor, order: Order, amount: Money, reason: str) -> Order:
     """Give part of an order's money back (before or after release); the operator decides."""
     if not is_platform_operator(actor):
-        raise PermissionDenied("permission_denied", "Only the platform operator refunds.")
+        raise PermissionDenied("permission_denied", _("Only the platform operator refunds."))
     if amount.currency != order.currency:
         raise InvalidRequest(
             "invalid_request",
-            f"Refund in {order.currency}.",
+            _("Refund in %(currency)s.") % {"currency": order.currency},
             fields={"amount": f"in {order.currency}"},
         )
     with transaction.atomic():

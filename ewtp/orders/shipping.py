@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from ewtp.catalog import pricing
 from ewtp.catalog.models import DEFAULT_HUB, Variant
 from ewtp.core.errors import DomainError, NotFound
@@ -46,7 +48,8 @@ def carriage_for(
         return logistics.lane_options(hub_code, destination, consignment_weight_kg(lines))[0]
     except (logistics.NoRoute, NotFound):  # no hub for the destination, or no origin hub
         raise NoDelivery(
-            message=f"The platform does not deliver to {destination} yet.",
+            message=_("The platform does not deliver to %(country)s yet.")
+            % {"country": destination},
             fields={"destination": "no delivery to this country yet"},
             extra={"destination": destination},
         ) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from ewtp.core.errors import DomainError, NotFound
@@ -19,9 +20,9 @@ def _payment(payment_id: str) -> Payment:
     try:
         return Payment.objects.get(public_id=payment_id)
     except (Payment.DoesNotExist, ValueError, DomainError):
-        raise NotFound("not_found", "No such payment.") from None
+        raise NotFound("not_found", _("No such payment.")) from None
     except Exception as error:  # a malformed UUID raises ValidationError
-        raise NotFound("not_found", "No such payment.") from error
+        raise NotFound("not_found", _("No such payment.")) from error
 
 
 @router.get("/{payment_id}", summary="A payment's status (by its opaque id)")
@@ -37,7 +38,7 @@ def payment_get(request: HttpRequest, payment_id: str) -> dict[str, object]:
 def sandbox_approve(request: HttpRequest, payment_id: str) -> dict[str, object]:
     payment = _payment(payment_id)
     if payment.provider != "sandbox" or not payment.provider_reference:
-        raise NotFound("not_found", "No such sandbox payment.")
+        raise NotFound("not_found", _("No such sandbox payment."))
     charge = sandbox.charge_decide(reference=payment.provider_reference, approve=True)
     return {"id": str(payment.public_id), "provider_status": charge.status}
 

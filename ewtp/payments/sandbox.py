@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ewtp.core import clock
 from ewtp.core.errors import Conflict, NotFound
@@ -60,14 +61,14 @@ def charge_get(reference: str) -> SandboxCharge:
         raise ProviderUnavailable("sandbox provider unavailable")
     charge = SandboxCharge.objects.filter(reference=reference).first()
     if charge is None:
-        raise NotFound("not_found", "No such sandbox charge.")
+        raise NotFound("not_found", _("No such sandbox charge."))
     return charge
 
 
 def charge_for_merchant_reference(merchant_reference: str) -> SandboxCharge:
     charge = SandboxCharge.objects.filter(merchant_reference=merchant_reference).first()
     if charge is None:
-        raise NotFound("not_found", "No such sandbox payment.")
+        raise NotFound("not_found", _("No such sandbox payment."))
     return charge
 
 
@@ -78,7 +79,9 @@ def charge_decide(*, reference: str, approve: bool) -> SandboxCharge:
     if charge.status != SandboxCharge.Status.PENDING:
         if (charge.status == SandboxCharge.Status.SUCCEEDED) == approve:
             return charge  # the same decision again changes nothing
-        raise Conflict("already_decided", f"This payment was already {charge.status}.")
+        raise Conflict(
+            "already_decided", _("This payment was already %(status)s.") % {"status": charge.status}
+        )
     charge.status = SandboxCharge.Status.SUCCEEDED if approve else SandboxCharge.Status.DECLINED
     charge.decided_at = clock.now()
     charge.save(update_fields=["status", "decided_at"])
@@ -93,9 +96,9 @@ def charge_refund(*, reference: str, amount_minor: int) -> str:
         raise ProviderUnavailable("sandbox provider unavailable")
     charge = SandboxCharge.objects.select_for_update().get(reference=reference)
     if charge.status not in {SandboxCharge.Status.SUCCEEDED, SandboxCharge.Status.REFUNDED}:
-        raise Conflict("not_refundable", "Only a paid charge can be refunded.")
+        raise Conflict("not_refundable", _("Only a paid charge can be refunded."))
     if charge.refunded_minor + amount_minor > charge.amount_minor:
-        raise Conflict("refund_exceeds_charge", "The refund exceeds what was charged.")
+        raise Conflict("refund_exceeds_charge", _("The refund exceeds what was charged."))
     charge.refunded_minor += amount_minor
     if charge.refunded_minor == charge.amount_minor:
         charge.status = SandboxCharge.Status.REFUNDED

@@ -13,6 +13,7 @@ import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from ewtp.core import clock
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest
@@ -35,7 +36,7 @@ def msisdn_normalise(number: str, region: str = "RW") -> str:
     if parsed is None or not phonenumbers.is_valid_number(parsed):
         raise InvalidRequest(
             "invalid_msisdn",
-            "This is not a valid mobile number.",
+            _("This is not a valid mobile number."),
             fields={"payer_msisdn": "not a valid mobile number"},
         )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
@@ -64,9 +65,12 @@ def payment_start(
     if in_transaction():
         raise RuntimeError("payment_start calls the provider: call it outside a transaction")
     if amount.amount <= 0:
-        raise InvalidRequest("invalid_amount", "A payment needs a positive amount.")
+        raise InvalidRequest("invalid_amount", _("A payment needs a positive amount."))
     if provider_name not in {"sandbox", "momo"}:
-        raise InvalidRequest("unknown_provider", f"No payment provider {provider_name!r}.")
+        raise InvalidRequest(
+            "unknown_provider",
+            _("No payment provider %(provider)s.") % {"provider": repr(provider_name)},
+        )
     if provider_name == "momo":
         payer_msisdn = msisdn_normalise(payer_msisdn)
     payment = Payment.objects.create(
@@ -226,14 +230,14 @@ def payment_refund(*, payment: Payment, amount: Money, reason: str, actor: Any) 
         raise RuntimeError("payment_refund calls the provider: call it outside a transaction")
     if amount.currency != payment.currency or amount.amount <= 0:
         raise InvalidRequest(
-            "invalid_amount", "The refund must be positive, in the payment's currency."
+            "invalid_amount", _("The refund must be positive, in the payment's currency.")
         )
     with transaction.atomic(durable=True):
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         if locked.status != Payment.Status.SUCCEEDED:
-            raise Conflict("not_refundable", "Only a paid payment can be refunded.")
+            raise Conflict("not_refundable", _("Only a paid payment can be refunded."))
         if locked.refunded_minor + amount.minor > locked.amount_minor:
-            raise Conflict("refund_exceeds_payment", "The refund exceeds what was paid.")
+            raise Conflict("refund_exceeds_payment", _("The refund exceeds what was paid."))
         locked.refunded_minor += amount.minor  # reserved now, so two refunds cannot overdraw
         locked.save(update_fields=["refunded_minor"])
         refund = Refund.objects.create(
@@ -252,7 +256,9 @@ def payment_refund(*, payment: Payment, amount: Money, reason: str, actor: Any) 
                 refunded_minor=F("refunded_minor") - amount.minor
             )
             Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.FAILED)
-        raise Conflict("refund_failed", f"The provider did not refund: {error}") from None
+        raise Conflict(
+            "refund_failed", _("The provider did not refund: %(error)s") % {"error": error}
+        ) from None
     with transaction.atomic(durable=True):
         Refund.objects.filter(pk=refund.pk).update(
             status=Refund.Status.SUCCEEDED, provider_reference=reference

@@ -138,7 +138,7 @@ def capacity_release(row_id: int, places: int) -> None:
         taken=F("taken") - places
     )
     if updated != 1:  # a broken invariant: the places were never taken
-        raise DomainError("capacity_inconsistent", "The day's capacity does not add up.")
+        raise DomainError("capacity_inconsistent", _("The day's capacity does not add up."))
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from ewtp.core.ratelimit import rate_limit
@@ -107,7 +108,7 @@ def quote_create(request: HttpRequest) -> HttpResponse:
         body = json.loads(request.body or b"")
     except (ValueError, UnicodeDecodeError):
         error = QuoteRejectedError(
-            "invalid_request", "The body is not valid JSON.", fields={"body": "not valid JSON"}
+            "invalid_request", _("The body is not valid JSON."), fields={"body": "not valid JSON"}
         )
         return _json(error.as_dict(), status=422)
     try:

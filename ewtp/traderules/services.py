@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Max
+from django.utils.translation import gettext as _
 
 from ewtp.core import clock
 from ewtp.core.currencies import is_currency
@@ -133,14 +134,14 @@ def _messages(error: ValidationError) -> dict[str, str]:
 def _require_steward(actor: Any) -> None:
     if not selectors.can_steward(actor):
         raise PermissionDenied(
-            "permission_denied", "Only a rule steward or the platform operator may change rules."
+            "permission_denied", _("Only a rule steward or the platform operator may change rules.")
         )
 
 
 def _require_rates_actor(actor: Any) -> None:
     if not selectors.can_enter_rates(actor):
         raise PermissionDenied(
-            "permission_denied", "Only the platform operator may enter exchange rates."
+            "permission_denied", _("Only the platform operator may enter exchange rates.")
         )
 
 
@@ -811,7 +812,7 @@ def rule_row_save(*, actor: Any, row: RuleRow | Source) -> RuleRow | Source:
     _require_steward(actor)
     model = type(row)
     if model not in EDITABLE_MODELS.values():
-        raise InvalidRequest("invalid_request", "Not a rule table.")
+        raise InvalidRequest("invalid_request", _("Not a rule table."))
     before = model._default_manager.filter(pk=row.pk).first() if row.pk else None
     if before is None:
         position = model._default_manager.aggregate(top=Max("position"))["top"]
@@ -820,11 +821,13 @@ def rule_row_save(*, actor: Any, row: RuleRow | Source) -> RuleRow | Source:
         row.full_clean(exclude=["position"], validate_constraints=False)
     except ValidationError as error:
         raise InvalidRequest(
-            "invalid_request", "Please correct the fields shown.", fields=_messages(error)
+            "invalid_request", _("Please correct the fields shown."), fields=_messages(error)
         ) from None
     fields = _row_problems_against_working_copy(row)
     if fields:
-        raise InvalidRequest("invalid_request", "Please correct the fields shown.", fields=fields)
+        raise InvalidRequest(
+            "invalid_request", _("Please correct the fields shown."), fields=fields
+        )
     row.save()
     after = _row_data(row)
     audit_record(
@@ -909,14 +912,16 @@ def rules_publish(*, actor: Any, note: str) -> RuleVersion:
     note = note.strip()
     if not note:
         raise InvalidRequest(
-            "invalid_request", "Say what this version changes.", fields={"note": "required"}
+            "invalid_request", _("Say what this version changes."), fields={"note": "required"}
         )
     _lock_state()
     content = working_copy_content()
     data = _data_from_content(content)
     current = RuleVersion.objects.order_by("-id").first()
     if current is not None and not changes_between(current.content, data.content()):
-        raise NothingToPublish("nothing_to_publish", "The working copy equals the rules in force.")
+        raise NothingToPublish(
+            "nothing_to_publish", _("The working copy equals the rules in force.")
+        )
     version = _version_create(actor=actor, note=note, data=data)
     audit_record(
         actor=actor,
@@ -934,7 +939,7 @@ def rules_working_copy_reset(*, actor: Any) -> None:
     _require_steward(actor)
     current = RuleVersion.objects.order_by("-id").first()
     if current is None:
-        raise NotFound("not_found", "No rules version to reset to.")
+        raise NotFound("not_found", _("No rules version to reset to."))
     _working_copy_replace(_data_from_content(current.content, check=False))
     audit_record(
         actor=actor,
@@ -1211,7 +1216,7 @@ def fx_rate_enter(
     elif "\n" in source or len(source) > 300:
         fields["source"] = "One line, at most 300 characters."
     if fields:
-        raise RatesInvalid("invalid_rates", "Please correct the fields shown.", fields=fields)
+        raise RatesInvalid("invalid_rates", _("Please correct the fields shown."), fields=fields)
     _lock_state()
     rate, created = ExchangeRate.objects.update_or_create(
         date=date,
