@@ -6,6 +6,8 @@ confirms receipt (the orders app's ``order_complete``)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -33,6 +35,13 @@ def _login(page: Page, email: str, then: str) -> None:
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_url(f"**{then}")
+    # Log-in takes the profile's language, and the demo seller and the Belgian officer read
+    # French: this walk-through switches back to English.
+    host = urlsplit(page.url).hostname or "localhost"
+    page.context.add_cookies(
+        [{"name": "ewtp_language", "value": "en", "domain": host, "path": "/"}]
+    )
+    page.reload()
 
 
 def _decide(page: Page, email: str, reference: str, name: str) -> None:
