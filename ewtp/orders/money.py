@@ -23,7 +23,7 @@ from ewtp.core.errors import Conflict, InvalidRequest
 from ewtp.core.fees import fee_terms
 from ewtp.core.money import Money, quantize
 from ewtp.ledger import accounts as chart
-from ewtp.ledger.models import Account, Posting
+from ewtp.ledger.models import Account, Entry, Posting
 from ewtp.ledger.services import Leg, account_for, credit, debit, posting_record
 from ewtp.orders.models import Checkout, Order
 from ewtp.payments.models import Payment
@@ -257,17 +257,37 @@ def order_money_refund(
         legs.append(debit(escrow, _money(from_escrow, order.currency)))
         left -= from_escrow
     released = Posting.objects.filter(dedupe_key=f"order:{order.public_id}:released").exists()
-    if left and released:
-        # Taken back from the seller: the goods part, at the checkout rate.
+    from_seller = min(left, _seller_share_left(order)) if released else 0
+    if from_seller:
+        # Taken back from the seller, up to what was released to them, at the checkout rate;
+        # not from money already paid out to them.
+        payable = payable_account(order.seller, order.seller_currency)
+        taken = (
+            _money(from_seller, order.currency)
+            if order.seller_currency == order.currency
+            else _to_seller_currency(order, from_seller)
+        )
+        if Account.objects.get(pk=payable.pk).position_minor < taken.minor:
+            raise Conflict(
+                "seller_paid_out",
+                _(
+                    "The seller has been paid for this order already: recover %(amount)s from "
+                    "the seller before refunding the buyer."
+                )
+                % {"amount": taken},
+            )
         if order.seller_currency == order.currency:
             legs.append(
-                debit(payable_account(order.seller, order.currency), _money(left, order.currency))
+                debit(
+                    payable_account(order.seller, order.currency),
+                    _money(from_seller, order.currency),
+                )
             )
         else:
-            converted = _to_seller_currency(order, left)
+            converted = _to_seller_currency(order, from_seller)
             conversion = chart.fx_conversion()
             legs += [
-                debit(account_for(conversion, order.currency), _money(left, order.currency)),
+                debit(account_for(conversion, order.currency), _money(from_seller, order.currency)),
                 credit(account_for(conversion, order.seller_currency), converted),
                 debit(payable_account(order.seller, order.seller_currency), converted),
             ]
@@ -279,12 +299,25 @@ def order_money_refund(
                     "source": "fixed at checkout",
                 }
             )
-        left = 0
+        left -= from_seller
     if left:
         authority = authority_account(order)
-        from_authority = min(left, Account.objects.get(pk=authority.pk).position_minor)
-        legs.append(debit(authority, _money(from_authority, order.currency)))
-        left -= from_authority
+        # This order's part of the authority's account (it holds other orders' duties too).
+        from_authority = min(
+            left,
+            -_order_entries_minor(order, authority),
+            Account.objects.get(pk=authority.pk).position_minor,
+        )
+        if from_authority > 0:
+            legs.append(debit(authority, _money(from_authority, order.currency)))
+            left -= from_authority
+    if left and released:
+        # Last, the platform gives back its fee on the order.
+        fees = account_for(chart.platform_fees(), order.currency)
+        from_fee = min(left, -_order_entries_minor(order, fees))
+        if from_fee > 0:
+            legs.append(debit(fees, _money(from_fee, order.currency)))
+            left -= from_fee
     if left:
         raise Conflict("refund_exceeds_order", _("Not enough money is held for this refund."))
     posting = posting_record(
@@ -299,6 +332,24 @@ def order_money_refund(
     if payment is not None:
         _refund_after_commit(payment, amount, reason)
     return posting
+
+
+def _order_entries_minor(order: Order, account: Account) -> int:
+    """The net of this order's postings on ``account`` (debits positive, credits negative)."""
+    return sum(
+        Entry.objects.filter(posting__reference=str(order.public_id), account=account).values_list(
+            "amount_minor", flat=True
+        )
+    )
+
+
+def _seller_share_left(order: Order) -> int:
+    """What the release gave the seller, in the order's currency, less what refunds took back."""
+    if order.seller_currency == order.currency:
+        account = payable_account(order.seller, order.currency)
+    else:  # the order's side of the conversion into the seller's currency
+        account = account_for(chart.fx_conversion(), order.currency)
+    return max(0, -_order_entries_minor(order, account))
 
 
 def _refund_after_commit(payment: Payment, amount_minor: int, reason: str) -> None:

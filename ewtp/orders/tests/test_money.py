@@ -10,6 +10,7 @@ from django.test import Client
 from ewtp.catalog.models import StockLevel
 from ewtp.catalog.tests.factories import make_member, make_operator, make_product, make_seller
 from ewtp.core import clock
+from ewtp.core.errors import Conflict
 from ewtp.core.money import Money
 from ewtp.ledger.models import Account, Posting
 from ewtp.ledger.services import ledger_verify
@@ -30,7 +31,7 @@ from ewtp.orders.services import (
 )
 from ewtp.orders.tests.test_api import checkout, new_cart
 from ewtp.payments.models import Payment, Refund
-from ewtp.payments.payouts import payable_account
+from ewtp.payments.payouts import payable_account, payout_destination_set, payouts_run
 from ewtp.traderules.services import reference_data_ensure
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -137,6 +138,52 @@ def test_partial_refund_after_release_takes_it_back_from_the_seller(shop) -> Non
     assert (provider_refund.amount_minor, provider_refund.status) == (1000, "succeeded")
     assert Payment.objects.get().refunded_minor == 1000
     assert _position("clearing:payments", "CNY") == 0
+    assert ledger_verify()["balanced"] is True
+
+
+def test_a_whole_refund_after_release_takes_the_sellers_share_then_the_authoritys_then_the_fee(
+    shop,
+) -> None:  # type: ignore[no-untyped-def]
+    placed = _paid_checkout(shop)
+    order = placed.orders.get(seller__slug="huye-coffee")
+    _deliver(order)
+    order_complete(actor=None, order=order)
+    escrow_part, authority_part = money.split_of(order)
+    fee = _position("platform:fees", "CNY")
+    assert fee > 0 and escrow_part + authority_part == order.total_minor
+    order_refund(actor=make_operator(), order=order, note="never arrived in one piece")
+    order.refresh_from_db()
+    assert order.status == "refunded"
+    # The seller gives back exactly what the release gave them; the authority its part; the
+    # platform its fee.
+    assert payable_account(order.seller, "RWF").position_minor == 0
+    tea = placed.orders.get(seller__slug="nyungwe-tea")  # paid, not refunded: its duties stay
+    assert _position("authority:CN:payable", "CNY") == money.split_of(tea)[1] > 0
+    assert _position("platform:fees", "CNY") == 0
+    assert Refund.objects.get().amount_minor == order.total_minor
+    assert money.refundable_minor(order) == 0
+    assert ledger_verify()["balanced"] is True
+
+
+def test_a_refund_is_refused_when_the_seller_has_been_paid_out(shop) -> None:  # type: ignore[no-untyped-def]
+    placed = _paid_checkout(shop)
+    order = placed.orders.get(seller__slug="huye-coffee")
+    make_member(order.seller, "payouts@huye.rw", "owner")
+    payout_destination_set(
+        actor=order.seller.memberships.get(user__email="payouts@huye.rw").user,
+        organisation=order.seller,
+        msisdn="0788123456",
+    )
+    _deliver(order)
+    order_complete(actor=None, order=order)
+    payouts_run()
+    assert payable_account(order.seller, "RWF").position_minor == 0
+    with pytest.raises(Conflict) as caught:
+        order_refund_partial(
+            actor=make_operator(), order=order, amount=Money.of("10.00", "CNY"), reason="late"
+        )
+    assert caught.value.code == "seller_paid_out"
+    assert not Refund.objects.exists() and money.refundable_minor(order) == order.total_minor
     assert ledger_verify()["balanced"] is True
 
 
