@@ -36,6 +36,7 @@ from ewtp.catalog.forms import (
 )
 from ewtp.catalog.models import DEFAULT_HUB, Product, Variant
 from ewtp.core.errors import DomainError, NotFound
+from ewtp.core.money import Money
 
 PHOTO_CACHE = "public, max-age=31536000, immutable"
 
@@ -166,6 +167,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             breakdown = pricing.breakdown(quote)
         except DomainError as error:
             quote_error = error.message
+    delivered = _delivered_unit(chosen, destination, currency) if breakdown else None
     available = (
         sum(level.on_hand - level.reserved for level in chosen.stock_levels.all()) if chosen else 0
     )
@@ -182,6 +184,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             "quote": quote,
             "breakdown": breakdown,
             "quote_error": quote_error,
+            "delivered": delivered,
             "available": max(available, 0),
             "destination": destination,
             "currency": currency,
@@ -189,6 +192,27 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             "photos": list(found.photos.all()),
         },
     )
+
+
+def _delivered_unit(variant: Any, destination: str, currency: str) -> dict[str, Any] | None:
+    """One unit bought alone, carriage included, as the cart would price it (None when the
+    platform does not deliver there, or a rate is missing)."""
+    from ewtp.orders.shipping import consignment_request
+
+    try:
+        request, carriage = consignment_request(
+            [(variant, 1)], destination=destination, currency=currency
+        )
+        quote = rules.quote_compute(request)
+    except DomainError:
+        return None
+    display = quote["totals"]["display"]
+    return {
+        "shipping": Money.of(display["shipping"], currency),
+        "total": Money.of(display["landed"], currency),
+        "carrier": carriage.carrier_name,
+        "days": carriage.transit_days,
+    }
 
 
 def photo(request: HttpRequest, public_id: str, size: str) -> HttpResponse:

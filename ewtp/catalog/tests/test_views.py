@@ -320,3 +320,30 @@ def test_another_seller_or_a_viewer_cannot_touch_the_variants(client, sizes):
     small.refresh_from_db()
     assert small.is_active and small.sku == "HUYE-250"
     assert product.variants.count() == 2
+
+
+def test_the_product_page_prices_one_unit_with_its_delivery(client, shop):
+    from ewtp.catalog.rules import quote_compute
+    from ewtp.logistics.demo import network_ensure
+    from ewtp.orders.shipping import consignment_request
+
+    _, product = shop
+    client.cookies["ewtp_destination"] = "BE"
+    client.cookies["ewtp_currency"] = "USD"
+    client.cookies["ewtp_language"] = "en"
+    page = client.get(f"/shop/p/{product.slug}/").text
+    assert 'data-testid="delivered-unit"' not in page  # no hub network: no delivery price
+    network_ensure()
+    request, _carriage = consignment_request(
+        [(product.variants.get(), 1)], destination="BE", currency="USD"
+    )
+    assert request["shipping"] == {"amount": "14.40", "currency": "USD"}  # 12.00 + 4.80 x 0.5
+    display = quote_compute(request)["totals"]["display"]
+    page = client.get(f"/shop/p/{product.slug}/").text
+    # The figures the cart shows for the same unit (carriage counted in EUR, the customs
+    # currency, and shown back in dollars: 14.39).
+    assert display["shipping"] == "14.39"
+    assert (
+        f"Bought alone, with delivery: <strong>${Decimal(display['landed']):,.2f}</strong> "
+        "(delivery $14.39, RwandAir Cargo, about 3 days)."
+    ) in page
