@@ -1,4 +1,4 @@
-"""Mails to buyers (order placed, paid, shipped), written in the buyer's language."""
+"""Mails to buyers (order placed, paid, shipped, returned), written in the buyer's language."""
 
 from __future__ import annotations
 
@@ -63,5 +63,11 @@ def send_order_mail(order: Order, kind: str) -> None:
         "checkout": checkout,
         "link": order_link(order),
         "address": address_lines(checkout.shipping_address),
+        "note": _last_note(order, kind),
     }
     _send(f"order_{kind}", checkout.email, checkout.language, context)
+
+
+def _last_note(order: Order, status: str) -> str:
+    event = order.events.filter(to_status=status).order_by("-created_at", "-id").first()
+    return event.note if event else ""

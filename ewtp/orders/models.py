@@ -163,6 +163,7 @@ class Order(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     shipped_mailed_at = models.DateTimeField(null=True, blank=True)
+    returned_mailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -810,8 +810,8 @@ def order_transition(*, actor: Actor, order: Order, action: str, note: str = "")
                     catalog_services.stock_holds_release(reference=reference)
                 else:
                     catalog_services.stock_return(reference=reference)
-            if transition.target == S.SHIPPED:
-                _after_commit(partial(_enqueue_order_mail, locked.pk, "shipped"))
+            if transition.target in ORDER_MAILS:
+                _after_commit(partial(_enqueue_order_mail, locked.pk, transition.target))
             _move_money(locked, source=source, target=transition.target, actor=actor, note=note)
             return locked
 
@@ -976,13 +976,18 @@ def checkout_mail_send(*, checkout_id: int, kind: str) -> bool:
     return True
 
 
+# The buyer hears of these steps of an order by mail, once each (the mark says when).
+ORDER_MAILS = {S.SHIPPED: "shipped_mailed_at", S.RETURNED: "returned_mailed_at"}
+
+
 def order_mail_send(*, order_id: int, kind: str) -> bool:
-    """Send the ``shipped`` mail of an order once."""
+    """Send the ``shipped`` or ``returned`` mail of an order once."""
     from ewtp.orders import mails
 
+    field = ORDER_MAILS[kind]
     with transaction.atomic():
-        if not Order.objects.filter(pk=order_id, shipped_mailed_at__isnull=True).update(
-            shipped_mailed_at=clock.now()
+        if not Order.objects.filter(pk=order_id, **{f"{field}__isnull": True}).update(
+            **{field: clock.now()}
         ):
             return False
         order = Order.objects.select_related("checkout", "seller").get(pk=order_id)

@@ -284,3 +284,30 @@ def test_mails_are_sent_after_commit_in_the_buyers_language(
     with django_capture_on_commit_callbacks(execute=True):
         services.order_mail_send(order_id=order.pk, kind="shipped")  # a task run twice sends once
     assert len(mailoutbox) == 3
+
+
+def test_the_buyer_hears_once_when_the_parcel_goes_back_to_the_seller(
+    three_sellers, immediate_tasks, django_capture_on_commit_callbacks, mailoutbox
+):
+    coffee, *_ = three_sellers
+    checkout = place(cart_with((coffee, 1)))
+    services.checkout_mark_paid(checkout=checkout)
+    order = checkout.orders.get()
+    owner = make_member(order.seller, "owner@huye.rw")
+    for action in ("accept", "pack", "hand_to_hub"):
+        services.order_transition(actor=owner, order=order, action=action)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_return_to_seller(
+            actor=make_operator(), order=order, note="refused at the door"
+        )
+    assert len(mailoutbox) == 1
+    returned = mailoutbox[0]
+    assert returned.to == ["anne@example.be"]
+    assert returned.subject == f"Order {order.reference} is going back to the seller · eWTP"
+    assert "could not be delivered and is going back to the seller" in returned.body
+    assert "Reason: refused at the door" in returned.body
+    assert f"?token={checkout.access_token}" in returned.body
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.order_mail_send(order_id=order.pk, kind="returned") is False
+    assert len(mailoutbox) == 1
