@@ -977,7 +977,7 @@ def checkout_mail_send(*, checkout_id: int, kind: str) -> bool:
 
 
 # The buyer hears of these steps of an order by mail, once each (the mark says when).
-ORDER_MAILS = {S.SHIPPED: "shipped_mailed_at", S.RETURNED: "returned_mailed_at"}
+ORDER_MAILS: dict[str, str] = {S.SHIPPED: "shipped_mailed_at", S.RETURNED: "returned_mailed_at"}
 
 
 def order_mail_send(*, order_id: int, kind: str) -> bool:
