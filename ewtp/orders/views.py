@@ -4,6 +4,7 @@ order pages (by access-token link), the seller's and the operator's order lists.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -254,46 +255,52 @@ def _id_number_state(order: Order) -> dict[str, Any] | None:
     }
 
 
-@require_POST
-def order_id_number(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The buyer gives the identity number customs asks for (China)."""
+def _order_post(
+    request: HttpRequest, public_id: str, act: Callable[[Any, Order], object], done: str
+) -> HttpResponse:
+    """A POST on an order's page (by its buyer's token, or a signed-in party): run ``act``,
+    say how it went, and go back to the order."""
     token = _token(request)
     try:
         order, actor = selectors.order_get_for(request.user, public_id, token=token)
     except NotFound:
         raise Http404 from None
     try:
-        services.checkout_id_number_set(
-            actor=actor, checkout=order.checkout, id_number=request.POST.get("id_number", "")
-        )
+        act(actor, order)
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Thank you: the declarations will carry your number."))
+        messages.success(request, done)
     url = reverse("orders:order_detail", args=[order.public_id])
     return HttpResponseRedirect(f"{url}?token={token}" if token else url)
+
+
+@require_POST
+def order_id_number(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The buyer gives the identity number customs asks for (China)."""
+    return _order_post(
+        request,
+        public_id,
+        lambda actor, order: services.checkout_id_number_set(
+            actor=actor, checkout=order.checkout, id_number=request.POST.get("id_number", "")
+        ),
+        _("Thank you: the declarations will carry your number."),
+    )
 
 
 @require_POST
 def order_action(request: HttpRequest, public_id: str) -> HttpResponse:
-    token = _token(request)
-    try:
-        order, actor = selectors.order_get_for(request.user, public_id, token=token)
-    except NotFound:
-        raise Http404 from None
-    try:
-        services.order_transition(
+    return _order_post(
+        request,
+        public_id,
+        lambda actor, order: services.order_transition(
             actor=actor,
             order=order,
             action=request.POST.get("action", ""),
             note=request.POST.get("note", "")[:500],
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The order is updated."))
-    url = reverse("orders:order_detail", args=[order.public_id])
-    return HttpResponseRedirect(f"{url}?token={token}" if token else url)
+        ),
+        _("The order is updated."),
+    )
 
 
 @login_required
