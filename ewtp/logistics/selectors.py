@@ -251,10 +251,21 @@ def parcels_at_hub(hub: Hub, *, status: str = "", query: str = "") -> QuerySet[P
 
 
 def parcels_to_consolidate(hub: Hub) -> QuerySet[Parcel]:
+    """Parcels received here that fly on (a local delivery leaves by the hub's courier)."""
     return (
         Parcel.objects.select_related("destination_hub", "order", "seller")
         .filter(current_hub=hub, status=Parcel.Status.RECEIVED)
+        .exclude(destination_hub=hub)
         .order_by("destination_hub__code", "created_at", "id")
+    )
+
+
+def parcels_for_local_delivery(hub: Hub) -> QuerySet[Parcel]:
+    """Parcels received here for addresses the hub delivers to itself."""
+    return (
+        Parcel.objects.select_related("seller")
+        .filter(current_hub=hub, status=Parcel.Status.RECEIVED, destination_hub=hub)
+        .order_by("created_at", "id")
     )
 
 

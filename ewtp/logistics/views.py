@@ -187,6 +187,7 @@ def _hub_context(request: HttpRequest, hub: Any, **extra: Any) -> dict[str, Any]
         "query": query,
         "statuses": Parcel.Status.choices,
         "to_consolidate": to_consolidate,
+        "local": list(selectors.parcels_for_local_delivery(hub)[:200]),
         "lanes": lanes,
         "shipments": paginate(
             selectors.shipments_of_hub(hub), request.GET.get("shipments_page"), per_page=10

@@ -151,3 +151,34 @@ def test_the_tracking_partial_for_the_orders_pages(w):
         Context({"order": order})
     )
     assert "Packed by the seller" in html and 'data-kind="packed"' in html
+
+
+def test_the_hub_sends_a_local_parcel_out_from_its_page_and_the_seller_needs_no_papers(client, w):
+    rwanda = {
+        "name": "Aline Uwase",
+        "landmark": "Blue gate opposite Kimironko market",
+        "city": "Gasabo",
+        "phone": "0788 123 456",
+    }
+    local_order = paid_order([(w.coffee, 1)], destination="RW", currency="RWF", address=rwanda)
+    abroad = paid_order([(w.coffee, 1)], destination="BE")
+    local, flying = packed(w, local_order), packed(w, abroad)
+    client.force_login(w.seller)
+    pack_page = client.get(reverse("logistics:pack", args=[local_order.public_id])).text
+    assert 'data-testid="no-declarations"' in pack_page and "CN 22" not in pack_page
+    assert 'data-testid="submit-declarations"' not in pack_page
+    assert client.get(reverse("customs:postal_form", args=[local.code])).status_code == 404
+    for parcel in (local, flying):
+        services.parcel_hand_over(actor=w.seller, parcel=parcel)
+        services.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
+    client.force_login(w.kigali)
+    page = client.get(reverse("logistics:hub", args=["KGL"])).text
+    assert f'data-testid="local-{local.code}"' in page
+    assert f'data-testid="consolidate-{local.code}"' not in page
+    assert f'data-testid="consolidate-{flying.code}"' in page
+    assert f'data-testid="local-{flying.code}"' not in page
+    sent = client.post(reverse("logistics:parcel_action", args=[local.code, "out_for_delivery"]))
+    assert sent.status_code == 302
+    local.refresh_from_db()
+    assert local.status == Parcel.Status.OUT_FOR_DELIVERY
+    assert Order.objects.get(pk=local_order.pk).status == Order.Status.SHIPPED
