@@ -539,7 +539,12 @@ SELLER_CATEGORY_DECISIONS = ("approved", "rejected")
 
 @transaction.atomic
 def organisation_seller_category_review(
-    *, actor: User, organisation: Organisation, decision: str, note: str = ""
+    *,
+    actor: User,
+    organisation: Organisation,
+    decision: str,
+    note: str = "",
+    requested: str | None = None,
 ) -> Organisation:
     """The platform operator approves a requested seller category (it applies from now on)
     or rejects it with a note (the current one stays)."""
@@ -554,11 +559,17 @@ def organisation_seller_category_review(
     if decision == "rejected" and not note:
         raise _invalid({"note": _("say why, so that the organisation can put it right")})
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    seen = requested
     requested = organisation.seller_category_requested
     if not requested:
         raise Conflict(
             "no_category_request",
             _("This organisation has no seller category change waiting for review."),
+        )
+    if seen is not None and seen != requested:
+        raise Conflict(
+            "category_request_changed",
+            _("The organisation changed its request meanwhile: review it again."),
         )
     before = organisation.seller_category
     if decision == "approved":

@@ -494,7 +494,11 @@ def operator_organisations(request: HttpRequest) -> HttpResponse:
         if review.is_valid():
             try:
                 services.organisation_seller_category_review(
-                    actor=user, organisation=organisation, **review.cleaned_data
+                    actor=user,
+                    organisation=organisation,
+                    # The category shown on the page: a request changed since is not decided.
+                    requested=request.POST.get("requested"),
+                    **review.cleaned_data,
                 )
             except DomainError as error:
                 if error.http_status in {403, 404}:

@@ -302,9 +302,10 @@ def context_for(parcel: Parcel, *, master_awb: str | None = None) -> dict[str, A
             **{k: str(v) for k, v in address.items()},
             "country": address.get("country") or order.destination,
             "email": checkout.email,
-            # Given at checkout, or later on the order page (then only the checkout has it).
+            # Given at checkout, or later (or corrected) on the order page: the checkout has
+            # the buyer's latest; the parcel's copy is from packing.
             "id_number": str(
-                address.get("id_number") or (checkout.shipping_address or {}).get("id_number") or ""
+                (checkout.shipping_address or {}).get("id_number") or address.get("id_number") or ""
             ),
         },
         "declarant": {

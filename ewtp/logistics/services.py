@@ -845,7 +845,7 @@ def parcel_resume(*, actor: object, parcel: Parcel, note: str = "") -> Parcel:
 def _order_returned(parcel: Parcel, *, actor: User | None, note: str) -> None:
     """The order follows its parcel back to the seller (if the order is still on its way)."""
     order = parcel.order
-    if order.status in {Order.Status.HANDED_TO_HUB, Order.Status.SHIPPED}:
+    if order.status in {Order.Status.PACKED, Order.Status.HANDED_TO_HUB, Order.Status.SHIPPED}:
         order_services.order_return_to_seller(actor=actor, order=order, note=note)
 
 

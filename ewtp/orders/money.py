@@ -265,14 +265,14 @@ def order_money_refund(
         taken = (
             _money(from_seller, order.currency)
             if order.seller_currency == order.currency
-            else _to_seller_currency(order, from_seller)
+            else _seller_currency_slice(order, from_seller)
         )
         if Account.objects.get(pk=payable.pk).position_minor < taken.minor:
             raise Conflict(
                 "seller_paid_out",
                 _(
-                    "The seller has been paid for this order already: recover %(amount)s from "
-                    "the seller before refunding the buyer."
+                    "The seller's balance does not cover %(amount)s: it has been paid out. "
+                    "Recover it from the seller before refunding the buyer."
                 )
                 % {"amount": taken},
             )
@@ -284,7 +284,7 @@ def order_money_refund(
                 )
             )
         else:
-            converted = _to_seller_currency(order, from_seller)
+            converted = taken
             conversion = chart.fx_conversion()
             legs += [
                 debit(account_for(conversion, order.currency), _money(from_seller, order.currency)),
@@ -341,6 +341,21 @@ def _order_entries_minor(order: Order, account: Account) -> int:
             "amount_minor", flat=True
         )
     )
+
+
+def _seller_currency_slice(order: Order, minor: int) -> Money:
+    """``minor`` more of the order's money taken back from the seller, in the seller's
+    currency: everything taken back so far converted at once, less what earlier refunds
+    already took (so that slices do not drift by a rounding each)."""
+    refunds = Entry.objects.filter(
+        posting__reference=str(order.public_id), posting__kind="order.refunded"
+    )
+    conversion = account_for(chart.fx_conversion(), order.currency)
+    before = sum(refunds.filter(account=conversion).values_list("amount_minor", flat=True))
+    payable = payable_account(order.seller, order.seller_currency)
+    already = sum(refunds.filter(account=payable).values_list("amount_minor", flat=True))
+    whole = _to_seller_currency(order, before + minor)
+    return Money.from_minor(whole.minor - already, order.seller_currency)
 
 
 def _seller_share_left(order: Order) -> int:
@@ -410,7 +425,8 @@ def seller_balances(organisation: Any) -> dict[str, Money]:
             S.HANDED_TO_HUB,
             S.SHIPPED,
             S.DELIVERED,
-            "disputed",
+            S.DISPUTED,
+            S.RETURNED,
         ]
     ):
         account = Account.objects.filter(code=f"escrow:order:{order.public_id}").first()

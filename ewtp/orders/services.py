@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Membership, Organisation, User
@@ -36,6 +36,7 @@ from ewtp.core.errors import Conflict, DomainError, InvalidRequest, NotFound, Pe
 from ewtp.core.locks import lock_rows, retry_on_lock_timeout
 from ewtp.core.money import Money
 from ewtp.core.services import audit_record, idempotent_call, request_fingerprint
+from ewtp.logistics.models import Hub, Parcel
 from ewtp.orders import money, shipping
 from ewtp.orders.addresses import (
     ID_NUMBER_COUNTRIES,
@@ -543,6 +544,10 @@ def checkout_release(*, checkout: Checkout, reason: str = "payment_failed") -> C
     return locked
 
 
+# Orders that no longer travel do not hold the number back (a cancelled sibling, say).
+ID_NUMBER_CLOSED = frozenset(
+    {Order.Status.CANCELLED, Order.Status.EXPIRED, Order.Status.REFUNDED, Order.Status.RETURNED}
+)
 ID_NUMBER_OPEN = frozenset(
     {
         Order.Status.PENDING_PAYMENT,
@@ -576,7 +581,11 @@ def checkout_id_number_set(*, actor: Actor, checkout: Checkout, id_number: str) 
         ) from None
     with transaction.atomic():
         locked = Checkout.objects.select_for_update().get(pk=checkout.pk)
-        if locked.orders.exclude(status__in=ID_NUMBER_OPEN).exists():
+        live = locked.orders.exclude(status__in=ID_NUMBER_CLOSED)
+        declared = Parcel.objects.filter(order__checkout=locked).filter(
+            ~Q(export_clearance="") | ~Q(import_clearance="")
+        )
+        if live.exclude(status__in=ID_NUMBER_OPEN).exists() or declared.exists():
             raise Conflict(
                 "declarations_made",
                 _("A parcel of this order is with the hub already: its declarations are made."),
@@ -657,8 +666,8 @@ TRANSITIONS: dict[str, Transition] = {
             "Open a dispute",
         ),
         Transition(
-            "resolve",
-            frozenset({S.DISPUTED}),
+            "resolve",  # a dispute, or a parcel returned: the rest of the escrow to the seller
+            frozenset({S.DISPUTED, S.RETURNED}),
             S.COMPLETED,
             frozenset({"operator"}),
             "Resolve: release to the seller",
@@ -672,7 +681,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "return_to_seller",  # the parcel came back: refused, undeliverable, or by customs
-            frozenset({S.HANDED_TO_HUB, S.SHIPPED}),
+            frozenset({S.PACKED, S.HANDED_TO_HUB, S.SHIPPED}),
             S.RETURNED,
             frozenset({"hub", "operator", "system"}),
             "Returned to the seller",
@@ -706,15 +715,15 @@ def roles_for(actor: Actor, order: Order) -> set[str]:
     elif role is not None:
         roles.add("seller_viewer")
     if (
-        Membership.objects.filter(
-            user=actor,
-            organisation__kind=Organisation.Kind.HUB_OPERATOR,
-            organisation__verification=Organisation.Verification.VERIFIED,
+        Hub.objects.filter(Q(code=order.hub_code) | Q(coverage__country=order.destination))
+        .filter(
+            operator__verification=Organisation.Verification.VERIFIED,
+            operator__memberships__user=actor,
+            operator__memberships__role__in=[Membership.Role.OWNER, Membership.Role.STAFF],
         )
-        .exclude(role=Membership.Role.VIEWER)
         .exists()
     ):
-        roles.add("hub")
+        roles.add("hub")  # staff of the hub it leaves from or of the one that delivers it
     if order.checkout.user_id is not None and order.checkout.user_id == actor.pk:
         roles.add("buyer")
     return roles
@@ -769,9 +778,20 @@ def _apply(order: Order, target: str, *, actor: Actor, note: str, now: datetime)
     return order
 
 
-def order_transition(*, actor: Actor, order: Order, action: str, note: str = "") -> Order:
-    """Move ``order`` by ``action`` if its current state and the actor's right allow it."""
+def order_transition(
+    *, actor: Actor, order: Order, action: str, note: str = "", by_flow: bool = False
+) -> Order:
+    """Move ``order`` by ``action`` if its current state and the actor's right allow it.
+
+    An action not offered on the order's page (a return to the seller) is taken only by its
+    own flow (``by_flow``: the parcel's return), never from the page or the API.
+    """
     transition = TRANSITIONS.get(action)
+    if transition is not None and not transition.offered and not by_flow:
+        raise PermissionDenied(
+            "permission_denied",
+            _("This step follows the parcel: it is not taken from the order's page."),
+        )
     if transition is None:
         raise InvalidRequest(
             "invalid_request",
@@ -887,7 +907,9 @@ def order_deliver(*, actor: Actor, order: Order) -> Order:
 def order_return_to_seller(*, actor: Actor, order: Order, note: str = "") -> Order:
     """The parcel went back to the seller; the money stays in escrow until the operator
     refunds the buyer (whole, or in part when the buyer refused a sound parcel)."""
-    return order_transition(actor=actor, order=order, action="return_to_seller", note=note)
+    return order_transition(
+        actor=actor, order=order, action="return_to_seller", note=note, by_flow=True
+    )
 
 
 def order_complete(*, actor: Actor, order: Order) -> Order:

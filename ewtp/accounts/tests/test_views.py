@@ -444,9 +444,28 @@ def test_a_cheaper_category_shows_pending_until_the_operator_approves(
     )
     assert refused.status_code == 422
     assert "say why, so that the organisation can put it right" in _html(refused)
+    assert 'name="requested" value="cooperative"' in queue
+    stale = client.post(  # the page showed another request than the one now waiting
+        "/accounts/operator/organisations/",
+        {
+            "review": "seller_category",
+            "organisation": "org-a",
+            "requested": "company",
+            "decision": "approved",
+        },
+    )
+    assert stale.status_code == 422
+    assert "The organisation changed its request meanwhile: review it again." in _html(stale)
+    org_a.refresh_from_db()
+    assert org_a.seller_category_requested == "cooperative"
     approved = client.post(
         "/accounts/operator/organisations/",
-        {"review": "seller_category", "organisation": "org-a", "decision": "approved"},
+        {
+            "review": "seller_category",
+            "organisation": "org-a",
+            "requested": "cooperative",
+            "decision": "approved",
+        },
     )
     assert approved.status_code == 302
     org_a.refresh_from_db()

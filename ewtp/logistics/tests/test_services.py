@@ -370,8 +370,47 @@ def test_exceptions_damaged_held_resumed_and_returned(w, lane):
         "seller recalled it",
         "hub@demo.ewtp.rw",
     )
-    assert [t.action for t in order_services.allowed_actions(w.operator, order)] == ["refund"]
+    # The operator refunds the buyer, or releases what is left to the seller (a sound parcel
+    # refused at the door).
+    assert [t.action for t in order_services.allowed_actions(w.operator, order)] == [
+        "resolve",
+        "refund",
+    ]
     assert order_services.allowed_actions(w.kigali, order) == []
+
+
+def test_an_order_follows_its_parcel_back_only_through_the_parcels_flow(w, lane):
+    order = paid_order([(w.coffee, 1)], destination="BE")
+    parcel = packed(w, order)
+    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    for actor in (w.liege, w.kigali, w.operator):  # not from the order's page or the API
+        with pytest.raises(PermissionDenied):
+            order_services.order_transition(actor=actor, order=order, action="return_to_seller")
+    assert _status(order) == Order.Status.HANDED_TO_HUB
+
+
+def test_only_the_hubs_of_the_order_act_on_it(w, lane):
+    order = paid_order([(w.coffee, 1)], destination="CN")  # Kigali to Hangzhou
+    order_services.order_accept(actor=w.seller, order=order)
+    order_services.order_pack(actor=w.seller, order=order)
+    order_services.order_hand_to_hub(actor=w.seller, order=order)
+    assert "hub" in order_services.roles_for(w.kigali, order)
+    assert order_services.roles_for(w.liege, order) == set()  # Liege has nothing to do with it
+    with pytest.raises(NotFound):
+        order_services.order_ship(actor=w.liege, order=order)
+    assert _status(order) == Order.Status.HANDED_TO_HUB
+
+
+def test_an_export_rejected_while_packed_returns_the_order(w):
+    order = paid_order([(w.coffee, 1)], destination="BE")
+    parcel = packed(w, order)
+    customs_services.declarations_submit(actor=w.seller, parcel=parcel)
+    export = parcel.declarations.get(kind="export")
+    customs_services.declaration_decide(
+        actor=w.officer_rw, declaration=export, action="reject", reason="prohibited", note="no"
+    )
+    parcel.refresh_from_db()
+    assert (parcel.status, _status(order)) == (P.RETURNED, Order.Status.RETURNED)
 
 
 def test_a_customs_hold_stops_the_parcel_until_the_release(w, lane):

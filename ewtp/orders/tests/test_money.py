@@ -28,6 +28,7 @@ from ewtp.orders.services import (
     order_refund_partial,
     order_return_to_seller,
     order_ship,
+    order_transition,
 )
 from ewtp.orders.tests.test_api import checkout, new_cart
 from ewtp.payments.models import Payment, Refund
@@ -298,3 +299,43 @@ def test_the_fee_terms_of_the_sellers_category_at_checkout_apply_at_release(shop
     later = Order.objects.get(pk=order.pk)
     later.seller_category = "cooperative"
     assert money.platform_fee(later, escrow) < standard_fee
+
+
+def test_refunds_after_release_in_slices_take_back_what_one_refund_would(shop) -> None:  # type: ignore[no-untyped-def]
+    placed = _paid_checkout(shop)
+    order = placed.orders.get(seller__slug="huye-coffee")
+    _deliver(order)
+    order_complete(actor=None, order=order)
+    before = payable_account(order.seller, "RWF").position_minor
+    operator = make_operator()
+    for _slice in range(7):
+        order_refund_partial(
+            actor=operator, order=order, amount=Money.of("0.01", "CNY"), reason="slice"
+        )
+    whole = (Money.of("0.07", "CNY").amount * money.checkout_rate(order)).quantize(
+        1, rounding="ROUND_HALF_UP"
+    )
+    assert before - payable_account(order.seller, "RWF").position_minor == int(whole)
+    assert ledger_verify()["balanced"] is True
+
+
+def test_a_returned_parcel_refused_when_sound_can_be_settled_for_the_seller(shop) -> None:  # type: ignore[no-untyped-def]
+    placed = _paid_checkout(shop)
+    order = placed.orders.get(seller__slug="nyungwe-tea")
+    seller = make_member(order.seller, "tea@nyungwe.rw", "owner")
+    for step in (order_accept, order_pack, order_hand_to_hub):
+        step(actor=seller, order=order)
+    operator = make_operator()
+    order_return_to_seller(actor=operator, order=order, note="refused at the door")
+    # The buyer gets back the duties and taxes; the seller keeps the goods' money.
+    order_refund_partial(
+        actor=operator,
+        order=order,
+        amount=Money.from_minor(order.duty_minor + order.taxes_minor, "CNY"),
+        reason="refused: duties back",
+    )
+    resolved = order_transition(actor=operator, order=order, action="resolve")
+    assert resolved.status == "completed"
+    assert _position(f"escrow:order:{order.public_id}", "CNY") == 0
+    assert payable_account(order.seller, "RWF").position_minor > 0
+    assert ledger_verify()["balanced"] is True
