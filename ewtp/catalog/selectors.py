@@ -32,6 +32,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Organisation
 from ewtp.accounts.selectors import is_platform_operator, organisations_of, role_in
@@ -403,7 +404,7 @@ def sellers() -> list[Organisation]:
 def category_get(slug: str) -> Category:
     category = Category.objects.filter(slug=slug).first()
     if category is None:
-        raise NotFound("not_found", "No such category.")
+        raise NotFound("not_found", _("No such category."))
     return category
 
 
@@ -414,7 +415,7 @@ def seller_get_public(slug: str) -> Organisation:
         verification=Organisation.Verification.VERIFIED,
     ).first()
     if seller is None:
-        raise NotFound("not_found", "No such seller.")
+        raise NotFound("not_found", _("No such seller."))
     return seller
 
 
@@ -444,14 +445,14 @@ def product_get_for(actor: object, slug: str) -> Product:
         .first()
     )
     if product is None:
-        raise NotFound("not_found", "No such product.")
+        raise NotFound("not_found", _("No such product."))
     visible = (
         product.is_published
         and product.seller.kind == Organisation.Kind.SELLER
         and product.seller.is_verified
     )
     if not visible and not can_view_private(actor, product.seller):
-        raise NotFound("not_found", "No such product.")
+        raise NotFound("not_found", _("No such product."))
     return product
 
 
@@ -462,7 +463,7 @@ def product_get_public_by_id(public_id: Any) -> Product:
     except (ValueError, TypeError, ValidationError):
         product = None
     if product is None:
-        raise NotFound("not_found", "No such product.")
+        raise NotFound("not_found", _("No such product."))
     return product
 
 
@@ -482,7 +483,7 @@ def seller_get_for(actor: object, slug: str) -> Organisation:
     """A seller's private side (dashboard): its members and the operator; others NotFound."""
     seller = Organisation.objects.filter(slug=slug, kind=Organisation.Kind.SELLER).first()
     if seller is None or not can_view_private(actor, seller):
-        raise NotFound("not_found", "No such seller.")
+        raise NotFound("not_found", _("No such seller."))
     return seller
 
 
@@ -513,7 +514,7 @@ def product_get_for_editor(actor: object, seller: Organisation, slug: str) -> Pr
         .first()
     )
     if product is None:
-        raise NotFound("not_found", "No such product.")
+        raise NotFound("not_found", _("No such product."))
     return product
 
 
@@ -523,5 +524,5 @@ def photo_get(public_id: Any) -> Photo:
     except (ValueError, TypeError, ValidationError):
         photo = None
     if photo is None:
-        raise NotFound("not_found", "No such photo.")
+        raise NotFound("not_found", _("No such photo."))
     return photo

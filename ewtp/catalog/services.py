@@ -302,6 +302,22 @@ def product_insert(
     return product
 
 
+def seller_currency_error(
+    seller: Organisation, currency: str, *, besides: Product | None = None
+) -> str | None:
+    """A seller prices everything in one currency (their payouts are worked out from it at
+    the rate each checkout fixes): the message when ``currency`` is another."""
+    others = Variant.objects.filter(product__seller=seller)
+    if besides is not None:
+        others = others.exclude(product=besides)
+    used = others.exclude(currency=currency).values_list("currency", flat=True).first()
+    if used is None:
+        return None
+    return gettext(
+        "Your products are priced in %(currency)s: price this one in %(currency)s too."
+    ) % {"currency": used}
+
+
 @transaction.atomic
 def product_create(
     *, actor: object, seller: Organisation, data: ProductData, publish: bool = False
@@ -309,6 +325,10 @@ def product_create(
     """A product with its first variant and its stock at the hub (a draft unless ``publish``)."""
     require_seller_editor(actor, seller)
     cleaned, errors = product_validate(data)
+    if "currency" not in errors:
+        problem = seller_currency_error(seller, cleaned["currency"])
+        if problem:
+            errors["currency"] = problem
     _raise_invalid(errors)
     status = Product.Status.PUBLISHED if publish else Product.Status.DRAFT
     product = product_insert(seller=seller, cleaned=cleaned, status=status)
@@ -338,6 +358,10 @@ def product_update(*, actor: object, product: Product, data: ProductData) -> Pro
         errors["currency"] = gettext(
             "This product has several variants priced in %(currency)s; they keep that currency."
         ) % {"currency": variant.currency}
+    if "currency" not in errors:
+        problem = seller_currency_error(product.seller, cleaned["currency"], besides=product)
+        if problem:
+            errors["currency"] = problem
     if variant is not None and cleaned["sku"] and "sku" not in errors:
         if product.variants.exclude(pk=variant.pk).filter(sku=cleaned["sku"]).exists():
             errors["sku"] = gettext("This product has a variant with this SKU already.")
@@ -933,6 +957,7 @@ def products_import_csv(
         Variant.objects.filter(product__seller=seller).values_list("sku", flat=True)
     )
     seen_skus: dict[str, int] = {}
+    first_currency = ""  # the first row priced in the seller's currency sets it for the rest
     rows: list[dict[str, Any]] = []
     for number, raw in enumerate(reader, start=2):
         if number - 1 > CSV_MAX_ROWS:
@@ -978,6 +1003,16 @@ def products_import_csv(
             translations=translations,
         )
         cleaned, row_errors = product_validate(data)
+        if "currency" not in row_errors:
+            problem = seller_currency_error(seller, cleaned["currency"])
+            if problem is None and first_currency and cleaned["currency"] != first_currency:
+                problem = gettext("Price every row in %(currency)s, as the first one.") % {
+                    "currency": first_currency
+                }
+            if problem:
+                row_errors["currency"] = problem
+            elif not first_currency:
+                first_currency = cleaned["currency"]
         for column, message in row_errors.items():
             errors.append(ImportProblem(number, column, message))
         sku = cleaned["sku"]

@@ -655,12 +655,11 @@ def parcel_out_for_delivery(*, actor: object, parcel: Parcel, note: str = "") ->
     parcel = _locked(parcel)
     user, hub = _destination_worker(actor, parcel)
     if parcel.is_local and parcel.status == P.RECEIVED:
-        # Delivered inside the hub's own country: no flight, no declarations; the order
-        # ships as the courier leaves.
+        # Delivered inside the hub's own country: no flight, no declarations.
+        # The order ships as the courier leaves (order_ship refuses an order that cannot).
+        order_services.order_ship(actor=user, order=parcel.order, note="local delivery")
         parcel.status = P.OUT_FOR_DELIVERY
         _save(parcel, "status")
-        if parcel.order.status == Order.Status.HANDED_TO_HUB:
-            order_services.order_ship(actor=user, order=parcel.order, note="local delivery")
         _event(parcel, "out_for_delivery", actor=user, who=hub.operator.name, hub=hub, note=note)
         _audit(user, "out_for_delivery", parcel, hub.operator)
         return parcel

@@ -13,14 +13,18 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ewtp.catalog import pricing
 from ewtp.catalog.models import DEFAULT_HUB, Variant
+from ewtp.core.countries import country_name
 from ewtp.core.errors import DomainError, NotFound
+from ewtp.logistics import rating
 from ewtp.logistics import selectors as logistics
 
 MIN_WEIGHT_KG = Decimal("0.1")  # a parcel weighs something even if a product says 0
+MAX_WEIGHT_KG = rating.MAX_WEIGHT_KG  # what one parcel may weigh on the lanes' rate cards
 
 
 class NoDelivery(DomainError):
@@ -44,12 +48,20 @@ def carriage_for(
     Raises NoDelivery (422 ``no_route``, the destination named) when no hub or priced lane
     serves the destination.
     """
+    weight = consignment_weight_kg(lines)
+    if weight > MAX_WEIGHT_KG:
+        raise DomainError(
+            "too_heavy",
+            _("One parcel carries at most %(max)s kg; this one would weigh %(weight)s kg.")
+            % {"max": MAX_WEIGHT_KG, "weight": weight},
+            fields={"lines": f"at most {MAX_WEIGHT_KG} kg per seller"},
+        )
     try:
-        return logistics.lane_options(hub_code, destination, consignment_weight_kg(lines))[0]
-    except (logistics.NoRoute, NotFound):  # no hub for the destination, or no origin hub
+        return logistics.lane_options(hub_code, destination, weight)[0]
+    except (logistics.NoRoute, NotFound):  # no hub or no priced lane, or no origin hub
         raise NoDelivery(
             message=_("The platform does not deliver to %(country)s yet.")
-            % {"country": destination},
+            % {"country": country_name(destination, get_language() or "en")},
             fields={"destination": "no delivery to this country yet"},
             extra={"destination": destination},
         ) from None

@@ -562,3 +562,41 @@ def test_stock_is_set_per_variant_and_hub(reference_data):
         services.stock_set(actor=owner, variant=second, on_hand=1, hub_code="NBO")
     assert caught.value.fields == {"hub_code": "Not a hub of the platform."}
     assert StockLevel.objects.filter(variant=second).count() == 1
+
+
+def test_a_seller_prices_every_product_in_one_currency(reference_data):
+    seller = make_seller()
+    owner = make_member(seller, "owner@huye.rw")
+    make_product(seller, "Huye coffee 500 g", price="12000", currency="RWF")
+    with pytest.raises(InvalidRequest) as caught:
+        services.product_create(
+            actor=owner,
+            seller=seller,
+            data=services.ProductData(
+                title="Huye coffee 1 kg",
+                hs_code="0901.21",
+                origin="RW",
+                unit_weight_kg="1",
+                price="15.00",
+                currency="USD",
+            ),
+        )
+    assert caught.value.fields == {
+        "currency": "Your products are priced in RWF: price this one in RWF too."
+    }
+    mixed = GOOD_CSV.replace("RWF", "USD", 1)  # the first row in dollars, the second in francs
+    with pytest.raises(ImportRejected) as rejected:
+        services.products_import_csv(actor=owner, seller=seller, content=mixed.encode())
+    assert {(e["row"], e["column"]) for e in rejected.value.extra["errors"]} == {(2, "currency")}
+    assert Product.objects.count() == 1
+
+
+def test_rows_of_a_first_import_share_the_first_rows_currency(reference_data):
+    seller = make_seller()
+    owner = make_member(seller, "owner@huye.rw")
+    mixed = GOOD_CSV.replace("RWF", "USD", 1)
+    with pytest.raises(ImportRejected) as rejected:
+        services.products_import_csv(actor=owner, seller=seller, content=mixed.encode())
+    assert [(e["row"], e["column"], e["message"]) for e in rejected.value.extra["errors"]] == [
+        (3, "currency", "Price every row in USD, as the first one.")
+    ]

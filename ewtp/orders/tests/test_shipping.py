@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from ewtp.core.errors import DomainError
 from ewtp.core.money import Money
 from ewtp.core.preferences import CURRENCY_COOKIE, DESTINATION_COOKIE
 from ewtp.orders.models import Order
@@ -153,7 +154,7 @@ def test_checkout_to_a_country_without_delivery_is_refused_and_writes_nothing(
     assert response.status_code == 422
     assert response.json() == {
         "code": "no_route",
-        "message": "The platform does not deliver to KE yet.",
+        "message": "The platform does not deliver to Kenya yet.",
         "fields": {"destination": "no delivery to this country yet"},
         "destination": "KE",
     }
@@ -173,3 +174,13 @@ def test_the_cart_page_shows_each_sellers_carriage(client, three_sellers):
     html = page.content.decode()
     assert html.count('data-testid="shipping"') == 2
     assert "Kigali Logistics Platform courier, about 2 days, 0.5 kg" in html
+
+
+def test_a_consignment_heavier_than_a_parcel_may_be_is_refused(three_sellers):
+    coffee, *_ = three_sellers
+    with pytest.raises(DomainError) as caught:
+        carriage_for([(coffee.variants.get(), 2001)], destination="BE")  # 1,000.5 kg
+    assert caught.value.code == "too_heavy"
+    assert caught.value.message == (
+        "One parcel carries at most 1000 kg; this one would weigh 1000.5 kg."
+    )
