@@ -861,6 +861,13 @@ def order_refund_partial(*, actor: Actor, order: Order, amount: Money, reason: s
             _("Refund in %(currency)s.") % {"currency": order.currency},
             fields={"amount": f"in {order.currency}"},
         )
+    if amount.rounded().minor <= 0:
+        raise InvalidRequest(
+            "invalid_request",
+            _("A refund is at least %(amount)s.")
+            % {"amount": Money.from_minor(1, order.currency)},
+            fields={"amount": "more than zero"},
+        )
     with transaction.atomic():
         locked = lock_rows(Order.objects.filter(pk=order.pk).select_related("seller", "checkout"))[
             0

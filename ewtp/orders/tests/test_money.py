@@ -10,7 +10,7 @@ from django.test import Client
 from ewtp.catalog.models import StockLevel
 from ewtp.catalog.tests.factories import make_member, make_operator, make_product, make_seller
 from ewtp.core import clock
-from ewtp.core.errors import Conflict
+from ewtp.core.errors import Conflict, InvalidRequest
 from ewtp.core.money import Money
 from ewtp.ledger.models import Account, Posting
 from ewtp.ledger.services import ledger_verify
@@ -347,3 +347,15 @@ def test_a_returned_parcel_refused_when_sound_can_be_settled_for_the_seller(shop
     assert _position(f"escrow:order:{order.public_id}", "CNY") == 0
     assert payable_account(order.seller, "RWF").position_minor > 0
     assert ledger_verify()["balanced"] is True
+
+
+def test_a_refund_of_nothing_is_refused_by_name(shop) -> None:  # type: ignore[no-untyped-def]
+    placed = _paid_checkout(shop)
+    order = placed.orders.get(seller__slug="huye-coffee")
+    for amount in ("0", "0.004"):
+        with pytest.raises(InvalidRequest) as caught:
+            order_refund_partial(
+                actor=make_operator(), order=order, amount=Money.of(amount, "CNY"), reason="x"
+            )
+        assert caught.value.message == "A refund is at least 0.01 CNY."
+    assert not Refund.objects.exists()
