@@ -864,8 +864,7 @@ def order_refund_partial(*, actor: Actor, order: Order, amount: Money, reason: s
     if amount.rounded().minor <= 0:
         raise InvalidRequest(
             "invalid_request",
-            _("A refund is at least %(amount)s.")
-            % {"amount": Money.from_minor(1, order.currency)},
+            _("A refund is at least %(amount)s.") % {"amount": Money.from_minor(1, order.currency)},
             fields={"amount": "more than zero"},
         )
     with transaction.atomic():
