@@ -18,7 +18,6 @@ def _row_counts() -> dict[str, int]:
         for model in apps.get_models()
         if model._meta.managed
         and model._meta.app_label not in {"sessions", "admin", "contenttypes", "auth"}
-        and model._meta.label not in {"core.AuditLog", "core.OutboxMessage"}
     }
 
 

@@ -35,12 +35,28 @@ def page_number(raw: object) -> int:
 
 
 def paginate(
-    queryset: QuerySet[Any], page: object = 1, *, per_page: int = DEFAULT_PER_PAGE
+    queryset: QuerySet[Any],
+    page: object = 1,
+    *,
+    per_page: int = DEFAULT_PER_PAGE,
+    past_end: str = "last",
 ) -> PageOf:
-    """The page asked for; a page past the end gives the last page, never an error."""
+    """The page asked for, never an error. A page past the end gives the last page
+    (``past_end="last"``, for people) or no items under the number asked for
+    (``past_end="empty"``, for the API: a client reading pages until one is empty stops)."""
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     paginator = Paginator(queryset, per_page)
-    current: Page[Any] = paginator.get_page(page_number(page))
+    number = page_number(page)
+    if past_end == "empty" and number > paginator.num_pages:
+        return PageOf(
+            items=[],
+            page=number,
+            pages=paginator.num_pages,
+            total=paginator.count,
+            has_previous=True,
+            has_next=False,
+        )
+    current: Page[Any] = paginator.get_page(number)
     return PageOf(
         items=list(current.object_list),
         page=current.number,

@@ -115,7 +115,7 @@ def queue(request: HttpRequest, query: Query[QueueQuery]) -> dict[str, Any]:
         country=query.country,
         query=query.q,
     )
-    page = paginate(rows, query.page)
+    page = paginate(rows, query.page, past_end="empty")
     return {**page.as_dict(), "items": [declaration_out(d) for d in page.items]}
 
 

@@ -115,7 +115,7 @@ def _course_out(course: Any) -> dict[str, Any]:
 
 @router.get("/learning/courses", response={200: CoursePageOut}, summary="Published courses")
 def course_list(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, Any]:
-    result = paginate(selectors.courses_published(q=q), page)
+    result = paginate(selectors.courses_published(q=q), page, past_end="empty")
     body = result.as_dict()
     body["items"] = [_course_out(course) for course in result.items]
     return body

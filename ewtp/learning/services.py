@@ -720,7 +720,8 @@ def reviewers_assign(*, actor: object, cohort: Cohort) -> list[ReviewAssignment]
     ).select_related("cohort__programme")
     for application in pending.order_by("submitted_at", "id"):
         created += _assign(application, programme.reviews_per_application, load, now)
-    _audit(manager, "learning.reviewers.assigned", cohort, programme, assignments=len(created))
+    if created:  # nothing assigned, nothing changed: no record
+        _audit(manager, "learning.reviewers.assigned", cohort, programme, assignments=len(created))
     return created
 
 

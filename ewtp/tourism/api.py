@@ -168,7 +168,7 @@ def booking_out(booking: Booking, payment: Any = None) -> dict[str, Any]:
 
 @router.get("/experiences", response=ExperiencePageOut, summary="Experiences on sale")
 def experience_list(request: HttpRequest, page: int = 1) -> dict[str, Any]:
-    listed = paginate(selectors.experience_list(), page)
+    listed = paginate(selectors.experience_list(), page, past_end="empty")
     body = listed.as_dict()
     body["items"] = [_experience_out(experience) for experience in listed.items]
     return body

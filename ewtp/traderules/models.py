@@ -146,7 +146,7 @@ class HsCode(models.Model):
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
     description = models.TextField()
-    # Chapter 99 ("commodities not specified according to kind") belongs to no section.
+    # Empty only for codes outside the sections (none once the pseudo-codes are dropped).
     section = models.ForeignKey(
         HsSection, null=True, blank=True, on_delete=models.PROTECT, related_name="codes"
     )

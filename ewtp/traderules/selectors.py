@@ -33,6 +33,7 @@ from ewtp.traderules.engine import (
     load_ruleset_from_files,
 )
 from ewtp.traderules.engine import quote as engine_quote
+from ewtp.traderules.engine.files import NOT_NOMENCLATURE
 from ewtp.traderules.errors import QuoteRejectedError
 from ewtp.traderules.models import ExchangeRate, FxState, HsCode, RuleVersion
 
@@ -470,7 +471,7 @@ def _hs_rows_from_files() -> list[tuple[str, int, str, str, str]]:
             row["section"].strip(),
         )
         for row in reader
-        if row["hscode"].strip().isdigit()
+        if row["hscode"].strip().isdigit() and row["hscode"].strip() not in NOT_NOMENCLATURE
     ]
 
 
@@ -565,9 +566,10 @@ def hs_describe(code: str) -> str:
 
 
 def paginate(items: Sequence[Any], *, page: int = 1, per_page: int = 20) -> dict[str, Any]:
+    """One page of an API list; a page past the end has no items (a client stops there)."""
     total = len(items)
     pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
+    page = max(1, page)
     start = (page - 1) * per_page
     return {
         "items": list(items[start : start + per_page]),

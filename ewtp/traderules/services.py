@@ -30,6 +30,7 @@ from ewtp.core.services import audit_record
 from ewtp.traderules import selectors
 from ewtp.traderules.content import regimes_object, ruleset_from_content
 from ewtp.traderules.engine import RuleSet, build_snapshot
+from ewtp.traderules.engine.files import NOT_NOMENCLATURE
 from ewtp.traderules.errors import NothingToPublish, RatesInvalid, RulesInvalid
 from ewtp.traderules.models import (
     AdditionalDuty,
@@ -1331,7 +1332,7 @@ def _hs_load() -> int:
             section if section != "TOTAL" else None,
         )
         for code, level, parent, description, section in codes
-        if code.isdigit()
+        if code.isdigit() and code not in NOT_NOMENCLATURE
     ]
     _insert(HsCode, ("code", "level", "parent", "description", "section"), rows)
     return len(rows)

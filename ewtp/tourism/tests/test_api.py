@@ -39,6 +39,9 @@ def test_experiences_are_listed_with_paging(experience) -> None:  # type: ignore
         "default_capacity": 96,
     }
     assert Client().get("/api/v1/tourism/experiences/nope").status_code == 404
+    # Past the last page: no items under the page asked for, so that a client stops there.
+    past = Client().get("/api/v1/tourism/experiences", {"page": 2}).json()
+    assert (past["items"], past["page"], past["pages"], past["total"]) == ([], 2, 1, 1)
 
 
 @pytest.mark.django_db

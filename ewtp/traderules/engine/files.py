@@ -117,12 +117,17 @@ def merge_ecb_rates(
     return tuple(merged)
 
 
+# Comtrade's pseudo-codes in the shipped nomenclature file ("commodities not specified
+# according to kind"): not HS 2022 chapters, headings or subheadings (data/hs/SOURCE.txt).
+NOT_NOMENCLATURE = frozenset({"TOTAL", "99", "9999", "999999"})
+
+
 def read_hs_subheadings(text: str) -> frozenset[str]:
     """The 6-digit subheadings (``level`` 6) of the HS 2022 nomenclature CSV."""
     return frozenset(
         row["hscode"].strip()
         for row in csv.DictReader(io.StringIO(text))
-        if (row.get("level") or "").strip() == "6"
+        if (row.get("level") or "").strip() == "6" and row["hscode"].strip() not in NOT_NOMENCLATURE
     )
 
 

@@ -53,6 +53,8 @@ from decimal import (
 )
 from typing import Any
 
+import pycountry
+
 from .errors import (
     FX_RATE_UNAVAILABLE,
     INVALID_REQUEST,
@@ -147,14 +149,12 @@ def _decimal_text(value: object, max_integer_digits: int = 12) -> Decimal | None
     return Decimal(value)
 
 
+# ISO 3166-1 alpha-2 codes in use (pycountry's copy of the standard): ZZ, EU or UK are not.
+_ISO_COUNTRIES = frozenset(country.alpha_2 for country in pycountry.countries)
+
+
 def _is_country(value: object) -> bool:
-    return (
-        type(value) is str
-        and len(value) == 2
-        and value.isascii()
-        and value.isalpha()
-        and value.isupper()
-    )
+    return type(value) is str and value in _ISO_COUNTRIES
 
 
 def _money_errors(value: object, path: str, errors: dict[str, str], known: frozenset[str]) -> None:

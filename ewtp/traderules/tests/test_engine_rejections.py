@@ -191,11 +191,31 @@ def test_invalid_request_comes_before_unknown_hs_code(snapshot: Snapshot) -> Non
     assert rejected(snapshot, body).code == "invalid_request"
 
 
-@pytest.mark.parametrize("destination", ["ZZ", "JP", "CH"])
+@pytest.mark.parametrize("destination", ["JP", "CH", "BR"])
 def test_unsupported_destination(snapshot: Snapshot, destination: str) -> None:
     error = rejected(snapshot, good_request(destination=destination))
     assert error.code == "unsupported_destination"
     assert list(error.fields) == ["destination"]
+
+
+@pytest.mark.parametrize("code", ["ZZ", "EU", "UK", "XX"])
+def test_a_code_that_is_no_iso_country_is_an_invalid_request(snapshot: Snapshot, code: str) -> None:
+    for field in ("origin", "destination"):
+        error = rejected(snapshot, good_request(**{field: code}))
+        assert (error.code, error.fields) == (
+            "invalid_request",
+            {field: "must be an ISO 3166-1 alpha-2 code such as RW"},
+        )
+    error = rejected(snapshot, good_request(lines=[good_line(origin=code)]))
+    assert error.fields == {"lines.0.origin": "must be an ISO 3166-1 alpha-2 code such as RW"}
+
+
+def test_the_comtrade_pseudo_code_999999_is_no_hs_subheading(snapshot: Snapshot) -> None:
+    error = rejected(snapshot, good_request(lines=[good_line(hs_code="9999.99")]))
+    assert (error.code, error.fields) == (
+        "unknown_hs_code",
+        {"lines.0.hs_code": "9999.99 is not an HS 2022 subheading"},
+    )
 
 
 def test_unsupported_destination_comes_before_a_missing_rate(snapshot: Snapshot) -> None:
