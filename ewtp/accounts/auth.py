@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.utils import check_csrf
 
 from ewtp.accounts.models import User
 from ewtp.accounts.services import api_token_user
+from ewtp.core.errors import NotAuthenticated
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def api_user(request: HttpRequest) -> User | None:
-    """The bearer token's user; a bad token is nobody (it does not fall back to the session)."""
+    """The bearer token's user; a bad token is answered 401 (it does not fall back to the
+    session, nor to a guest: a client with a revoked token should know)."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        return api_token_user(header[7:].strip())
+        user = api_token_user(header[7:].strip())
+        if user is None:
+            raise NotAuthenticated(
+                "not_authenticated",
+                _("The bearer token is not valid: it is mistyped or revoked."),
+            )
+        return user
     user = getattr(request, "user", None)
     if isinstance(user, User) and user.is_authenticated and user.is_active:
         return user

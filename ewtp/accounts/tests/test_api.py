@@ -127,8 +127,18 @@ def test_a_bad_or_missing_token_is_401(client: Client, alice: User, header: str)
     assert response.status_code == 401
     assert response.json() == {
         "code": "not_authenticated",
-        "message": "Log in or send a bearer token.",
+        "message": "The bearer token is not valid: it is mistyped or revoked."
+        if header.startswith("Bearer")
+        else "Log in or send a bearer token.",
     }
+
+
+def test_a_bad_token_is_401_where_a_guest_is_welcome_too(client: Client) -> None:
+    """A cart or an order is a guest's or the caller's: a bad token is not taken for a guest."""
+    headers = {"Authorization": "Bearer nonsense"}
+    response = client.post("/api/v1/carts", headers=headers)
+    assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
+    assert client.post("/api/v1/carts").status_code == 201  # without a token: a guest's cart
 
 
 def test_a_revoked_token_is_401(client: Client, alice: User) -> None:
