@@ -34,6 +34,8 @@ Where the contract is silent, the engine decides as follows:
 - Exempt/flat regimes report each line's duty as 0 with ``treatment`` and the regime source.
 - Payable amounts are in the display currency; under DAP only the taxes of a regime that
   collects them at checkout move to checkout (a flat consignment duty is paid on delivery).
+- A consignment whose ``origin`` lies inside the destination's customs territory (RW to RW,
+  FR to BE) is not an import: regime ``domestic``, no duty, additional duty, fee or tax.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ from .errors import (
     QuoteRejected,
 )
 from .money import quantum
-from .snapshot import STANDARD_REGIME, Regime, Snapshot, TariffLine
+from .snapshot import DOMESTIC_REGIME, STANDARD_REGIME, Regime, Snapshot, TariffLine
 
 MAX_LINES = 100
 MAX_QUANTITY = 100_000
@@ -621,27 +623,33 @@ def _quote(
     customs_total = goods if is_fob else goods + carriage
     equal_share = carriage / len(lines) if carriage and not goods else _ZERO
 
-    # 4. Regime.
-    regime, why = _choose_regime(
-        snapshot.regimes.get(territory.code, ()),
-        req,
-        fx,
-        customs,
-        q,
-        goods,
-        customs_total,
-        day_ordinal,
-        day_text,
-        territory.code,
-    )
+    # 4. Regime (none applies to a consignment that does not cross the territory's border).
+    origin_territory = snapshot.country_territory.get(req.origin)
+    domestic = origin_territory is not None and origin_territory.code == territory.code
+    if domestic:
+        regime = DOMESTIC_REGIME
+        why = f"{req.origin} is inside the {territory.code} customs territory: not an import"
+    else:
+        regime, why = _choose_regime(
+            snapshot.regimes.get(territory.code, ()),
+            req,
+            fx,
+            customs,
+            q,
+            goods,
+            customs_total,
+            day_ordinal,
+            day_text,
+            territory.code,
+        )
 
     # 5-7. Per line: duty, additional duties, fees, taxes.
     country = req.destination
     duty_mode = regime.duty
     standard_duty = duty_mode == "standard"
     preferences = snapshot.preferences.get(territory.code, ())
-    additional = snapshot.additional_duties.get(territory.code, ())
-    fees = snapshot.fees.get(country, ())
+    additional = () if domestic else snapshot.additional_duties.get(territory.code, ())
+    fees = () if domestic else snapshot.fees.get(country, ())
     tax_kinds = (
         regime.tax_override if regime.tax_override is not None else snapshot.taxes.get(country, ())
     )

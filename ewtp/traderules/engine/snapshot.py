@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -215,6 +215,17 @@ STANDARD_REGIME = Regime(
     taxes_at_checkout=False,
     tax_override=None,
     source="",
+)
+
+# A consignment that leaves from inside the destination's own customs territory (a Kigali
+# seller to a Kigali buyer) is not imported: no duty, no import fee, no import tax (the
+# seller's price carries its own domestic taxes).
+DOMESTIC_REGIME = replace(
+    STANDARD_REGIME,
+    id="domestic",
+    name="Domestic sale: not an import",
+    duty="exempt",
+    tax_override=(),
 )
 
 

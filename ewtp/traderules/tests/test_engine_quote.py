@@ -1152,3 +1152,34 @@ def test_contract_example_is_priced(snapshot: Snapshot) -> None:
     assert result["totals"]["customs"]["landed"] == "54.79"
     assert codes(result["warnings"]) == ["stale_fx_rate", "stale_fx_rate"]
     assert [(e["from"], e["to"]) for e in result["fx"]] == [("RWF", "EUR"), ("USD", "EUR")]
+
+
+def test_a_consignment_inside_its_own_territory_is_not_an_import(snapshot: Snapshot) -> None:
+    # Kigali to Kigali: 3 x RWF 12,000 of roasted coffee plus RWF 3,250 carriage. No duty
+    # (the EAC CET would be 25%), no import VAT, no fee: RWF 39,250 landed.
+    body = request(
+        "RW",
+        [line("0901.21", 3, "12000", "RWF", unit_weight_kg="0.5")],
+        "2026-03-20",
+        shipping=money("3250", "RWF"),
+        currency="RWF",
+    )
+    result = run(snapshot, body)
+    assert result["regime"]["id"] == "domestic"
+    assert result["regime"]["why"] == "RW is inside the RW customs territory: not an import"
+    assert result["totals"]["customs"] == {
+        "goods": "36000",
+        "shipping": "3250",
+        "insurance": "0",
+        "duty": "0",
+        "fees": "0",
+        "taxes": "0",
+        "landed": "39250",
+    }
+    assert result["lines"][0]["taxes"] == [] and result["complete"] is True
+    # France to Belgium: inside the EU customs territory, the same.
+    intra = run(snapshot, request("BE", [line("0901.21", 1, "10.00", "EUR")], "2026-03-20", "FR"))
+    assert (intra["regime"]["id"], intra["totals"]["customs"]["landed"]) == ("domestic", "10.00")
+    # Rwanda to Belgium is an import as before.
+    export = run(snapshot, request("BE", [line("0901.21", 1, "10.00", "EUR")], "2026-03-20"))
+    assert export["regime"]["id"] != "domestic"
