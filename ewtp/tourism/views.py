@@ -270,7 +270,13 @@ def booking_form(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _booking_for(request: HttpRequest, booking_id: UUID) -> Booking:
-    token = str(request.GET.get("t", "") or request.POST.get("t", ""))
+    # ``t`` in the booking links; ``token`` as the API names it.
+    token = str(
+        request.GET.get("t", "")
+        or request.POST.get("t", "")
+        or request.GET.get("token", "")
+        or request.POST.get("token", "")
+    )
     return selectors.booking_get_for(request.user, booking_id, token)
 
 

@@ -125,6 +125,11 @@ def test_book_pay_and_download_the_voucher_through_the_pages(experience) -> None
     held = client.get(response["Location"]).content.decode()
     assert 'data-testid="countdown"' in held and f"/pay/sandbox/{booking.payment_ref}/" in held
     assert client.get(f"/visit/bookings/{booking.public_id}/").status_code == 404  # no token
+    by_api_name = client.get(  # the API's name for the token opens the page too
+        f"/visit/bookings/{booking.public_id}/",
+        {"token": services.booking_access_token(booking)},
+    )
+    assert by_api_name.status_code == 200
     polled = client.get(
         response["Location"], headers={"X-Status-Check": "held", "HX-Request": "true"}
     )
