@@ -482,53 +482,52 @@ def organisation_seller_category_declare(
     pending = organisation.seller_category_requested
     if seller_category == (pending or current):
         return organisation
-    ref = str(organisation.public_id)
-    if seller_category == current:
-        organisation.seller_category_requested = ""
-        organisation.seller_category_requested_at = None
-        organisation.save(
-            update_fields=["seller_category_requested", "seller_category_requested_at"]
+    if seller_category == current:  # back to what applies: the request is withdrawn
+        return _seller_category_set(
+            actor,
+            organisation,
+            "request_withdrawn",
+            {"category": current, "requested": pending},
+            requested="",
         )
-        audit_record(
-            actor=actor,
-            action="accounts.organisation.seller_category_request_withdrawn",
-            target=organisation,
-            organisation_ref=ref,
-            data={"category": current, "requested": pending},
+    if lowers_fees(seller_category, current):  # cheaper terms wait for the operator
+        return _seller_category_set(
+            actor,
+            organisation,
+            "requested",
+            {"from": current, "to": seller_category},
+            requested=seller_category,
         )
-        return organisation
-    if lowers_fees(seller_category, current):
-        organisation.seller_category_requested = seller_category
-        organisation.seller_category_requested_at = clock.now()
-        organisation.save(
-            update_fields=["seller_category_requested", "seller_category_requested_at"]
-        )
-        audit_record(
-            actor=actor,
-            action="accounts.organisation.seller_category_requested",
-            target=organisation,
-            organisation_ref=ref,
-            data={"from": current, "to": seller_category},
-        )
-        return organisation
-    organisation.seller_category = seller_category
-    organisation.seller_category_requested = ""
-    organisation.seller_category_requested_at = None
-    organisation.save(
-        update_fields=[
-            "seller_category",
-            "seller_category_requested",
-            "seller_category_requested_at",
-        ]
-    )
     data = {"from": current, "to": seller_category}
     if pending:
         data["withdrawn_request"] = pending
+    return _seller_category_set(
+        actor, organisation, "changed", data, requested="", category=seller_category
+    )
+
+
+def _seller_category_set(
+    actor: User,
+    organisation: Organisation,
+    what: str,
+    data: dict[str, str],
+    *,
+    requested: str,
+    category: str | None = None,
+) -> Organisation:
+    """Write the category (if given) and the pending request, with the audit record."""
+    fields = ["seller_category_requested", "seller_category_requested_at"]
+    if category is not None:
+        organisation.seller_category = category
+        fields.append("seller_category")
+    organisation.seller_category_requested = requested
+    organisation.seller_category_requested_at = clock.now() if requested else None
+    organisation.save(update_fields=fields)
     audit_record(
         actor=actor,
-        action="accounts.organisation.seller_category_changed",
+        action=f"accounts.organisation.seller_category_{what}",
         target=organisation,
-        organisation_ref=ref,
+        organisation_ref=str(organisation.public_id),
         data=data,
     )
     return organisation

@@ -635,15 +635,22 @@ def variant_update(
             locked.save(update_fields=list(changes))
     except IntegrityError:
         raise _sku_taken() from None
+    _variant_changed(actor, product, locked, "updated", changes=changes)
+    return locked
+
+
+def _variant_changed(
+    actor: object, product: Product, variant: Variant, what: str, **data: Any
+) -> None:
+    """After a variant changed: a new price stamp for the price cache, and the audit."""
     product.save(update_fields=["updated_at"])
     audit_record(
         actor=actor,
-        action="catalog.variant.updated",
+        action=f"catalog.variant.{what}",
         target=product,
         organisation_ref=str(product.seller.public_id),
-        data={"variant": str(locked.public_id), "sku": locked.sku, "changes": changes},
+        data={"variant": str(variant.public_id), "sku": variant.sku, **data},
     )
-    return locked
 
 
 @transaction.atomic
@@ -676,14 +683,7 @@ def variant_deactivate(*, actor: object, variant: Variant) -> Variant:
     locked.is_active = False
     locked.save(update_fields=["is_active"])
     held = sum(level.reserved for level in StockLevel.objects.filter(variant=locked))
-    product.save(update_fields=["updated_at"])
-    audit_record(
-        actor=actor,
-        action="catalog.variant.deactivated",
-        target=product,
-        organisation_ref=str(product.seller.public_id),
-        data={"variant": str(locked.public_id), "sku": locked.sku, "held": held},
-    )
+    _variant_changed(actor, product, locked, "deactivated", held=held)
     return locked
 
 
@@ -697,14 +697,7 @@ def variant_activate(*, actor: object, variant: Variant) -> Variant:
         return locked
     locked.is_active = True
     locked.save(update_fields=["is_active"])
-    product.save(update_fields=["updated_at"])
-    audit_record(
-        actor=actor,
-        action="catalog.variant.activated",
-        target=product,
-        organisation_ref=str(product.seller.public_id),
-        data={"variant": str(locked.public_id), "sku": locked.sku},
-    )
+    _variant_changed(actor, product, locked, "activated")
     return locked
 
 
