@@ -13,6 +13,7 @@ from django.utils import translation
 from ninja import Router, Schema, Status
 
 from ewtp.accounts.auth import api_user
+from ewtp.core.http import absolute_links
 from ewtp.core.ratelimit import rate_limit
 from ewtp.orders import selectors, services
 
@@ -82,7 +83,7 @@ def checkout(request: HttpRequest, cart_id: str, payload: CheckoutIn) -> HttpRes
         language=translation.get_language() or "en",
         user=user,
     )
-    return _json(status, body)
+    return _json(status, absolute_links(request, body))
 
 
 @router.get("/orders/{order_id}", summary="An order with its status history")

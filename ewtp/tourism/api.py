@@ -16,6 +16,7 @@ from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field
 
 from ewtp.accounts.auth import BearerOrSession, api_user
+from ewtp.core.http import absolute_links
 from ewtp.core.money import Money
 from ewtp.core.pagination import paginate
 from ewtp.core.services import idempotency_key_of, idempotent_call, request_fingerprint
@@ -253,14 +254,14 @@ def booking_create(request: HttpRequest, slug: str, payload: BookingIn) -> JsonR
     status, answer = idempotent_call(
         scope=f"tourism.booking:{slug}", key=key, fingerprint=request_fingerprint(body), call=call
     )
-    return JsonResponse(answer, status=status)
+    return JsonResponse(absolute_links(request, answer), status=status)
 
 
 @router.get("/bookings/{booking_id}", response={200: dict, 404: ErrorOut})
 def booking_get(request: HttpRequest, booking_id: str, token: str = "") -> dict[str, Any]:
     """A booking, for its guest (`token` from the booking link) or its operator."""
     booking = selectors.booking_get_for(api_user(request), booking_id, token)
-    return booking_out(booking)
+    return absolute_links(request, booking_out(booking))  # type: ignore[no-any-return]
 
 
 @router.post(
@@ -282,7 +283,7 @@ def booking_cancel(request: HttpRequest, booking_id: str, token: str = "") -> Js
         status, answer = idempotent_call(
             scope=f"tourism.cancel:{booking_id}", key=key, fingerprint="", call=call
         )
-    return JsonResponse(answer, status=status)
+    return JsonResponse(absolute_links(request, answer), status=status)
 
 
 @router.post(
@@ -295,8 +296,11 @@ def booking_change_date(
 ) -> dict[str, Any]:
     actor = api_user(request)
     booking = selectors.booking_get_for(actor, booking_id, token)
-    return booking_out(
-        services.booking_change_date(booking=booking, visit_on=payload.date, actor=actor)
+    return absolute_links(  # type: ignore[no-any-return]
+        request,
+        booking_out(
+            services.booking_change_date(booking=booking, visit_on=payload.date, actor=actor)
+        ),
     )
 
 

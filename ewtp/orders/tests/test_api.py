@@ -103,7 +103,7 @@ def test_checkout_answers_201_with_orders_and_the_payment_step(client, three_sel
         "provider": "sandbox",
         "status": "pending",
         "amount": {"amount": f"{total / 100:.2f}", "currency": "CNY"},
-        "approve_url": f"/pay/sandbox/{payment.public_id}/",
+        "approve_url": f"http://testserver/pay/sandbox/{payment.public_id}/",
     }
 
 

@@ -154,7 +154,8 @@ def test_booking_is_201_held_replayed_once_and_409_when_sold_out(experience) -> 
     assert held["payment"]["provider"] == "sandbox"
     assert held["payment"]["status"] == "pending"
     assert held["payment"]["amount"] == {"amount": "1700.00", "currency": "USD"}
-    assert held["payment"]["approve_url"].startswith("/pay/sandbox/")
+    assert held["payment"]["approve_url"].startswith("http://testserver/pay/sandbox/")
+    assert held["booking_url"].startswith("http://testserver/visit/bookings/")
 
     replay = book_api(client, "gorillas", body, key="key-1")
     assert (replay.status_code, replay.json()) == (201, held)
