@@ -18,7 +18,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ewtp.accounts.models import Organisation
 from ewtp.core import clock
 from ewtp.core.errors import Conflict, InvalidRequest
 from ewtp.core.fees import fee_terms
@@ -167,51 +166,14 @@ def _to_seller_currency(order: Order, minor: int) -> Money:
     return Money(quantize(amount, order.seller_currency), order.seller_currency)
 
 
-def carrier_of(order: Order) -> Organisation | None:
-    """Who is paid the carriage: the operator of the hub the parcel leaves from."""
-    from ewtp.logistics.models import Hub
-
-    hub = Hub.objects.select_related("operator").filter(code=order.hub_code).first()
-    return hub.operator if hub is not None else None
-
-
-def _pay_seller(order: Order, minor: int, legs: list[Leg], fx: list[dict[str, str]]) -> None:
-    """Credit the seller's payable with ``minor`` of the order's money, converted into the
-    seller's currency at the rate fixed at checkout."""
-    if order.seller_currency == order.currency:
-        legs.append(
-            credit(payable_account(order.seller, order.currency), _money(minor, order.currency))
-        )
-        return
-    converted = _to_seller_currency(order, minor)
-    conversion = chart.fx_conversion()
-    legs += [
-        credit(account_for(conversion, order.currency), _money(minor, order.currency)),
-        debit(account_for(conversion, order.seller_currency), converted),
-        credit(payable_account(order.seller, order.seller_currency), converted),
-    ]
-    fx.append(
-        {
-            "from": order.currency,
-            "to": order.seller_currency,
-            "rate": f"{checkout_rate(order):.6f}",
-            "source": "fixed at checkout",
-        }
-    )
-
-
 def escrow_release(order: Order) -> Posting | None:
-    """Delivery confirmed: the escrow to the carrier (the carriage the buyer paid, in the
-    order's currency, as carriers are paid in the currency of the sale), the platform (its
-    fee on the goods) and the seller (the rest, in the seller's currency)."""
+    """Delivery confirmed: escrow to the seller's payable (in the seller's currency) and fee."""
     escrow = escrow_account(order)
     held = Account.objects.get(pk=escrow.pk).position_minor
     if held <= 0:
         return None
-    carrier = carrier_of(order)
-    carriage = min(order.shipping_minor, held) if carrier is not None else 0
-    fee = platform_fee(order, held - carriage)
-    net = held - carriage - fee
+    fee = platform_fee(order, held)
+    net = held - fee
     legs: list[Leg] = [debit(escrow, _money(held, order.currency))]
     if fee:
         legs.append(
@@ -219,12 +181,27 @@ def escrow_release(order: Order) -> Posting | None:
         )
     payable_legs: list[Leg] = []
     fx: list[dict[str, str]] = []
-    if carriage and carrier is not None:
-        payable_legs.append(
-            credit(payable_account(carrier, order.currency), _money(carriage, order.currency))
-        )
     if net:
-        _pay_seller(order, net, payable_legs, fx)
+        if order.seller_currency == order.currency:
+            payable_legs.append(
+                credit(payable_account(order.seller, order.currency), _money(net, order.currency))
+            )
+        else:
+            converted = _to_seller_currency(order, net)
+            conversion = chart.fx_conversion()
+            payable_legs += [
+                credit(account_for(conversion, order.currency), _money(net, order.currency)),
+                debit(account_for(conversion, order.seller_currency), converted),
+                credit(payable_account(order.seller, order.seller_currency), converted),
+            ]
+            fx.append(
+                {
+                    "from": order.currency,
+                    "to": order.seller_currency,
+                    "rate": f"{checkout_rate(order):.6f}",
+                    "source": "fixed at checkout",
+                }
+            )
     return posting_record(
         kind="escrow.released",
         legs=legs + payable_legs,
@@ -239,10 +216,8 @@ def escrow_release(order: Order) -> Posting | None:
 
 
 def refundable_minor(order: Order) -> int:
-    """What can still be given back for this order (escrow, authority part, or released to
-    the seller and the platform; not the carriage paid to the carrier for a parcel carried)."""
+    """What can still be given back for this order (escrow, authority part, or released)."""
     paid = order.total_minor if _was_paid(order) else 0
-    paid -= _carriage_paid_minor(order)
     refunded = sum(
         -entry.amount_minor
         for posting in Posting.objects.filter(reference=str(order.public_id), kind="order.refunded")
@@ -368,16 +343,6 @@ def _order_entries_minor(order: Order, account: Account) -> int:
     )
 
 
-def _carriage_paid_minor(order: Order) -> int:
-    """The carriage the release paid the carrier, in the order's currency."""
-    released = Posting.objects.filter(dedupe_key=f"order:{order.public_id}:released").first()
-    carrier = carrier_of(order) if released is not None else None
-    if released is None or carrier is None or carrier.pk == order.seller_id:
-        return 0
-    account = payable_account(carrier, order.currency)
-    return -sum(entry.amount_minor for entry in released.entries.filter(account=account))
-
-
 def _seller_currency_slice(order: Order, minor: int) -> Money:
     """``minor`` more of the order's money taken back from the seller, in the seller's
     currency: everything taken back so far converted at once, less what earlier refunds
@@ -467,8 +432,7 @@ def seller_balances(organisation: Any) -> dict[str, Money]:
         account = Account.objects.filter(code=f"escrow:order:{order.public_id}").first()
         if account and account.position_minor > 0:
             held = account.position_minor
-            goods = held - min(order.shipping_minor, held)  # the carriage goes to the carrier
-            in_escrow += _to_seller_currency(order, goods - platform_fee(order, goods)).amount
+            in_escrow += _to_seller_currency(order, held - platform_fee(order, held)).amount
             currency = order.seller_currency
     payable = Account.objects.filter(
         owner_ref=party_of(organisation), purpose="party_payable"

@@ -108,15 +108,10 @@ def test_confirmed_delivery_releases_escrow_to_the_seller_in_rwf(shop) -> None: 
     confirmed = order_complete(actor=None, order=order)
     assert confirmed.status == "completed"
     assert _position(f"escrow:order:{order.public_id}", "CNY") == 0
-    # The carriage the buyer paid goes to the carrier (the Kigali hub's operator), in yuan;
-    # the platform's fee is on the goods; the seller gets the rest in francs.
-    carriage = order.shipping_minor
-    assert carriage > 0 and money.carrier_of(order).slug == "kigali-hub"
-    assert payable_account(money.carrier_of(order), "CNY").position_minor == carriage
-    fee = money.platform_fee(order, held - carriage)
+    fee = money.platform_fee(order, held)
     assert _position("platform:fees", "CNY") == fee
     rate = money.checkout_rate(order)
-    expected_rwf = Money.from_minor(held - carriage - fee, "CNY").amount * rate
+    expected_rwf = Money.from_minor(held - fee, "CNY").amount * rate
     payable = payable_account(order.seller, "RWF")
     assert payable.position_minor == int(expected_rwf.quantize(1, rounding="ROUND_HALF_UP"))
     # The seller sees it: in escrow nothing, available the payable.
@@ -166,9 +161,7 @@ def test_a_whole_refund_after_release_takes_the_sellers_share_then_the_authority
     tea = placed.orders.get(seller__slug="nyungwe-tea")  # paid, not refunded: its duties stay
     assert _position("authority:CN:payable", "CNY") == money.split_of(tea)[1] > 0
     assert _position("platform:fees", "CNY") == 0
-    # The parcel was carried: the carrier keeps the carriage; the buyer gets all the rest.
-    assert Refund.objects.get().amount_minor == order.total_minor - order.shipping_minor
-    assert payable_account(money.carrier_of(order), "CNY").position_minor == order.shipping_minor
+    assert Refund.objects.get().amount_minor == order.total_minor
     assert money.refundable_minor(order) == 0
     assert ledger_verify()["balanced"] is True
 
@@ -191,8 +184,7 @@ def test_a_refund_is_refused_when_the_seller_has_been_paid_out(shop) -> None:  #
             actor=make_operator(), order=order, amount=Money.of("10.00", "CNY"), reason="late"
         )
     assert caught.value.code == "seller_paid_out"
-    assert not Refund.objects.exists()
-    assert money.refundable_minor(order) == order.total_minor - order.shipping_minor
+    assert not Refund.objects.exists() and money.refundable_minor(order) == order.total_minor
     assert ledger_verify()["balanced"] is True
 
 
