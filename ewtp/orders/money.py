@@ -2,8 +2,10 @@
 
 Payment confirmed: Dr payments clearing, Cr escrow per order (goods and carriage) and Cr the
 destination authority's payable (duties, taxes and fees collected at checkout). Delivery
-confirmed (by the buyer, or by the timer): Dr escrow, Cr platform fee, and the rest converted
-into the seller's currency at the rate fixed at checkout, Cr the seller's payable. A refund
+confirmed (by the buyer, or by the timer): Dr escrow, Cr platform fee (on the goods), and the
+rest, carriage included (the seller contracts the carriage under DDP and DAP and settles with
+the hub), converted into the seller's currency at the rate fixed at checkout, Cr the seller's
+payable. A refund
 moves money back into clearing (out of escrow before release, out of the seller's payable
 after it) and then the provider pays the buyer back, after commit.
 """
@@ -166,13 +168,19 @@ def _to_seller_currency(order: Order, minor: int) -> Money:
     return Money(quantize(amount, order.seller_currency), order.seller_currency)
 
 
+def _goods_part(order: Order, held: int) -> int:
+    """What the platform's fee is worked out on: the escrow without the carriage (which the
+    seller, who contracts it under DDP and DAP, passes on to the hub)."""
+    return held - min(order.shipping_minor, held)
+
+
 def escrow_release(order: Order) -> Posting | None:
     """Delivery confirmed: escrow to the seller's payable (in the seller's currency) and fee."""
     escrow = escrow_account(order)
     held = Account.objects.get(pk=escrow.pk).position_minor
     if held <= 0:
         return None
-    fee = platform_fee(order, held)
+    fee = platform_fee(order, _goods_part(order, held))
     net = held - fee
     legs: list[Leg] = [debit(escrow, _money(held, order.currency))]
     if fee:
@@ -432,7 +440,8 @@ def seller_balances(organisation: Any) -> dict[str, Money]:
         account = Account.objects.filter(code=f"escrow:order:{order.public_id}").first()
         if account and account.position_minor > 0:
             held = account.position_minor
-            in_escrow += _to_seller_currency(order, held - platform_fee(order, held)).amount
+            fee = platform_fee(order, _goods_part(order, held))
+            in_escrow += _to_seller_currency(order, held - fee).amount
             currency = order.seller_currency
     payable = Account.objects.filter(
         owner_ref=party_of(organisation), purpose="party_payable"
