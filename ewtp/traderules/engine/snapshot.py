@@ -226,6 +226,7 @@ DOMESTIC_REGIME = replace(
     name="Domestic sale: not an import",
     duty="exempt",
     tax_override=(),
+    taxes_at_checkout=True,  # nothing is left for a border
 )
 
 

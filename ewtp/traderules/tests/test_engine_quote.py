@@ -1167,6 +1167,9 @@ def test_a_consignment_inside_its_own_territory_is_not_an_import(snapshot: Snaps
     result = run(snapshot, body)
     assert result["regime"]["id"] == "domestic"
     assert result["regime"]["why"] == "RW is inside the RW customs territory: not an import"
+    assert result["regime"]["taxes_collected_at"] == "checkout"
+    assert result["payable_on_delivery"] == {"amount": "0", "currency": "RWF"}
+    assert result["payable_at_checkout"] == {"amount": "39250", "currency": "RWF"}
     assert result["totals"]["customs"] == {
         "goods": "36000",
         "shipping": "3250",
