@@ -358,10 +358,8 @@ def parcel_hand_over(*, actor: object, parcel: Parcel) -> Parcel:
 # Hub steps -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def parcel_receive(*, actor: object, hub: Hub, code: str) -> Parcel:
-    """Intake: the origin hub scans (or types) the label's code."""
-    user = _require_hub_worker(actor, hub)
+def _scanned(code: str) -> Parcel:
+    """The parcel a label's code (scanned or typed) names, locked; a clear error otherwise."""
     try:
         normalised = parcel_code_normalise(code)
     except CodeInvalid as error:
@@ -375,7 +373,14 @@ def parcel_receive(*, actor: object, hub: Hub, code: str) -> Parcel:
             _("No parcel %(code)s.") % {"code": normalised},
             fields={"code": "unknown parcel"},
         )
-    parcel = _locked(found)
+    return _locked(found)
+
+
+@transaction.atomic
+def parcel_receive(*, actor: object, hub: Hub, code: str) -> Parcel:
+    """Intake: the origin hub scans (or types) the label's code."""
+    user = _require_hub_worker(actor, hub)
+    parcel = _scanned(code)
     if parcel.origin_hub_id != hub.pk:
         raise Conflict(
             "wrong_hub",
@@ -512,20 +517,7 @@ def shipment_add_parcel(*, actor: object, shipment: Shipment, code: str) -> Parc
             message=_("Shipment %(awb)s is %(status)s: it is closed.")
             % {"awb": shipment.awb, "status": shipment.get_status_display().lower()}
         )
-    try:
-        normalised = parcel_code_normalise(code)
-    except CodeInvalid as error:
-        raise InvalidRequest(
-            "invalid_code", _(error.template) % error.params, fields={"code": str(error)}
-        ) from None
-    found = Parcel.objects.filter(code=normalised).first()
-    if found is None:
-        raise NotFound(
-            "not_found",
-            _("No parcel %(code)s.") % {"code": normalised},
-            fields={"code": "unknown parcel"},
-        )
-    parcel = _locked(found)
+    parcel = _scanned(code)
     _consolidate([parcel], shipment, user=user, hub=hub)
     return parcel
 
