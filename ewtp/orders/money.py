@@ -285,19 +285,13 @@ def order_money_refund(
                 % {"amount": taken},
             )
         if order.seller_currency == order.currency:
-            legs.append(
-                debit(
-                    payable_account(order.seller, order.currency),
-                    _money(from_seller, order.currency),
-                )
-            )
+            legs.append(debit(payable, taken))
         else:
-            converted = taken
             conversion = chart.fx_conversion()
             legs += [
                 debit(account_for(conversion, order.currency), _money(from_seller, order.currency)),
-                credit(account_for(conversion, order.seller_currency), converted),
-                debit(payable_account(order.seller, order.seller_currency), converted),
+                credit(account_for(conversion, order.seller_currency), taken),
+                debit(payable, taken),
             ]
             fx.append(
                 {
