@@ -117,9 +117,24 @@ def test_a_buyer_in_china_checks_out_two_sellers_and_the_seller_sees_the_order(
     expect(page.locator('[data-testid="payment-status"]')).to_have_text("pending")
     expect(page.locator('[data-testid="checkout-order"]')).to_have_count(2)
     screenshot(page, "marketplace-payment-step")
+    expect(page.locator('[data-testid="checkout-shipping"]')).to_contain_text("¥")
     checkout = Checkout.objects.get()
     assert (checkout.language, checkout.currency, checkout.destination) == ("zh-hans", "CNY", "CN")
     assert checkout.total_minor == sum(o.total_minor for o in checkout.orders.all())
+
+    # Chinese customs declares the buyer by identity card number: given on the order page.
+    with page.expect_navigation():
+        page.locator('[data-testid="checkout-order"] h3 a').first.click()
+    form = page.locator('[data-testid="id-number-form"]')
+    expect(form).to_be_visible()
+    form.locator("input[name=id_number]").fill("11010519491231002x")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    expect(page.locator('[data-testid="id-number"]')).to_contain_text("002X")
+    expect(page.locator('[data-testid="id-number-form"]')).to_have_count(0)
+    screenshot(page, "marketplace-buyer-id-number")
+    checkout.refresh_from_db()
+    assert checkout.shipping_address["id_number"] == "11010519491231002X"
 
     seller_context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1200, "height": 900}

@@ -132,3 +132,52 @@ def test_a_parcel_travels_from_kigali_to_a_buyer_in_belgium(page: Page, scene) -
     expect(timeline).to_contain_text("Receipt confirmed by the buyer")
     assert Order.objects.get(pk=order.pk).status == Order.Status.COMPLETED
     screenshot(page, "shipping-8-buyer-confirmed")
+
+
+def test_a_parcel_inside_rwanda_goes_from_the_seller_to_a_kigali_buyer_without_papers(
+    page: Page, transactional_db
+) -> None:  # type: ignore[no-untyped-def]
+    reference_data_ensure()
+    w = world()
+    address = {
+        "name": "Aline Uwase",
+        "landmark": "Blue gate opposite Kimironko market",
+        "city": "Gasabo",
+        "phone": "0788 123 456",
+    }
+    order = paid_order(
+        [(w.coffee, 2)], destination="RW", currency="RWF", address=address, buyer=w.buyer
+    )
+    assert order.carriage["local"] is True
+
+    # The seller packs it: a label and an invoice, no customs declaration.
+    _login(page, w.seller.email, "/hubs/seller/")
+    page.click(f'[data-testid="pack-{order.reference}"]')
+    page.fill('[data-testid="weight"]', "1.2")
+    page.fill('[data-testid="length"]', "20")
+    page.fill('[data-testid="width"]', "15")
+    page.fill('[data-testid="height"]', "10")
+    page.click('[data-testid="pack"]')
+    code = page.locator('[data-testid="parcel-code"]').inner_text()
+    expect(page.locator('[data-testid="no-declarations"]')).to_be_visible()
+    expect(page.locator('[data-testid="doc-postal"]')).to_have_count(0)
+    page.click('[data-testid="hand-over"]')
+    expect(page.locator('[data-testid="order-status"]')).to_have_text("Handed to the hub")
+
+    # Kigali scans it in and sends it out with its courier from the local deliveries.
+    _login(page, w.kigali.email, "/hubs/KGL/")
+    page.fill('[data-testid="intake-code"]', code)
+    page.click('[data-testid="intake-submit"]')
+    expect(page.locator('[data-testid="intake-result"]')).to_contain_text(code)
+    page.goto("/hubs/KGL/")
+    expect(page.locator(f'[data-testid="consolidate-{code}"]')).to_have_count(0)
+    screenshot(page, "shipping-local-1-hub")
+    page.click(f'[data-testid="local-out-{code}"]')
+    page.fill("#deliver-note", "Aline at the gate")
+    page.click('[data-testid="deliver"]')
+    expect(page.locator('[data-testid="deliver"]')).to_have_count(0)
+    screenshot(page, "shipping-local-2-delivered")
+    parcel = Parcel.objects.get(code=code)
+    assert parcel.status == Parcel.Status.DELIVERED
+    assert Order.objects.get(pk=order.pk).status == Order.Status.DELIVERED
+    assert not parcel.declarations.exists()
