@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from pathlib import Path
@@ -11,8 +10,13 @@ import dj_database_url
 from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
+from ewtp.core import conf
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("EWTP_VAR_DIR", BASE_DIR / "var"))
+# Every EWTP_* setting, typed, with its default (ewtp/core/conf.py declares them).
+_ewtp = conf.from_environment(os.environ, BASE_DIR)
+globals().update(_ewtp)
+VAR_DIR: Path = _ewtp["EWTP_VAR_DIR"]
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -113,16 +117,14 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 if DATABASE_URL:
     DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=int(os.environ.get("EWTP_CONN_MAX_AGE", "0"))
-        )
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=_ewtp["EWTP_CONN_MAX_AGE"])
     }
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "ewtp.sqlite3"),
-            "CONN_MAX_AGE": int(os.environ.get("EWTP_CONN_MAX_AGE", "0")),
+            "CONN_MAX_AGE": _ewtp["EWTP_CONN_MAX_AGE"],
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -201,7 +203,7 @@ TASKS = {
     "default": {
         "BACKEND": (
             "django.tasks.backends.immediate.ImmediateBackend"
-            if env_flag("EWTP_TASKS_IMMEDIATE", False)
+            if _ewtp["EWTP_TASKS_IMMEDIATE"]
             else "django_tasks_db.DatabaseBackend"
         ),
     }
@@ -226,34 +228,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG and env_flag("EWTP_HTTPS", False):
+if not DEBUG and _ewtp["EWTP_HTTPS"]:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-
-EWTP_RATE_LIMITS = env_flag("EWTP_RATE_LIMITS", True)
-# The public address of this platform, written into signed documents, QR codes and mails.
-EWTP_SITE_URL = os.environ.get("EWTP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-# Money and holds (see docs/money.md and docs/operating.md).
-EWTP_PLATFORM_FEE_RATE = os.environ.get("EWTP_PLATFORM_FEE_RATE", "0.05")
-EWTP_PLATFORM_FEE_MINIMUM = os.environ.get("EWTP_PLATFORM_FEE_MINIMUM", "500 RWF")
-# Other terms per seller category, as JSON: {"cooperative": {"rate": "0.03", "minimum": "300 RWF"}}
-EWTP_PLATFORM_FEES = json.loads(
-    os.environ.get("EWTP_PLATFORM_FEES", '{"cooperative": {"rate": "0.03", "minimum": "300 RWF"}}')
-)
-EWTP_AUTO_CONFIRM_DAYS = int(os.environ.get("EWTP_AUTO_CONFIRM_DAYS", "7"))
-EWTP_CHECKOUT_HOLD_MINUTES = int(os.environ.get("EWTP_CHECKOUT_HOLD_MINUTES", "30"))
-EWTP_PAYMENT_TTL_MINUTES = int(os.environ.get("EWTP_PAYMENT_TTL_MINUTES", "30"))
-EWTP_TOURISM_HOLD_MINUTES = int(os.environ.get("EWTP_TOURISM_HOLD_MINUTES", "20"))
-EWTP_TOURISM_PLATFORM_FEE_RATE = os.environ.get("EWTP_TOURISM_PLATFORM_FEE_RATE", "0.05")
-# Providers: empty base URLs mean the built-in sandbox and mobile-money simulator, in process.
-EWTP_WEBHOOK_BASE_URL = os.environ.get("EWTP_WEBHOOK_BASE_URL", "")
-EWTP_SANDBOX_WEBHOOK_SECRET = os.environ.get("EWTP_SANDBOX_WEBHOOK_SECRET", "")
-EWTP_MOMO_BASE_URL = os.environ.get("EWTP_MOMO_BASE_URL", "")
-EWTP_MOMO_TOKEN = os.environ.get("EWTP_MOMO_TOKEN", "sandbox-token")
-EWTP_DATA_DIR = BASE_DIR / "data"
-EWTP_CURRENCIES = ["RWF", "EUR", "USD", "CNY", "GBP", "KES", "MYR"]
-EWTP_DESTINATIONS = ["BE", "FR", "DE", "NL", "CN", "US", "GB", "MY", "KE", "RW"]
 
 LOGGING = {
     "version": 1,

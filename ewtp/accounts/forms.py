@@ -12,6 +12,7 @@ from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from ewtp.accounts.models import Membership, Organisation
+from ewtp.core import conf
 from ewtp.core.countries import country_name
 
 REQUIRED = {"required": _("This field is required.")}
@@ -107,14 +108,12 @@ class ProfileForm(forms.Form):
             (code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES
         ],
     )
-    currency = forms.ChoiceField(
-        label=_("Currency"), choices=[(c, c) for c in settings.EWTP_CURRENCIES]
-    )
+    currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in conf.CURRENCIES()])
     destination = forms.ChoiceField(label=_("Deliver to"), choices=[])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["destination"].choices = _country_choices(list(settings.EWTP_DESTINATIONS))  # type: ignore[attr-defined]
+        self.fields["destination"].choices = _country_choices(list(conf.DESTINATIONS()))  # type: ignore[attr-defined]
 
 
 class OrganisationForm(forms.Form):

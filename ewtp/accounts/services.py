@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -21,7 +20,7 @@ from ewtp.accounts.selectors import (
     require_platform_operator,
     require_role,
 )
-from ewtp.core import clock
+from ewtp.core import clock, conf
 from ewtp.core.countries import is_country
 from ewtp.core.errors import (
     Conflict,
@@ -56,9 +55,9 @@ def _check_preferences(*, language: str, currency: str, destination: str) -> Non
     fields = {}
     if not is_language(language):
         fields["language"] = _("not a language of the platform")
-    if currency not in settings.EWTP_CURRENCIES:
+    if currency not in conf.CURRENCIES():
         fields["currency"] = _("not a currency of the platform")
-    if destination not in settings.EWTP_DESTINATIONS:
+    if destination not in conf.DESTINATIONS():
         fields["destination"] = _("not a destination of the platform")
     if fields:
         raise _invalid(fields)

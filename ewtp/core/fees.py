@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
-
+from ewtp.core import conf
 from ewtp.core.money import Money
 
 
@@ -27,11 +26,9 @@ class FeeTerms:
 
 
 def fee_terms(seller_category: str = "") -> FeeTerms:
-    by_category = getattr(settings, "EWTP_PLATFORM_FEES", {}) or {}
+    by_category = conf.PLATFORM_FEES() or {}
     chosen = by_category.get(seller_category) if seller_category else None
-    rate_text = (chosen or {}).get("rate") or getattr(settings, "EWTP_PLATFORM_FEE_RATE", "0.05")
-    minimum_text = (chosen or {}).get("minimum") or getattr(
-        settings, "EWTP_PLATFORM_FEE_MINIMUM", "500 RWF"
-    )
+    rate_text = (chosen or {}).get("rate") or conf.PLATFORM_FEE_RATE()
+    minimum_text = (chosen or {}).get("minimum") or conf.PLATFORM_FEE_MINIMUM()
     amount, _, currency = str(minimum_text).partition(" ")
     return FeeTerms(rate=Decimal(str(rate_text)), minimum=Money.of(amount, currency or "RWF"))

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from ewtp.core import conf
+
 CURRENCY_COOKIE = "ewtp_currency"
 DESTINATION_COOKIE = "ewtp_destination"
 COOKIE_AGE = 365 * 24 * 3600
@@ -34,13 +36,13 @@ def resolve(request: HttpRequest) -> Preferences:
     currency = request.COOKIES.get(CURRENCY_COOKIE, "")
     destination = request.COOKIES.get(DESTINATION_COOKIE, "")
     if user is not None and user.is_authenticated:
-        if currency not in settings.EWTP_CURRENCIES:
+        if currency not in conf.CURRENCIES():
             currency = getattr(user, "currency", "")
-        if destination not in settings.EWTP_DESTINATIONS:
+        if destination not in conf.DESTINATIONS():
             destination = getattr(user, "destination", "")
-    if currency not in settings.EWTP_CURRENCIES:
+    if currency not in conf.CURRENCIES():
         currency = DEFAULT_CURRENCY
-    if destination not in settings.EWTP_DESTINATIONS:
+    if destination not in conf.DESTINATIONS():
         destination = DEFAULT_DESTINATION
     return Preferences(currency=currency, destination=destination)
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from ewtp.core import conf
 from ewtp.core.errors import RateLimited
 
 
@@ -19,13 +18,7 @@ def trusted_proxies() -> int:
     0 (the default) trusts no header: the client is REMOTE_ADDR. Behind nginx, set
     EWTP_TRUSTED_PROXIES=1, or every visitor would share the proxy's address and its limits.
     """
-    configured = getattr(settings, "EWTP_TRUSTED_PROXIES", None)
-    if configured is None:
-        configured = os.environ.get("EWTP_TRUSTED_PROXIES", "0")
-    try:
-        return max(int(configured), 0)
-    except (TypeError, ValueError):
-        return 0
+    return conf.TRUSTED_PROXIES()
 
 
 def client_key(request: HttpRequest) -> str:
@@ -45,7 +38,7 @@ def client_key(request: HttpRequest) -> str:
 
 
 def rate_limit(request: HttpRequest, bucket: str, *, per_minute: int) -> None:
-    if not settings.EWTP_RATE_LIMITS:
+    if not conf.RATE_LIMITS():
         return
     window = int(time.time() // 60)
     key = f"ratelimit:{bucket}:{client_key(request)}:{window}"

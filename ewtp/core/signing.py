@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +16,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
+
+from ewtp.core import conf
 
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _MULTICODEC_ED25519_PUB = b"\xed\x01"
@@ -31,7 +32,7 @@ def _load_pem(text: bytes) -> Ed25519PrivateKey:
 
 @cache
 def private_key() -> Ed25519PrivateKey:
-    configured = os.environ.get("EWTP_SIGNING_KEY", "").strip()
+    configured = conf.SIGNING_KEY().strip()
     if configured:
         if configured.startswith("-----BEGIN"):
             return _load_pem(configured.encode())

@@ -6,15 +6,13 @@ without it, the development address.
 
 from __future__ import annotations
 
-import os
-
-from django.conf import settings
+from ewtp.core import conf
 
 DEFAULT_SITE_URL = "http://localhost:8000"
 
 
 def site_url() -> str:
-    configured = getattr(settings, "EWTP_SITE_URL", "") or os.environ.get("EWTP_SITE_URL", "")
+    configured = conf.SITE_URL()
     return (configured or DEFAULT_SITE_URL).rstrip("/")
 
 

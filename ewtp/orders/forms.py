@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from ewtp.core import conf
 from ewtp.orders.models import Incoterm
 
 
@@ -64,8 +64,8 @@ class CheckoutForm(forms.Form):
         assert isinstance(destination, forms.ChoiceField) and isinstance(
             currency, forms.ChoiceField
         )
-        destination.choices = [(c, c) for c in settings.EWTP_DESTINATIONS]
-        currency.choices = [(c, c) for c in settings.EWTP_CURRENCIES]
+        destination.choices = [(c, c) for c in conf.DESTINATIONS()]
+        currency.choices = [(c, c) for c in conf.CURRENCIES()]
 
     def payload(self) -> dict[str, object]:
         data = self.cleaned_data

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from ewtp.core import conf
 from ewtp.core.money import Money
 from ewtp.orders.addresses import address_lines
 from ewtp.orders.models import Checkout, Order
 
 
 def site_url() -> str:
-    return str(getattr(settings, "EWTP_SITE_URL", "http://127.0.0.1:8000")).rstrip("/")
+    return conf.SITE_URL()
 
 
 def checkout_link(checkout: Checkout) -> str:

@@ -15,12 +15,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ewtp.core import clock
+from ewtp.core import clock, conf
 from ewtp.core.errors import Conflict, InvalidRequest
 from ewtp.core.fees import fee_terms
 from ewtp.core.money import Money, quantize
@@ -395,7 +394,7 @@ def orders_auto_complete(*, now: Any = None) -> int:
     from ewtp.orders.models import OrderEvent
     from ewtp.orders.services import order_complete
 
-    days = int(getattr(settings, "EWTP_AUTO_CONFIRM_DAYS", 7))
+    days = conf.AUTO_CONFIRM_DAYS()
     cutoff = (now or clock.now()) - timedelta(days=days)
     due = Order.objects.filter(status=S.DELIVERED).filter(
         pk__in=OrderEvent.objects.filter(to_status=S.DELIVERED, created_at__lte=cutoff).values(

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -30,7 +29,7 @@ from ewtp.catalog import rules
 from ewtp.catalog import services as catalog_services
 from ewtp.catalog.models import DEFAULT_HUB, Product, Variant
 from ewtp.catalog.selectors import product_get_public_by_id
-from ewtp.core import clock
+from ewtp.core import clock, conf
 from ewtp.core.currencies import is_currency
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest, NotFound, PermissionDenied
 from ewtp.core.locks import lock_rows, retry_on_lock_timeout
@@ -54,7 +53,7 @@ MAX_CART_LINES = 100
 
 
 def hold_minutes() -> int:
-    return int(getattr(settings, "EWTP_CHECKOUT_HOLD_MINUTES", 30))
+    return conf.CHECKOUT_HOLD_MINUTES()
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
-from django.conf import settings
 from django.urls import reverse
 
+from ewtp.core import conf
 from ewtp.core.errors import DomainError
 from ewtp.core.money import Money
 from ewtp.payments import sandbox
@@ -81,13 +81,13 @@ def _momo_call(
     """One request to the mobile-money API: over HTTP when EWTP_MOMO_BASE_URL is set, else to
     the simulator through the platform's own WSGI handler (same paths, headers and bodies)."""
     headers = {
-        "Authorization": "Bearer " + str(getattr(settings, "EWTP_MOMO_TOKEN", "sandbox-token")),
-        "X-Target-Environment": str(getattr(settings, "EWTP_MOMO_ENVIRONMENT", "sandbox")),
+        "Authorization": "Bearer " + conf.MOMO_TOKEN(),
+        "X-Target-Environment": conf.MOMO_ENVIRONMENT(),
     }
     if reference:
         headers["X-Reference-Id"] = reference
     data = json.dumps(body).encode() if body is not None else None
-    base_url = str(getattr(settings, "EWTP_MOMO_BASE_URL", ""))
+    base_url = conf.MOMO_BASE_URL()
     if base_url:
         request = urllib.request.Request(  # noqa: S310 - the operator's configured provider
             base_url.rstrip("/") + path,

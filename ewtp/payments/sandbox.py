@@ -11,11 +11,10 @@ import json
 import secrets
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ewtp.core import clock
+from ewtp.core import clock, conf
 from ewtp.core.errors import Conflict, NotFound
 from ewtp.payments import webhooks
 from ewtp.payments.models import SandboxCharge, SandboxWebhook
@@ -29,7 +28,7 @@ class ProviderUnavailable(Exception):
 
 
 def _outage() -> bool:
-    return bool(getattr(settings, "EWTP_SANDBOX_OUTAGE", False))
+    return conf.SANDBOX_OUTAGE()
 
 
 def charge_create(
@@ -126,7 +125,7 @@ def _enqueue_delivery(event_id: str) -> None:
 
 def webhook_post(body: bytes, signature: str) -> int:
     """Send one webhook to the platform; returns the HTTP status it answered."""
-    base_url = getattr(settings, "EWTP_WEBHOOK_BASE_URL", "")
+    base_url = conf.WEBHOOK_BASE_URL()
     if base_url:
         import urllib.error
         import urllib.request

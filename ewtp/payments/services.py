@@ -10,12 +10,11 @@ from datetime import timedelta
 from typing import Any
 
 import phonenumbers
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from ewtp.core import clock
+from ewtp.core import clock, conf
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.money import Money
 from ewtp.core.services import audit_record
@@ -43,7 +42,7 @@ def msisdn_normalise(number: str, region: str = "RW") -> str:
 
 
 def _payment_ttl() -> timedelta:
-    return timedelta(minutes=int(getattr(settings, "EWTP_PAYMENT_TTL_MINUTES", 30)))
+    return timedelta(minutes=conf.PAYMENT_TTL_MINUTES())
 
 
 def payment_start(

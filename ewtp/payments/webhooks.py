@@ -12,12 +12,14 @@ import time
 
 from django.conf import settings
 
+from ewtp.core import conf
+
 SIGNATURE_HEADER = "Sandbox-Signature"
 TOLERANCE_SECONDS = 300
 
 
 def webhook_secret() -> bytes:
-    configured = getattr(settings, "EWTP_SANDBOX_WEBHOOK_SECRET", "")
+    configured = conf.SANDBOX_WEBHOOK_SECRET()
     if configured:
         return str(configured).encode()
     return hashlib.sha256(b"sandbox-webhook:" + settings.SECRET_KEY.encode()).digest()

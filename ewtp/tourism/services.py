@@ -15,7 +15,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -27,7 +26,7 @@ from django.utils.translation import ngettext
 
 from ewtp.accounts.models import Membership
 from ewtp.accounts.selectors import require_role
-from ewtp.core import clock, signing
+from ewtp.core import clock, conf, signing
 from ewtp.core.countries import is_country
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest, NotFound
 from ewtp.core.locks import lock_rows
@@ -65,11 +64,11 @@ class AlreadyCheckedIn(DomainError):
 
 
 def hold_minutes() -> int:
-    return int(getattr(settings, "EWTP_TOURISM_HOLD_MINUTES", 20))
+    return conf.TOURISM_HOLD_MINUTES()
 
 
 def platform_fee_rate() -> Decimal:
-    return Decimal(str(getattr(settings, "EWTP_TOURISM_PLATFORM_FEE_RATE", "0.05")))
+    return Decimal(conf.TOURISM_PLATFORM_FEE_RATE())
 
 
 def local_today(experience: Experience) -> date:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from ewtp.core import conf
 from ewtp.tourism import services
 from ewtp.tourism.models import Booking
 
@@ -33,7 +33,7 @@ def booking_voucher_mail(booking_id: int) -> bool:
     booking = Booking.objects.select_related("experience").filter(pk=booking_id).first()
     if booking is None or booking.status != Booking.Status.CONFIRMED:
         return False
-    base = str(getattr(settings, "EWTP_SITE_URL", "")).rstrip("/")
+    base = conf.SITE_URL()
     with translation.override(booking.language or "en"):
         context = {"booking": booking, "url": base + services.booking_url(booking)}
         subject = render_to_string("tourism/mail/confirmed_subject.txt", context).strip()

@@ -18,12 +18,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
 
 from ewtp.accounts.models import Membership, Organisation, User
 from ewtp.accounts.selectors import is_platform_operator
+from ewtp.core import conf
 from ewtp.traderules.content import content_of, ruleset_from_content
 from ewtp.traderules.engine import (
     QuoteRejected,
@@ -133,7 +133,7 @@ def _database_key() -> tuple[Any, ...] | None:
 
 
 def _shipped_rules() -> PublishedRules:
-    base = Path(settings.EWTP_DATA_DIR)
+    base = Path(conf.DATA_DIR())
     ruleset = load_ruleset_from_files(
         base / "rules",
         base / "hs" / "harmonized-system.csv",
@@ -460,7 +460,7 @@ def _hs_rows_from_database() -> list[tuple[str, int, str, str, str]]:
 
 
 def _hs_rows_from_files() -> list[tuple[str, int, str, str, str]]:
-    path = Path(settings.EWTP_DATA_DIR) / "hs" / "harmonized-system.csv"
+    path = Path(conf.DATA_DIR()) / "hs" / "harmonized-system.csv"
     reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
     return [
         (

@@ -16,13 +16,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from ewtp.core import clock
+from ewtp.core import clock, conf
 from ewtp.core.currencies import is_currency
 from ewtp.core.errors import DomainError, InvalidRequest, NotFound, PermissionDenied
 from ewtp.core.models import AuditLog
@@ -1253,7 +1252,7 @@ def fx_rate_enter(
 
 
 def _data_dir() -> Path:
-    return Path(settings.EWTP_DATA_DIR)
+    return Path(conf.DATA_DIR())
 
 
 @cache

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ewtp.core import clock
+from ewtp.core import clock, conf
 from ewtp.core.countries import country_name
 from ewtp.core.errors import DomainError
 from ewtp.traderules import selectors, services
@@ -500,7 +500,7 @@ def quote_calculator(request: HttpRequest) -> HttpResponse:
     for line in values["lines"]:
         line["hs_description"] = selectors.hs_describe(line["hs_code"]) if line["hs_code"] else ""
     language = _language(request)
-    currencies = sorted(set(settings.EWTP_CURRENCIES) | {"RWF", "EUR", "USD"})
+    currencies = sorted(set(conf.CURRENCIES()) | {"RWF", "EUR", "USD"})
     context = {
         "values": values,
         "response": response,

@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 
 import ewtp
 from ewtp.accounts.selectors import is_platform_operator, organisation_kinds_of
-from ewtp.core import navigation
+from ewtp.core import conf, navigation
 from ewtp.core.countries import country_name
 
 
@@ -53,10 +53,8 @@ def platform(request: HttpRequest) -> dict[str, Any]:
     language = get_language() or settings.LANGUAGE_CODE
     return {
         "preferences": getattr(request, "preferences", None),
-        "currencies": settings.EWTP_CURRENCIES,
-        "destinations": [
-            (code, country_name(code, language)) for code in settings.EWTP_DESTINATIONS
-        ],
+        "currencies": conf.CURRENCIES(),
+        "destinations": [(code, country_name(code, language)) for code in conf.DESTINATIONS()],
         "ewtp_version": ewtp.__version__,
         # A callable: the template evaluates it only where the navigation is drawn.
         "nav_links": lambda: nav_links(request),

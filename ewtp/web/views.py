@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from ewtp.accounts.models import User
 from ewtp.accounts.services import user_preferences_update
-from ewtp.core import signing
+from ewtp.core import conf, signing
 from ewtp.core.errors import DomainError
 from ewtp.core.preferences import is_language, remember, remember_language, resolve
 
@@ -71,9 +71,9 @@ def preferences_set(request: HttpRequest) -> HttpResponse:
     current = resolve(request)
     currency = request.POST.get("currency", current.currency)
     destination = request.POST.get("destination", current.destination)
-    if currency not in settings.EWTP_CURRENCIES:
+    if currency not in conf.CURRENCIES():
         currency = current.currency
-    if destination not in settings.EWTP_DESTINATIONS:
+    if destination not in conf.DESTINATIONS():
         destination = current.destination
     response = HttpResponseRedirect(_next_url(request))
     remember(response, currency=currency, destination=destination)

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from ewtp.core import conf
+
 
 class Command(BaseCommand):
     help = "Serve the platform with gunicorn (persistent database connections, static files)."
@@ -46,7 +48,7 @@ class Command(BaseCommand):
             "--timeout",
             str(options["timeout"]),
             "--access-logfile",
-            os.environ.get("EWTP_ACCESS_LOG", "-"),
+            conf.ACCESS_LOG(),
             "--error-logfile",
             "-",
         ]

@@ -1,0 +1,256 @@
+"""Every ``EWTP_*`` setting, declared once: its name, type, default and meaning.
+
+``config/settings.py`` turns the environment into Django settings with :func:`from_environment`;
+code reads a setting by calling its declaration, which looks up the live Django setting (so that
+tests may override it)::
+
+    from ewtp.core import conf
+
+    minutes = conf.CHECKOUT_HOLD_MINUTES()
+
+``docs/operating.md`` lists the same table; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from django.conf import settings
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def parse_flag(text: str) -> bool:
+    return text.strip().lower() in _TRUE
+
+
+def parse_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def parse_json(text: str) -> Any:
+    return json.loads(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Setting[T]:
+    """One setting: ``EWTP_<name>`` in the environment and in Django's settings."""
+
+    name: str
+    parse: Callable[[str], T]
+    default: str
+    meaning: str
+
+    def from_text(self, text: str | None) -> T:
+        """The typed value of the environment's text; empty or absent gives the default."""
+        if text is None or not text.strip():
+            text = self.default
+        return self.parse(text)
+
+    def __call__(self) -> T:
+        """The value in force (Django's settings, which tests may override)."""
+        if hasattr(settings, self.name):
+            return cast(T, getattr(settings, self.name))
+        return self.from_text(None)
+
+
+_ALL: list[Setting[Any]] = []
+
+
+def _declare[T](name: str, parse: Callable[[str], T], default: str, meaning: str) -> Setting[T]:
+    declared = Setting(name, parse, default, meaning)
+    _ALL.append(declared)
+    return declared
+
+
+def _site_url(text: str) -> str:
+    return text.strip().rstrip("/")
+
+
+def _non_negative(text: str) -> int:
+    return max(int(text), 0)
+
+
+# -- Serving --------------------------------------------------------------------------------
+HTTPS = _declare(
+    "EWTP_HTTPS",
+    parse_flag,
+    "off",
+    "With DEBUG off: secure cookies, HSTS and redirect to HTTPS; off for plain HTTP on a private network.",
+)
+SITE_URL = _declare(
+    "EWTP_SITE_URL",
+    _site_url,
+    "http://127.0.0.1:8000",
+    "The public address of the platform, written into signed documents, QR codes and mails.",
+)
+TRUSTED_PROXIES = _declare(
+    "EWTP_TRUSTED_PROXIES",
+    _non_negative,
+    "0",
+    "How many reverse proxies append to X-Forwarded-For (0: the socket's address is the client).",
+)
+RATE_LIMITS = _declare(
+    "EWTP_RATE_LIMITS",
+    parse_flag,
+    "on",
+    "Per-client request limits; off only for load tests on a private network.",
+)
+CONN_MAX_AGE = _declare(
+    "EWTP_CONN_MAX_AGE",
+    int,
+    "0",
+    "Seconds a database connection is kept between requests (`ewtp serve` sets 600).",
+)
+ACCESS_LOG = _declare(
+    "EWTP_ACCESS_LOG",
+    str,
+    "-",
+    "Where `ewtp serve` writes its access log (`-` is standard output).",
+)
+TASKS_IMMEDIATE = _declare(
+    "EWTP_TASKS_IMMEDIATE",
+    parse_flag,
+    "off",
+    "Run background tasks in the request's process instead of the worker (development only).",
+)
+VAR_DIR = _declare(
+    "EWTP_VAR_DIR",
+    Path,
+    "var",
+    "Folder for the embedded database, media and development keys (relative to the checkout).",
+)
+SIGNING_KEY = _declare(
+    "EWTP_SIGNING_KEY",
+    str,
+    "",
+    "The Ed25519 signing key (PEM, or a path to one); without it, a development key in var/.",
+)
+
+# -- Money and holds ------------------------------------------------------------------------
+PLATFORM_FEE_RATE = _declare(
+    "EWTP_PLATFORM_FEE_RATE",
+    str,
+    "0.05",
+    "The platform's fee on the goods of an order, as a fraction (0.05 is 5%).",
+)
+PLATFORM_FEE_MINIMUM = _declare(
+    "EWTP_PLATFORM_FEE_MINIMUM",
+    str,
+    "500 RWF",
+    "The smallest platform fee per order, an amount and its currency.",
+)
+PLATFORM_FEES = _declare(
+    "EWTP_PLATFORM_FEES",
+    parse_json,
+    '{"cooperative": {"rate": "0.03", "minimum": "300 RWF"}}',
+    "Other fee terms per seller category, as JSON {category: {rate, minimum}}.",
+)
+AUTO_CONFIRM_DAYS = _declare(
+    "EWTP_AUTO_CONFIRM_DAYS",
+    int,
+    "7",
+    "Days after delivery when an order the buyer has not confirmed is confirmed for them.",
+)
+CHECKOUT_HOLD_MINUTES = _declare(
+    "EWTP_CHECKOUT_HOLD_MINUTES",
+    int,
+    "30",
+    "Minutes a checkout holds its stock while the buyer pays.",
+)
+PAYMENT_TTL_MINUTES = _declare(
+    "EWTP_PAYMENT_TTL_MINUTES",
+    int,
+    "30",
+    "Minutes a payment request stays open at the provider.",
+)
+TOURISM_HOLD_MINUTES = _declare(
+    "EWTP_TOURISM_HOLD_MINUTES",
+    int,
+    "20",
+    "Minutes a booking holds its places while the visitor pays.",
+)
+TOURISM_PLATFORM_FEE_RATE = _declare(
+    "EWTP_TOURISM_PLATFORM_FEE_RATE",
+    str,
+    "0.05",
+    "The platform's fee on a booking's price, as a fraction.",
+)
+
+# -- Payment providers ----------------------------------------------------------------------
+WEBHOOK_BASE_URL = _declare(
+    "EWTP_WEBHOOK_BASE_URL",
+    str,
+    "",
+    "Where the sandbox provider posts its webhooks (empty: delivered in process).",
+)
+SANDBOX_WEBHOOK_SECRET = _declare(
+    "EWTP_SANDBOX_WEBHOOK_SECRET",
+    str,
+    "",
+    "The sandbox provider's webhook signing secret (empty: derived from SECRET_KEY).",
+)
+SANDBOX_OUTAGE = _declare(
+    "EWTP_SANDBOX_OUTAGE",
+    parse_flag,
+    "off",
+    "Make the sandbox provider refuse every call, to rehearse a provider outage.",
+)
+MOMO_BASE_URL = _declare(
+    "EWTP_MOMO_BASE_URL",
+    str,
+    "",
+    "The mobile-money API's base URL (empty: the built-in simulator, in process).",
+)
+MOMO_TOKEN = _declare(
+    "EWTP_MOMO_TOKEN",
+    str,
+    "sandbox-token",
+    "The bearer token the mobile-money simulator accepts.",
+)
+MOMO_ENVIRONMENT = _declare(
+    "EWTP_MOMO_ENVIRONMENT",
+    str,
+    "sandbox",
+    "The mobile-money API's X-Target-Environment (sandbox, or the live environment's name).",
+)
+
+# -- Catalogue of the deployment ------------------------------------------------------------
+CURRENCIES = _declare(
+    "EWTP_CURRENCIES",
+    parse_list,
+    "RWF,EUR,USD,CNY,GBP,KES,MYR",
+    "Currencies buyers may see prices in, comma-separated ISO 4217 codes.",
+)
+DESTINATIONS = _declare(
+    "EWTP_DESTINATIONS",
+    parse_list,
+    "BE,FR,DE,NL,CN,US,GB,MY,KE,RW",
+    "Countries the shop offers as destinations, comma-separated ISO 3166-1 codes.",
+)
+DATA_DIR = _declare(
+    "EWTP_DATA_DIR",
+    Path,
+    "data",
+    "Folder of the shipped reference data (rules, HS, rates; relative to the checkout).",
+)
+
+
+def declared() -> tuple[Setting[Any], ...]:
+    """Every setting, in the order of this module."""
+    return tuple(_ALL)
+
+
+def from_environment(environ: Mapping[str, str], base_dir: Path) -> dict[str, Any]:
+    """Django settings for every declaration, from the environment or the default."""
+    values: dict[str, Any] = {}
+    for setting in _ALL:
+        value = setting.from_text(environ.get(setting.name))
+        if isinstance(value, Path) and not value.is_absolute():
+            value = base_dir / value
+        values[setting.name] = value
+    return values
