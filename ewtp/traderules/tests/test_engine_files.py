@@ -201,7 +201,7 @@ def test_explain_table_reads_like_the_quote(ruleset: RuleSet) -> None:
         "USD",
         "EUR",
         "1 USD = ",
-        "tariff_rate_unknown",
+        "national_code_needed",
         "Documents required: statement_on_origin",
         "payable at checkout",
     ):

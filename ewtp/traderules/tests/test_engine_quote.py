@@ -107,6 +107,7 @@ def test_response_has_every_contract_field_and_is_plain_json(snapshot: Snapshot)
         "fx",
         "lines",
         "consignment_duties",
+        "consignment_fees",
         "totals",
         "payable_at_checkout",
         "payable_on_delivery",
@@ -735,7 +736,9 @@ def test_my_excluded_goods_and_sales_tax_coverage(snapshot: Snapshot) -> None:
 # Unknown tariff line ---------------------------------------------------------------------
 
 
-def test_eu_six_digit_request_for_a_split_subheading_is_incomplete(snapshot: Snapshot) -> None:
+def test_eu_six_digit_request_for_a_split_subheading_needs_a_national_code(
+    snapshot: Snapshot,
+) -> None:
     body = request(
         "BE",
         [
@@ -750,7 +753,12 @@ def test_eu_six_digit_request_for_a_split_subheading_is_incomplete(snapshot: Sna
     assert chili["duty"] is None
     assert result["complete"] is False
     [warning] = result["warnings"]
-    assert warning["code"] == "tariff_rate_unknown" and "chili" in warning["message"]
+    # Extension 6: 0904.21 is stored only as 0904.21.10 (9.6%) and 0904.21.90 (0%).
+    assert warning["code"] == "national_code_needed" and "chili" in warning["message"]
+    assert warning["candidates"] == [
+        {"code": "09042110", "duty": "9.6%"},
+        {"code": "09042190", "duty": "0%"},
+    ]
     # Totals cover what is known: VAT 21% x 200.00 = 42.00 and 21% x 100.00 = 21.00.
     assert totals(result) == ("300.00", "0.00", "0.00", "0.00", "0.00", "63.00", "363.00")
     assert green["duty"]["amount"] == "0.00"

@@ -265,6 +265,7 @@ def test_a_steward_edits_and_publishes_and_the_quote_changes(
         "programme": None,
         "tariff_code": "090121",
         "source": "S09;S56",
+        "confidence": "high",
         "treatment": "mfn",
     }
     assert after["totals"]["customs"]["taxes"] == "68.04"
