@@ -774,9 +774,11 @@ class LowValueRegime(RuleRow):
             "valid_to": self.valid_to.isoformat() if self.valid_to else "",
             "conditions": self.conditions,
             "treatment": self.treatment,
+            # regimes.json puts fees_exempt after the treatment (an unknown key at the end).
+            **{key: value for key, value in (self.extra or {}).items() if key == "fees_exempt"},
             "source": self.source,
             "confidence": self.confidence,
-            **(self.extra or {}),
+            **{key: value for key, value in (self.extra or {}).items() if key != "fees_exempt"},
         }
 
 
