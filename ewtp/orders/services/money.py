@@ -95,7 +95,7 @@ def checkout_payment_of(checkout: Checkout) -> Payment | None:
 
 def on_payment_succeeded(payment: Payment) -> None:
     """Inside the settlement's transaction: orders paid, the money into escrow per order."""
-    from ewtp.orders.services import checkout_mark_paid
+    from ewtp.orders.services.handover import checkout_mark_paid
 
     checkout = Checkout.objects.get(public_id=payment.subject_ref)
     try:
@@ -129,7 +129,7 @@ def on_payment_succeeded(payment: Payment) -> None:
 
 
 def on_payment_failed(payment: Payment) -> None:
-    from ewtp.orders.services import checkout_release
+    from ewtp.orders.services.handover import checkout_release
 
     checkout = Checkout.objects.get(public_id=payment.subject_ref)
     checkout_release(checkout=checkout, reason=f"payment {payment.status}")
@@ -392,7 +392,7 @@ def orders_auto_complete(*, now: Any = None) -> int:
     from datetime import timedelta
 
     from ewtp.orders.models import OrderEvent
-    from ewtp.orders.services import order_complete
+    from ewtp.orders.services.transitions import order_complete
 
     days = conf.AUTO_CONFIRM_DAYS()
     cutoff = (now or clock.now()) - timedelta(days=days)
