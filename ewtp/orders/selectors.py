@@ -158,14 +158,6 @@ def cart_body(cart: Cart, language: str = "en") -> dict[str, Any]:
 # Checkouts -----------------------------------------------------------------------------------
 
 
-def checkout_get(public_id: Any) -> Checkout:
-    """A checkout by its public id, for the payment side (no permission check: internal)."""
-    checkout = _uuid_filter(Checkout.objects.all(), public_id)
-    if checkout is None:
-        raise NotFound("not_found", gettext("No such checkout."))
-    return checkout
-
-
 def token_matches(checkout: Checkout, token: str | None) -> bool:
     return bool(token) and hmac.compare_digest(checkout.access_token, str(token))
 

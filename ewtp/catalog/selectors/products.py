@@ -6,9 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
-    F,
     Prefetch,
-    Sum,
 )
 from django.utils.translation import gettext as _
 
@@ -61,11 +59,6 @@ def product_get_public_by_id(public_id: Any) -> Product:
     if product is None:
         raise NotFound("not_found", _("No such product."))
     return product
-
-
-def variant_available(variant: Variant) -> int:
-    total = variant.stock_levels.aggregate(units=Sum(F("on_hand") - F("reserved")))["units"]
-    return max(int(total or 0), 0)
 
 
 def photo_get(public_id: Any) -> Photo:

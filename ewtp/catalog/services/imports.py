@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -61,6 +61,136 @@ def _import_rejected(errors: list[ImportProblem]) -> ImportRejected:
     )
 
 
+def _csv_reader(content: bytes) -> csv.DictReader[str]:
+    """The file's rows, once it is small enough, UTF-8 and has the required columns."""
+    if len(content) > CSV_MAX_BYTES:
+        raise _import_rejected([ImportProblem(0, "file", "The file is larger than 2 MB.")])
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _import_rejected([ImportProblem(0, "file", "The file is not UTF-8 text.")]) from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    missing = [name for name in CSV_REQUIRED if name not in header]
+    if missing:
+        raise _import_rejected([ImportProblem(1, ",".join(missing), "Missing column(s).")])
+    return reader
+
+
+def _stock_cell(value: str) -> Any:
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return -1
+
+
+def _row_data(
+    cells: dict[str, str], number: int, categories: dict[str, Category], errors: list[ImportProblem]
+) -> ProductData:
+    """One row as the product form's data; an unknown category is noted in ``errors``."""
+    category = None
+    if cells.get("category"):
+        category = categories.get(cells["category"])
+        if category is None:
+            errors.append(
+                ImportProblem(number, "category", f"Unknown category {cells['category']!r}.")
+            )
+    translations = {
+        code: {
+            "title": cells.get(f"title_{code}", ""),
+            "description": cells.get(f"description_{code}", ""),
+        }
+        for code in LANGUAGE_CODES
+        if cells.get(f"title_{code}") or cells.get(f"description_{code}")
+    }
+    return ProductData(
+        title=cells.get("title", ""),
+        description=cells.get("description", ""),
+        category=category,
+        hs_code=cells.get("hs_code", ""),
+        origin=cells.get("origin", ""),
+        unit_weight_kg=cells.get("unit_weight_kg", ""),
+        price=cells.get("price", ""),
+        currency=cells.get("currency", ""),
+        stock=_stock_cell(cells.get("stock", "")),
+        sku=cells.get("sku", ""),
+        certifications=re.split(r"[;\s]+", cells.get("certifications", "")),
+        language=cells.get("language") or "en",
+        translations=translations,
+    )
+
+
+@dataclass
+class _FileChecks:
+    """What a row is checked against besides itself: the seller, its SKUs, the rows before."""
+
+    seller: Organisation
+    existing_skus: set[str]
+    seen_skus: dict[str, int] = field(default_factory=dict)
+    first_currency: str = ""  # the first row priced in the seller's currency sets it for the rest
+
+    def currency(self, cleaned: dict[str, Any], row_errors: dict[str, str]) -> None:
+        if "currency" in row_errors:
+            return
+        problem = seller_currency_error(self.seller, cleaned["currency"])
+        if problem is None and self.first_currency and cleaned["currency"] != self.first_currency:
+            problem = gettext("Price every row in %(currency)s, as the first one.") % {
+                "currency": self.first_currency
+            }
+        if problem:
+            row_errors["currency"] = problem
+        elif not self.first_currency:
+            self.first_currency = cleaned["currency"]
+
+    def sku(self, number: int, sku: str) -> ImportProblem | None:
+        if not sku:
+            return None
+        problem = None
+        if sku in self.existing_skus:
+            problem = ImportProblem(number, "sku", f"You have a product with SKU {sku} already.")
+        elif sku in self.seen_skus:
+            problem = ImportProblem(
+                number, "sku", f"SKU {sku} is on row {self.seen_skus[sku]} too."
+            )
+        self.seen_skus.setdefault(sku, number)
+        return problem
+
+
+def _checked_rows(seller: Organisation, reader: csv.DictReader[str]) -> list[dict[str, Any]]:
+    """Every row validated; ImportRejected with all the problems found if there is any."""
+    categories = {category.slug: category for category in Category.objects.all()}
+    checks = _FileChecks(
+        seller=seller,
+        existing_skus=set(
+            Variant.objects.filter(product__seller=seller).values_list("sku", flat=True)
+        ),
+    )
+    errors: list[ImportProblem] = []
+    rows: list[dict[str, Any]] = []
+    for number, raw in enumerate(reader, start=2):
+        if number - 1 > CSV_MAX_ROWS:
+            errors.append(ImportProblem(number, "file", f"At most {CSV_MAX_ROWS} rows."))
+            break
+        cells = {(key or "").strip(): (value or "").strip() for key, value in raw.items() if key}
+        if not any(cells.values()):
+            continue
+        cleaned, row_errors = product_validate(_row_data(cells, number, categories, errors))
+        checks.currency(cleaned, row_errors)
+        for column, message in row_errors.items():
+            errors.append(ImportProblem(number, column, message))
+        sku_problem = checks.sku(number, cleaned["sku"])
+        if sku_problem:
+            errors.append(sku_problem)
+        rows.append(cleaned)
+    if not rows and not errors:
+        errors.append(ImportProblem(2, "file", "The file has no product rows."))
+    if errors:
+        raise _import_rejected(errors)
+    return rows
+
+
 def products_import_csv(
     *, actor: object, seller: Organisation, content: bytes, publish: bool = False
 ) -> list[Product]:
@@ -71,98 +201,7 @@ def products_import_csv(
     language, title_<lang>, description_<lang> for translations.
     """
     require_seller_editor(actor, seller)
-    if len(content) > CSV_MAX_BYTES:
-        raise _import_rejected([ImportProblem(0, "file", "The file is larger than 2 MB.")])
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _import_rejected([ImportProblem(0, "file", "The file is not UTF-8 text.")]) from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in (reader.fieldnames or [])]
-    errors: list[ImportProblem] = []
-    missing = [name for name in CSV_REQUIRED if name not in header]
-    if missing:
-        errors.append(ImportProblem(1, ",".join(missing), "Missing column(s)."))
-        raise _import_rejected(errors)
-    categories = {category.slug: category for category in Category.objects.all()}
-    existing_skus = set(
-        Variant.objects.filter(product__seller=seller).values_list("sku", flat=True)
-    )
-    seen_skus: dict[str, int] = {}
-    first_currency = ""  # the first row priced in the seller's currency sets it for the rest
-    rows: list[dict[str, Any]] = []
-    for number, raw in enumerate(reader, start=2):
-        if number - 1 > CSV_MAX_ROWS:
-            errors.append(ImportProblem(number, "file", f"At most {CSV_MAX_ROWS} rows."))
-            break
-        cells = {(key or "").strip(): (value or "").strip() for key, value in raw.items() if key}
-        if not any(cells.values()):
-            continue
-        stock: Any = None
-        if cells.get("stock"):
-            try:
-                stock = int(cells["stock"])
-            except ValueError:
-                stock = -1
-        category = None
-        if cells.get("category"):
-            category = categories.get(cells["category"])
-            if category is None:
-                errors.append(
-                    ImportProblem(number, "category", f"Unknown category {cells['category']!r}.")
-                )
-        translations = {
-            code: {
-                "title": cells.get(f"title_{code}", ""),
-                "description": cells.get(f"description_{code}", ""),
-            }
-            for code in LANGUAGE_CODES
-            if cells.get(f"title_{code}") or cells.get(f"description_{code}")
-        }
-        data = ProductData(
-            title=cells.get("title", ""),
-            description=cells.get("description", ""),
-            category=category,
-            hs_code=cells.get("hs_code", ""),
-            origin=cells.get("origin", ""),
-            unit_weight_kg=cells.get("unit_weight_kg", ""),
-            price=cells.get("price", ""),
-            currency=cells.get("currency", ""),
-            stock=stock,
-            sku=cells.get("sku", ""),
-            certifications=re.split(r"[;\s]+", cells.get("certifications", "")),
-            language=cells.get("language") or "en",
-            translations=translations,
-        )
-        cleaned, row_errors = product_validate(data)
-        if "currency" not in row_errors:
-            problem = seller_currency_error(seller, cleaned["currency"])
-            if problem is None and first_currency and cleaned["currency"] != first_currency:
-                problem = gettext("Price every row in %(currency)s, as the first one.") % {
-                    "currency": first_currency
-                }
-            if problem:
-                row_errors["currency"] = problem
-            elif not first_currency:
-                first_currency = cleaned["currency"]
-        for column, message in row_errors.items():
-            errors.append(ImportProblem(number, column, message))
-        sku = cleaned["sku"]
-        if sku:
-            if sku in existing_skus:
-                errors.append(
-                    ImportProblem(number, "sku", f"You have a product with SKU {sku} already.")
-                )
-            elif sku in seen_skus:
-                errors.append(
-                    ImportProblem(number, "sku", f"SKU {sku} is on row {seen_skus[sku]} too.")
-                )
-            seen_skus.setdefault(sku, number)
-        rows.append(cleaned)
-    if not rows and not errors:
-        errors.append(ImportProblem(2, "file", "The file has no product rows."))
-    if errors:
-        raise _import_rejected(errors)
+    rows = _checked_rows(seller, _csv_reader(content))
     status = Product.Status.PUBLISHED if publish else Product.Status.DRAFT
     with transaction.atomic():
         try:

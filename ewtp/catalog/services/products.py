@@ -57,6 +57,35 @@ class ProductData:
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
+def _clean_price(data: ProductData, cleaned: dict[str, Any], errors: dict[str, str]) -> None:
+    currency = (data.currency or "").strip().upper()
+    if not is_currency(currency):
+        errors["currency"] = "An ISO 4217 currency code, e.g. RWF."
+    else:
+        try:
+            cleaned["price_minor"] = _price_minor(data.price, currency)
+        except ValueError as error:
+            errors["price"] = str(error)
+    cleaned["currency"] = currency
+
+
+def _clean_translations(
+    given: dict[str, dict[str, str]], errors: dict[str, str]
+) -> dict[str, dict[str, str]]:
+    translations: dict[str, dict[str, str]] = {}
+    for code, texts in given.items():
+        if code not in LANGUAGE_CODES:
+            errors[f"title_{code}"] = f"Unknown language {code}."
+            continue
+        title_text = (texts.get("title") or "").strip()
+        description_text = (texts.get("description") or "").strip()
+        if description_text and not title_text:
+            errors[f"title_{code}"] = "A translated description needs a translated title."
+        if title_text:
+            translations[code] = {"title": title_text[:200], "description": description_text}
+    return translations
+
+
 def product_validate(data: ProductData) -> tuple[dict[str, Any], dict[str, str]]:
     """(cleaned values, errors by field). Does not touch the database except the HS look-up."""
     errors: dict[str, str] = {}
@@ -80,15 +109,7 @@ def product_validate(data: ProductData) -> tuple[dict[str, Any], dict[str, str]]
         cleaned["unit_weight_kg"] = _weight(data.unit_weight_kg)
     except ValueError as error:
         errors["unit_weight_kg"] = str(error)
-    currency = (data.currency or "").strip().upper()
-    if not is_currency(currency):
-        errors["currency"] = "An ISO 4217 currency code, e.g. RWF."
-    else:
-        try:
-            cleaned["price_minor"] = _price_minor(data.price, currency)
-        except ValueError as error:
-            errors["price"] = str(error)
-    cleaned["currency"] = currency
+    _clean_price(data, cleaned, errors)
     try:
         cleaned["certifications"] = _certifications(data.certifications)
     except ValueError as error:
@@ -100,20 +121,8 @@ def product_validate(data: ProductData) -> tuple[dict[str, Any], dict[str, str]]
     if len(sku) > 64:
         errors["sku"] = "At most 64 characters."
     cleaned["sku"] = sku
-    language = data.language if data.language in LANGUAGE_CODES else "en"
-    cleaned["language"] = language
-    translations: dict[str, dict[str, str]] = {}
-    for code, texts in (data.translations or {}).items():
-        if code not in LANGUAGE_CODES:
-            errors[f"title_{code}"] = f"Unknown language {code}."
-            continue
-        title_text = (texts.get("title") or "").strip()
-        description_text = (texts.get("description") or "").strip()
-        if description_text and not title_text:
-            errors[f"title_{code}"] = "A translated description needs a translated title."
-        if title_text:
-            translations[code] = {"title": title_text[:200], "description": description_text}
-    cleaned["translations"] = translations
+    cleaned["language"] = data.language if data.language in LANGUAGE_CODES else "en"
+    cleaned["translations"] = _clean_translations(data.translations or {}, errors)
     cleaned["category"] = data.category
     cleaned["hub_code"] = (data.hub_code or DEFAULT_HUB).strip().upper()[:8]
     return cleaned, errors

@@ -7,6 +7,7 @@ count says whether it was taken, so concurrent checkouts can never oversell.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -23,6 +24,10 @@ from ewtp.catalog.services.common import _check_hub, require_seller_editor
 from ewtp.core import clock
 from ewtp.core.errors import Conflict, InvalidRequest
 from ewtp.core.services import audit_record
+
+HELD = StockReservation.State.HELD
+COMMITTED = StockReservation.State.COMMITTED
+RELEASED = StockReservation.State.RELEASED
 
 
 @transaction.atomic
@@ -103,48 +108,43 @@ def stock_hold(
     )
 
 
+def _holds_settle(
+    *, reference: str, source: str, target: str, reserved: int = 0, on_hand: int = 0
+) -> int:
+    """Move the reservations of ``reference`` from state ``source`` to ``target``. Idempotent.
+
+    Each reservation moves with one conditional UPDATE (so two callers settle it once), and
+    its stock level changes by ``reserved`` and ``on_hand`` times its quantity. Returns the
+    units settled.
+    """
+    settled = 0
+    holds = StockReservation.objects.filter(reference=reference, state=source)
+    for hold in holds.order_by("stock_level_id", "pk"):
+        if StockReservation.objects.filter(pk=hold.pk, state=source).update(
+            state=target, settled_at=clock.now()
+        ):
+            changes: dict[str, Any] = {}
+            if reserved:
+                changes["reserved"] = F("reserved") + reserved * hold.quantity
+            if on_hand:
+                changes["on_hand"] = F("on_hand") + on_hand * hold.quantity
+            StockLevel.objects.filter(pk=hold.stock_level_id).update(**changes)
+            settled += hold.quantity
+    return settled
+
+
 def stock_holds_release(*, reference: str) -> int:
     """Give back the units held for ``reference`` (an unpaid order ended). Idempotent."""
-    released = 0
-    holds = StockReservation.objects.filter(reference=reference, state=StockReservation.State.HELD)
-    for hold in holds.order_by("stock_level_id", "pk"):
-        if StockReservation.objects.filter(pk=hold.pk, state=StockReservation.State.HELD).update(
-            state=StockReservation.State.RELEASED, settled_at=clock.now()
-        ):
-            StockLevel.objects.filter(pk=hold.stock_level_id).update(
-                reserved=F("reserved") - hold.quantity
-            )
-            released += hold.quantity
-    return released
+    return _holds_settle(reference=reference, source=HELD, target=RELEASED, reserved=-1)
 
 
 def stock_holds_commit(*, reference: str) -> int:
     """The order is paid: its held units leave the stock for good. Idempotent."""
-    committed = 0
-    holds = StockReservation.objects.filter(reference=reference, state=StockReservation.State.HELD)
-    for hold in holds.order_by("stock_level_id", "pk"):
-        if StockReservation.objects.filter(pk=hold.pk, state=StockReservation.State.HELD).update(
-            state=StockReservation.State.COMMITTED, settled_at=clock.now()
-        ):
-            StockLevel.objects.filter(pk=hold.stock_level_id).update(
-                reserved=F("reserved") - hold.quantity, on_hand=F("on_hand") - hold.quantity
-            )
-            committed += hold.quantity
-    return committed
+    return _holds_settle(
+        reference=reference, source=HELD, target=COMMITTED, reserved=-1, on_hand=-1
+    )
 
 
 def stock_return(*, reference: str) -> int:
     """A paid order was cancelled before it left: its units go back on the shelf. Idempotent."""
-    returned = 0
-    holds = StockReservation.objects.filter(
-        reference=reference, state=StockReservation.State.COMMITTED
-    )
-    for hold in holds.order_by("stock_level_id", "pk"):
-        if StockReservation.objects.filter(
-            pk=hold.pk, state=StockReservation.State.COMMITTED
-        ).update(state=StockReservation.State.RELEASED, settled_at=clock.now()):
-            StockLevel.objects.filter(pk=hold.stock_level_id).update(
-                on_hand=F("on_hand") + hold.quantity
-            )
-            returned += hold.quantity
-    return returned
+    return _holds_settle(reference=reference, source=COMMITTED, target=RELEASED, on_hand=1)

@@ -98,6 +98,76 @@ def _validate_checkout(
     return email, destination, currency, incoterm, address
 
 
+def _cart_lines(cart: Cart) -> list[CartLine]:
+    """The cart's lines by seller; InvalidRequest if empty, Conflict if one is off sale."""
+    lines = list(
+        cart.lines.select_related("variant__product__seller").order_by(
+            "variant__product__seller__name", "id"
+        )
+    )
+    if not lines:
+        raise InvalidRequest("cart_empty", _("The cart is empty."))
+    for line in lines:
+        product = line.variant.product
+        if not (
+            product.is_published
+            and line.variant.is_active
+            and product.seller.is_verified
+            and product.seller.kind == Organisation.Kind.SELLER
+        ):
+            raise Conflict(
+                "product_unavailable",
+                _("%(product)s is no longer on sale; remove it from the cart.")
+                % {"product": product.title},
+                extra={"product_id": str(product.public_id), "product": product.title},
+            )
+    return lines
+
+
+def _priced_consignments(
+    lines: list[CartLine], *, destination: str, currency: str, incoterm: str
+) -> list[_Consignment]:
+    """Slow work, outside any transaction: one quote per seller consignment."""
+    grouped: OrderedDict[int, list[CartLine]] = OrderedDict()
+    for line in lines:
+        grouped.setdefault(line.variant.product.seller_id, []).append(line)
+    consignments = []
+    for group in grouped.values():
+        request, carriage = shipping.consignment_request(
+            [(line.variant, line.quantity) for line in group],
+            destination=destination,
+            currency=currency,
+            incoterm=incoterm,
+        )
+        quote = traderules_gateway.quote_compute(request)
+        consignments.append(
+            _Consignment(
+                seller=group[0].variant.product.seller,
+                lines=group,
+                quote=quote,
+                carriage=carriage.as_dict(),
+                public_id=uuid.uuid4(),
+            )
+        )
+    return consignments
+
+
+def _hold_stock(consignments: list[_Consignment], expires_at: datetime) -> None:
+    # Capacity first, in one global order (variant pk), so that concurrent checkouts
+    # queue on the same rows instead of deadlocking.
+    holds = sorted(
+        ((line, c) for c in consignments for line in c.lines),
+        key=lambda pair: pair[0].variant_id,
+    )
+    for line, consignment in holds:
+        stock_hold(
+            variant=line.variant,
+            quantity=line.quantity,
+            reference=str(consignment.public_id),
+            expires_at=expires_at,
+        )
+
+
 def checkout_place(
     *,
     cart: Cart,
@@ -123,50 +193,9 @@ def checkout_place(
         shipping_address=shipping_address,
     )
     _require_open(cart)
-    lines = list(
-        cart.lines.select_related("variant__product__seller").order_by(
-            "variant__product__seller__name", "id"
-        )
+    consignments = _priced_consignments(
+        _cart_lines(cart), destination=destination, currency=currency, incoterm=incoterm
     )
-    if not lines:
-        raise InvalidRequest("cart_empty", _("The cart is empty."))
-    for line in lines:
-        product = line.variant.product
-        if not (
-            product.is_published
-            and line.variant.is_active
-            and product.seller.is_verified
-            and product.seller.kind == Organisation.Kind.SELLER
-        ):
-            raise Conflict(
-                "product_unavailable",
-                _("%(product)s is no longer on sale; remove it from the cart.")
-                % {"product": product.title},
-                extra={"product_id": str(product.public_id), "product": product.title},
-            )
-
-    # Slow work first, outside any transaction: one quote per seller consignment.
-    grouped: OrderedDict[int, list[CartLine]] = OrderedDict()
-    for line in lines:
-        grouped.setdefault(line.variant.product.seller_id, []).append(line)
-    consignments = []
-    for group in grouped.values():
-        request, carriage = shipping.consignment_request(
-            [(line.variant, line.quantity) for line in group],
-            destination=destination,
-            currency=currency,
-            incoterm=incoterm,
-        )
-        quote = traderules_gateway.quote_compute(request)
-        consignments.append(
-            _Consignment(
-                seller=group[0].variant.product.seller,
-                lines=group,
-                quote=quote,
-                carriage=carriage.as_dict(),
-                public_id=uuid.uuid4(),
-            )
-        )
     now = clock.now()
     expires_at = now + timedelta(minutes=hold_minutes())
 
@@ -176,19 +205,7 @@ def checkout_place(
                 checked_out_at=now, updated_at=now
             ):
                 raise Conflict("cart_checked_out", _("This cart has been checked out already."))
-            # Capacity first, in one global order (variant pk), so that concurrent checkouts
-            # queue on the same rows instead of deadlocking.
-            holds = sorted(
-                ((line, c) for c in consignments for line in c.lines),
-                key=lambda pair: pair[0].variant_id,
-            )
-            for line, consignment in holds:
-                stock_hold(
-                    variant=line.variant,
-                    quantity=line.quantity,
-                    reference=str(consignment.public_id),
-                    expires_at=expires_at,
-                )
+            _hold_stock(consignments, expires_at)
             return _write_checkout(
                 cart=cart,
                 user=user,
@@ -239,81 +256,90 @@ def _write_checkout(
     )
     checkout.save()
     for consignment, total, later in zip(consignments, totals, on_delivery, strict=True):
-        quote = consignment.quote
-        first = consignment.lines[0].variant
-        order = Order.objects.create(
-            public_id=consignment.public_id,
-            checkout=checkout,
-            seller=consignment.seller,
-            hub_code=DEFAULT_HUB,
-            destination=destination,
-            incoterm=incoterm,
-            currency=currency,
-            total_minor=total,
-            on_delivery_minor=later,
-            goods_minor=_display_minor(quote, "goods", currency),
-            duty_minor=_display_minor(quote, "duty", currency),
-            taxes_minor=_display_minor(quote, "taxes", currency),
-            fees_minor=_display_minor(quote, "fees", currency),
-            shipping_minor=_display_minor(quote, "shipping", currency),
-            carriage=consignment.carriage,
-            seller_currency=first.currency,
-            seller_category=consignment.seller.seller_category,
-            seller_goods_minor=sum(
-                line.variant.price_minor * line.quantity
-                for line in consignment.lines
-                if line.variant.currency == first.currency
-            ),
-            quote=quote,
-            quote_id=str(quote.get("quote_id", "")),
-            rules_version=str(quote.get("rules_version", "")),
-            fx_rates=list(quote.get("fx", [])),
-            is_quote_complete=bool(quote.get("complete", False)),
-            hold_expires_at=expires_at,
-            created_at=now,
-            updated_at=now,
-        )
-        OrderLine.objects.bulk_create(
-            [
-                OrderLine(
-                    order=order,
-                    variant=line.variant,
-                    product_title=line.variant.product.title,
-                    sku=line.variant.sku,
-                    hs_code=line.variant.product.hs_code,
-                    origin=line.variant.product.origin,
-                    unit_weight_kg=line.variant.weight_kg,
-                    quantity=line.quantity,
-                    unit_price_minor=line.variant.price_minor,
-                    currency=line.variant.currency,
-                    quote_line_id=str(line.variant.public_id),
-                )
-                for line in consignment.lines
-            ]
-        )
-        OrderEvent.objects.create(
-            order=order,
-            from_status="",
-            to_status=Order.Status.PENDING_PAYMENT,
-            actor=user,
-            actor_label=email,
-            note="placed",
-            created_at=now,
-        )
-        audit_record(
-            actor=user or BuyerAccess(checkout.pk, email),
-            action="orders.order.placed",
-            target=order,
-            organisation_ref=str(consignment.seller.public_id),
-            data={
-                "checkout": str(checkout.public_id),
-                "total": Money.from_minor(total, currency).as_string(),
-                "currency": currency,
-                "rules_version": order.rules_version,
-            },
-        )
+        _write_order(checkout=checkout, consignment=consignment, total=total, later=later, now=now)
     _after_commit(partial(_enqueue_checkout_mail, checkout.pk, "placed"))
     return checkout
+
+
+def _write_order(
+    *, checkout: Checkout, consignment: _Consignment, total: int, later: int, now: datetime
+) -> Order:
+    """One seller's order of a checkout, its lines, its first event and its audit row."""
+    quote = consignment.quote
+    currency = checkout.currency
+    first = consignment.lines[0].variant
+    order = Order.objects.create(
+        public_id=consignment.public_id,
+        checkout=checkout,
+        seller=consignment.seller,
+        hub_code=DEFAULT_HUB,
+        destination=checkout.destination,
+        incoterm=checkout.incoterm,
+        currency=currency,
+        total_minor=total,
+        on_delivery_minor=later,
+        goods_minor=_display_minor(quote, "goods", currency),
+        duty_minor=_display_minor(quote, "duty", currency),
+        taxes_minor=_display_minor(quote, "taxes", currency),
+        fees_minor=_display_minor(quote, "fees", currency),
+        shipping_minor=_display_minor(quote, "shipping", currency),
+        carriage=consignment.carriage,
+        seller_currency=first.currency,
+        seller_category=consignment.seller.seller_category,
+        seller_goods_minor=sum(
+            line.variant.price_minor * line.quantity
+            for line in consignment.lines
+            if line.variant.currency == first.currency
+        ),
+        quote=quote,
+        quote_id=str(quote.get("quote_id", "")),
+        rules_version=str(quote.get("rules_version", "")),
+        fx_rates=list(quote.get("fx", [])),
+        is_quote_complete=bool(quote.get("complete", False)),
+        hold_expires_at=checkout.hold_expires_at,
+        created_at=now,
+        updated_at=now,
+    )
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                variant=line.variant,
+                product_title=line.variant.product.title,
+                sku=line.variant.sku,
+                hs_code=line.variant.product.hs_code,
+                origin=line.variant.product.origin,
+                unit_weight_kg=line.variant.weight_kg,
+                quantity=line.quantity,
+                unit_price_minor=line.variant.price_minor,
+                currency=line.variant.currency,
+                quote_line_id=str(line.variant.public_id),
+            )
+            for line in consignment.lines
+        ]
+    )
+    OrderEvent.objects.create(
+        order=order,
+        from_status="",
+        to_status=Order.Status.PENDING_PAYMENT,
+        actor=checkout.user,
+        actor_label=checkout.email,
+        note="placed",
+        created_at=now,
+    )
+    audit_record(
+        actor=checkout.user or BuyerAccess(checkout.pk, checkout.email),
+        action="orders.order.placed",
+        target=order,
+        organisation_ref=str(consignment.seller.public_id),
+        data={
+            "checkout": str(checkout.public_id),
+            "total": Money.from_minor(total, currency).as_string(),
+            "currency": currency,
+            "rules_version": order.rules_version,
+        },
+    )
+    return order
 
 
 def checkout_submit(
