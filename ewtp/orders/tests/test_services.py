@@ -140,9 +140,13 @@ def test_a_cart_is_checked_out_once(three_sellers):
 
 def test_the_stored_quote_is_charged_after_rates_and_rules_change(three_sellers, monkeypatch):
     from ewtp.catalog import landed_prices, traderules_gateway
+    from ewtp.logistics.demo import network_ensure
+    from ewtp.orders.services import money
+    from ewtp.payments.providers import Status
+    from ewtp.payments.services import payment_settle
     from ewtp.traderules.services import fx_rate_enter
 
-    coffee, *_ = three_sellers
+    coffee, tea, _ = three_sellers
     checkout = place(cart_with((coffee, 2)))
     order = checkout.orders.get()
     total_before = (order.total_minor, checkout.total_minor)
@@ -159,18 +163,32 @@ def test_the_stored_quote_is_charged_after_rates_and_rules_change(three_sellers,
     )
     fresh_after = traderules_gateway.quote_compute(request)["payable_at_checkout"]["amount"]
     assert Decimal(fresh_after) > Decimal(fresh_before)
-    # And a published rule change (any new quote now differs), long after checkout.
+    # And a published rule change, long after checkout: every new quote is twice as dear.
     real = traderules_gateway.quote_compute
-    monkeypatch.setattr(
-        traderules_gateway,
-        "quote_compute",
-        lambda r, **k: {**real(r, **k), "rules_version": "later"},
-    )
+    calls = []
+
+    def later_rules(r, **k):  # type: ignore[no-untyped-def]
+        calls.append(r)
+        quote = real(r, **k)
+        payable = quote["payable_at_checkout"]
+        doubled = {**payable, "amount": str(Decimal(payable["amount"]) * 2)}
+        return {**quote, "rules_version": "later", "payable_at_checkout": doubled}
+
+    monkeypatch.setattr(traderules_gateway, "quote_compute", later_rules)
+    # The patch is where checkouts really look: a new checkout is priced by the later rules.
+    newer = place(cart_with((tea, 1)))
+    assert len(calls) == 1 and newer.orders.get().rules_version == "later"
+    # The first checkout is charged what it was quoted, and is paid at that.
+    network_ensure()
+    payment = money.checkout_payment_start(checkout)
+    assert (payment.amount_minor, payment.currency) == (total_before[1], "EUR")
+    payment_settle(payment_id=payment.pk, status=Status("succeeded"))
     order.refresh_from_db()
     checkout.refresh_from_db()
     assert (order.total_minor, checkout.total_minor) == total_before
-    paid = checkout_mark_paid(checkout=checkout, payment_reference="pay_1")
-    assert paid.total_minor == total_before[1]
+    assert (order.status, checkout.payment_status) == ("paid", "paid")
+    assert order.rules_version != "later"
+    assert len(calls) == 1  # paying asked for no new quote
 
 
 def test_a_hold_that_expires_returns_its_stock(three_sellers):
