@@ -306,6 +306,13 @@ def dashboard(request: HttpRequest, org: str) -> HttpResponse:
     )
 
 
+def _product_saved(request: HttpRequest, product: Product) -> HttpResponse:
+    messages.success(request, _("The product is saved."))
+    return HttpResponseRedirect(
+        reverse("catalog:product_edit", args=[product.seller.slug, product.slug])
+    )
+
+
 def _product_data(cleaned: dict[str, Any]) -> ProductData:
     from django.conf import settings
 
@@ -370,10 +377,7 @@ def product_new(request: HttpRequest, org: str) -> HttpResponse:
         except DomainError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, _("The product is saved."))
-            return HttpResponseRedirect(
-                reverse("catalog:product_edit", args=[found.slug, created.slug])
-            )
+            return _product_saved(request, created)
     return render(
         request,
         "catalog/product_form.html",
@@ -471,10 +475,7 @@ def product_edit(request: HttpRequest, org: str, slug: str) -> HttpResponse:
         except DomainError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, _("The product is saved."))
-            return HttpResponseRedirect(
-                reverse("catalog:product_edit", args=[found.slug, item.slug])
-            )
+            return _product_saved(request, item)
     variants = _with_stock(item)
     main = _main_variant(item)
     if main is not None and len(variants) > 1:
@@ -580,6 +581,11 @@ def _variants_url(seller: Any, product: Product) -> str:
     return reverse("catalog:product_edit", args=[seller.slug, product.slug]) + "#variants"
 
 
+def _variant_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """What the variant form gives the variant services."""
+    return {name: data[name] for name in ("sku", "name", "price", "unit_weight_kg")}
+
+
 @login_required
 def variant_new(request: HttpRequest, org: str, slug: str) -> HttpResponse:
     found, item = _editor_product(request, org, slug)
@@ -592,10 +598,7 @@ def variant_new(request: HttpRequest, org: str, slug: str) -> HttpResponse:
             variant = variant_create(
                 actor=request.user,
                 product=item,
-                sku=data["sku"],
-                name=data["name"],
-                price=data["price"],
-                unit_weight_kg=data["unit_weight_kg"],
+                **_variant_fields(data),
                 stock=data.get("stock") or 0,
             )
         except DomainError as error:
@@ -636,10 +639,7 @@ def variant_edit(request: HttpRequest, org: str, slug: str, variant_id: str) -> 
             variant_update(
                 actor=request.user,
                 variant=variant,
-                sku=data["sku"],
-                name=data["name"],
-                price=data["price"],
-                unit_weight_kg=data["unit_weight_kg"],
+                **_variant_fields(data),
             )
         except DomainError as error:
             _apply_errors(form, error)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ewtp.accounts.models import User
+from ewtp.accounts.models import Organisation, User
 from ewtp.catalog.selectors.sellers import seller_organisations_for
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
@@ -324,12 +325,9 @@ def _status_filter(request: HttpRequest) -> str:
     return status if status in Order.Status.values else ""
 
 
-@login_required
-def seller_orders(request: HttpRequest, org: str) -> HttpResponse:
-    try:
-        seller, orders = selectors.order_list_for_seller(request.user, org)
-    except NotFound:
-        raise Http404 from None
+def _order_list(
+    request: HttpRequest, orders: QuerySet[Order], seller: Organisation | None
+) -> HttpResponse:
     status = _status_filter(request)
     if status:
         orders = orders.filter(status=status)
@@ -346,24 +344,21 @@ def seller_orders(request: HttpRequest, org: str) -> HttpResponse:
 
 
 @login_required
+def seller_orders(request: HttpRequest, org: str) -> HttpResponse:
+    try:
+        seller, orders = selectors.order_list_for_seller(request.user, org)
+    except NotFound:
+        raise Http404 from None
+    return _order_list(request, orders, seller)
+
+
+@login_required
 def operator_orders(request: HttpRequest) -> HttpResponse:
     try:
         orders = selectors.order_list_for_operator(request.user)
     except NotFound:
         raise Http404 from None
-    status = _status_filter(request)
-    if status:
-        orders = orders.filter(status=status)
-    return render(
-        request,
-        "orders/order_list.html",
-        {
-            "seller": None,
-            "orders": orders[:200],
-            "status": status,
-            "statuses": Order.Status.choices,
-        },
-    )
+    return _order_list(request, orders, None)
 
 
 @login_required
