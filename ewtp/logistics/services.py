@@ -30,8 +30,16 @@ from ewtp.logistics import rating
 from ewtp.logistics.codes import CodeInvalid, awb_normalise, parcel_code_new, parcel_code_normalise
 from ewtp.logistics.models import Clearance, Hub, Lane, Parcel, Shipment, TrackingEvent
 from ewtp.logistics.selectors import hub_for_country
-from ewtp.orders import services as order_services
 from ewtp.orders.models import Order
+from ewtp.orders.services.transitions import (
+    order_accept,
+    order_complete,
+    order_deliver,
+    order_hand_to_hub,
+    order_pack,
+    order_return_to_seller,
+    order_ship,
+)
 
 P = Parcel.Status
 WORK_ROLES = (Membership.Role.OWNER, Membership.Role.STAFF)
@@ -292,8 +300,8 @@ def parcel_create(
     else:
         raise Conflict("busy", _("Could not draw a free parcel code; try again."))
     if order.status == Order.Status.PAID:
-        order_services.order_accept(actor=user, order=order)
-    order_services.order_pack(actor=user, order=order)
+        order_accept(actor=user, order=order)
+    order_pack(actor=user, order=order)
     _event(parcel, "packed", actor=user, who=order.seller.name, place=_seller_place(order.seller))
     _audit(
         user,
@@ -349,7 +357,7 @@ def parcel_hand_over(*, actor: object, parcel: Parcel) -> Parcel:
     _check(parcel, P.HANDED_OVER, verb=pgettext("a parcel cannot be …", "handed over"))
     parcel.status = P.HANDED_OVER
     _save(parcel, "status")
-    order_services.order_hand_to_hub(actor=user, order=parcel.order)
+    order_hand_to_hub(actor=user, order=parcel.order)
     _event(parcel, "handed_over", actor=user, who=parcel.seller.name, hub=parcel.origin_hub)
     _audit(user, "handed_over", parcel, parcel.seller)
     return parcel
@@ -580,7 +588,7 @@ def shipment_dispatch(*, actor: object, shipment: Shipment) -> Shipment:
         parcel.status = P.IN_TRANSIT
         parcel.current_hub = None
         _save(parcel, "status", "current_hub")
-        order_services.order_ship(actor=user, order=parcel.order, note=f"AWB {shipment.awb}")
+        order_ship(actor=user, order=parcel.order, note=f"AWB {shipment.awb}")
         _event(
             parcel,
             "dispatched",
@@ -649,7 +657,7 @@ def parcel_out_for_delivery(*, actor: object, parcel: Parcel, note: str = "") ->
     if parcel.is_local and parcel.status == P.RECEIVED:
         # Delivered inside the hub's own country: no flight, no declarations.
         # The order ships as the courier leaves (order_ship refuses an order that cannot).
-        order_services.order_ship(actor=user, order=parcel.order, note="local delivery")
+        order_ship(actor=user, order=parcel.order, note="local delivery")
         parcel.status = P.OUT_FOR_DELIVERY
         _save(parcel, "status")
         _event(parcel, "out_for_delivery", actor=user, who=hub.operator.name, hub=hub, note=note)
@@ -682,7 +690,7 @@ def parcel_deliver(*, actor: object, parcel: Parcel, note: str = "") -> Parcel:
     parcel.current_hub = None
     parcel.delivered_at = now
     _save(parcel, "status", "current_hub", "delivered_at")
-    order_services.order_deliver(actor=user, order=parcel.order)
+    order_deliver(actor=user, order=parcel.order)
     city = parcel.ship_to.get("city", "")
     place = ", ".join(p for p in (city, country_name(parcel.destination_country)) if p)
     _event(
@@ -710,7 +718,7 @@ def parcel_confirm_receipt(*, actor: Any, parcel: Parcel) -> Parcel:
             )
             % {"code": parcel.code, "status": _status_label(parcel.status)}
         )
-    order_services.order_complete(actor=actor, order=parcel.order)
+    order_complete(actor=actor, order=parcel.order)
     # The public timeline names no person: "the buyer" (the audit keeps who it was).
     _event(
         parcel,
@@ -837,7 +845,7 @@ def _order_returned(parcel: Parcel, *, actor: User | None, note: str) -> None:
     """The order follows its parcel back to the seller (if the order is still on its way)."""
     order = parcel.order
     if order.status in {Order.Status.PACKED, Order.Status.HANDED_TO_HUB, Order.Status.SHIPPED}:
-        order_services.order_return_to_seller(actor=actor, order=order, note=note)
+        order_return_to_seller(actor=actor, order=order, note=note)
 
 
 def _return(parcel: Parcel, reason: str, source: str) -> None:

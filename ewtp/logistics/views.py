@@ -24,7 +24,7 @@ from ewtp.logistics.documents import label_pdf
 from ewtp.logistics.models import Lane, Parcel, Shipment
 from ewtp.orders.models import Order
 from ewtp.orders.selectors import token_matches
-from ewtp.orders.services import BuyerAccess
+from ewtp.orders.services.transitions import BuyerAccess
 
 PER_PAGE = 25
 

@@ -14,8 +14,16 @@ from ewtp.logistics.codes import awb_make, iso7064_mod37_36
 from ewtp.logistics.models import Clearance, Lane, Parcel, Shipment, TrackingEvent
 from ewtp.logistics.selectors import tracking_for_order
 from ewtp.logistics.tests.factories import packed, paid_order, world
-from ewtp.orders import services as order_services
 from ewtp.orders.models import Order
+from ewtp.orders.services.transitions import (
+    allowed_actions,
+    order_accept,
+    order_hand_to_hub,
+    order_pack,
+    order_ship,
+    order_transition,
+    roles_for,
+)
 
 P = Parcel.Status
 AWB = awb_make("459", "1234567")  # RwandAir prefix, check digit 5
@@ -162,7 +170,7 @@ def test_the_buyer_confirms_receipt_through_the_orders_service(w, lane):
         services.parcel_confirm_receipt(
             actor=w.operator.__class__.objects.get(email="tea@demo.ewtp.rw"), parcel=parcel
         )
-    from ewtp.orders.services import BuyerAccess
+    from ewtp.orders.services.transitions import BuyerAccess
 
     order.refresh_from_db()
     services.parcel_confirm_receipt(
@@ -372,11 +380,11 @@ def test_exceptions_damaged_held_resumed_and_returned(w, lane):
     )
     # The operator refunds the buyer, or releases what is left to the seller (a sound parcel
     # refused at the door).
-    assert [t.action for t in order_services.allowed_actions(w.operator, order)] == [
+    assert [t.action for t in allowed_actions(w.operator, order)] == [
         "resolve",
         "refund",
     ]
-    assert order_services.allowed_actions(w.kigali, order) == []
+    assert allowed_actions(w.kigali, order) == []
 
 
 def test_an_order_follows_its_parcel_back_only_through_the_parcels_flow(w, lane):
@@ -385,19 +393,19 @@ def test_an_order_follows_its_parcel_back_only_through_the_parcels_flow(w, lane)
     services.parcel_hand_over(actor=w.seller, parcel=parcel)
     for actor in (w.liege, w.kigali, w.operator):  # not from the order's page or the API
         with pytest.raises(PermissionDenied):
-            order_services.order_transition(actor=actor, order=order, action="return_to_seller")
+            order_transition(actor=actor, order=order, action="return_to_seller")
     assert _status(order) == Order.Status.HANDED_TO_HUB
 
 
 def test_only_the_hubs_of_the_order_act_on_it(w, lane):
     order = paid_order([(w.coffee, 1)], destination="CN")  # Kigali to Hangzhou
-    order_services.order_accept(actor=w.seller, order=order)
-    order_services.order_pack(actor=w.seller, order=order)
-    order_services.order_hand_to_hub(actor=w.seller, order=order)
-    assert "hub" in order_services.roles_for(w.kigali, order)
-    assert order_services.roles_for(w.liege, order) == set()  # Liege has nothing to do with it
+    order_accept(actor=w.seller, order=order)
+    order_pack(actor=w.seller, order=order)
+    order_hand_to_hub(actor=w.seller, order=order)
+    assert "hub" in roles_for(w.kigali, order)
+    assert roles_for(w.liege, order) == set()  # Liege has nothing to do with it
     with pytest.raises(NotFound):
-        order_services.order_ship(actor=w.liege, order=order)
+        order_ship(actor=w.liege, order=order)
     assert _status(order) == Order.Status.HANDED_TO_HUB
 
 

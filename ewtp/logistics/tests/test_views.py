@@ -117,10 +117,10 @@ def test_the_public_tracking_page_and_the_buyers_confirmation(client, w):
     Parcel.objects.filter(pk=parcel.pk).update(
         status=Parcel.Status.OUT_FOR_DELIVERY, current_hub=w.lgg
     )
-    from ewtp.orders import services as order_services
+    from ewtp.orders.services.transitions import order_hand_to_hub, order_ship
 
-    order_services.order_hand_to_hub(actor=w.seller, order=order)
-    order_services.order_ship(actor=w.kigali, order=order)
+    order_hand_to_hub(actor=w.seller, order=order)
+    order_ship(actor=w.kigali, order=order)
     services.parcel_deliver(actor=w.liege, parcel=parcel)
     client.force_login(w.buyer)
     page = client.get(track).content.decode()

@@ -13,12 +13,11 @@ from ewtp.core.money import Money
 from ewtp.ledger.models import Account
 from ewtp.ledger.services import ledger_verify
 from ewtp.logistics.demo import network_ensure
-from ewtp.orders import money
 from ewtp.orders.models import Order
-from ewtp.orders.services import (
-    cart_create,
-    cart_line_add,
-    checkout_place,
+from ewtp.orders.services import money
+from ewtp.orders.services.carts import cart_create, cart_line_add
+from ewtp.orders.services.checkout import checkout_place
+from ewtp.orders.services.transitions import (
     order_complete,
     order_dispute,
     order_refund_partial,

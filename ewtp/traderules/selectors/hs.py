@@ -207,10 +207,7 @@ class HsIndex:
         if digits.isdigit():
             prefix = digits[:6]
             return [self.match(e, 1.0) for e in self.entries if e.code.startswith(prefix)]
-        terms = [stem for stem, _negated in _tokens(text)]
-        if not terms:
-            terms = [_stem(word) for word in _WORD.findall(text.casefold())]
-        terms = list(dict.fromkeys(terms))
+        terms = _query_terms(text)
         expansions = [self._expand(term) for term in terms]
         candidates: set[int] = set()
         for expanded in expansions:
@@ -219,25 +216,7 @@ class HsIndex:
         scored: list[tuple[float, int, str, _Entry, int]] = []
         for index in candidates:
             entry = self.entries[index]
-            score = 0.0
-            matched = own_matched = 0
-            for expanded in expansions:
-                best = 0.0
-                best_own = False
-                for stem, weight in expanded:
-                    for position, stems in enumerate(entry.fields):
-                        negated = stems.get(stem)
-                        if negated is None:
-                            continue
-                        value = _FIELD_WEIGHTS[position] * weight * (0.15 if negated else 1.0)
-                        value *= self.idf.get(stem, 1.0)
-                        if value > best:
-                            best = value
-                            best_own = position == 0 and not negated
-                if best > 0:
-                    matched += 1
-                    own_matched += best_own
-                score += best
+            score, matched, own_matched = self._score(entry, expansions)
             if not matched:
                 continue
             score *= (matched / len(terms)) ** 2
@@ -247,6 +226,40 @@ class HsIndex:
         chosen = full or scored
         chosen.sort(key=lambda item: (item[0], item[2]))
         return [self.match(entry, -negative) for negative, _p, _c, entry, _m in chosen]
+
+    def _score(
+        self, entry: _Entry, expansions: Sequence[Sequence[tuple[str, float]]]
+    ) -> tuple[float, int, int]:
+        """(score, query words matched, of which in the subheading's own text) of one entry:
+        each query word counts with its best weighted match."""
+        score = 0.0
+        matched = own_matched = 0
+        for expanded in expansions:
+            best = 0.0
+            best_own = False
+            for stem, weight in expanded:
+                for position, stems in enumerate(entry.fields):
+                    negated = stems.get(stem)
+                    if negated is None:
+                        continue
+                    value = _FIELD_WEIGHTS[position] * weight * (0.15 if negated else 1.0)
+                    value *= self.idf.get(stem, 1.0)
+                    if value > best:
+                        best = value
+                        best_own = position == 0 and not negated
+            if best > 0:
+                matched += 1
+                own_matched += best_own
+            score += best
+        return score, matched, own_matched
+
+
+def _query_terms(text: str) -> list[str]:
+    """The distinct stems of a query, in order (a query of stop words only: those words)."""
+    terms = [stem for stem, _negated in _tokens(text)]
+    if not terms:
+        terms = [_stem(word) for word in _WORD.findall(text.casefold())]
+    return list(dict.fromkeys(terms))
 
 
 _hs_lock = threading.Lock()

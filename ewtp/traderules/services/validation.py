@@ -371,11 +371,38 @@ def _engine_problem(message: str) -> Problem:
 def _check_references(instances: Mapping[str, Sequence[Any]]) -> list[Problem]:
     """Sources exist, territories exist, tax and fee countries belong to a territory."""
     problems: list[Problem] = []
+    source_ids = _source_ids(instances, problems)
+    territory_codes, member_of = _territory_members(instances, problems)
+    known = _Known(source_ids, territory_codes, member_of)
+    for table, rows in instances.items():
+        if table == "sources":
+            continue
+        file = file_name(table)
+        for index, row in enumerate(rows):
+            number = (
+                f"{row.territory}[{_regime_index(rows, index)}]"
+                if table == "regimes"
+                else str(index + 2)
+            )
+            problems += _row_reference_problems(file, number, table, row, known)
+    return problems
+
+
+def _source_ids(instances: Mapping[str, Sequence[Any]], problems: list[Problem]) -> set[str]:
+    """The ids of SOURCES.csv; a duplicate is a problem."""
     source_ids: set[str] = set()
     for index, source in enumerate(instances.get("sources", ())):
         if source.code in source_ids:
             problems.append(Problem("SOURCES.csv", str(index + 2), "id", "a duplicate id"))
         source_ids.add(source.code)
+    return source_ids
+
+
+def _territory_members(
+    instances: Mapping[str, Sequence[Any]], problems: list[Problem]
+) -> tuple[set[str], dict[str, str]]:
+    """The territory codes and the territory of each member country; a duplicate territory or
+    a country in two territories is a problem."""
     territory_codes: set[str] = set()
     member_of: dict[str, str] = {}
     for index, territory in enumerate(instances.get("territories", ())):
@@ -396,31 +423,36 @@ def _check_references(instances: Mapping[str, Sequence[Any]]) -> list[Problem]:
                     )
                 )
             member_of[country] = territory.territory
-    for table, rows in instances.items():
-        if table == "sources":
-            continue
-        file = file_name(table)
-        for index, row in enumerate(rows):
-            number = (
-                f"{row.territory}[{_regime_index(rows, index)}]"
-                if table == "regimes"
-                else str(index + 2)
-            )
-            for source_id in row.source_ids():
-                if source_id not in source_ids:
-                    problems.append(
-                        Problem(file, number, "source", f"{source_id} is not in SOURCES.csv")
-                    )
-            if table == "territories":
-                continue
-            if hasattr(row, "territory") and row.territory not in territory_codes:
-                problems.append(
-                    Problem(file, number, "territory", f"{row.territory} is not a territory")
-                )
-            if hasattr(row, "country") and row.country and row.country not in member_of:
-                problems.append(
-                    Problem(file, number, "country", f"{row.country} is a member of no territory")
-                )
+    return territory_codes, member_of
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What rows may refer to: source ids, territory codes and each member country's
+    territory."""
+
+    source_ids: set[str]
+    territory_codes: set[str]
+    member_of: Mapping[str, str]
+
+
+def _row_reference_problems(
+    file: str, number: str, table: str, row: Any, known: _Known
+) -> list[Problem]:
+    """What one row (of ``file``, numbered ``number``) refers to that does not exist."""
+    problems = [
+        Problem(file, number, "source", f"{source_id} is not in SOURCES.csv")
+        for source_id in row.source_ids()
+        if source_id not in known.source_ids
+    ]
+    if table == "territories":
+        return problems
+    if hasattr(row, "territory") and row.territory not in known.territory_codes:
+        problems.append(Problem(file, number, "territory", f"{row.territory} is not a territory"))
+    if hasattr(row, "country") and row.country and row.country not in known.member_of:
+        problems.append(
+            Problem(file, number, "country", f"{row.country} is a member of no territory")
+        )
     return problems
 
 

@@ -95,7 +95,7 @@ def checkout_payment_of(checkout: Checkout) -> Payment | None:
 
 def on_payment_succeeded(payment: Payment) -> None:
     """Inside the settlement's transaction: orders paid, the money into escrow per order."""
-    from ewtp.orders.services import checkout_mark_paid
+    from ewtp.orders.services.handover import checkout_mark_paid
 
     checkout = Checkout.objects.get(public_id=payment.subject_ref)
     try:
@@ -129,7 +129,7 @@ def on_payment_succeeded(payment: Payment) -> None:
 
 
 def on_payment_failed(payment: Payment) -> None:
-    from ewtp.orders.services import checkout_release
+    from ewtp.orders.services.handover import checkout_release
 
     checkout = Checkout.objects.get(public_id=payment.subject_ref)
     checkout_release(checkout=checkout, reason=f"payment {payment.status}")
@@ -237,6 +237,69 @@ def _was_paid(order: Order) -> bool:
     return Posting.objects.filter(dedupe_key=f"order:{order.public_id}:funded").exists()
 
 
+def _take_from_seller(
+    order: Order, from_seller: int, legs: list[Leg], fx: list[dict[str, str]]
+) -> None:
+    # Taken back from the seller, up to what was released to them, at the checkout rate;
+    # not from money already paid out to them.
+    payable = payable_account(order.seller, order.seller_currency)
+    taken = (
+        _money(from_seller, order.currency)
+        if order.seller_currency == order.currency
+        else _seller_currency_slice(order, from_seller)
+    )
+    if Account.objects.get(pk=payable.pk).position_minor < taken.minor:
+        raise Conflict(
+            "seller_paid_out",
+            _(
+                "The seller's balance does not cover %(amount)s: it has been paid out. "
+                "Recover it from the seller before refunding the buyer."
+            )
+            % {"amount": taken},
+        )
+    if order.seller_currency == order.currency:
+        legs.append(debit(payable, taken))
+    else:
+        conversion = chart.fx_conversion()
+        legs += [
+            debit(account_for(conversion, order.currency), _money(from_seller, order.currency)),
+            credit(account_for(conversion, order.seller_currency), taken),
+            debit(payable, taken),
+        ]
+        fx.append(
+            {
+                "from": order.seller_currency,
+                "to": order.currency,
+                "rate": f"{checkout_rate(order):.6f}",
+                "source": "fixed at checkout",
+            }
+        )
+
+
+def _take_from_authority_and_fee(order: Order, left: int, released: bool, legs: list[Leg]) -> int:
+    """The rest of a refund: this order's part at the authority, then (after release) the
+    platform's fee. Returns what is still left to find."""
+    if left:
+        authority = authority_account(order)
+        # This order's part of the authority's account (it holds other orders' duties too).
+        from_authority = min(
+            left,
+            -_order_entries_minor(order, authority),
+            Account.objects.get(pk=authority.pk).position_minor,
+        )
+        if from_authority > 0:
+            legs.append(debit(authority, _money(from_authority, order.currency)))
+            left -= from_authority
+    if left and released:
+        # Last, the platform gives back its fee on the order.
+        fees = account_for(chart.platform_fees(), order.currency)
+        from_fee = min(left, -_order_entries_minor(order, fees))
+        if from_fee > 0:
+            legs.append(debit(fees, _money(from_fee, order.currency)))
+            left -= from_fee
+    return left
+
+
 def order_money_refund(
     order: Order, *, amount_minor: int | None = None, reason: str, actor: Any = None
 ) -> Posting | None:
@@ -266,59 +329,9 @@ def order_money_refund(
     released = Posting.objects.filter(dedupe_key=f"order:{order.public_id}:released").exists()
     from_seller = min(left, _seller_share_left(order)) if released else 0
     if from_seller:
-        # Taken back from the seller, up to what was released to them, at the checkout rate;
-        # not from money already paid out to them.
-        payable = payable_account(order.seller, order.seller_currency)
-        taken = (
-            _money(from_seller, order.currency)
-            if order.seller_currency == order.currency
-            else _seller_currency_slice(order, from_seller)
-        )
-        if Account.objects.get(pk=payable.pk).position_minor < taken.minor:
-            raise Conflict(
-                "seller_paid_out",
-                _(
-                    "The seller's balance does not cover %(amount)s: it has been paid out. "
-                    "Recover it from the seller before refunding the buyer."
-                )
-                % {"amount": taken},
-            )
-        if order.seller_currency == order.currency:
-            legs.append(debit(payable, taken))
-        else:
-            conversion = chart.fx_conversion()
-            legs += [
-                debit(account_for(conversion, order.currency), _money(from_seller, order.currency)),
-                credit(account_for(conversion, order.seller_currency), taken),
-                debit(payable, taken),
-            ]
-            fx.append(
-                {
-                    "from": order.seller_currency,
-                    "to": order.currency,
-                    "rate": f"{checkout_rate(order):.6f}",
-                    "source": "fixed at checkout",
-                }
-            )
+        _take_from_seller(order, from_seller, legs, fx)
         left -= from_seller
-    if left:
-        authority = authority_account(order)
-        # This order's part of the authority's account (it holds other orders' duties too).
-        from_authority = min(
-            left,
-            -_order_entries_minor(order, authority),
-            Account.objects.get(pk=authority.pk).position_minor,
-        )
-        if from_authority > 0:
-            legs.append(debit(authority, _money(from_authority, order.currency)))
-            left -= from_authority
-    if left and released:
-        # Last, the platform gives back its fee on the order.
-        fees = account_for(chart.platform_fees(), order.currency)
-        from_fee = min(left, -_order_entries_minor(order, fees))
-        if from_fee > 0:
-            legs.append(debit(fees, _money(from_fee, order.currency)))
-            left -= from_fee
+    left = _take_from_authority_and_fee(order, left, released, legs)
     if left:
         raise Conflict("refund_exceeds_order", _("Not enough money is held for this refund."))
     posting = posting_record(
@@ -392,7 +405,7 @@ def orders_auto_complete(*, now: Any = None) -> int:
     from datetime import timedelta
 
     from ewtp.orders.models import OrderEvent
-    from ewtp.orders.services import order_complete
+    from ewtp.orders.services.transitions import order_complete
 
     days = conf.AUTO_CONFIRM_DAYS()
     cutoff = (now or clock.now()) - timedelta(days=days)

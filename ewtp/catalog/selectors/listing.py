@@ -1,10 +1,10 @@
-"""Reads of the catalog: the public listing with landed prices, product pages, sellers' views.
+"""The public listing with landed prices, and its filters.
 
-The public listing is shaped for speed: one query for the page's ids (and the total), one
+The listing is shaped for speed: one query for the page's ids (and the total), one
 for what the page's cards show (stock, first photo and translated title as subqueries) and
 one for their variants, read as plain values; the total and the cards cached briefly, and the
-landed prices read from the price cache (see pricing). A search ranks and counts a bounded
-number of matches (see search).
+landed prices read from the price cache (see landed_prices). A search ranks and counts a
+bounded number of matches (see search).
 """
 
 from __future__ import annotations
@@ -17,26 +17,22 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
     Exists,
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Window,
 )
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Organisation
-from ewtp.accounts.selectors import is_platform_operator, organisations_of, role_in
-from ewtp.catalog import pricing, search
+from ewtp.catalog import landed_prices, search
 from ewtp.catalog.models import (
     Category,
     Photo,
@@ -85,8 +81,8 @@ class ProductCard:
     price: Money
     available: int
     thumbnail: str  # storage name of the first photo's thumbnail, or ""
-    item: pricing.PriceItem  # the first variant, as pricing needs it
-    landed: pricing.LandedPrice | None = None
+    item: landed_prices.PriceItem  # the first variant, as pricing needs it
+    landed: landed_prices.LandedPrice | None = None
 
 
 @dataclass
@@ -168,7 +164,7 @@ def _price_filtered(
         Variant.objects.filter(is_active=True).values_list("currency", flat=True).distinct()
     )
     for source in currencies:
-        rate = pricing.display_rate(
+        rate = landed_prices.display_rate(
             source_currency=source, destination=destination, currency=currency
         )
         if not rate:
@@ -301,7 +297,7 @@ def _cards(ids: list[int], language: str) -> list[ProductCard]:
                 price=Money.from_minor(variant["price_minor"], variant["currency"]),
                 available=max(available[pk], 0),
                 thumbnail=str(row["thumb"] or ""),
-                item=pricing.PriceItem.build(
+                item=landed_prices.PriceItem.build(
                     variant_pk=variant["pk"],
                     variant_public_id=variant["public_id"],
                     variant_name=variant["name"],
@@ -355,7 +351,7 @@ def product_page(
             cache.set(page_key, cards, timeout=PAGE_CACHE_SECONDS)
     total, total_is_exact = counted
     pages = max(math.ceil(total / page_size), 1)
-    prices = pricing.landed_unit_prices(
+    prices = landed_prices.landed_unit_prices(
         [card.item for card in cards], destination=destination, currency=currency
     )
     for card in cards:
@@ -406,123 +402,3 @@ def category_get(slug: str) -> Category:
     if category is None:
         raise NotFound("not_found", _("No such category."))
     return category
-
-
-def seller_get_public(slug: str) -> Organisation:
-    seller = Organisation.objects.filter(
-        slug=slug,
-        kind=Organisation.Kind.SELLER,
-        verification=Organisation.Verification.VERIFIED,
-    ).first()
-    if seller is None:
-        raise NotFound("not_found", _("No such seller."))
-    return seller
-
-
-def can_edit(actor: object, seller: Organisation) -> bool:
-    return is_platform_operator(actor) or role_in(actor, seller) in {"owner", "staff"}
-
-
-def can_view_private(actor: object, seller: Organisation) -> bool:
-    return is_platform_operator(actor) or role_in(actor, seller) is not None
-
-
-def product_get_for(actor: object, slug: str) -> Product:
-    """A product page: published ones for everybody, drafts for the seller's members."""
-    product = (
-        Product.objects.select_related("seller", "category")
-        .prefetch_related(
-            "translations",
-            "photos",
-            Prefetch(
-                "variants",
-                queryset=Variant.objects.filter(is_active=True)
-                .order_by("position", "id")
-                .prefetch_related("stock_levels"),
-            ),
-        )
-        .filter(slug=slug)
-        .first()
-    )
-    if product is None:
-        raise NotFound("not_found", _("No such product."))
-    visible = (
-        product.is_published
-        and product.seller.kind == Organisation.Kind.SELLER
-        and product.seller.is_verified
-    )
-    if not visible and not can_view_private(actor, product.seller):
-        raise NotFound("not_found", _("No such product."))
-    return product
-
-
-def product_get_public_by_id(public_id: Any) -> Product:
-    """A published product by its public id (carts take those)."""
-    try:
-        product = public_products().select_related("seller").filter(public_id=public_id).first()
-    except (ValueError, TypeError, ValidationError):
-        product = None
-    if product is None:
-        raise NotFound("not_found", _("No such product."))
-    return product
-
-
-def variant_available(variant: Variant) -> int:
-    total = variant.stock_levels.aggregate(units=Sum(F("on_hand") - F("reserved")))["units"]
-    return max(int(total or 0), 0)
-
-
-def seller_organisations_for(actor: object) -> QuerySet[Organisation]:
-    """The seller organisations whose dashboard ``actor`` may open."""
-    if is_platform_operator(actor):
-        return Organisation.objects.filter(kind=Organisation.Kind.SELLER)
-    return organisations_of(actor, kind=Organisation.Kind.SELLER)
-
-
-def seller_get_for(actor: object, slug: str) -> Organisation:
-    """A seller's private side (dashboard): its members and the operator; others NotFound."""
-    seller = Organisation.objects.filter(slug=slug, kind=Organisation.Kind.SELLER).first()
-    if seller is None or not can_view_private(actor, seller):
-        raise NotFound("not_found", _("No such seller."))
-    return seller
-
-
-def product_list_for_seller(actor: object, seller: Organisation) -> QuerySet[Product]:
-    seller_get_for(actor, seller.slug)
-    return (
-        Product.objects.filter(seller=seller)
-        .select_related("category")
-        .annotate(available_units=Coalesce(_available_subquery(), 0))
-        .prefetch_related(
-            Prefetch(
-                "variants",
-                queryset=Variant.objects.order_by("position", "id").prefetch_related(
-                    "stock_levels"
-                ),
-            )
-        )
-        .order_by("-updated_at", "-id")
-    )
-
-
-def product_get_for_editor(actor: object, seller: Organisation, slug: str) -> Product:
-    seller_get_for(actor, seller.slug)
-    product = (
-        Product.objects.filter(seller=seller, slug=slug)
-        .select_related("seller", "category")
-        .prefetch_related("translations", "photos", "variants__stock_levels")
-        .first()
-    )
-    if product is None:
-        raise NotFound("not_found", _("No such product."))
-    return product
-
-
-def photo_get(public_id: Any) -> Photo:
-    try:
-        photo = Photo.objects.select_related("product__seller").filter(public_id=public_id).first()
-    except (ValueError, TypeError, ValidationError):
-        photo = None
-    if photo is None:
-        raise NotFound("not_found", _("No such photo."))
-    return photo

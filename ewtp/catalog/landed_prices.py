@@ -17,7 +17,7 @@ from uuid import UUID
 
 from django.core.cache import cache
 
-from ewtp.catalog import rules
+from ewtp.catalog import traderules_gateway
 from ewtp.catalog.models import DEFAULT_HUB, HUB_COUNTRIES, Variant
 from ewtp.core import clock
 from ewtp.core.errors import DomainError
@@ -154,7 +154,7 @@ class _RatesKey:
     """The (rules version, FX date) part of the price keys, worked out once per currency set."""
 
     def __init__(self, *, destination: str, currency: str) -> None:
-        self.version = rules.rules_version()
+        self.version = traderules_gateway.rules_version()
         self.today = clock.today()
         self.destination = destination
         self.currency = currency
@@ -162,7 +162,9 @@ class _RatesKey:
 
     def __call__(self, source_currency: str) -> str:
         if source_currency not in self.parts:
-            fx = rules.fx_date((source_currency, self.currency), self.today, self.destination)
+            fx = traderules_gateway.fx_date(
+                (source_currency, self.currency), self.today, self.destination
+            )
             self.parts[source_currency] = f"{self.today}/{fx}"
         return self.parts[source_currency]
 
@@ -200,7 +202,7 @@ def landed_unit_prices(
             prices[item.variant_pk] = _decode(found[key])
             continue
         try:
-            quote = rules.quote_compute(
+            quote = traderules_gateway.quote_compute(
                 quote_request([(item, 1)], destination=destination, currency=currency)
             )
             price = _price_of(quote, currency)
@@ -220,7 +222,7 @@ def unit_quote(variant: Variant, *, destination: str, currency: str) -> dict[str
     key = _key("uq", item, rates.version, rates(item.currency), destination, currency)
     quote: dict[str, Any] | None = cache.get(key)
     if quote is None:
-        quote = rules.quote_compute(
+        quote = traderules_gateway.quote_compute(
             quote_request([(item, 1)], destination=destination, currency=currency)
         )
         cache.set(key, quote, timeout=CACHE_SECONDS)
@@ -284,7 +286,7 @@ def display_rate(*, source_currency: str, destination: str, currency: str) -> De
     """
     if source_currency == currency:
         return Decimal(1)
-    version = rules.rules_version()
+    version = traderules_gateway.rules_version()
     key = (
         f"rate:{_SAFE.sub('_', version)}:{clock.today()}:{source_currency}:{destination}:{currency}"
     )
@@ -306,7 +308,7 @@ def display_rate(*, source_currency: str, destination: str, currency: str) -> De
         ],
     }
     try:
-        goods = Decimal(rules.quote_compute(request)["totals"]["display"]["goods"])
+        goods = Decimal(traderules_gateway.quote_compute(request)["totals"]["display"]["goods"])
         rate: Decimal | None = goods / probe
     except DomainError:
         rate = None
