@@ -347,14 +347,19 @@ def _validate(
         return data
     problems.extend(_check_references(instances))
     if not problems:
-        # The engine parses every rule the way a quote will read it; what it refuses is refused.
-        try:
-            build_snapshot(ruleset_from_content(data.content()))
-        except RuleFileError as error:
-            problems.append(Problem(file_name(error.table), error.row, error.column, error.message))
-        except (ValueError, KeyError, TypeError) as error:
-            problems.append(_engine_problem(str(error)))
+        problems.extend(_engine_problems(data))
     return data
+
+
+def _engine_problems(data: RuleData) -> list[Problem]:
+    """The engine parses every rule the way a quote will read it; what it refuses is refused."""
+    try:
+        build_snapshot(ruleset_from_content(data.content()))
+    except RuleFileError as error:
+        return [Problem(file_name(error.table), error.row, error.column, error.message)]
+    except (ValueError, KeyError, TypeError) as error:
+        return [_engine_problem(str(error))]
+    return []
 
 
 def _engine_problem(message: str) -> Problem:
