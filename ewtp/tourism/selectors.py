@@ -16,7 +16,8 @@ from ewtp.accounts.selectors import as_user, is_platform_operator, require_role
 from ewtp.core.errors import InvalidRequest, NotFound
 from ewtp.core.money import Money
 from ewtp.tourism.models import Booking, DailyCapacity, Experience, PriceTier
-from ewtp.tourism.services import GATE_ROLES, booking_token_matches, local_today
+from ewtp.tourism.services.access import booking_token_matches
+from ewtp.tourism.services.common import GATE_ROLES, local_today
 
 MAX_RANGE_DAYS = 92
 

@@ -22,8 +22,10 @@ from ewtp.core import clock, signing
 from ewtp.core.errors import DomainError, NotFound, PermissionDenied
 from ewtp.core.money import Money
 from ewtp.core.services import idempotent_call, request_fingerprint
-from ewtp.tourism import selectors, services, vouchers
+from ewtp.tourism import selectors, vouchers
 from ewtp.tourism.models import Booking, CheckIn, Experience
+from ewtp.tourism.services import access, capacity, changes, common, holds
+from ewtp.tourism.services.gate import checkin_record, voucher_token
 
 MAX_ROWS = 20
 
@@ -68,7 +70,7 @@ def _experience_context(experience: Experience, month: str | None) -> dict[str, 
         "tiers": list(experience.tiers.all()),
         "cancellation_rules": list(experience.cancellation_rules.all()),
         "calendar": selectors.calendar_month(experience, year, number),
-        "today": services.local_today(experience),
+        "today": common.local_today(experience),
         "duration_hours": f"{experience.duration_minutes / 60:.1f}".removesuffix(".0"),
         "weekdays": [_("Mo"), _("Tu"), _("We"), _("Th"), _("Fr"), _("Sa"), _("Su")],
     }
@@ -131,7 +133,7 @@ def _rows_from(data: Any) -> list[VisitorRow]:
     return rows
 
 
-def _visitors_from(rows: list[VisitorRow]) -> list[services.VisitorIn] | None:
+def _visitors_from(rows: list[VisitorRow]) -> list[holds.VisitorIn] | None:
     """The rows as service input, or None with the shape errors set on the rows."""
     visitors = []
     valid = True
@@ -143,7 +145,7 @@ def _visitors_from(rows: list[VisitorRow]) -> list[services.VisitorIn] | None:
             valid = False
             continue
         visitors.append(
-            services.VisitorIn(
+            holds.VisitorIn(
                 category=row.category,
                 full_name=row.full_name,
                 nationality=row.nationality.upper(),
@@ -203,7 +205,7 @@ def booking_form(request: HttpRequest, slug: str) -> HttpResponse:
             }
 
             def call() -> tuple[int, dict[str, Any]]:
-                booking = services.booking_hold(
+                booking = holds.booking_hold(
                     experience=experience,
                     visit_on=visit_on,
                     email=email,
@@ -227,9 +229,9 @@ def booking_form(request: HttpRequest, slug: str) -> HttpResponse:
                 booking = Booking.objects.get(public_id=answer["id"])
                 if getattr(request, "htmx", False):
                     response = HttpResponse(status=200)
-                    response["HX-Redirect"] = services.booking_url(booking)
+                    response["HX-Redirect"] = access.booking_url(booking)
                     return response
-                return HttpResponseRedirect(services.booking_url(booking))
+                return HttpResponseRedirect(access.booking_url(booking))
             problem = DomainError(
                 str(answer.get("code")),
                 str(answer.get("message", "")),
@@ -259,7 +261,7 @@ def booking_form(request: HttpRequest, slug: str) -> HttpResponse:
         "form_key": form_key,
         "errors": errors,
         "max_rows": MAX_ROWS,
-        "hold_minutes": services.hold_minutes(),
+        "hold_minutes": common.hold_minutes(),
     }
     if getattr(request, "htmx", False) and request.method == "POST":
         return render(request, "tourism/booking_form.html#form", context)
@@ -296,7 +298,7 @@ def booking_page(request: HttpRequest, booking_id: UUID) -> HttpResponse:
         return _not_found(request)
     if booking.status == Booking.Status.HELD and booking.expires_at <= clock.now():
         # Overdue: give the places back now rather than wait for the worker.
-        services.holds_expire(experience=booking.experience, visit_on=booking.visit_on)
+        holds.holds_expire(experience=booking.experience, visit_on=booking.visit_on)
         booking.refresh_from_db()
     if request.headers.get("X-Status-Check"):
         # The held page polls: reload it once the payment has been settled.
@@ -310,7 +312,7 @@ def booking_page(request: HttpRequest, booking_id: UUID) -> HttpResponse:
         action = request.POST.get("action")
         try:
             if action == "cancel":
-                booking = services.booking_cancel(
+                booking = changes.booking_cancel(
                     booking=booking, actor=request.user, reason="cancelled by the guest"
                 )
                 messages.success(request, _("Your booking is cancelled."))
@@ -319,7 +321,7 @@ def booking_page(request: HttpRequest, booking_id: UUID) -> HttpResponse:
                     new_date = date.fromisoformat(str(request.POST.get("date", "")))
                 except ValueError:
                     raise DomainError("invalid_request", _("Pick a new date.")) from None
-                booking = services.booking_change_date(
+                booking = changes.booking_change_date(
                     booking=booking, visit_on=new_date, actor=request.user
                 )
                 messages.success(
@@ -329,16 +331,16 @@ def booking_page(request: HttpRequest, booking_id: UUID) -> HttpResponse:
         except DomainError as problem:
             error = problem.message
         else:
-            return HttpResponseRedirect(services.booking_url(booking))
+            return HttpResponseRedirect(access.booking_url(booking))
     booking = selectors.booking_get_for(
-        request.user, booking.public_id, services.booking_access_token(booking)
+        request.user, booking.public_id, access.booking_access_token(booking)
     )
     language = _language()
     token = voucher_svg = ""
     if booking.status == Booking.Status.CONFIRMED:
-        token = services.voucher_token(booking)
+        token = voucher_token(booking)
         voucher_svg = vouchers.qr_svg(token)
-    refund_rate, refund = services.cancellation_refund(booking)
+    refund_rate, refund = changes.cancellation_refund(booking)
     check_in = CheckIn.objects.filter(booking=booking).first()
     context = {
         "booking": booking,
@@ -346,14 +348,14 @@ def booking_page(request: HttpRequest, booking_id: UUID) -> HttpResponse:
         "title": booking.experience.text("title", language),
         "meeting_point": booking.experience.text("meeting_point", language),
         "payment": _payment_of(booking),
-        "access": services.booking_access_token(booking),
+        "access": access.booking_access_token(booking),
         "voucher_token": token,
         "voucher_svg": voucher_svg,
         "refund_rate": refund_rate,
         "refund": refund,
-        "days_before": services.days_before(booking),
+        "days_before": changes.days_before(booking),
         "can_change_date": booking.status == Booking.Status.CONFIRMED
-        and services.days_before(booking) >= booking.experience.date_change_min_days
+        and changes.days_before(booking) >= booking.experience.date_change_min_days
         and check_in is None,
         "check_in": check_in,
         "error": error,
@@ -364,7 +366,7 @@ def booking_page(request: HttpRequest, booking_id: UUID) -> HttpResponse:
 def voucher_pdf(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     try:
         booking = _booking_for(request, booking_id)
-        token = services.voucher_token(booking)
+        token = voucher_token(booking)
     except (NotFound, DomainError):
         return _not_found(request)
     from weasyprint import HTML
@@ -412,7 +414,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         else:
             raw_capacity = str(request.POST.get("capacity", "")).strip()
             try:
-                services.capacity_exception_set(
+                capacity.capacity_exception_set(
                     experience=chosen,
                     visit_on=close_on,
                     actor=request.user,
@@ -466,7 +468,7 @@ def gate(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         token = str(request.POST.get("token", "")).strip()
         try:
-            result = services.checkin_record(token=token, actor=request.user)
+            result = checkin_record(token=token, actor=request.user)
         except DomainError as error:
             refusal = error
     language = _language()
