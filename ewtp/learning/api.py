@@ -14,7 +14,8 @@ from ninja import Router, Schema
 from ewtp.accounts.auth import BearerOrSession
 from ewtp.core.pagination import paginate
 from ewtp.core.ratelimit import rate_limit
-from ewtp.learning import selectors, services
+from ewtp.learning import selectors
+from ewtp.learning.services import enrolments
 
 router = Router(tags=["learning"])
 
@@ -128,7 +129,7 @@ def course_list(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, A
     summary="Enrol in a course of an open programme",
 )
 def enrolment_create(request: HttpRequest, slug: str) -> tuple[int, dict[str, Any]]:
-    enrolment = services.enrolment_create(learner=request.user, course=selectors.course_get(slug))
+    enrolment = enrolments.enrolment_create(learner=request.user, course=selectors.course_get(slug))
     return 201, _enrolment_out(enrolment)
 
 

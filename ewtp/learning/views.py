@@ -30,7 +30,7 @@ from ewtp.accounts.selectors import organisations_of
 from ewtp.core import clock, signing
 from ewtp.core.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from ewtp.core.pagination import paginate
-from ewtp.learning import codes, content, documents, selectors, services
+from ewtp.learning import codes, content, documents, selectors
 from ewtp.learning.forms import (
     ApplicationForm,
     CertificateFindForm,
@@ -41,6 +41,7 @@ from ewtp.learning.forms import (
 )
 from ewtp.learning.links import issuer_url
 from ewtp.learning.models import Application, Certificate, Enrolment, Invitation, Programme
+from ewtp.learning.services import applications, certificates, courses, enrolments, reviews
 
 View = Callable[..., Any]
 
@@ -172,7 +173,7 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
     if cohort_id:
         cohort = course.programme.cohorts.filter(public_id=cohort_id).first()
     try:
-        services.enrolment_create(learner=_user(request), course=course, cohort=cohort)
+        enrolments.enrolment_create(learner=_user(request), course=course, cohort=cohort)
     except DomainError as error:
         if isinstance(error, NotFound):
             raise
@@ -239,7 +240,7 @@ def lesson_detail(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespon
 def lesson_done(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse:
     course = selectors.course_get(slug)
     lesson, _enrolment = selectors.lesson_get_for(request.user, course, lesson_id)
-    enrolment = services.lesson_complete(learner=_user(request), lesson=lesson)
+    enrolment = courses.lesson_complete(learner=_user(request), lesson=lesson)
     items = selectors.course_items(course)
     _previous, _current, following = _neighbours(items, "lesson", lesson.pk)
     if enrolment.status == Enrolment.Status.COMPLETED:
@@ -273,7 +274,7 @@ def quiz_detail(request: HttpRequest, slug: str, quiz_id: int) -> HttpResponse:
             for question in quiz.questions.all()
         }
         try:
-            attempt = services.quiz_submit(
+            attempt = courses.quiz_submit(
                 learner=_user(request),
                 quiz=quiz,
                 selected={
@@ -378,7 +379,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
-            invitation = services.invitation_accept(learner=_user(request), token=token)
+            invitation = enrolments.invitation_accept(learner=_user(request), token=token)
         except DomainError as error:
             if isinstance(error, NotFound):
                 raise
@@ -416,7 +417,7 @@ def application_form(request: HttpRequest, slug: str, cohort_id: str) -> HttpRes
         if data.get("organisation"):
             organisation = Organisation.objects.filter(slug=data["organisation"]).first()
         try:
-            application = services.application_submit(
+            application = applications.application_submit(
                 applicant=user,
                 cohort=cohort,
                 answers=form.answers(),
@@ -466,7 +467,7 @@ def application_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 def application_decline(request: HttpRequest, public_id: str) -> HttpResponse:
     application = selectors.application_get_for(request.user, public_id)
     try:
-        services.application_decline(applicant=_user(request), application=application)
+        applications.application_decline(applicant=_user(request), application=application)
     except DomainError as error:
         if isinstance(error, NotFound):
             raise
@@ -530,7 +531,7 @@ def cohort_manage(request: HttpRequest, cohort_id: str) -> HttpResponse:
 @domain_errors
 def cohort_assign(request: HttpRequest, cohort_id: str) -> HttpResponse:
     cohort = selectors.cohort_get_for_manager(request.user, cohort_id)
-    created = services.reviewers_assign(actor=_user(request), cohort=cohort)
+    created = reviews.reviewers_assign(actor=_user(request), cohort=cohort)
     messages.success(
         request,
         ngettext(
@@ -551,7 +552,7 @@ def cohort_invite(request: HttpRequest, cohort_id: str) -> HttpResponse:
         sent = 0
         for address in form.addresses():
             try:
-                services.invitation_create(actor=_user(request), cohort=cohort, email=address)
+                enrolments.invitation_create(actor=_user(request), cohort=cohort, email=address)
                 sent += 1
             except DomainError as error:
                 if isinstance(error, NotFound | PermissionDenied):
@@ -580,7 +581,7 @@ def application_decide(request: HttpRequest, public_id: str) -> HttpResponse:
         return HttpResponseRedirect(cohort_url)
     notice, level = "", "success"
     try:
-        decided = services.application_decide(
+        decided = applications.application_decide(
             actor=_user(request),
             application=application,
             decision=form.cleaned_data["decision"],
@@ -630,7 +631,7 @@ def review_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     form = ReviewForm(request.POST or None, criteria=criteria, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.review_submit(
+            reviews.review_submit(
                 reviewer=_user(request),
                 assignment=assignment,
                 scores=form.scores(),
@@ -669,7 +670,7 @@ def review_conflict(request: HttpRequest, public_id: str) -> HttpResponse:
     assignment = selectors.assignment_get_for(request.user, public_id)
     form = ConflictForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    services.conflict_declare(
+    reviews.conflict_declare(
         reviewer=_user(request), application=assignment.application, reason=reason
     )
     messages.success(
@@ -748,7 +749,7 @@ def certificate_credential(request: HttpRequest, code: str) -> HttpResponse:
 def certificate_revoke(request: HttpRequest, code: str) -> HttpResponse:
     certificate = selectors.certificate_lookup(code)
     try:
-        services.certificate_revoke(
+        certificates.certificate_revoke(
             actor=_user(request), certificate=certificate, reason=request.POST.get("reason", "")
         )
     except DomainError as error:

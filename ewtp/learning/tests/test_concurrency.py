@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from ewtp.core.errors import DomainError
-from ewtp.learning import services
 from ewtp.learning.models import Application, Cohort, Enrolment
+from ewtp.learning.services.applications import application_decide
 from ewtp.learning.tests import factories as f
 
 
@@ -30,7 +30,7 @@ def test_concurrent_acceptances_never_exceed_the_cohort_capacity() -> None:
     def decide(index: int) -> None:
         try:
             barrier.wait()
-            services.application_decide(
+            application_decide(
                 actor=managers[index % 2], application=applications[index], decision="accepted"
             )
             result = "accepted"
@@ -67,9 +67,7 @@ def test_two_managers_accepting_the_same_application_take_one_seat() -> None:
     def decide(index: int) -> None:
         try:
             barrier.wait()
-            services.application_decide(
-                actor=managers[index], application=application, decision="accepted"
-            )
+            application_decide(actor=managers[index], application=application, decision="accepted")
         finally:
             connection.close()
 
