@@ -36,8 +36,8 @@ from ewtp.customs.models import (
     SdrRate,
     TraderProfile,
 )
-from ewtp.logistics import services as logistics_services
 from ewtp.logistics.models import Clearance, Parcel
+from ewtp.logistics.services import clearance
 
 WORK_ROLES = (Membership.Role.OWNER, Membership.Role.STAFF)
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -169,7 +169,7 @@ def declarations_submit(
                 "flags": [flag["code"] for flag in declaration.risk_flags],
             },
         )
-        logistics_services.parcel_clearance_set(
+        clearance.parcel_clearance_set(
             parcel=parcel,
             kind=draft.kind,
             state=CLEARANCE_OF[status],
@@ -273,7 +273,7 @@ def declaration_decide(
         data={"reference": locked.reference, "from": source, "reason": reason, "note": note},
     )
     reason_label = str(Decision.Reason(reason).label) if reason else ""
-    logistics_services.parcel_clearance_set(
+    clearance.parcel_clearance_set(
         parcel=locked.parcel,
         kind=locked.kind,
         state=CLEARANCE_OF[target],

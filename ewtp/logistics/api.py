@@ -16,8 +16,10 @@ from pydantic import ConfigDict
 from ewtp.accounts.auth import BearerOrSession
 from ewtp.core.errors import InvalidRequest, NotFound
 from ewtp.core.ratelimit import rate_limit
-from ewtp.logistics import selectors, services
+from ewtp.logistics import selectors
 from ewtp.logistics.models import Lane, Parcel, Shipment
+from ewtp.logistics.services import delivery, exceptions, shipments
+from ewtp.logistics.services.parcels import parcel_receive
 
 router = Router(tags=["logistics"])
 
@@ -226,7 +228,7 @@ def lane_price(request: HttpRequest, query: Query[LanePriceQuery]) -> dict[str, 
 )
 def intake(request: HttpRequest, hub_code: str, payload: IntakeIn) -> dict[str, Any]:
     hub = selectors.hub_get_for(request.user, hub_code)
-    return parcel_out(services.parcel_receive(actor=request.user, hub=hub, code=payload.code))
+    return parcel_out(parcel_receive(actor=request.user, hub=hub, code=payload.code))
 
 
 @router.post(
@@ -255,7 +257,7 @@ def shipment_create(request: HttpRequest, payload: ShipmentIn) -> Status[dict[st
     if lane is None:
         raise NotFound("not_found", _("No such lane."), fields={"carrier": "no lane"})
     parcels = [selectors.parcel_by_code(code) for code in payload.parcels]
-    shipment = services.shipment_create(
+    shipment = shipments.shipment_create(
         actor=request.user, lane=lane, awb=payload.awb, parcels=parcels
     )
     return Status(201, shipment_out(shipment))
@@ -270,29 +272,31 @@ def shipment_create(request: HttpRequest, payload: ShipmentIn) -> Status[dict[st
 def shipment_step(request: HttpRequest, shipment_id: str, action: str) -> dict[str, Any]:
     shipment = selectors.shipment_get_for(request.user, shipment_id)
     if action == "dispatch":
-        shipment = services.shipment_dispatch(actor=request.user, shipment=shipment)
+        shipment = shipments.shipment_dispatch(actor=request.user, shipment=shipment)
     elif action == "arrive":
-        shipment = services.shipment_arrive(actor=request.user, shipment=shipment)
+        shipment = shipments.shipment_arrive(actor=request.user, shipment=shipment)
     else:
         raise NotFound("not_found", _("dispatch or arrive."))
     return shipment_out(shipment)
 
 
 _STEPS = {
-    "out_for_delivery": lambda user, parcel, note: services.parcel_out_for_delivery(
+    "out_for_delivery": lambda user, parcel, note: delivery.parcel_out_for_delivery(
         actor=user, parcel=parcel, note=note
     ),
-    "deliver": lambda user, parcel, note: services.parcel_deliver(
+    "deliver": lambda user, parcel, note: delivery.parcel_deliver(
         actor=user, parcel=parcel, note=note
     ),
-    "damage": lambda user, parcel, note: services.parcel_report_damage(
+    "damage": lambda user, parcel, note: exceptions.parcel_report_damage(
         actor=user, parcel=parcel, reason=note
     ),
-    "hold": lambda user, parcel, note: services.parcel_hold(actor=user, parcel=parcel, reason=note),
-    "resume": lambda user, parcel, note: services.parcel_resume(
+    "hold": lambda user, parcel, note: exceptions.parcel_hold(
+        actor=user, parcel=parcel, reason=note
+    ),
+    "resume": lambda user, parcel, note: exceptions.parcel_resume(
         actor=user, parcel=parcel, note=note
     ),
-    "return": lambda user, parcel, note: services.parcel_return(
+    "return": lambda user, parcel, note: exceptions.parcel_return(
         actor=user, parcel=parcel, reason=note
     ),
 }

@@ -19,9 +19,16 @@ from ewtp.accounts.models import User
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.http import is_htmx, page_errors
 from ewtp.core.pagination import paginate
-from ewtp.logistics import selectors, services
+from ewtp.logistics import selectors
 from ewtp.logistics.documents import label_pdf
 from ewtp.logistics.models import Lane, Parcel, Shipment
+from ewtp.logistics.services import delivery, exceptions, shipments
+from ewtp.logistics.services.parcels import (
+    parcel_create,
+    parcel_hand_over,
+    parcel_receive,
+    parcel_update,
+)
 from ewtp.orders.models import Order
 from ewtp.orders.selectors import token_matches
 from ewtp.orders.services import BuyerAccess
@@ -107,12 +114,12 @@ def pack(request: HttpRequest, public_id: Any) -> HttpResponse:
         parcel = selectors.parcel_for_order(order)
         try:
             if action == "hand_over" and parcel is not None:
-                services.parcel_hand_over(actor=user, parcel=parcel)
+                parcel_hand_over(actor=user, parcel=parcel)
                 messages.success(
                     request, _("Handed over: the hub scans the parcel in when it arrives.")
                 )
             elif action == "update" and parcel is not None:
-                services.parcel_update(
+                parcel_update(
                     actor=user,
                     parcel=parcel,
                     weight_kg=request.POST.get("weight_kg", ""),
@@ -122,7 +129,7 @@ def pack(request: HttpRequest, public_id: Any) -> HttpResponse:
                 )
                 messages.success(request, _("Parcel corrected."))
             else:
-                created = services.parcel_create(
+                created = parcel_create(
                     actor=user,
                     order=order,
                     weight_kg=request.POST.get("weight_kg", ""),
@@ -220,7 +227,7 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
     status = 200
     extra: dict[str, Any] = {}
     try:
-        parcel = services.parcel_receive(actor=user, hub=hub, code=request.POST.get("code", ""))
+        parcel = parcel_receive(actor=user, hub=hub, code=request.POST.get("code", ""))
         extra["received"] = parcel
     except DomainError as error:
         status = _status_of(error)
@@ -254,7 +261,7 @@ def consolidate(request: HttpRequest, code: str) -> HttpResponse:
             )
         if len(parcels) != len(set(codes)):
             raise NotFound("not_found", _("A chosen parcel is not at this hub."))
-        shipment = services.shipment_create(
+        shipment = shipments.shipment_create(
             actor=user, lane=lane, awb=request.POST.get("awb", ""), parcels=parcels
         )
     except DomainError as error:
@@ -308,19 +315,19 @@ def shipment_action(request: HttpRequest, public_id: Any, action: str) -> HttpRe
     found = selectors.shipment_get_for(user, public_id)
     try:
         if action == "dispatch":
-            services.shipment_dispatch(actor=user, shipment=found)
+            shipments.shipment_dispatch(actor=user, shipment=found)
             messages.success(request, _("Shipment %(awb)s dispatched.") % {"awb": found.awb})
         elif action == "arrive":
-            services.shipment_arrive(actor=user, shipment=found)
+            shipments.shipment_arrive(actor=user, shipment=found)
             messages.success(request, _("Shipment %(awb)s arrived.") % {"awb": found.awb})
         elif action == "add":
-            services.shipment_add_parcel(
+            shipments.shipment_add_parcel(
                 actor=user, shipment=found, code=request.POST.get("code", "")
             )
             messages.success(request, _("Parcel added."))
         elif action == "remove":
             parcel = selectors.parcel_by_code(request.POST.get("code", ""))
-            services.shipment_remove_parcel(actor=user, shipment=found, parcel=parcel)
+            shipments.shipment_remove_parcel(actor=user, shipment=found, parcel=parcel)
             messages.success(request, _("Parcel taken out."))
         else:
             raise NotFound("not_found", _("No such action."))
@@ -334,20 +341,22 @@ def shipment_action(request: HttpRequest, public_id: Any, action: str) -> HttpRe
 
 
 PARCEL_ACTIONS = {
-    "out_for_delivery": lambda user, parcel, text: services.parcel_out_for_delivery(
+    "out_for_delivery": lambda user, parcel, text: delivery.parcel_out_for_delivery(
         actor=user, parcel=parcel, note=text
     ),
-    "deliver": lambda user, parcel, text: services.parcel_deliver(
+    "deliver": lambda user, parcel, text: delivery.parcel_deliver(
         actor=user, parcel=parcel, note=text
     ),
-    "damage": lambda user, parcel, text: services.parcel_report_damage(
+    "damage": lambda user, parcel, text: exceptions.parcel_report_damage(
         actor=user, parcel=parcel, reason=text
     ),
-    "hold": lambda user, parcel, text: services.parcel_hold(actor=user, parcel=parcel, reason=text),
-    "resume": lambda user, parcel, text: services.parcel_resume(
+    "hold": lambda user, parcel, text: exceptions.parcel_hold(
+        actor=user, parcel=parcel, reason=text
+    ),
+    "resume": lambda user, parcel, text: exceptions.parcel_resume(
         actor=user, parcel=parcel, note=text
     ),
-    "return": lambda user, parcel, text: services.parcel_return(
+    "return": lambda user, parcel, text: exceptions.parcel_return(
         actor=user, parcel=parcel, reason=text
     ),
 }
@@ -424,7 +433,7 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
         if buyer is None:
             raise NotFound("not_found", _("No parcel with this code."))
         try:
-            services.parcel_confirm_receipt(actor=buyer, parcel=found)
+            delivery.parcel_confirm_receipt(actor=buyer, parcel=found)
         except DomainError as problem:
             error, status = problem.message, _status_of(problem)
         else:
