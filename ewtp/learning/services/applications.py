@@ -28,9 +28,7 @@ from ewtp.learning.models import (
     Enrolment,
     Programme,
 )
-from ewtp.learning.selectors import (
-    ranked_applications,
-)
+from ewtp.learning.selectors.applications import ranked_applications
 from ewtp.learning.services.common import (
     _audit,
     _notify_after_commit,

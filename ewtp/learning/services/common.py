@@ -20,9 +20,7 @@ from ewtp.learning.models import (
     Application,
     Programme,
 )
-from ewtp.learning.selectors import (
-    MANAGER_ROLES,
-)
+from ewtp.learning.selectors.courses import MANAGER_ROLES
 
 
 class CohortFull(Conflict):

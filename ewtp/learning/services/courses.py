@@ -28,10 +28,7 @@ from ewtp.learning.models import (
     Quiz,
     QuizAttempt,
 )
-from ewtp.learning.selectors import (
-    attempts_allowed,
-    course_requirements,
-)
+from ewtp.learning.selectors.courses import attempts_allowed, course_requirements
 from ewtp.learning.services.certificates import _certificate_issue
 from ewtp.learning.services.common import _audit, _require_user, require_manager
 from ewtp.learning.services.enrolments import _require_prerequisites

@@ -27,9 +27,7 @@ from ewtp.learning.models import (
     Invitation,
     Programme,
 )
-from ewtp.learning.selectors import (
-    missing_prerequisites,
-)
+from ewtp.learning.selectors.courses import missing_prerequisites
 from ewtp.learning.services.common import (
     CohortFull,
     _audit,

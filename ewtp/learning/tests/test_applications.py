@@ -10,7 +10,6 @@ import pytest
 from ewtp.accounts.models import Organisation
 from ewtp.core import clock
 from ewtp.core.errors import DomainError, PermissionDenied
-from ewtp.learning import selectors
 from ewtp.learning.models import (
     Application,
     ApplicationNotice,
@@ -19,6 +18,8 @@ from ewtp.learning.models import (
     Enrolment,
     ReviewAssignment,
 )
+from ewtp.learning.selectors.applications import cohort_ranking_for, ranked_applications
+from ewtp.learning.selectors.figures import application_pipeline
 from ewtp.learning.services import reviews
 from ewtp.learning.services.applications import (
     application_decide,
@@ -186,7 +187,7 @@ def test_a_conflict_declared_after_assignment_moves_the_review(fellowship) -> No
     }
     assert ConflictDeclaration.objects.count() == 1
     # The first reviewer's scores went with the assignment.
-    assert selectors.ranked_applications([application])[0].score is None
+    assert ranked_applications([application])[0].score is None
 
 
 def test_reviews_load_is_balanced(fellowship) -> None:  # type: ignore[no-untyped-def]
@@ -248,7 +249,7 @@ def test_ranking_by_weighted_score_with_ties_to_the_earlier_submission(fellowshi
             (best, {"impact": 5, "feasibility": 1}),  # 11/15 = 73.33
         ],
     )
-    ranking = selectors.cohort_ranking_for(manager, cohort)
+    ranking = cohort_ranking_for(manager, cohort)
     assert [(row.rank, row.application.pk, str(row.score)) for row in ranking] == [
         (1, best.pk, "73.33"),
         (2, early_tie.pk, "66.67"),
@@ -256,7 +257,7 @@ def test_ranking_by_weighted_score_with_ties_to_the_earlier_submission(fellowshi
         (4, unscored.pk, "None"),
     ]
     with pytest.raises(PermissionDenied):
-        selectors.cohort_ranking_for(reviewer, cohort)
+        cohort_ranking_for(reviewer, cohort)
 
 
 def test_decisions_stay_within_capacity_and_write_in_the_applicants_language(
@@ -363,7 +364,7 @@ def test_the_pipeline_counts(fellowship) -> None:  # type: ignore[no-untyped-def
     )
     _scored(cohort, reviewer, [(applications[1], {"impact": 1, "feasibility": 1})])
     application_decide(actor=manager, application=applications[2], decision="accepted")
-    assert selectors.application_pipeline(cohort) == {
+    assert application_pipeline(cohort) == {
         "total": 4,
         "unassigned": 1,
         "in_review": 1,

@@ -14,9 +14,10 @@ from ewtp.accounts.models import Organisation
 from ewtp.core import signing
 from ewtp.core.errors import DomainError, PermissionDenied
 from ewtp.core.models import AuditLog
-from ewtp.learning import codes, selectors
+from ewtp.learning import codes
 from ewtp.learning.credentials import verify_credential
 from ewtp.learning.models import Certificate, Lesson, Quiz
+from ewtp.learning.selectors.certificates import export_ready_organisation_ids
 from ewtp.learning.services import certificates, courses, enrolments
 from ewtp.learning.tests import factories as f
 
@@ -162,7 +163,7 @@ def test_export_ready_sellers(certificate) -> None:  # type: ignore[no-untyped-d
     seller = f.organisation(Organisation.Kind.SELLER, "huye", certificate.holder)
     f.organisation(Organisation.Kind.TOUR_OPERATOR, "tours", certificate.holder)
     f.organisation(Organisation.Kind.SELLER, "others", f.user())
-    assert selectors.export_ready_organisation_ids() == {seller.pk}
+    assert export_ready_organisation_ids() == {seller.pk}
     trainer = certificate.programme.provider.memberships.get().user
     certificates.certificate_revoke(actor=trainer, certificate=certificate, reason="Cheating")
-    assert selectors.export_ready_organisation_ids() == set()
+    assert export_ready_organisation_ids() == set()

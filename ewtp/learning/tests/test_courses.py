@@ -6,7 +6,6 @@ import pytest
 
 from ewtp.core.errors import DomainError, PermissionDenied
 from ewtp.core.models import AuditLog
-from ewtp.learning import selectors
 from ewtp.learning.models import (
     Certificate,
     Enrolment,
@@ -16,6 +15,7 @@ from ewtp.learning.models import (
     Quiz,
     QuizAttempt,
 )
+from ewtp.learning.selectors.courses import course_items, progress_of, quiz_standing
 from ewtp.learning.services import courses, enrolments
 from ewtp.learning.tests import factories as f
 
@@ -73,7 +73,7 @@ def test_a_failed_quiz_keeps_the_learner_and_counts_attempts(setting) -> None:  
     assert QuizAttempt.objects.count() == 2
     enrolment = Enrolment.objects.get()
     assert enrolment.status == Enrolment.Status.ACTIVE  # never removed on failure
-    standing = selectors.quiz_standing(enrolment, quiz)
+    standing = quiz_standing(enrolment, quiz)
     assert (standing.left, standing.may_attempt) == (0, False)
 
 
@@ -136,7 +136,7 @@ def test_completion_needs_every_lesson_and_every_quiz(setting) -> None:  # type:
         "Aline Uwase",
     )
     assert certificate.status == Certificate.Status.VALID
-    progress = selectors.progress_of(enrolment, selectors.course_items(course))
+    progress = progress_of(enrolment, course_items(course))
     assert (progress.steps_done, progress.steps_total, progress.percent) == (3, 3, 100)
     assert progress.next_item is None
 
