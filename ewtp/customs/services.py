@@ -27,7 +27,7 @@ from ewtp.core import clock
 from ewtp.core.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from ewtp.core.locks import lock_rows
 from ewtp.core.services import audit_record
-from ewtp.customs import papers as papers_module
+from ewtp.customs import dossier
 from ewtp.customs.models import (
     Decision,
     Declaration,
@@ -109,7 +109,7 @@ def declarations_submit(
             _("Parcel %(code)s is delivered inside the country: it needs no declarations.")
             % {"code": parcel.code},
         )
-    papers = papers_module.papers_for(parcel)
+    papers = dossier.papers_for(parcel)
     errors = {
         f"{draft.kind}.{path}": message
         for draft in papers.drafts
@@ -131,7 +131,7 @@ def declarations_submit(
     for draft in papers.drafts:
         status = S.SUBMITTED if draft.authority is not None else S.LODGED
         declaration = Declaration(
-            reference=papers_module.lrn_for(parcel, draft.kind),
+            reference=dossier.lrn_for(parcel, draft.kind),
             parcel=parcel,
             order=parcel.order,
             kind=draft.kind,
@@ -142,7 +142,7 @@ def declarations_submit(
             data=draft.data,
             value_minor=draft.value.minor,
             currency=draft.value.currency,
-            risk_flags=papers_module.flags_for(papers, draft, is_origin_statement_made=made),
+            risk_flags=dossier.flags_for(papers, draft, is_origin_statement_made=made),
             origin_statement=papers.origin_statement if draft.kind == "import" else "",
             is_origin_statement_made=made and draft.kind == "import",
             submitted_by=actor,

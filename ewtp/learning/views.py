@@ -30,7 +30,7 @@ from ewtp.accounts.selectors import organisations_of
 from ewtp.core import clock, signing
 from ewtp.core.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from ewtp.core.pagination import paginate
-from ewtp.learning import codes, content, documents
+from ewtp.learning import codes, content, pdf
 from ewtp.learning.forms import (
     ApplicationForm,
     CertificateFindForm,
@@ -749,7 +749,7 @@ def certificate_detail(request: HttpRequest, code: str) -> HttpResponse:
             "verification": certificate_verification(certificate),
             "code_display": codes.display(certificate.code),
             "page_url": page_url,
-            "qr": documents.qr_svg(page_url),
+            "qr": pdf.qr_svg(page_url),
             "is_holder": certificate.holder_id == request.user.pk,
             "may_revoke": certificate.is_valid
             and certificate_may_revoke(request.user, certificate),
@@ -761,10 +761,10 @@ def certificate_detail(request: HttpRequest, code: str) -> HttpResponse:
 def certificate_pdf(request: HttpRequest, code: str) -> HttpResponse:
     certificate = certificate_lookup(code)
     page_url = request.build_absolute_uri(reverse("learning:certificate", args=[certificate.code]))
-    pdf = documents.certificate_pdf(
+    document = pdf.certificate_pdf(
         certificate, page_url, language=translation.get_language() or "en"
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
+    response = HttpResponse(document, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="certificate-{certificate.code}.pdf"'
     return response
 

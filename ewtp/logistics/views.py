@@ -20,8 +20,8 @@ from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.http import is_htmx, page_errors
 from ewtp.core.pagination import paginate
 from ewtp.logistics import selectors
-from ewtp.logistics.documents import label_pdf
 from ewtp.logistics.models import Lane, Parcel, Shipment
+from ewtp.logistics.pdf import label_pdf
 from ewtp.logistics.services import delivery, exceptions, shipments
 from ewtp.logistics.services.parcels import (
     parcel_create,
@@ -72,7 +72,7 @@ def seller_orders(request: HttpRequest) -> HttpResponse:
 
 def _pack_context(request: HttpRequest, order: Order, **extra: Any) -> dict[str, Any]:
     from ewtp.customs import selectors as customs_selectors
-    from ewtp.customs.papers import papers_for
+    from ewtp.customs.dossier import papers_for
 
     parcel = selectors.parcel_for_order(order)
     context: dict[str, Any] = {

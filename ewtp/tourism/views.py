@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from ewtp.core import clock, signing
 from ewtp.core.errors import DomainError, NotFound, PermissionDenied
 from ewtp.core.money import Money
+from ewtp.core.pdf import pdf_from_template
 from ewtp.core.services import idempotent_call, request_fingerprint
 from ewtp.tourism import selectors, vouchers
 from ewtp.tourism.models import Booking, CheckIn, Experience
@@ -369,11 +370,8 @@ def voucher_pdf(request: HttpRequest, booking_id: UUID) -> HttpResponse:
         token = voucher_token(booking)
     except (NotFound, DomainError):
         return _not_found(request)
-    from weasyprint import HTML
-
     language = _language()
-    html = render(
-        request,
+    pdf = pdf_from_template(
         "tourism/voucher_pdf.html",
         {
             "booking": booking,
@@ -385,8 +383,9 @@ def voucher_pdf(request: HttpRequest, booking_id: UUID) -> HttpResponse:
             "qr": vouchers.qr_png_data_uri(token),
             "visitors": list(booking.visitors.all()),
         },
-    ).content.decode()
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+        request=request,
+        base_url=request.build_absolute_uri("/"),
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="voucher-{booking.code}.pdf"'
     return response

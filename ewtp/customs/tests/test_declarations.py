@@ -10,8 +10,8 @@ import pytest
 from ewtp.core.errors import Conflict, InvalidRequest, NotFound
 from ewtp.core.models import AuditLog
 from ewtp.customs import datasets
+from ewtp.customs.dossier import papers_for
 from ewtp.customs.models import Declaration
-from ewtp.customs.papers import papers_for
 from ewtp.customs.serialise import to_json, to_xml
 from ewtp.customs.services import DeclarationInvalid, declarations_submit
 from ewtp.logistics.models import Clearance, Parcel

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from ewtp.accounts.selectors import as_user
 from ewtp.core.errors import NotFound, PermissionDenied
-from ewtp.learning import rules
+from ewtp.learning import calc
 from ewtp.learning.models import (
     Application,
     Cohort,
@@ -39,12 +39,12 @@ class RankedApplication:
 def ranked_applications(applications: Iterable[Application]) -> list[RankedApplication]:
     """Ranked by score (the mean of the submitted reviews' weighted percentages), highest first;
     ties go to the earlier submission, then the lower id; unscored applications come last.
-    See rules.rank."""
+    See calc.rank."""
     chosen = list(applications)
     if not chosen:
         return []
     programme_ids = {a.cohort.programme_id for a in chosen}
-    criteria: dict[int, list[rules.Criterion]] = {pid: [] for pid in programme_ids}
+    criteria: dict[int, list[calc.Criterion]] = {pid: [] for pid in programme_ids}
     keys: dict[int, str] = {}
     programmes = Programme.objects.filter(pk__in=programme_ids).prefetch_related("criteria")
     for programme in programmes:
@@ -70,10 +70,10 @@ def ranked_applications(applications: Iterable[Application]) -> list[RankedAppli
         )
         rubric = criteria[programme_id]
         filled = {c.key: scores.get(c.key, 0) for c in rubric}
-        percents[assignment.application_id].append(rules.review_percent(rubric, filled))
+        percents[assignment.application_id].append(calc.review_percent(rubric, filled))
     by_id = {a.pk: a for a in chosen}
-    order = rules.rank(
-        rules.Ranked(a.pk, rules.application_score(percents[a.pk]), a.submitted_at) for a in chosen
+    order = calc.rank(
+        calc.Ranked(a.pk, calc.application_score(percents[a.pk]), a.submitted_at) for a in chosen
     )
     return [
         RankedApplication(

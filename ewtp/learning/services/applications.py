@@ -20,7 +20,7 @@ from ewtp.core.errors import (
     PermissionDenied,
 )
 from ewtp.core.locks import lock_rows
-from ewtp.learning import rules
+from ewtp.learning import calc
 from ewtp.learning.models import (
     Application,
     ApplicationNotice,
@@ -71,7 +71,7 @@ def application_submit(
         raise InvalidRequest(
             "invalid_request", _("Choose your country."), fields={"country": "not a country code"}
         )
-    if business_stage and business_stage not in rules.BUSINESS_STAGES:
+    if business_stage and business_stage not in calc.BUSINESS_STAGES:
         raise InvalidRequest(
             "invalid_request", _("Choose a business stage."), fields={"business_stage": "unknown"}
         )
@@ -79,7 +79,7 @@ def application_submit(
         raise PermissionDenied(
             "not_a_member", _("You can only apply for an organisation you belong to.")
         )
-    problems = rules.eligibility_problems(
+    problems = calc.eligibility_problems(
         programme.eligibility,
         country=country,
         birth_date=birth_date,
@@ -88,9 +88,9 @@ def application_submit(
     )
     if problems:
         raise DomainError(
-            "not_eligible", _("You do not meet the programme's eligibility rules."), fields=problems
+            "not_eligible", _("You do not meet the programme's eligibility calc."), fields=problems
         )
-    cleaned, answer_problems = rules.clean_answers(
+    cleaned, answer_problems = calc.clean_answers(
         [question.as_rule() for question in programme.questions.all()], answers
     )
     if answer_problems:

@@ -17,7 +17,7 @@ from ewtp.core.errors import (
     PermissionDenied,
 )
 from ewtp.core.locks import lock_rows
-from ewtp.learning import rules
+from ewtp.learning import calc
 from ewtp.learning.models import (
     AttemptGrant,
     Certificate,
@@ -80,7 +80,7 @@ def quiz_submit(
         )
     questions = list(quiz.questions.prefetch_related("choices"))
     keys = [
-        rules.QuestionKey(
+        calc.QuestionKey(
             id=question.pk,
             kind=question.kind,
             choice_ids=frozenset(choice.pk for choice in question.choices.all()),
@@ -91,8 +91,8 @@ def quiz_submit(
     ]
     try:
         normalised = {int(q): sorted({int(c) for c in chosen}) for q, chosen in selected.items()}
-        score = rules.score_quiz(keys, normalised, quiz.pass_mark_percent)
-    except rules.AnswerError as error:
+        score = calc.score_quiz(keys, normalised, quiz.pass_mark_percent)
+    except calc.AnswerError as error:
         raise InvalidRequest(
             "invalid_answer", error.message, fields={f"question_{error.question_id}": error.message}
         ) from None

@@ -17,7 +17,7 @@ from ewtp.core.money import Money, quantize
 from ewtp.core.services import audit_record
 from ewtp.ledger import accounts as chart
 from ewtp.ledger.services import account_for, credit, debit, posting_record
-from ewtp.tourism import pricing
+from ewtp.tourism import calc
 from ewtp.tourism.models import (
     Booking,
     BookingRefund,
@@ -49,7 +49,7 @@ def cancellation_refund(booking: Booking) -> tuple[Decimal, Money]:
         (rule.min_days_before, rule.refund_rate)
         for rule in booking.experience.cancellation_rules.all()
     ]
-    rate = pricing.refund_rate(rules, days_before(booking))
+    rate = calc.refund_rate(rules, days_before(booking))
     paid = booking.amount - booking.refunded
     return rate, Money(quantize(paid.amount * rate, paid.currency), paid.currency)
 
@@ -81,7 +81,7 @@ def booking_cancel(*, booking: Booking, actor: Any, reason: str = "") -> Booking
             experience_id=locked.experience_id, visit_on=locked.visit_on
         )
         capacity_release(row.pk, locked.places)
-        back = pricing.Split(
+        back = calc.Split(
             Money.zero(locked.currency), Money.zero(locked.currency), Money.zero(locked.currency)
         )
         refund_row = None
@@ -117,17 +117,17 @@ def booking_cancel(*, booking: Booking, actor: Any, reason: str = "") -> Booking
     return booking
 
 
-def _split_reverse(booking: Booking, refund: Money) -> pricing.Split:
+def _split_reverse(booking: Booking, refund: Money) -> calc.Split:
     """Post the refunded part of each share back into payments clearing."""
     experience = booking.experience
     operator, park = experience.operator, experience.park
     currency = refund.currency
-    split = pricing.Split(
+    split = calc.Split(
         operator=Money.from_minor(booking.operator_minor, currency),
         community=Money.from_minor(booking.community_minor, currency),
         fee=Money.from_minor(booking.fee_minor, currency),
     )
-    back = pricing.split_back(refund, split)
+    back = calc.split_back(refund, split)
     posting_record(
         kind="tourism.booking.refunded",
         legs=[

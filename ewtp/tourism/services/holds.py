@@ -19,7 +19,7 @@ from ewtp.core import clock
 from ewtp.core.countries import is_country
 from ewtp.core.errors import DomainError
 from ewtp.core.services import audit_record
-from ewtp.tourism import pricing
+from ewtp.tourism import calc
 from ewtp.tourism.models import (
     Booking,
     BookingVisitor,
@@ -57,7 +57,7 @@ class BookingQuote:
     tiers: list[PriceTier]
     places: int
     is_whole_group: bool
-    price: pricing.BookingPrice
+    price: calc.BookingPrice
     bundle_discount_id: int | None
 
 
@@ -130,7 +130,7 @@ def _check_visitors(
             raise _rule(
                 "invalid_request", _("The birth date is after the visit."), f"{prefix}.birth_date"
             )
-        age = pricing.age_on(visitor.birth_date, visit_on)
+        age = calc.age_on(visitor.birth_date, visit_on)
         if age < experience.minimum_age:
             raise _rule(
                 "under_minimum_age",
@@ -201,10 +201,10 @@ def booking_quote(
     if not is_whole_group:
         rule_id, rate, categories = _bundle_discount(experience, visit_on, email)
     lines = [
-        pricing.PriceLine(tier.code, tier.price, not categories or tier.code in categories)
+        calc.PriceLine(tier.code, tier.price, not categories or tier.code in categories)
         for tier in tiers
     ]
-    price = pricing.booking_price(
+    price = calc.booking_price(
         lines,
         currency=experience.currency,
         discount_rate=rate,

@@ -12,7 +12,7 @@ from ewtp.core.money import Money
 from ewtp.core.services import audit_record
 from ewtp.ledger import accounts as chart
 from ewtp.ledger.services import account_for, credit, debit, posting_record
-from ewtp.tourism import pricing
+from ewtp.tourism import calc
 from ewtp.tourism.models import (
     Booking,
     BookingRefund,
@@ -24,11 +24,11 @@ from ewtp.tourism.services.holds import _release
 # Payment outcomes (called by the payments app inside its settling transaction) ----------------
 
 
-def _split_post(booking: Booking, paid: Money) -> pricing.Split:
+def _split_post(booking: Booking, paid: Money) -> calc.Split:
     experience = booking.experience
     operator = experience.operator
     park = experience.park
-    split = pricing.payment_split(
+    split = calc.payment_split(
         paid, community_rate=park.community_share_rate, fee_rate=platform_fee_rate()
     )
     currency = paid.currency
