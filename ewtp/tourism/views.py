@@ -169,104 +169,153 @@ def _apply_errors(error: DomainError, rows: list[VisitorRow], errors: dict[str, 
     errors.setdefault("form", error.message)
 
 
+@dataclass
+class BookingFormState:
+    """What the booking form holds between two requests, and the errors found in it."""
+
+    raw_date: str
+    visit_on: date | None
+    rows: list[VisitorRow]
+    email: str
+    whole_group: bool
+    form_key: str
+    action: str
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _form_state(request: HttpRequest) -> BookingFormState:
+    posted = request.method == "POST"
+    data = request.POST if posted else request.GET
+    raw_date = str(data.get("date", ""))
+    errors: dict[str, str] = {}
+    try:
+        visit_on: date | None = date.fromisoformat(raw_date)
+    except ValueError:
+        visit_on = None
+        errors["date"] = _("Pick a date on the calendar.")
+    return BookingFormState(
+        raw_date=raw_date,
+        visit_on=visit_on,
+        rows=_rows_from(data) if posted else [VisitorRow()],
+        email=str(data.get("email", "")).strip(),
+        whole_group=data.get("whole_group") == "on",
+        form_key=str(data.get("form_key", "")) or str(uuid.uuid4()),
+        action=str(request.POST.get("action", "")) if posted else "",
+        errors=errors,
+    )
+
+
+def _change_rows(state: BookingFormState) -> None:
+    """The add-a-visitor and remove-a-visitor buttons."""
+    rows = state.rows
+    if state.action == "add" and len(rows) < MAX_ROWS:
+        rows.append(VisitorRow())
+    elif state.action.startswith("remove-") and len(rows) > 1:
+        suffix = state.action.removeprefix("remove-")
+        if suffix.isdigit() and int(suffix) < len(rows):
+            rows.pop(int(suffix))
+
+
+def _to_booking(request: HttpRequest, booking: Booking) -> HttpResponse:
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = access.booking_url(booking)
+        return response
+    return HttpResponseRedirect(access.booking_url(booking))
+
+
+def _book(
+    request: HttpRequest, experience: Experience, visit_on: date, state: BookingFormState
+) -> HttpResponse | None:
+    """Hold the places once per form key; the redirect to the booking, or None with the
+    errors set on the form."""
+    visitors = _visitors_from(state.rows)
+    if visitors is None:
+        state.errors["form"] = _("Please correct the rows marked below.")
+        return None
+    payload = {
+        "date": state.raw_date,
+        "email": state.email,
+        "whole_group": state.whole_group,
+        "visitors": [row.__dict__ | {"errors": None} for row in state.rows],
+    }
+
+    def call() -> tuple[int, dict[str, Any]]:
+        booking = holds.booking_hold(
+            experience=experience,
+            visit_on=visit_on,
+            email=state.email,
+            visitors=visitors,
+            is_whole_group=state.whole_group,
+            actor=request.user,
+            language=_language(),
+        )
+        return 201, {"id": str(booking.public_id)}
+
+    try:
+        status, answer = idempotent_call(
+            scope=f"tourism.booking.form:{experience.slug}",
+            key=state.form_key,
+            fingerprint=request_fingerprint(payload),
+            call=call,
+        )
+    except DomainError as raised:
+        status, answer = raised.http_status, raised.as_dict()
+    if status == 201:
+        return _to_booking(request, Booking.objects.get(public_id=answer["id"]))
+    problem = DomainError(
+        str(answer.get("code")), str(answer.get("message", "")), fields=answer.get("fields") or {}
+    )
+    if answer.get("code") == "idempotency_key_reused":
+        state.form_key = str(uuid.uuid4())  # the visitor changed the form: a new request
+    _apply_errors(problem, state.rows, state.errors)
+    if answer.get("code") in {"sold_out", "date_closed"}:
+        state.errors["date"] = problem.message
+    return None
+
+
+def _booking_form_page(
+    request: HttpRequest, experience: Experience, state: BookingFormState
+) -> HttpResponse:
+    day = None
+    if state.visit_on is not None:
+        found = selectors.availability(experience, state.visit_on, state.visit_on)
+        day = found[0] if found else None
+    context = {
+        "experience": experience,
+        "title": experience.text("title", _language()),
+        "tiers": list(experience.tiers.all()),
+        "rows": state.rows,
+        "email": state.email,
+        "raw_date": state.raw_date,
+        "visit_on": state.visit_on,
+        "day": day,
+        "whole_group": state.whole_group,
+        "form_key": state.form_key,
+        "errors": state.errors,
+        "max_rows": MAX_ROWS,
+        "hold_minutes": common.hold_minutes(),
+    }
+    if getattr(request, "htmx", False) and request.method == "POST":
+        return render(request, "tourism/booking_form.html#form", context)
+    status = 422 if state.errors else 200
+    return render(request, "tourism/booking_form.html", context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 def booking_form(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         experience = selectors.experience_get(slug)
     except NotFound:
         return _not_found(request)
-    data = request.POST if request.method == "POST" else request.GET
-    raw_date = str(data.get("date", ""))
-    rows = _rows_from(data) if request.method == "POST" else [VisitorRow()]
-    email = str(data.get("email", "")).strip()
-    whole_group = data.get("whole_group") == "on"
-    form_key = str(data.get("form_key", "")) or str(uuid.uuid4())
-    errors: dict[str, str] = {}
-    action = str(request.POST.get("action", "")) if request.method == "POST" else ""
-    try:
-        visit_on: date | None = date.fromisoformat(raw_date)
-    except ValueError:
-        visit_on = None
-        errors["date"] = _("Pick a date on the calendar.")
-
-    if action == "add" and len(rows) < MAX_ROWS:
-        rows.append(VisitorRow())
-    elif action.startswith("remove-") and len(rows) > 1:
-        suffix = action.removeprefix("remove-")
-        if suffix.isdigit() and int(suffix) < len(rows):
-            rows.pop(int(suffix))
-    elif action == "book" and visit_on is not None:
-        visitors = _visitors_from(rows)
-        if visitors is not None:
-            payload = {
-                "date": raw_date,
-                "email": email,
-                "whole_group": whole_group,
-                "visitors": [row.__dict__ | {"errors": None} for row in rows],
-            }
-
-            def call() -> tuple[int, dict[str, Any]]:
-                booking = holds.booking_hold(
-                    experience=experience,
-                    visit_on=visit_on,
-                    email=email,
-                    visitors=visitors,
-                    is_whole_group=whole_group,
-                    actor=request.user,
-                    language=_language(),
-                )
-                return 201, {"id": str(booking.public_id)}
-
-            try:
-                status, answer = idempotent_call(
-                    scope=f"tourism.booking.form:{slug}",
-                    key=form_key,
-                    fingerprint=request_fingerprint(payload),
-                    call=call,
-                )
-            except DomainError as raised:
-                status, answer = raised.http_status, raised.as_dict()
-            if status == 201:
-                booking = Booking.objects.get(public_id=answer["id"])
-                if getattr(request, "htmx", False):
-                    response = HttpResponse(status=200)
-                    response["HX-Redirect"] = access.booking_url(booking)
-                    return response
-                return HttpResponseRedirect(access.booking_url(booking))
-            problem = DomainError(
-                str(answer.get("code")),
-                str(answer.get("message", "")),
-                fields=answer.get("fields") or {},
-            )
-            if answer.get("code") == "idempotency_key_reused":
-                form_key = str(uuid.uuid4())  # the visitor changed the form: a new request
-            _apply_errors(problem, rows, errors)
-            if answer.get("code") in {"sold_out", "date_closed"}:
-                errors["date"] = problem.message
-        else:
-            errors["form"] = _("Please correct the rows marked below.")
-    day = None
-    if visit_on is not None:
-        found = selectors.availability(experience, visit_on, visit_on)
-        day = found[0] if found else None
-    context = {
-        "experience": experience,
-        "title": experience.text("title", _language()),
-        "tiers": list(experience.tiers.all()),
-        "rows": rows,
-        "email": email,
-        "raw_date": raw_date,
-        "visit_on": visit_on,
-        "day": day,
-        "whole_group": whole_group,
-        "form_key": form_key,
-        "errors": errors,
-        "max_rows": MAX_ROWS,
-        "hold_minutes": common.hold_minutes(),
-    }
-    if getattr(request, "htmx", False) and request.method == "POST":
-        return render(request, "tourism/booking_form.html#form", context)
-    return render(request, "tourism/booking_form.html", context, status=422 if errors else 200)
+    state = _form_state(request)
+    if state.action == "book" and state.visit_on is not None:
+        booked = _book(request, experience, state.visit_on, state)
+        if booked is not None:
+            return booked
+    else:
+        _change_rows(state)
+    return _booking_form_page(request, experience, state)
 
 
 # The guest's booking page, the voucher ---------------------------------------------------------

@@ -73,17 +73,87 @@ def _check_date(experience: Experience, visit_on: date) -> None:
         raise _rule("date_too_far", _("Bookings for this date are not open yet."), "date")
 
 
+def _visitor_limit(experience: Experience, is_whole_group: bool) -> int:
+    if is_whole_group:
+        return experience.group_size
+    if experience.capacity_unit == Experience.Unit.GROUPS:
+        return min(experience.max_visitors_per_booking, experience.group_size)
+    return experience.max_visitors_per_booking
+
+
+def _check_identity(visitor: VisitorIn, prefix: str) -> str:
+    """The visitor's name, document and nationality; the nationality, normalised."""
+    if not visitor.full_name.strip():
+        raise _rule("invalid_request", _("Give the visitor's full name."), f"{prefix}.full_name")
+    if not visitor.document_number.strip():
+        raise _rule(
+            "invalid_request",
+            _("Give the number of the document."),
+            f"{prefix}.document_number",
+        )
+    nationality = visitor.nationality.strip().upper()
+    if not is_country(nationality):
+        raise _rule(
+            "invalid_request",
+            _("Nationality must be an ISO country code."),
+            f"{prefix}.nationality",
+        )
+    return nationality
+
+
+def _check_age(experience: Experience, visit_on: date, visitor: VisitorIn, prefix: str) -> None:
+    if visitor.birth_date > visit_on:
+        raise _rule(
+            "invalid_request", _("The birth date is after the visit."), f"{prefix}.birth_date"
+        )
+    age = calc.age_on(visitor.birth_date, visit_on)
+    if age < experience.minimum_age:
+        raise _rule(
+            "under_minimum_age",
+            _("%(name)s will be %(age)d on the day; the minimum age is %(minimum)d.")
+            % {
+                "name": visitor.full_name.strip(),
+                "age": age,
+                "minimum": experience.minimum_age,
+            },
+            f"{prefix}.birth_date",
+            minimum_age=experience.minimum_age,
+        )
+
+
+def _check_visitor(
+    experience: Experience,
+    visit_on: date,
+    tiers: dict[str, PriceTier],
+    visitor: VisitorIn,
+    prefix: str,
+) -> PriceTier:
+    """One visitor's row, checked in the order the form shows its fields; their tier."""
+    tier = tiers.get(visitor.category)
+    if tier is None:
+        raise _rule(
+            "unknown_category",
+            _("Unknown visitor category: %(category)s.") % {"category": visitor.category},
+            f"{prefix}.category",
+        )
+    nationality = _check_identity(visitor, prefix)
+    if tier.eligible_nationalities and nationality not in tier.eligible_nationalities:
+        raise _rule(
+            "category_not_eligible",
+            _("%(category)s is for citizens of %(countries)s.")
+            % {"category": tier.label, "countries": ", ".join(tier.eligible_nationalities)},
+            f"{prefix}.category",
+        )
+    _check_age(experience, visit_on, visitor, prefix)
+    return tier
+
+
 def _check_visitors(
     experience: Experience, visit_on: date, visitors: Sequence[VisitorIn], is_whole_group: bool
 ) -> list[PriceTier]:
     if not visitors:
         raise _rule("no_visitors", _("Add at least one visitor."), "visitors")
-    if is_whole_group:
-        limit = experience.group_size
-    elif experience.capacity_unit == Experience.Unit.GROUPS:
-        limit = min(experience.max_visitors_per_booking, experience.group_size)
-    else:
-        limit = experience.max_visitors_per_booking
+    limit = _visitor_limit(experience, is_whole_group)
     if len(visitors) > limit:
         raise _rule(
             "too_many_visitors",
@@ -92,59 +162,10 @@ def _check_visitors(
             limit=limit,
         )
     tiers = {tier.code: tier for tier in experience.tiers.all()}
-    chosen: list[PriceTier] = []
-    for index, visitor in enumerate(visitors):
-        prefix = f"visitors.{index}"
-        tier = tiers.get(visitor.category)
-        if tier is None:
-            raise _rule(
-                "unknown_category",
-                _("Unknown visitor category: %(category)s.") % {"category": visitor.category},
-                f"{prefix}.category",
-            )
-        if not visitor.full_name.strip():
-            raise _rule(
-                "invalid_request", _("Give the visitor's full name."), f"{prefix}.full_name"
-            )
-        if not visitor.document_number.strip():
-            raise _rule(
-                "invalid_request",
-                _("Give the number of the document."),
-                f"{prefix}.document_number",
-            )
-        nationality = visitor.nationality.strip().upper()
-        if not is_country(nationality):
-            raise _rule(
-                "invalid_request",
-                _("Nationality must be an ISO country code."),
-                f"{prefix}.nationality",
-            )
-        if tier.eligible_nationalities and nationality not in tier.eligible_nationalities:
-            raise _rule(
-                "category_not_eligible",
-                _("%(category)s is for citizens of %(countries)s.")
-                % {"category": tier.label, "countries": ", ".join(tier.eligible_nationalities)},
-                f"{prefix}.category",
-            )
-        if visitor.birth_date > visit_on:
-            raise _rule(
-                "invalid_request", _("The birth date is after the visit."), f"{prefix}.birth_date"
-            )
-        age = calc.age_on(visitor.birth_date, visit_on)
-        if age < experience.minimum_age:
-            raise _rule(
-                "under_minimum_age",
-                _("%(name)s will be %(age)d on the day; the minimum age is %(minimum)d.")
-                % {
-                    "name": visitor.full_name.strip(),
-                    "age": age,
-                    "minimum": experience.minimum_age,
-                },
-                f"{prefix}.birth_date",
-                minimum_age=experience.minimum_age,
-            )
-        chosen.append(tier)
-    return chosen
+    return [
+        _check_visitor(experience, visit_on, tiers, visitor, f"visitors.{index}")
+        for index, visitor in enumerate(visitors)
+    ]
 
 
 def _bundle_discount(
