@@ -35,21 +35,7 @@ from ewtp.orders.models import Order
 # Seller steps --------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def parcel_create(
-    *,
-    actor: object,
-    order: Order,
-    weight_kg: Any,
-    length_cm: Any,
-    width_cm: Any,
-    height_cm: Any,
-) -> Parcel:
-    """The seller packs a paid order into a parcel: its code, contents and route are fixed,
-    and the order is accepted (if it was only paid) and marked packed."""
-    user = _require_seller_worker(actor, order.seller)
-    measures = measures_clean(weight_kg, length_cm, width_cm, height_cm)
-    order = lock_rows(Order.objects.filter(pk=order.pk).select_related("seller", "checkout"))[0]
+def _check_packable(order: Order) -> None:
     if Parcel.objects.filter(order=order).exists():
         raise Conflict(
             "parcel_exists", _("This order is packed already; correct its parcel instead.")
@@ -60,6 +46,10 @@ def parcel_create(
             % {"status": order.get_status_display().lower()},
             extra={"status": order.status},
         )
+
+
+def _route_for(order: Order) -> tuple[Hub, Hub]:
+    """The order's origin and destination hubs, with a lane (or local delivery) between them."""
     origin = (
         Hub.objects.select_related("operator").filter(code=order.hub_code, is_active=True).first()
     )
@@ -83,6 +73,40 @@ def parcel_create(
             _("No lane flies from %(origin)s to %(destination)s.")
             % {"origin": origin.code, "destination": destination.code},
         )
+    return origin, destination
+
+
+def _save_with_new_code(parcel: Parcel, origin: Hub) -> None:
+    for _attempt in range(5):
+        parcel.code = parcel_code_new(origin.code)
+        try:
+            with transaction.atomic():
+                parcel.save()
+            return
+        except IntegrityError:
+            if Parcel.objects.filter(order=parcel.order).exists():
+                raise Conflict("parcel_exists", _("This order is packed already.")) from None
+            continue  # a code collision (one in a trillion): draw another
+    raise Conflict("busy", _("Could not draw a free parcel code; try again."))
+
+
+@transaction.atomic
+def parcel_create(
+    *,
+    actor: object,
+    order: Order,
+    weight_kg: Any,
+    length_cm: Any,
+    width_cm: Any,
+    height_cm: Any,
+) -> Parcel:
+    """The seller packs a paid order into a parcel: its code, contents and route are fixed,
+    and the order is accepted (if it was only paid) and marked packed."""
+    user = _require_seller_worker(actor, order.seller)
+    measures = measures_clean(weight_kg, length_cm, width_cm, height_cm)
+    order = lock_rows(Order.objects.filter(pk=order.pk).select_related("seller", "checkout"))[0]
+    _check_packable(order)
+    origin, destination = _route_for(order)
     now = clock.now()
     parcel = Parcel(
         order=order,
@@ -101,18 +125,7 @@ def parcel_create(
         created_at=now,
         updated_at=now,
     )
-    for _attempt in range(5):
-        parcel.code = parcel_code_new(origin.code)
-        try:
-            with transaction.atomic():
-                parcel.save()
-            break
-        except IntegrityError:
-            if Parcel.objects.filter(order=order).exists():
-                raise Conflict("parcel_exists", _("This order is packed already.")) from None
-            continue  # a code collision (one in a trillion): draw another
-    else:
-        raise Conflict("busy", _("Could not draw a free parcel code; try again."))
+    _save_with_new_code(parcel, origin)
     if order.status == Order.Status.PAID:
         order_services.order_accept(actor=user, order=order)
     order_services.order_pack(actor=user, order=order)
