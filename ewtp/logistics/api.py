@@ -18,8 +18,9 @@ from ewtp.core.errors import InvalidRequest, NotFound
 from ewtp.core.ratelimit import rate_limit
 from ewtp.logistics import selectors
 from ewtp.logistics.models import Lane, Parcel, Shipment
-from ewtp.logistics.services import delivery, exceptions, shipments
+from ewtp.logistics.services import shipments
 from ewtp.logistics.services.parcels import parcel_receive
+from ewtp.logistics.services.steps import PARCEL_STEPS
 
 router = Router(tags=["logistics"])
 
@@ -213,16 +214,13 @@ def lane_price(request: HttpRequest, query: Query[LanePriceQuery]) -> dict[str, 
     }
 
 
+# What a write may answer besides its success.
+WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
 @router.post(
     "/hubs/{hub_code}/intake",
-    response={
-        200: ParcelOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response={200: ParcelOut, **WRITE_ERRORS},
     auth=BearerOrSession(),
     summary="Receive a parcel at its origin hub (the label's code)",
 )
@@ -233,14 +231,7 @@ def intake(request: HttpRequest, hub_code: str, payload: IntakeIn) -> dict[str, 
 
 @router.post(
     "/shipments",
-    response={
-        201: ShipmentOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response={201: ShipmentOut, **WRITE_ERRORS},
     auth=BearerOrSession(),
     summary="Consolidate received parcels into a shipment under an air waybill",
 )
@@ -280,48 +271,19 @@ def shipment_step(request: HttpRequest, shipment_id: str, action: str) -> dict[s
     return shipment_out(shipment)
 
 
-_STEPS = {
-    "out_for_delivery": lambda user, parcel, note: delivery.parcel_out_for_delivery(
-        actor=user, parcel=parcel, note=note
-    ),
-    "deliver": lambda user, parcel, note: delivery.parcel_deliver(
-        actor=user, parcel=parcel, note=note
-    ),
-    "damage": lambda user, parcel, note: exceptions.parcel_report_damage(
-        actor=user, parcel=parcel, reason=note
-    ),
-    "hold": lambda user, parcel, note: exceptions.parcel_hold(
-        actor=user, parcel=parcel, reason=note
-    ),
-    "resume": lambda user, parcel, note: exceptions.parcel_resume(
-        actor=user, parcel=parcel, note=note
-    ),
-    "return": lambda user, parcel, note: exceptions.parcel_return(
-        actor=user, parcel=parcel, reason=note
-    ),
-}
-
-
 @router.post(
     "/parcels/{code}/events",
-    response={
-        200: ParcelOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response={200: ParcelOut, **WRITE_ERRORS},
     auth=BearerOrSession(),
     summary="Last mile and exceptions: out_for_delivery, deliver, damage, hold, resume, return",
 )
 def parcel_event(request: HttpRequest, code: str, payload: ParcelEventIn) -> dict[str, Any]:
     parcel = selectors.parcel_get_for(request.user, code)
-    step = _STEPS.get(payload.action)
+    step = PARCEL_STEPS.get(payload.action)
     if step is None:
         raise InvalidRequest(
             "invalid_request",
             _("Unknown action."),
-            fields={"action": "one of " + ", ".join(_STEPS)},
+            fields={"action": "one of " + ", ".join(PARCEL_STEPS)},
         )
     return parcel_out(step(request.user, parcel, payload.note))
