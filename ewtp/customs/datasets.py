@@ -984,21 +984,3 @@ def validate(data: dict[str, Any]) -> Errors:
     """The data set's field rules and cross checks: {field path: what is wrong}."""
     _builder, rules, cross = DATASETS[data["dataset"]]
     return check(data, rules, cross)
-
-
-def line_field(dataset: str, index: int, field: str) -> str:
-    """Where a line's HS code or origin sits in a data set (to explain an error)."""
-    paths = {
-        RW_EXPORT: {"hs_code": "items.{i}.commodity_code", "origin": "items.{i}.origin"},
-        EU_H7: {"hs_code": "items.{i}.hs_subheading", "origin": "items.{i}.country_of_origin"},
-        CN_9610: {
-            "hs_code": "CEB311Message.OrderList.{i}.gcode",
-            "origin": "CEB311Message.OrderList.{i}.country",
-        },
-        US_TYPE_11: {"hs_code": "lines.{i}.htsus", "origin": "lines.{i}.country_of_origin"},
-        WCO: {
-            "hs_code": _ITEMS + ".{i}.Commodity.Classification.ID",
-            "origin": _ITEMS + ".{i}.Origin.CountryCode",
-        },
-    }
-    return paths[dataset][field].format(i=index)

@@ -79,13 +79,6 @@ def score_quiz(
     return QuizScore(points, max_points, passed, frozenset(correct))
 
 
-def attempts_left(*, max_attempts: int, used: int, granted: int = 0) -> int | None:
-    """Attempts remaining; None when unlimited (max_attempts 0)."""
-    if max_attempts == 0:
-        return None
-    return max(max_attempts + granted - used, 0)
-
-
 # -- eligibility ----------------------------------------------------------------------------
 
 BUSINESS_STAGES = ("idea", "prototype", "early_revenue", "growth")

@@ -57,13 +57,6 @@ def test_foreign_choices_and_two_answers_to_a_single_choice_question_are_refused
         calc.score_quiz([SINGLE], {1: [10, 11]}, 50)
 
 
-def test_attempts_left() -> None:
-    assert calc.attempts_left(max_attempts=3, used=1) == 2
-    assert calc.attempts_left(max_attempts=3, used=3) == 0
-    assert calc.attempts_left(max_attempts=3, used=3, granted=1) == 1
-    assert calc.attempts_left(max_attempts=0, used=9) is None
-
-
 FELLOWSHIP = calc.Eligibility(
     countries=frozenset({"RW", "KE"}),
     minimum_age=18,
