@@ -6,7 +6,7 @@ SOURCE.md (``<extracts>/{eu,gb,us,vat}/``, produced by their own ``extract.py``)
 - ``eu/cet-2020.csv``, ``gb/ukgt-2021.csv``, ``us/hts-2025.csv``: one row per national line,
   columns ``code, description, duty, not_computable, published, valid_from, valid_to, source,
   confidence``. ``duty`` is the rate in the importer's grammar (``free``, ``7.5%``,
-  ``0.019 USD/kg``, ``12.8% + 3.034 EUR/kg``; units kg, 100kg, l, item); a line the engine
+  ``0.019 USD/kg``, ``12.8% + 3.034 EUR/kg``; units kg, 100kg, 1000kg, item, dozen, 1000items, l, hl); a line the engine
   cannot compute has an empty ``duty`` and says why in ``not_computable``. ``published`` is the
   expression as the source wrote it.
 - ``vat/vat-by-product.csv``: reduced, super-reduced and zero VAT rates by HS prefix, in the
@@ -46,20 +46,21 @@ _UNIT_FACTOR = {
     "kg": ("kg", Decimal(1)),
     "100 kg": ("100kg", Decimal(1)),
     "100kg": ("100kg", Decimal(1)),
-    "tonne": ("100kg", Decimal(10)),
-    "1000kg": ("100kg", Decimal(10)),
-    "1000 kg": ("100kg", Decimal(10)),
-    "t": ("100kg", Decimal(10)),
-    "hl": ("l", Decimal(100)),
+    "tonne": ("1000kg", Decimal(1)),
+    "t": ("1000kg", Decimal(1)),
+    "1000kg": ("1000kg", Decimal(1)),
+    "1000 kg": ("1000kg", Decimal(1)),
+    "hl": ("hl", Decimal(1)),
     "liter": ("l", Decimal(1)),
     "item": ("item", Decimal(1)),
     "items": ("item", Decimal(1)),
     "each": ("item", Decimal(1)),
     "head": ("item", Decimal(1)),
-    "1,000 items": ("item", Decimal(1000)),
-    "1000 items": ("item", Decimal(1000)),
-    "1000": ("item", Decimal(1000)),
-    "thousand": ("item", Decimal(1000)),
+    "doz.": ("dozen", Decimal(1)),
+    "1,000 items": ("1000items", Decimal(1)),
+    "1000 items": ("1000items", Decimal(1)),
+    "1000": ("1000items", Decimal(1)),
+    "thousand": ("1000items", Decimal(1)),
 }
 
 _SEASONAL = re.compile(r"\(\s*\d{1,2}\s*[A-Z]{3}", re.IGNORECASE)
@@ -147,7 +148,7 @@ def parse_eu_gb(published: str) -> str | None:
 
 _US_PART = re.compile(
     r"^(?:(?P<pct>\d+(?:\.\d+)?)%"
-    r"|(?P<cents>\d+(?:\.\d+)?) cents ?(?:/ ?(?P<cunit>kg|liter|t|head|1000|thousand)|(?P<ceach> each))"
+    r"|(?P<cents>\d+(?:\.\d+)?) cents ?(?:/ ?(?P<cunit>kg|liter|t|head|1000|thousand|doz\.)|(?P<ceach> each))"
     r"|\$(?P<dollars>\d+(?:\.\d+)?) ?(?:/ ?(?P<dunit>kg|liter|t|1000)|(?P<deach> each)))$"
 )
 
@@ -398,10 +399,20 @@ def _resolve(rows: list[dict[str, str]]) -> list[dict[str, str]]:
         held = best.get(key)
         if held is None or rank > (held["_goods"], Decimal(held["rate"])):
             best[key] = row
-    return [
-        {column: row[column] for column in VAT_COLUMNS}
-        for row in sorted(best.values(), key=lambda r: (r["country"], r["hs_prefix"], r["valid_from"]))
-    ]
+    ordered = sorted(best.values(), key=lambda r: (r["country"], r["hs_prefix"], r["valid_from"]))
+    out: list[dict[str, str]] = []
+    for row, after in zip(ordered, [*ordered[1:], None], strict=True):
+        row = {column: row[column] for column in VAT_COLUMNS}
+        if after is not None and (after["country"], after["hs_prefix"]) == (
+            row["country"],
+            row["hs_prefix"],
+        ):
+            # A later situation of another category ends this one the day before.
+            end = (date.fromisoformat(after["valid_from"]) - timedelta(days=1)).isoformat()
+            if not row["valid_to"] or row["valid_to"] > end:
+                row["valid_to"] = end
+        out.append(row)
+    return out
 
 
 # United Kingdom: HMRC's categories carry no commodity codes; the zero-rated goods of VATA 1994
@@ -501,8 +512,17 @@ def _gb_rows() -> list[dict[str, str]]:
     return rows
 
 
-def convert_vat(source: Path, target: Path) -> int:
+def _hs_prefix_ok(prefix: str, subheadings: set[str]) -> bool:
+    if len(prefix) >= 6:
+        return prefix[:6] in subheadings
+    return any(code.startswith(prefix) for code in subheadings)
+
+
+def convert_vat(source: Path, target: Path, subheadings: set[str]) -> int:
     rows = _resolve(_apply_rate_changes(_vat_candidates(_tedb_rows(source)))) + _gb_rows()
+    kept = [row for row in rows if _hs_prefix_ok(row["hs_prefix"], subheadings)]
+    print("vat prefixes not HS 2022:", len(rows) - len(kept), file=sys.stderr)
+    rows = kept
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=VAT_COLUMNS, lineterminator="\n")
@@ -530,7 +550,7 @@ def main() -> None:
             subheadings=subheadings,
         )
         print(target, dict(counts), file=sys.stderr)
-    count = convert_vat(extracts / "vat" / "eu_vat_tedb_2025.csv", HERE / "vat" / "vat-by-product.csv")
+    count = convert_vat(extracts / "vat" / "eu_vat_tedb_2025.csv", HERE / "vat" / "vat-by-product.csv", subheadings)
     print("vat/vat-by-product.csv", count, file=sys.stderr)
 
 
