@@ -14,10 +14,10 @@ def _fast_hashing(settings):  # type: ignore[no-untyped-def]
     # Each test starts with an empty cache: rolled-back rows reuse primary keys.
     from django.core.cache import cache
 
-    from ewtp.traderules import selectors as traderules
+    from ewtp.traderules.selectors.snapshot import snapshot_cache_clear
 
     cache.clear()
-    traderules.snapshot_cache_clear()
+    snapshot_cache_clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EWTP_RATE_LIMITS = False
     # Background tasks run at once, in the test's process (enqueue them with on_commit).

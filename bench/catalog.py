@@ -79,7 +79,7 @@ def load_products(total: int) -> int:
     from ewtp.catalog import search
     from ewtp.catalog.models import Product, StockLevel, Variant
     from ewtp.core import clock
-    from ewtp.traderules.services import reference_data_ensure
+    from ewtp.traderules.services.reference_data import reference_data_ensure
 
     reference_data_ensure()
     have = Product.objects.filter(seller__slug__startswith="bench-").count()

@@ -37,7 +37,7 @@ def _checkout_body(destination: str = "CN", currency: str = "CNY") -> dict[str, 
 @pytest.mark.django_db(transaction=True)
 def test_forty_buyers_race_for_ten_units_and_exactly_ten_are_sold():
     from ewtp.logistics.demo import network_ensure
-    from ewtp.traderules.services import reference_data_ensure
+    from ewtp.traderules.services.reference_data import reference_data_ensure
 
     reference_data_ensure()
 
@@ -86,7 +86,7 @@ def test_forty_buyers_race_for_ten_units_and_exactly_ten_are_sold():
 @pytest.mark.django_db
 def test_one_cart_three_sellers_from_checkout_to_completion(client):
     from ewtp.logistics.demo import network_ensure
-    from ewtp.traderules.services import reference_data_ensure
+    from ewtp.traderules.services.reference_data import reference_data_ensure
 
     reference_data_ensure()
 

@@ -12,20 +12,26 @@ from datetime import date
 from typing import Any
 
 
-def _selectors() -> Any:
-    from ewtp.traderules import selectors
+def _snapshot() -> Any:
+    from ewtp.traderules.selectors import snapshot
 
-    return selectors
+    return snapshot
+
+
+def _hs() -> Any:
+    from ewtp.traderules.selectors import hs
+
+    return hs
 
 
 def quote_compute(request: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
     """The landed-cost response of the contract; raises a DomainError on a rejected request."""
-    result: dict[str, Any] = _selectors().quote_compute(request, today=today)
+    result: dict[str, Any] = _snapshot().quote_compute(request, today=today)
     return result
 
 
 def rules_version() -> str:
-    return str(_selectors().current_snapshot().version)
+    return str(_snapshot().current_snapshot().version)
 
 
 def fx_date(currencies: tuple[str, ...], day: date, destination: str = "") -> str:
@@ -34,7 +40,7 @@ def fx_date(currencies: tuple[str, ...], day: date, destination: str = "") -> st
 
     A rate entered for a new day changes it, so cached prices follow new rates.
     """
-    snapshot = _selectors().current_snapshot()
+    snapshot = _snapshot().current_snapshot()
     series = getattr(snapshot, "fx", None)
     if not isinstance(series, dict):
         return day.isoformat()
@@ -54,7 +60,7 @@ def fx_date(currencies: tuple[str, ...], day: date, destination: str = "") -> st
 
 
 def hs_subheading_exists(code: str) -> bool:
-    return bool(_selectors().hs_subheading_exists(code))
+    return bool(_hs().hs_subheading_exists(code))
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,6 @@ def hs_suggest(description: str, limit: int = 5) -> list[HsSuggestion]:
     """Best matching HS subheadings for a product description."""
     if not description.strip():
         return []
-    found = _selectors().hs_suggest(description, limit=limit)
+    found = _hs().hs_suggest(description, limit=limit)
     suggestions = [_as_suggestion(item) for item in found or []]
     return [item for item in suggestions if item is not None][:limit]

@@ -150,7 +150,7 @@ def platform_organisation() -> Organisation | None:
 
 def _programmes() -> dict[str, dict[str, str]]:
     """Preference programmes of the rules in force, by id (their names and proof needed)."""
-    from ewtp.traderules.selectors import current_rules
+    from ewtp.traderules.selectors.snapshot import current_rules
 
     return {row["programme"]: row for row in current_rules().table("preferences")}
 

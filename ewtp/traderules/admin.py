@@ -12,7 +12,6 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from ewtp.core.errors import DomainError
-from ewtp.traderules import selectors, services
 from ewtp.traderules.models import (
     AdditionalDuty,
     DocumentRequirement,
@@ -28,6 +27,12 @@ from ewtp.traderules.models import (
     Tax,
     Territory,
 )
+from ewtp.traderules.selectors.permissions import can_steward
+from ewtp.traderules.services.edits import (
+    _row_problems_against_working_copy,
+    rule_row_delete,
+    rule_row_save,
+)
 
 
 class _ServiceForm(ModelForm):  # type: ignore[type-arg]
@@ -39,7 +44,7 @@ class _ServiceForm(ModelForm):  # type: ignore[type-arg]
         super()._post_clean()  # type: ignore[misc]
         if self.errors or self.request is None:
             return
-        fields = services._row_problems_against_working_copy(self.instance)
+        fields = _row_problems_against_working_copy(self.instance)
         for name, message in fields.items():
             self.add_error(name if name in self.fields else None, message)
 
@@ -58,7 +63,7 @@ class RuleRowAdmin(admin.ModelAdmin[Any]):
         return type(form.__name__, (form,), {"request": request})
 
     def _allowed(self, request: HttpRequest) -> bool:
-        return selectors.can_steward(request.user)
+        return can_steward(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._allowed(request) or super().has_view_permission(request, obj)
@@ -77,16 +82,16 @@ class RuleRowAdmin(admin.ModelAdmin[Any]):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         try:
-            services.rule_row_save(actor=request.user, row=obj)
+            rule_row_save(actor=request.user, row=obj)
         except DomainError as error:
             raise ValidationError(error.message) from error
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        services.rule_row_delete(actor=request.user, row=obj)
+        rule_row_delete(actor=request.user, row=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for row in queryset:
-            services.rule_row_delete(actor=request.user, row=row)
+            rule_row_delete(actor=request.user, row=row)
 
 
 @admin.register(Territory)

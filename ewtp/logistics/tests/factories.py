@@ -18,7 +18,7 @@ from ewtp.logistics import demo as logistics_demo
 from ewtp.logistics.models import Hub
 from ewtp.orders import services as order_services
 from ewtp.orders.models import Order
-from ewtp.traderules.services import reference_data_ensure
+from ewtp.traderules.services.reference_data import reference_data_ensure
 from ewtp.web.demo import load_base
 
 ADDRESSES: dict[str, dict[str, str]] = {

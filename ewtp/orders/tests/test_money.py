@@ -33,7 +33,7 @@ from ewtp.orders.services import (
 from ewtp.orders.tests.test_api import checkout, new_cart
 from ewtp.payments.models import Payment, Refund
 from ewtp.payments.payouts import payable_account, payout_destination_set, payouts_run
-from ewtp.traderules.services import reference_data_ensure
+from ewtp.traderules.services.reference_data import reference_data_ensure
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -27,7 +27,7 @@ from ewtp.orders.services import (
 from ewtp.payments.payouts import payout_destination_set, payouts_run
 from ewtp.payments.providers import Status
 from ewtp.payments.services import payment_settle
-from ewtp.traderules.services import reference_data_ensure
+from ewtp.traderules.services.reference_data import reference_data_ensure
 
 ADDRESS = {
     "name": "Anne Peeters",

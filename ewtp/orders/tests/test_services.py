@@ -123,7 +123,7 @@ def test_a_cart_is_checked_out_once(three_sellers):
 
 def test_the_stored_quote_is_charged_after_rates_and_rules_change(three_sellers, monkeypatch):
     from ewtp.catalog import pricing, rules
-    from ewtp.traderules.services import fx_rate_enter
+    from ewtp.traderules.services.fx import fx_rate_enter
 
     coffee, *_ = three_sellers
     checkout = place(cart_with((coffee, 2)))

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from ewtp.core.errors import DomainError
-from ewtp.traderules.services import rules_export, rules_import
+from ewtp.traderules.services.versions import rules_export, rules_import
 
 INVALID = 2
 

@@ -1,6 +1,4 @@
-"""Reads of trade rules: the quote snapshot (cached in-process), the quote itself, HS search,
-the published rules for the browser, versions and exchange rates, and who may change what.
-"""
+"""HS 2022 search: the in-process index, search, suggestions and lookups."""
 
 from __future__ import annotations
 
@@ -9,98 +7,21 @@ import io
 import math
 import re
 import threading
-import time
 from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import QuerySet
 
-from ewtp.accounts.models import Membership, Organisation, User
-from ewtp.accounts.selectors import is_platform_operator
 from ewtp.core import conf
-from ewtp.traderules.content import content_of, ruleset_from_content
-from ewtp.traderules.engine import (
-    QuoteRejected,
-    RuleSet,
-    Snapshot,
-    build_snapshot,
-    load_ruleset_from_files,
-)
-from ewtp.traderules.engine import quote as engine_quote
 from ewtp.traderules.engine.files import NOT_NOMENCLATURE
-from ewtp.traderules.errors import QuoteRejectedError
-from ewtp.traderules.models import ExchangeRate, FxState, HsCode, RuleVersion
+from ewtp.traderules.models import HsCode
+from ewtp.traderules.selectors.paging import paginate
 
-# How often a process looks whether a new rules version or new rates were published.
-SNAPSHOT_CHECK_SECONDS = 5.0
-
-
-# Who may change rules and rates -------------------------------------------------------------
-
-
-def can_steward(actor: object) -> bool:
-    """An owner or staff member of a verified rule-steward organisation, or the platform
-    operator."""
-    if not getattr(actor, "is_authenticated", False):
-        return False
-    if is_platform_operator(actor):
-        return True
-    return Membership.objects.filter(
-        user=cast(User, actor),
-        organisation__kind=Organisation.Kind.RULE_STEWARD,
-        organisation__verification=Organisation.Verification.VERIFIED,
-        role__in=[Membership.Role.OWNER, Membership.Role.STAFF],
-    ).exists()
-
-
-def can_enter_rates(actor: object) -> bool:
-    return is_platform_operator(actor)
-
-
-# The published rules and their snapshot -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PublishedRules:
-    """The rules in force: the version's label and content and the snapshot built from them."""
-
-    label: str
-    created_at: datetime | None
-    content: dict[str, Any]
-    snapshot: Snapshot
-    fx_revision: int
-    origin: str  # "database" or "files" (no tables or no version yet)
-
-    def table(self, name: str) -> list[dict[str, str]]:
-        return list(self.content.get("tables", {}).get(name, ()))
-
-    def regimes(self) -> list[tuple[str, list[dict[str, Any]]]]:
-        return [(str(pair[0]), list(pair[1])) for pair in self.content.get("regimes", ())]
-
-    def sources(self) -> dict[str, dict[str, str]]:
-        return {row["id"]: row for row in self.table("sources")}
-
-
-class _Cache:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.key: tuple[Any, ...] | None = None
-        self.rules: PublishedRules | None = None
-        self.checked_at = 0.0
-
-
-_cache = _Cache()
-
-
-def snapshot_cache_clear() -> None:
-    """Look again at the next quote (this process); other processes look within seconds."""
-    _cache.checked_at = 0.0
+# HS 2022 search ---------------------------------------------------------------------------
 
 
 def _read_or_none[T](read: Callable[[], T]) -> T | None:
@@ -117,118 +38,6 @@ def _read_or_none[T](read: Callable[[], T]) -> T | None:
         return read()
     except DatabaseError:
         return None
-
-
-def _database_key() -> tuple[Any, ...] | None:
-    """(version id, label, created_at, FX revision, FX changed_at); None without a version."""
-
-    def read() -> tuple[Any, ...] | None:
-        version = (
-            RuleVersion.objects.order_by("-id").values_list("id", "label", "created_at").first()
-        )
-        state = FxState.objects.filter(pk=1).values_list("revision", "changed_at").first()
-        return None if version is None else (*version, *(state or (0, None)))
-
-    return _read_or_none(read)
-
-
-def _shipped_rules() -> PublishedRules:
-    base = Path(conf.DATA_DIR())
-    ruleset = load_ruleset_from_files(
-        base / "rules",
-        base / "hs" / "harmonized-system.csv",
-        sorted((base / "fx").glob("*.csv")),
-        version="shipped",
-    )
-    return PublishedRules(
-        label="shipped",
-        created_at=None,
-        content=content_of(ruleset),
-        snapshot=build_snapshot(ruleset),
-        fx_revision=0,
-        origin="files",
-    )
-
-
-def _database_rules(key: tuple[Any, ...]) -> PublishedRules:
-    version_id, label, created_at, revision = key[0], key[1], key[2], key[3]
-    content = RuleVersion.objects.values_list("content", flat=True).get(pk=version_id)
-    table: dict[tuple[str, str], dict[str, str]] = {}
-    ecb: list[tuple[str, str, str]] = []
-    rates = ExchangeRate.objects.order_by("date", "currency").values_list(
-        "date", "currency", "rate_text", "source", "confidence", "note", "origin"
-    )
-    for day, currency, text, source, confidence, note, origin in rates.iterator(chunk_size=5000):
-        iso = day.isoformat()
-        if origin == ExchangeRate.Origin.ECB:
-            ecb.append((iso, currency, text))
-            continue
-        # An operator's rate wins over the rule table's on the same day.
-        if origin == ExchangeRate.Origin.RULE_TABLE and (iso, currency) in table:
-            continue
-        table[(iso, currency)] = {
-            "date": iso,
-            "currency": currency,
-            "units_per_eur": text,
-            "source": source,
-            "confidence": confidence,
-            "note": note,
-        }
-    ruleset: RuleSet = ruleset_from_content(
-        content,
-        hs_subheadings=hs_subheadings(),
-        fx_rates=list(table.values()),
-        ecb_rates=tuple(ecb),
-        version=label,
-    )
-    return PublishedRules(
-        label=label,
-        created_at=created_at,
-        content=content,
-        snapshot=build_snapshot(ruleset),
-        fx_revision=int(revision),
-        origin="database",
-    )
-
-
-def current_rules() -> PublishedRules:
-    """The rules in force, rebuilt only when the (version, FX revision) key changes.
-
-    The key is read at most every SNAPSHOT_CHECK_SECONDS, so a quote does not touch the
-    database. Without tables or without a version, the shipped files in data/ are used.
-    """
-    rules = _cache.rules
-    if rules is not None and time.monotonic() - _cache.checked_at < SNAPSHOT_CHECK_SECONDS:
-        return rules
-    with _cache.lock:
-        key = _database_key()
-        cache_key: tuple[Any, ...] = key if key is not None else ("files",)
-        if _cache.rules is None or cache_key != _cache.key:
-            _cache.rules = _database_rules(key) if key is not None else _shipped_rules()
-            _cache.key = cache_key
-        _cache.checked_at = time.monotonic()
-        return _cache.rules
-
-
-def current_snapshot() -> Snapshot:
-    return current_rules().snapshot
-
-
-def quote_compute(
-    request: Any, *, today: date | None = None, now: datetime | None = None
-) -> dict[str, Any]:
-    """A landed-cost quote on the rules in force (landed-cost.md).
-
-    Raises QuoteRejectedError (a DomainError, HTTP 422) with the engine's code, message and
-    fields. ``today`` is the date used when the request gives none.
-    """
-    try:
-        return engine_quote(request, current_snapshot(), today=today, now=now)
-    except QuoteRejected as rejected:
-        raise QuoteRejectedError(rejected.code, rejected.message, fields=rejected.fields) from None
-
-
-# HS 2022 search ---------------------------------------------------------------------------
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -560,128 +369,3 @@ def hs_subheading_exists(code: str) -> bool:
 def hs_describe(code: str) -> str:
     """The description of an HS code (2, 4 or 6 digits), or ""."""
     return hs_index().descriptions.get(re.sub(r"[\s.]", "", code)[:6], "")
-
-
-# Paging -----------------------------------------------------------------------------------
-
-
-def paginate(items: Sequence[Any], *, page: int = 1, per_page: int = 20) -> dict[str, Any]:
-    """One page of an API list; a page past the end has no items (a client stops there)."""
-    total = len(items)
-    pages = max(1, math.ceil(total / per_page))
-    page = max(1, page)
-    start = (page - 1) * per_page
-    return {
-        "items": list(items[start : start + per_page]),
-        "page": page,
-        "pages": pages,
-        "total": total,
-    }
-
-
-# The published rules, for the browser and the API ---------------------------------------------
-
-
-def _valid_on(row: Mapping[str, Any], day: date | None) -> bool:
-    if day is None:
-        return True
-    start = row.get("valid_from") or ""
-    end = row.get("valid_to") or ""
-    text = day.isoformat()
-    return (not start or start <= text) and (not end or text <= end)
-
-
-def territory_list() -> list[dict[str, Any]]:
-    """The territories of the rules in force, each with its members and regime ids."""
-    rules = current_rules()
-    regimes = dict(rules.regimes())
-    return [
-        {
-            "territory": row["territory"],
-            "name": row["name"],
-            "customs_currency": row["customs_currency"],
-            "valuation_basis": row["valuation_basis"],
-            "members": row["members"].split(),
-            "regimes": [item.get("id", "") for item in regimes.get(row["territory"], [])],
-            "source": row["source"],
-            "confidence": row["confidence"],
-        }
-        for row in rules.table("territories")
-    ]
-
-
-def territory_rules(code: str, *, day: date | None = None) -> dict[str, Any] | None:
-    """Everything the rules in force say about one territory (None if there is no such)."""
-    rules = current_rules()
-    territory = next((t for t in rules.table("territories") if t["territory"] == code), None)
-    if territory is None:
-        return None
-    members = territory["members"].split()
-
-    def of(table: str, key: str, values: Sequence[str]) -> list[dict[str, str]]:
-        # Copies: the page annotates rows, and the cached content must stay as published.
-        return [
-            dict(row)
-            for row in rules.table(table)
-            if row.get(key) in values and _valid_on(row, day)
-        ]
-
-    regimes = [item for item in dict(rules.regimes()).get(code, []) if _valid_on(item, day)]
-    return {
-        "territory": territory,
-        "members": members,
-        "regimes": regimes,
-        "tariff_lines": of("tariff_lines", "territory", [code]),
-        "preferences": of("preferences", "territory", [code]),
-        "additional_duties": of("additional_duties", "territory", [code]),
-        "taxes": of("taxes", "country", members),
-        "fees": of("fees", "country", members),
-        "documents": of("documents", "territory", [code]),
-    }
-
-
-def tariff_line_search(rows: Sequence[dict[str, str]], text: str) -> list[dict[str, str]]:
-    """Tariff lines whose code starts with the digits of ``text`` or whose description (or
-    its HS subheading's) has every word of it."""
-    text = text.strip()
-    if not text:
-        return list(rows)
-    digits = re.sub(r"[\s.]", "", text)
-    if digits.isdigit():
-        return [
-            row for row in rows if row["code"].startswith(digits) or digits.startswith(row["code"])
-        ]
-    words = [stem for stem, _negated in _tokens(text)] or [text.casefold()]
-    found = []
-    index = hs_index()
-    for row in rows:
-        text_of_row = f"{row.get('description', '')}; {index.descriptions.get(row['code'][:6], '')}"
-        haystack = " ".join(stem for stem, negated in _tokens(text_of_row) if not negated)
-        if all(word in haystack for word in words):
-            found.append(row)
-    return found
-
-
-def version_list() -> QuerySet[RuleVersion]:
-    return RuleVersion.objects.select_related("created_by").order_by("-id")
-
-
-def version_get(label: str) -> RuleVersion | None:
-    return RuleVersion.objects.select_related("created_by").filter(label=label).first()
-
-
-def exchange_rate_list(*, currency: str = "", origin: str = "") -> QuerySet[ExchangeRate]:
-    rates = ExchangeRate.objects.select_related("entered_by").order_by("-date", "currency")
-    if currency:
-        rates = rates.filter(currency=currency.upper())
-    if origin:
-        rates = rates.filter(origin=origin)
-    return rates
-
-
-def latest_rates() -> list[ExchangeRate]:
-    """The newest rate of each currency that is not published by the ECB (or by origin)."""
-    latest: dict[str, ExchangeRate] = {}
-    for rate in ExchangeRate.objects.exclude(origin=ExchangeRate.Origin.ECB).order_by("-date"):
-        latest.setdefault(rate.currency, rate)
-    return sorted(latest.values(), key=lambda rate: rate.currency)
