@@ -7,6 +7,8 @@ import os
 import pytest
 
 os.environ.setdefault("EWTP_RATE_LIMITS", "off")
+# The full tariff schedules load only in the tests that ask for them (they take seconds).
+os.environ.setdefault("EWTP_RULES_SCHEDULES", "off")
 
 
 @pytest.fixture(autouse=True)

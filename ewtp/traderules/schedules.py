@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 from pathlib import Path
 
 from ewtp.core.currencies import is_currency
@@ -134,7 +135,8 @@ class ScheduleInfo:
     used: int = 0  # rows kept after the curated rows won
     not_computable: int = 0
 
-    def as_row(self) -> dict[str, str]:
+    def summary(self) -> dict[str, str]:
+        """The manifest row with the counts, as a rules version keeps it."""
         return {
             "schedule": self.schedule,
             "territory": self.territory,
@@ -142,6 +144,9 @@ class ScheduleInfo:
             "file": self.file,
             "schedule_date": self.schedule_date,
             "name": self.name,
+            "lines": str(self.lines),
+            "used": str(self.used),
+            "not_computable": str(self.not_computable),
         }
 
 
@@ -230,7 +235,9 @@ def read_csv(
     for index, record in enumerate(records[1:], start=2):
         if len(record) != len(header):
             issues.append(
-                Issue(name, str(index), "", f"{len(record)} cells where the header has {len(header)}")
+                Issue(
+                    name, str(index), "", f"{len(record)} cells where the header has {len(header)}"
+                )
             )
             continue
         rows.append((index, dict(zip(header, record, strict=True))))
@@ -246,9 +253,9 @@ def _day(text: str) -> date | None:
         return None
 
 
-def _dates(row: Mapping[str, str], where: tuple[str, str], issues: list[Issue]) -> tuple[
-    date | None, date | None
-]:
+def _dates(
+    row: Mapping[str, str], where: tuple[str, str], issues: list[Issue]
+) -> tuple[date | None, date | None]:
     start = _day(row["valid_from"])
     if start is None:
         issues.append(Issue(*where, "valid_from", "a date (YYYY-MM-DD) is required"))
@@ -339,7 +346,7 @@ def _overlaps(
     issues: list[Issue] = []
     for key, items in spans.items():
         items.sort()
-        for (_start, end, number), (start, _end, later) in zip(items, items[1:], strict=False):
+        for (_start, end, number), (start, _end, later) in pairwise(items):
             if start <= end:
                 issues.append(
                     Issue(
@@ -419,9 +426,7 @@ def read_vat_file(
     return out
 
 
-def _manifest(
-    base: Path, context: Context, issues: list[Issue]
-) -> list[ScheduleInfo]:
+def _manifest(base: Path, context: Context, issues: list[Issue]) -> list[ScheduleInfo]:
     infos: list[ScheduleInfo] = []
     seen: set[str] = set()
     for number, row in read_csv(base / MANIFEST, MANIFEST, MANIFEST_COLUMNS, issues):

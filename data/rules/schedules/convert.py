@@ -85,8 +85,12 @@ def _specific(amount: str, currency: str, unit: str) -> str | None:
 
 
 _REASONS = (
-    (re.compile(r"rate applicable|rate of duty applicable|See additional|duty rate provided", re.I),
-     "the rate refers to other lines or to notes of the tariff"),
+    (
+        re.compile(
+            r"rate applicable|rate of duty applicable|See additional|duty rate provided", re.I
+        ),
+        "the rate refers to other lines or to notes of the tariff",
+    ),
     (re.compile(r"/ ?hl .*/ ?100 ?kg"), "two specific parts"),
     (re.compile(r"entry price", re.I), "entry price: the duty depends on the import price"),
     (
@@ -95,12 +99,18 @@ _REASONS = (
     ),
     (re.compile(r"\bMIN\b|\bMAX\b"), "a minimum or maximum clause"),
     (re.compile(r"% ?vol|pf\.? ?liter|alc", re.I), "per unit of alcohol content"),
-    (re.compile(r"lactic|sacchar|net dry|drained|std qual|\beda\b|\bmas\b|gross|net/|/net|/br"),
-     "per kg of a component or a conditioned weight"),
-    (re.compile(r"content|sugars|clean kg|jewel|case|movement|battery|set|value of", re.I),
-     "the duty depends on parts or contents of the goods"),
-    (re.compile(r"doz|pr\.|bbl|m2|m3|/ ?m\b|/ ?\d+ ?m\b|line|pins|article", re.I),
-     "a specific duty in a unit the request does not give"),
+    (
+        re.compile(r"lactic|sacchar|net dry|drained|std qual|\beda\b|\bmas\b|gross|net/|/net|/br"),
+        "per kg of a component or a conditioned weight",
+    ),
+    (
+        re.compile(r"content|sugars|clean kg|jewel|case|movement|battery|set|value of", re.I),
+        "the duty depends on parts or contents of the goods",
+    ),
+    (
+        re.compile(r"doz|pr\.|bbl|m2|m3|/ ?m\b|/ ?\d+ ?m\b|line|pins|article", re.I),
+        "a specific duty in a unit the request does not give",
+    ),
 )
 
 
@@ -215,8 +225,17 @@ def convert_schedule(
                 valid_to = ""
             description = " ".join(row["description"].split())[:300]
             rows.append(
-                [code, description, duty or "", reason, published, row["valid_from"], valid_to,
-                 source_id, confidence]
+                [
+                    code,
+                    description,
+                    duty or "",
+                    reason,
+                    published,
+                    row["valid_from"],
+                    valid_to,
+                    source_id,
+                    confidence,
+                ]
             )
     rows.sort(key=lambda item: (item[0], item[5]))
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -331,9 +350,7 @@ def _vat_candidates(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     for row in rows:
         key = (row["country"], row["category_id"])
         later = [day for day in situations[key] if day > row["valid_from"]]
-        valid_to = (
-            (date.fromisoformat(later[0]) - timedelta(days=1)).isoformat() if later else ""
-        )
+        valid_to = (date.fromisoformat(later[0]) - timedelta(days=1)).isoformat() if later else ""
         kind = _KINDS[row["rate_kind"]]
         rate = Decimal(row["rate"])
         if rate == 0:
@@ -365,8 +382,14 @@ def _apply_rate_changes(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     for row in rows:
         change = RATE_CHANGES.get(row["country"])
         rate = Decimal(row["rate"])
-        hit = change is not None and row["rate_kind"] != "zero" and (
-            rate == change[0] if change[0] is not None else rate in (Decimal("0.05"), Decimal("0.09"))
+        hit = (
+            change is not None
+            and row["rate_kind"] != "zero"
+            and (
+                rate == change[0]
+                if change[0] is not None
+                else rate in (Decimal("0.05"), Decimal("0.09"))
+            )
         )
         if not hit:
             out.append(row)
@@ -375,16 +398,27 @@ def _apply_rate_changes(rows: list[dict[str, str]]) -> list[dict[str, str]]:
         start = change[2]
         ends = date.fromisoformat(row["valid_to"]) if row["valid_to"] else None
         if date.fromisoformat(row["valid_from"]) >= start:
-            out.append({**row, "rate": _text(change[1]), "source": "VAT-TEDB;VAT-2026",
-                        "confidence": change[3]})
+            out.append(
+                {
+                    **row,
+                    "rate": _text(change[1]),
+                    "source": "VAT-TEDB;VAT-2026",
+                    "confidence": change[3],
+                }
+            )
             continue
         if ends is not None and ends < start:
             out.append(row)
             continue
         out.append({**row, "valid_to": (start - timedelta(days=1)).isoformat()})
         out.append(
-            {**row, "rate": _text(change[1]), "valid_from": start.isoformat(),
-             "source": "VAT-TEDB;VAT-2026", "confidence": change[3]}
+            {
+                **row,
+                "rate": _text(change[1]),
+                "valid_from": start.isoformat(),
+                "source": "VAT-TEDB;VAT-2026",
+                "confidence": change[3],
+            }
         )
     return out
 
@@ -533,7 +567,9 @@ def convert_vat(source: Path, target: Path, subheadings: set[str]) -> int:
 
 def main() -> None:
     extracts = Path(sys.argv[1])
-    hs_csv = Path(sys.argv[2]) if len(sys.argv) > 2 else HERE.parents[1] / "hs" / "harmonized-system.csv"
+    hs_csv = (
+        Path(sys.argv[2]) if len(sys.argv) > 2 else HERE.parents[1] / "hs" / "harmonized-system.csv"
+    )
     subheadings = _hs2022(hs_csv)
     jobs = (
         ("eu/eu_cet2020_cn8.csv", "eu/cet-2020.csv", parse_eu_gb, "TAR-EU", "medium"),
@@ -550,7 +586,9 @@ def main() -> None:
             subheadings=subheadings,
         )
         print(target, dict(counts), file=sys.stderr)
-    count = convert_vat(extracts / "vat" / "eu_vat_tedb_2025.csv", HERE / "vat" / "vat-by-product.csv", subheadings)
+    count = convert_vat(
+        extracts / "vat" / "eu_vat_tedb_2025.csv", HERE / "vat" / "vat-by-product.csv", subheadings
+    )
     print("vat/vat-by-product.csv", count, file=sys.stderr)
 
 

@@ -168,6 +168,7 @@ def working_copy_content() -> dict[str, Any]:
         pairs[-1][1].append(regime.to_object())
     # Territories without regimes keep their (empty) entry, as regimes.json lists them.
     current = RuleVersion.objects.order_by("-id").values_list("content", flat=True).first()
+    schedules = list(current.get("schedules", ())) if current is not None else []
     if current is not None:
         order = [territory for territory, _items in current.get("regimes", ())]
         present = {pair[0] for pair in pairs}
@@ -177,7 +178,8 @@ def working_copy_content() -> dict[str, Any]:
                 pairs.append([territory, []])
         rank = {territory: index for index, territory in enumerate(order)}
         pairs.sort(key=lambda pair: rank.get(pair[0], len(rank)))
-    return {"tables": tables, "regimes": pairs}
+    # The schedules' manifest is not edited in the working copy: it stays as in force.
+    return {"tables": tables, "regimes": pairs, "schedules": schedules}
 
 
 @transaction.atomic
