@@ -218,7 +218,17 @@ def read_csv(
     except UnicodeDecodeError:
         issues.append(Issue(name, "-", "", "the file is not UTF-8 text"))
         return []
-    records = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    return parse_csv(text, name, columns, issues)
+
+
+def parse_csv(
+    text: str, name: str, columns: Sequence[str], issues: list[Issue]
+) -> list[tuple[int, dict[str, str]]]:
+    try:
+        records = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    except csv.Error as error:
+        issues.append(Issue(name, "-", "", f"not a CSV file: {error}"))
+        return []
     if not records:
         issues.append(Issue(name, "1", "", "the file is empty (a header row is required)"))
         return []
@@ -234,11 +244,8 @@ def read_csv(
     rows: list[tuple[int, dict[str, str]]] = []
     for index, record in enumerate(records[1:], start=2):
         if len(record) != len(header):
-            issues.append(
-                Issue(
-                    name, str(index), "", f"{len(record)} cells where the header has {len(header)}"
-                )
-            )
+            cells = f"{len(record)} cells where the header has {len(header)}"
+            issues.append(Issue(name, str(index), "", cells))
             continue
         rows.append((index, dict(zip(header, record, strict=True))))
     return rows
@@ -364,10 +371,21 @@ def read_tariff_file(
 ) -> list[dict[str, str]]:
     if info.territory not in context.territories:
         return []
+    rows = read_csv(base / info.file, info.file, TARIFF_COLUMNS, issues)
+    return tariff_lines_of(rows, info, context, issues)
+
+
+def tariff_lines_of(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    info: ScheduleInfo,
+    context: Context,
+    issues: list[Issue],
+) -> list[dict[str, str]]:
+    """The tariff-line rows of a schedule file's rows (the curated lines winning)."""
     curated = context.curated_codes.get(info.territory, frozenset())
     spans: dict[str, list[tuple[date, date, int]]] = {}
     out: list[dict[str, str]] = []
-    for number, row in read_csv(base / info.file, info.file, TARIFF_COLUMNS, issues):
+    for number, row in rows:
         line, start, end = _tariff_row(info, number, row, context, issues)
         info.lines += 1
         if start is not None:
