@@ -12,6 +12,7 @@ urlpatterns = [
     path("sources/", views.source_list, name="sources"),
     path("sources/<str:code>/", views.source_detail, name="source"),
     path("hs/", views.hs_browse, name="hs"),
+    path("coverage/", views.coverage_page, name="coverage"),
     path("quote/", views.quote_calculator, name="quote"),
     path("quote/hs/", views.quote_hs, name="quote_hs"),
     path("quote/hs/pick/", views.quote_hs_pick, name="quote_hs_pick"),

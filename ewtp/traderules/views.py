@@ -33,6 +33,7 @@ from ewtp.core.errors import DomainError
 from ewtp.traderules.errors import QuoteRejectedError
 from ewtp.traderules.forms import ExchangeRateForm, PublishForm, row_form_class
 from ewtp.traderules.models import ExchangeRate, RuleRow, Source
+from ewtp.traderules.selectors import coverage as selectors_coverage
 from ewtp.traderules.selectors import published
 from ewtp.traderules.selectors.hs import hs_describe, hs_search, hs_search_page
 from ewtp.traderules.selectors.permissions import can_enter_rates, can_steward
@@ -188,6 +189,36 @@ def _status(row: Mapping[str, Any], today: str) -> str:
     if end and end < today:
         return "expired"
     return "in_force"
+
+
+@require_GET
+def coverage_page(request: HttpRequest) -> HttpResponse:
+    """Per destination: HS 2022 subheadings quoted complete, needing a national code or
+    unknown, with the date of the tariff schedule behind them (or the plain word that only
+    curated lines exist)."""
+    rules = current_rules()
+    figures = selectors_coverage.coverage()["destinations"]
+    curated = selectors_coverage.curated_line_counts(rules)
+    language = _language(request)
+    rows = []
+    for row in figures:
+        total = row["subheadings"] or 1
+        rows.append(
+            {
+                **row,
+                "name": country_name(row["destination"], language),
+                "complete_percent": round(100 * row["complete"] / total, 1),
+                "national_percent": round(100 * row["national_code_needed"] / total, 1),
+                "unknown_percent": round(100 * row["unknown"] / total, 1),
+                "curated_lines": curated.get(row["territory"] or "", 0),
+            }
+        )
+    thin = [row for row in rows if not row["schedule_date"]]
+    return render(
+        request,
+        "traderules/coverage.html",
+        {"rules": rules, "rows": rows, "thin": thin, "price": selectors_coverage.PRICE},
+    )
 
 
 @require_GET

@@ -90,6 +90,15 @@ def coverage_compute(
     return rows
 
 
+def curated_line_counts(rules: PublishedRules) -> dict[str, int]:
+    """Territory -> how many curated tariff lines (not from a national schedule) it has."""
+    counts: dict[str, int] = {}
+    for row in rules.table("tariff_lines"):
+        if not row.get("schedule"):
+            counts[row["territory"]] = counts.get(row["territory"], 0) + 1
+    return counts
+
+
 def _cache_key(rules: PublishedRules, destination: str, day: date) -> str:
     return f"traderules:coverage:{rules.label}:{rules.fx_revision}:{day.isoformat()}:{destination}"
 
