@@ -462,7 +462,16 @@ def _manifest(base: Path, context: Context, issues: list[Issue]) -> list[Schedul
         if not file or file.startswith(("/", "\\")) or ".." in Path(file).parts:
             issues.append(Issue(*where, "file", "a path inside the schedules folder"))
             continue
-        infos.append(ScheduleInfo(**{column: row[column] for column in MANIFEST_COLUMNS}))
+        infos.append(
+            ScheduleInfo(
+                schedule=row["schedule"],
+                territory=row["territory"],
+                kind=row["kind"],
+                file=file,
+                schedule_date=row["schedule_date"],
+                name=row["name"],
+            )
+        )
     return infos
 
 

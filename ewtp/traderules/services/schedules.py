@@ -5,12 +5,14 @@ summary of lines added, changed and removed is shown first; publishing makes it 
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from ewtp.core.errors import InvalidRequest
+from ewtp.core import conf
+from ewtp.core.errors import InvalidRequest, NotFound
 from ewtp.traderules import schedules as schedule_files
 from ewtp.traderules.errors import RulesInvalid
 from ewtp.traderules.models import RuleVersion
@@ -162,3 +164,28 @@ def schedule_update_publish(
             fields={"file": "no change"},
         )
     return _rules_import_write(update.data, actor=actor, note=note)
+
+
+# A checked file waits on the server until the steward publishes it ---------------------------
+
+
+def _upload_path(token: str) -> Any:
+    if not re.fullmatch(r"[0-9a-f]{32}", token):
+        raise NotFound("not_found", _("No such checked file."))
+    return conf.VAR_DIR() / "schedule-uploads" / f"{token}.csv"
+
+
+def upload_save(upload: bytes | str) -> str:
+    """Keep a checked schedule file until it is published; returns its token."""
+    token = secrets.token_hex(16)
+    path = _upload_path(token)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(upload.encode("utf-8") if isinstance(upload, str) else upload)
+    return token
+
+
+def upload_read(token: str) -> bytes:
+    try:
+        return bytes(_upload_path(token).read_bytes())
+    except FileNotFoundError:
+        raise NotFound("not_found", _("The checked file is gone: upload it again.")) from None
