@@ -7,8 +7,15 @@ import os
 import pytest
 
 os.environ.setdefault("EWTP_RATE_LIMITS", "off")
-# The full tariff schedules load only in the tests that ask for them (they take seconds).
-os.environ.setdefault("EWTP_RULES_SCHEDULES", "off")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _curated_rules_only() -> None:
+    # Django's settings are read before this file sets the environment: the test database is
+    # seeded with the curated rules only (the full schedules take seconds to load).
+    from django.conf import settings
+
+    settings.EWTP_RULES_SCHEDULES = False
 
 
 @pytest.fixture(autouse=True)

@@ -292,8 +292,10 @@ def _common(
 
 def _hs_code(code: str, context: Context, *, prefix: bool) -> str:
     """An error message, or "" when ``code`` is an HS 2022 code (or prefix of one)."""
-    if not code.isdigit() or not (2 if prefix else 6) <= len(code) <= 10:
-        return "a prefix of 2 to 10 digits" if prefix else "a code of 6 to 10 digits"
+    if prefix and not (code.isdigit() and 2 <= len(code) <= 10):
+        return "a prefix of 2 to 10 digits"
+    if not prefix and not (code.isdigit() and len(code) in (6, 8, 10)):
+        return "a code of 6, 8 or 10 digits"
     if len(code) >= 6:
         if code[:6] not in context.subheadings:
             return f"{code[:6]} is not an HS 2022 subheading"
