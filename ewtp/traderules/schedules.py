@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 from ewtp.core.currencies import is_currency
 from ewtp.traderules.engine.snapshot import SPECIFIC_UNITS
@@ -508,3 +509,80 @@ def read_schedules(base: Path, context: Context) -> Schedules:
         Issue(f"{FOLDER}/{issue.file}", issue.row, issue.column, issue.message) for issue in issues
     ]
     return result
+
+
+# Export: a version's content back into the curated files and the schedule files --------------
+
+
+def duty_text(row: Mapping[str, str]) -> str:
+    """The duty expression of a tariff-line row (the inverse of ``parse_duty``)."""
+    parts: list[str] = []
+    ad_valorem = row.get("mfn_ad_valorem", "")
+    amount = row.get("mfn_specific_amount", "")
+    if ad_valorem and not amount and Decimal(ad_valorem) == 0:
+        return "free"
+    if ad_valorem:
+        parts.append(f"{format((Decimal(ad_valorem) * 100).normalize(), 'f')}%")
+    if amount:
+        parts.append(f"{amount} {row['mfn_specific_currency']}/{row['mfn_specific_per']}")
+    return " + ".join(parts)
+
+
+def _schedule_row(row: Mapping[str, str]) -> dict[str, str]:
+    computable = row.get("computable", "true") != "false"
+    return {
+        "code": row["code"],
+        "description": row.get("description", ""),
+        "duty": duty_text(row) if computable else "",
+        "not_computable": "" if computable else row.get("not_computable_reason", ""),
+        "published": "",
+        "valid_from": row.get("valid_from", ""),
+        "valid_to": row.get("valid_to", ""),
+        "source": row.get("source", ""),
+        "confidence": row.get("confidence", ""),
+    }
+
+
+ExportFiles = dict[str, tuple[Sequence[str], list[dict[str, str]]]]
+
+
+def split_for_export(
+    content: Mapping[str, Any],
+) -> tuple[dict[str, list[dict[str, str]]], ExportFiles]:
+    """The curated tables and the files of ``schedules/`` (path -> columns, rows) that give
+    ``content`` back on import."""
+    tables = {name: list(rows) for name, rows in (content.get("tables") or {}).items()}
+    manifest = [dict(row) for row in content.get("schedules") or ()]
+    if not manifest:
+        return tables, {}
+    own_sources = set(content.get("schedule_sources") or ())
+    files: ExportFiles = {MANIFEST: (MANIFEST_COLUMNS, manifest)}
+    ids = {row["schedule"] for row in manifest if row.get("kind") == "tariff"}
+    lines = tables.get("tariff_lines", [])
+    for row in manifest:
+        if row.get("kind") == "tariff":
+            rows = [
+                _schedule_row(line) for line in lines if line.get("schedule") == row["schedule"]
+            ]
+            files[row["file"]] = (TARIFF_COLUMNS, rows)
+    tables["tariff_lines"] = [line for line in lines if line.get("schedule") not in ids]
+    vat = next((row for row in manifest if row.get("kind") == "vat"), None)
+    if vat is not None:
+        taxes = tables.get("taxes", [])
+        mine = [
+            row
+            for row in taxes
+            if own_sources and set(row.get("source", "").split(";")) <= own_sources
+        ]
+        files[vat["file"]] = (
+            VAT_COLUMNS,
+            [{c: row.get(c, "") for c in VAT_COLUMNS} for row in mine],
+        )
+        tables["taxes"] = [row for row in taxes if row not in mine]
+    sources = tables.get("sources", [])
+    files[SOURCES] = (SOURCE_COLUMNS, [row for row in sources if row.get("id") in own_sources])
+    tables["sources"] = [row for row in sources if row.get("id") not in own_sources]
+    for row in manifest:
+        for key in ("lines", "used", "not_computable"):
+            row.pop(key, None)
+    return tables, files

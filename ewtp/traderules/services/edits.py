@@ -169,6 +169,7 @@ def working_copy_content() -> dict[str, Any]:
     # Territories without regimes keep their (empty) entry, as regimes.json lists them.
     current = RuleVersion.objects.order_by("-id").values_list("content", flat=True).first()
     schedules = list(current.get("schedules", ())) if current is not None else []
+    schedule_sources = list(current.get("schedule_sources", ())) if current is not None else []
     if current is not None:
         order = [territory for territory, _items in current.get("regimes", ())]
         present = {pair[0] for pair in pairs}
@@ -179,7 +180,12 @@ def working_copy_content() -> dict[str, Any]:
         rank = {territory: index for index, territory in enumerate(order)}
         pairs.sort(key=lambda pair: rank.get(pair[0], len(rank)))
     # The schedules' manifest is not edited in the working copy: it stays as in force.
-    return {"tables": tables, "regimes": pairs, "schedules": schedules}
+    return {
+        "tables": tables,
+        "regimes": pairs,
+        "schedules": schedules,
+        "schedule_sources": schedule_sources,
+    }
 
 
 @transaction.atomic

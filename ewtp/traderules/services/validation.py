@@ -127,6 +127,8 @@ class RuleData:
     instances: dict[str, list[Any]] = field(default_factory=dict)
     # The schedules the tariff lines and taxes came from (manifest rows with their counts).
     schedules: list[dict[str, str]] = field(default_factory=list)
+    # Ids of the sources that came with the schedules (schedules/SOURCES.csv), for the export.
+    schedule_sources: list[str] = field(default_factory=list)
 
     def content(self) -> dict[str, Any]:
         """What a RuleVersion stores."""
@@ -134,6 +136,7 @@ class RuleData:
             "tables": {name: list(rows) for name, rows in self.tables.items()},
             "regimes": [[territory, list(items)] for territory, items in self.regimes],
             "schedules": [dict(row) for row in self.schedules],
+            "schedule_sources": list(self.schedule_sources),
         }
 
 
@@ -494,25 +497,27 @@ def rules_read_directory(directory: str | Path, *, schedules: bool = True) -> Ru
     fx_rows: list[dict[str, str]] | None = None
     if (base / "fx_rates.csv").exists():
         fx_rows = _read_csv(base / "fx_rates.csv", FX_COLUMNS, FX_COLUMNS, problems)
-    found = _merge_schedules(base, tables, problems) if schedules else []
+    found = _merge_schedules(base, tables, problems) if schedules else None
     _raise_problems(problems, RulesInvalid, "rule files")
     data = _validate(tables, regimes_raw, fx_rows, problems)
     _raise_problems(problems, RulesInvalid, "rule files")
-    data.schedules = found
+    if found is not None:
+        data.schedules = [info.summary() for info in found.schedules]
+        data.schedule_sources = [row["id"] for row in found.sources]
     return data
 
 
 def _merge_schedules(
     base: Path, tables: dict[str, list[dict[str, str]]], problems: list[Problem]
-) -> list[dict[str, str]]:
+) -> schedule_files.Schedules | None:
     """Add the rows of ``base/schedules`` (when it has a manifest) after the curated rows.
 
-    Returns the manifest rows with their counts. Nothing is added while the curated files
-    have problems (the schedules are checked against them).
+    Returns what was read. Nothing is added while the curated files have problems (the
+    schedules are checked against them).
     """
     folder = base / schedule_files.FOLDER
     if problems or not (folder / schedule_files.MANIFEST).exists():
-        return []
+        return None
     from ewtp.traderules.selectors.hs import hs_subheadings
 
     found = schedule_files.read_schedules(
@@ -522,7 +527,7 @@ def _merge_schedules(
     tables["tariff_lines"].extend(found.tariff_lines)
     tables["taxes"].extend(found.taxes)
     tables["sources"].extend(found.sources)
-    return [info.summary() for info in found.schedules]
+    return found
 
 
 def _data_from_content(content: Mapping[str, Any], *, check: bool = True) -> RuleData:
@@ -537,4 +542,5 @@ def _data_from_content(content: Mapping[str, Any], *, check: bool = True) -> Rul
     )
     _raise_problems(problems, RulesInvalid, "rules")
     data.schedules = [dict(row) for row in content.get("schedules", ())]
+    data.schedule_sources = [str(item) for item in content.get("schedule_sources", ())]
     return data

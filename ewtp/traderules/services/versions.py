@@ -17,6 +17,7 @@ from ewtp.core.errors import NotFound
 from ewtp.core.services import audit_record
 from ewtp.traderules.content import regimes_object
 from ewtp.traderules.models import ExchangeRate, RuleVersion
+from ewtp.traderules.schedules import FOLDER, split_for_export
 from ewtp.traderules.selectors.snapshot import snapshot_cache_clear
 from ewtp.traderules.services.fx import _fx_table_replace, _lock_state
 from ewtp.traderules.services.permissions import _require_steward
@@ -230,7 +231,8 @@ def _rules_import_write(data: RuleData, *, actor: Any, note: str) -> RuleVersion
 def rules_export(directory: str | Path, version: str | None = None) -> list[Path]:
     """Write a version (default: the one in force) in the shipped file format.
 
-    The CSV files, ``SOURCES.csv`` and ``regimes.json`` come from the version;
+    The CSV files, ``SOURCES.csv`` and ``regimes.json`` come from the version (the lines of
+    national schedules and their sources go back to ``schedules/``, with its manifest);
     ``fx_rates.csv`` holds the rule-table exchange rates as they are now (rates are not part
     of a version). Returns the paths written.
     """
@@ -244,7 +246,12 @@ def rules_export(directory: str | Path, version: str | None = None) -> list[Path
     base = Path(directory)
     base.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    tables = chosen.content.get("tables", {})
+    tables, schedule_files = split_for_export(chosen.content)
+    for name, (columns, rows) in schedule_files.items():
+        path = base / FOLDER / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_csv(path, columns, rows)
+        written.append(path)
     for table, model in CSV_MODELS.items():
         path = base / file_name(table)
         _write_csv(path, model.COLUMNS, tables.get(table, ()))

@@ -424,3 +424,29 @@ def test_full_shipped_schedules_load_in_time() -> None:
     built = time.perf_counter() - started
     assert imported < 60
     assert built < 2
+
+
+def test_export_writes_the_schedules_back_and_reimports_unchanged(
+    rules_dir: Path, tmp_path: Path
+) -> None:
+    _schedules(rules_dir, KE_LINES)
+    first = rules_import(rules_dir)
+    exported = _run("rules", "export", str(tmp_path / "out"))
+    assert "schedules.csv" in exported["files"]
+    with (tmp_path / "out" / "schedules" / "ke" / "test.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["code"], row["duty"], row["not_computable"]) for row in rows] == [
+        ("420221", "25%", ""),
+        ("420222", "free", ""),
+        ("4202310000", "10% + 0.5 USD/kg", ""),
+        ("44219100", "", "a unit the request does not give"),
+    ]
+    curated = (tmp_path / "out" / "tariff_lines.csv").read_text(encoding="utf-8")
+    assert "ke-test" not in curated
+    again = rules_import(tmp_path / "out", note="round trip")
+    assert again.changes == {}
+    # The line the curated line superseded is not in the version, so not in the export.
+    assert [row.pop("lines") for row in first.content["schedules"]] == ["5", "2"]
+    assert [row.pop("lines") for row in again.content["schedules"]] == ["4", "1"]
+    assert again.content["schedules"] == first.content["schedules"]
+    assert again.content["tables"] == first.content["tables"]
