@@ -406,22 +406,24 @@ def test_steward_updates_a_schedule_on_its_pages(
 
 @pytest.mark.full_schedules
 def test_full_shipped_schedules_load_in_time() -> None:
-    """The one test that loads the full data (about 10 s): import under 60 s, snapshot under 2 s."""
+    """The one test that loads the full data (about 10 s): import under 60 s, snapshot under 2 s.
+
+    Timed in CPU seconds of this process: the machine may be shared by other work."""
     from ewtp.traderules.content import ruleset_from_content
     from ewtp.traderules.engine import build_snapshot
 
-    started = time.perf_counter()
+    started = time.process_time()
     version = rules_import(Path(settings.EWTP_DATA_DIR) / "rules", note="full set")
-    imported = time.perf_counter() - started
+    imported = time.process_time() - started
     counts = {row["schedule"]: int(row["used"]) for row in version.content["schedules"]}
     assert set(counts) == {"eu-cet-2020", "gb-ukgt-2021", "us-hts-2025", "vat-by-product"}
     assert all(count > 9000 for count in counts.values())
     assert TariffLine.objects.exclude(schedule="").count() == sum(
         counts[name] for name in ("eu-cet-2020", "gb-ukgt-2021", "us-hts-2025")
     )
-    started = time.perf_counter()
+    started = time.process_time()
     build_snapshot(ruleset_from_content(version.content))
-    built = time.perf_counter() - started
+    built = time.process_time() - started
     assert imported < 60
     assert built < 2
 
