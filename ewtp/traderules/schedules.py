@@ -307,12 +307,11 @@ def _hs_code(code: str, context: Context, *, prefix: bool) -> str:
 
 def _tariff_row(
     info: ScheduleInfo,
-    number: int,
+    where: tuple[str, str],
     row: Mapping[str, str],
     context: Context,
     issues: list[Issue],
 ) -> tuple[dict[str, str], date | None, date | None]:
-    where = (info.file, str(number))
     problem = _hs_code(row["code"], context, prefix=False)
     if problem:
         issues.append(Issue(*where, "code", problem))
@@ -383,13 +382,16 @@ def tariff_lines_of(
     info: ScheduleInfo,
     context: Context,
     issues: list[Issue],
+    file: str = "",
 ) -> list[dict[str, str]]:
-    """The tariff-line rows of a schedule file's rows (the curated lines winning)."""
+    """The tariff-line rows of a schedule file's rows (the curated lines winning); problems
+    name ``file`` (default: the schedule's file)."""
+    file = file or info.file
     curated = context.curated_codes.get(info.territory, frozenset())
     spans: dict[str, list[tuple[date, date, int]]] = {}
     out: list[dict[str, str]] = []
     for number, row in rows:
-        line, start, end = _tariff_row(info, number, row, context, issues)
+        line, start, end = _tariff_row(info, (file, str(number)), row, context, issues)
         info.lines += 1
         if start is not None:
             spans.setdefault(row["code"], []).append((start, end or date.max, number))
@@ -398,7 +400,7 @@ def tariff_lines_of(
         info.used += 1
         info.not_computable += line["computable"] == "false"
         out.append(line)
-    issues.extend(_overlaps(spans, info.file, "valid_from"))
+    issues.extend(_overlaps(spans, file, "valid_from"))
     return out
 
 

@@ -95,12 +95,13 @@ def schedule_update_check(
             _("The schedule's date is a date such as 2027-01-01."),
             fields={"schedule_date": "a date"},
         )
+    # Problems name the file as uploaded; the schedule keeps its place in schedules/.
     name = file_name or str(info_row.get("file", schedule))
     info = schedule_files.ScheduleInfo(
         schedule=schedule,
         territory=str(info_row["territory"]),
         kind="tariff",
-        file=name,
+        file=str(info_row["file"]),
         schedule_date=schedule_date,
         name=str(info_row.get("name", "")),
     )
@@ -109,7 +110,7 @@ def schedule_update_check(
     issues: list[schedule_files.Issue] = []
     rows = schedule_files.parse_csv(_text_of(upload), name, schedule_files.TARIFF_COLUMNS, issues)
     lines = schedule_files.tariff_lines_of(
-        rows, info, schedule_files.context_of(tables, hs_subheadings()), issues
+        rows, info, schedule_files.context_of(tables, hs_subheadings()), issues, file=name
     )
     _raise_problems(
         [Problem(i.file, i.row, i.column, i.message) for i in issues], RulesInvalid, "schedule file"

@@ -452,3 +452,22 @@ def test_export_writes_the_schedules_back_and_reimports_unchanged(
     assert [row.pop("lines") for row in again.content["schedules"]] == ["4", "1"]
     assert again.content["schedules"] == first.content["schedules"]
     assert again.content["tables"] == first.content["tables"]
+
+
+def test_a_bad_schedule_update_is_refused_by_file_row_and_column(
+    rules_dir: Path, tmp_path: Path
+) -> None:
+    _schedules(rules_dir, KE_LINES, vat=False)
+    rules_import(rules_dir)
+    bad = tmp_path / "ke-2027.csv"
+    _write(
+        bad, TARIFF_HEADER, [["420221", "Bags", "20 pct", "", "", "2027-01-01", "", "T1", "low"]]
+    )
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("rules", "schedule", "ke-test", str(bad), "--note", "2027", stdout=out)
+    error = json.loads(out.getvalue())
+    assert list(error["fields"]) == ["ke-2027.csv:2:duty"]
+    assert error["fields"]["ke-2027.csv:2:duty"].startswith("malformed duty expression '20 pct'")
+    assert RuleVersion.objects.count() == 2
+    assert TariffLine.objects.filter(schedule="ke-test").count() == 4
