@@ -135,6 +135,8 @@ class ScheduleInfo:
     lines: int = 0  # rows read
     used: int = 0  # rows kept after the curated rows won
     not_computable: int = 0
+    # (code, valid_from) -> the row of the file, for problems found after reading.
+    rows: dict[tuple[str, str], int] = field(default_factory=dict, repr=False)
 
     def summary(self) -> dict[str, str]:
         """The manifest row with the counts, as a rules version keeps it."""
@@ -393,6 +395,7 @@ def tariff_lines_of(
     for number, row in rows:
         line, start, end = _tariff_row(info, (file, str(number)), row, context, issues)
         info.lines += 1
+        info.rows[(row["code"], row["valid_from"])] = number
         if start is not None:
             spans.setdefault(row["code"], []).append((start, end or date.max, number))
         if _covered(row["code"], curated):
@@ -402,6 +405,43 @@ def tariff_lines_of(
         out.append(line)
     issues.extend(_overlaps(spans, file, "valid_from"))
     return out
+
+
+def _span(row: Mapping[str, str]) -> tuple[str, str]:
+    return row.get("valid_from", ""), row.get("valid_to", "") or "9999-12-31"
+
+
+def cross_overlaps(
+    lines: Sequence[Mapping[str, str]],
+    info: ScheduleInfo,
+    file: str,
+    others: Iterable[Mapping[str, str]],
+) -> list[Issue]:
+    """Lines of one schedule whose code is also in another schedule of the territory on a
+    day both are valid (the engine could not tell which applies)."""
+    held: dict[str, list[Mapping[str, str]]] = {}
+    for row in others:
+        schedule = row.get("schedule")
+        if schedule and schedule != info.schedule and row.get("territory") == info.territory:
+            held.setdefault(row["code"], []).append(row)
+    issues: list[Issue] = []
+    for line in lines:
+        start, end = _span(line)
+        for other in held.get(line["code"], ()):
+            other_start, other_end = _span(other)
+            if start <= other_end and other_start <= end:
+                number = info.rows.get((line["code"], line["valid_from"]), 0)
+                issues.append(
+                    Issue(
+                        file,
+                        str(number or "-"),
+                        "valid_from",
+                        f"{line['code']} overlaps the dates of its line in schedule "
+                        f"{other['schedule']}",
+                    )
+                )
+                break
+    return issues
 
 
 def _vat_row(
@@ -504,7 +544,9 @@ def read_schedules(base: Path, context: Context) -> Schedules:
     for info in _manifest(base, context, issues):
         result.schedules.append(info)
         if info.kind == "tariff":
-            result.tariff_lines.extend(read_tariff_file(base, info, context, issues))
+            lines = read_tariff_file(base, info, context, issues)
+            issues.extend(cross_overlaps(lines, info, info.file, result.tariff_lines))
+            result.tariff_lines.extend(lines)
         elif info.kind == "vat":
             result.taxes.extend(read_vat_file(base, info, context, issues))
     result.issues = [

@@ -112,10 +112,11 @@ def schedule_update_check(
     lines = schedule_files.tariff_lines_of(
         rows, info, schedule_files.context_of(tables, hs_subheadings()), issues, file=name
     )
+    kept = [row for row in tables.get("tariff_lines", ()) if row.get("schedule") != schedule]
+    issues.extend(schedule_files.cross_overlaps(lines, info, name, kept))
     _raise_problems(
         [Problem(i.file, i.row, i.column, i.message) for i in issues], RulesInvalid, "schedule file"
     )
-    kept = [row for row in tables.get("tariff_lines", ()) if row.get("schedule") != schedule]
     new_content = {
         **content,
         "tables": {**tables, "tariff_lines": [*kept, *lines]},

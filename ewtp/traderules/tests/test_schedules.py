@@ -471,3 +471,25 @@ def test_a_bad_schedule_update_is_refused_by_file_row_and_column(
     assert error["fields"]["ke-2027.csv:2:duty"].startswith("malformed duty expression '20 pct'")
     assert RuleVersion.objects.count() == 2
     assert TariffLine.objects.filter(schedule="ke-test").count() == 4
+
+
+def test_two_schedules_of_a_territory_may_not_overlap(rules_dir: Path) -> None:
+    folder = _schedules(rules_dir, [KE_LINES[1]], vat=False)
+    with (folder / "schedules.csv").open("a", encoding="utf-8") as handle:
+        handle.write("ke-2027,KE,tariff,ke/2027.csv,2027-01-01,Kenya 2027\n")
+    _write(
+        folder / "ke" / "2027.csv",
+        TARIFF_HEADER,
+        [
+            ["420222", "Handbags, plastic", "free", "", "", "2027-01-01", "", "T1", "low"],
+            ["420221", "Handbags, leather", "20%", "", "", "2027-01-01", "", "T1", "low"],
+        ],
+    )
+    with pytest.raises(RulesInvalid) as caught:
+        rules_import(rules_dir)
+    assert caught.value.fields == {
+        "schedules/ke/2027.csv:3:valid_from": (
+            "420221 overlaps the dates of its line in schedule ke-test"
+        )
+    }
+    assert RuleVersion.objects.count() == 1
