@@ -320,7 +320,7 @@ def test_row_validation_and_references(steward: Any) -> None:
     with pytest.raises(Exception) as caught:
         rule_row_save(actor=steward, row=line)
     assert caught.value.fields == {  # type: ignore[attr-defined]
-        "code": "An HS code is 2 to 10 digits.",
+        "code": "A tariff code is 2, 4, 6, 8 or 10 digits (a national line is 8 or 10).",
         "mfn_ad_valorem": "Give an ad valorem rate, a specific amount or both.",
     }
     line.code = "090111"
