@@ -10,12 +10,12 @@ import pytest
 from ewtp.core.errors import Conflict, InvalidRequest, NotFound
 from ewtp.core.models import AuditLog
 from ewtp.customs import datasets
+from ewtp.customs.dossier import papers_for
 from ewtp.customs.models import Declaration
-from ewtp.customs.papers import papers_for
 from ewtp.customs.serialise import to_json, to_xml
 from ewtp.customs.services import DeclarationInvalid, declarations_submit
-from ewtp.logistics import services
 from ewtp.logistics.models import Clearance, Parcel
+from ewtp.logistics.services import parcels
 from ewtp.logistics.tests.factories import CN_ID_NUMBER, packed, paid_order, product, world
 
 
@@ -305,7 +305,7 @@ def test_the_buyer_gives_the_identity_number_on_the_order_page_and_the_9610_draf
     audit = AuditLog.objects.filter(action="orders.checkout.id_number_set").get()
     assert audit.data == {"id_number": "••••••••••••••002X"}
     # Once the parcel is with the hub, the declarations are made: the number is fixed.
-    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    parcels.parcel_hand_over(actor=w.seller, parcel=parcel)
     with pytest.raises(Conflict) as late:
         checkout_id_number_set(actor=buyer, checkout=checkout, id_number=CN_ID_NUMBER)
     assert late.value.code == "declarations_made"

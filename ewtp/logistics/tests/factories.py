@@ -193,10 +193,10 @@ def paid_order(
 def packed(
     world: World, order: Order, *, weight: Any = "2.1", dims: tuple[int, int, int] = (30, 20, 15)
 ):
-    from ewtp.logistics import services
+    from ewtp.logistics.services import parcels
 
     actor = world.seller if order.seller_id == world.coffee_org.pk else world.baskets_seller
-    return services.parcel_create(
+    return parcels.parcel_create(
         actor=actor,
         order=order,
         weight_kg=weight,

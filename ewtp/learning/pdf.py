@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 import segno
-from django.template.loader import render_to_string
 from django.utils import translation
 
+from ewtp.core.pdf import pdf_from_template
 from ewtp.learning import codes
 from ewtp.learning.models import Certificate
 
@@ -27,10 +27,8 @@ def qr_svg(url: str, *, scale: int = 4) -> str:
 def certificate_pdf(
     certificate: Certificate, verification_url: str, *, language: str = "en"
 ) -> bytes:
-    from weasyprint import HTML
-
     with translation.override(language):
-        html = render_to_string(
+        return pdf_from_template(
             "learning/certificate_pdf.html",
             {
                 "certificate": certificate,
@@ -39,4 +37,3 @@ def certificate_pdf(
                 "qr": qr_svg_data_uri(verification_url, scale=5),
             },
         )
-    return bytes(HTML(string=html).write_pdf())

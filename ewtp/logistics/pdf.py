@@ -1,5 +1,5 @@
 """Printed papers of logistics: the parcel label (PDF with a QR code of the parcel code and a
-readable address block), and the one way the platform turns a template into a PDF."""
+readable address block)."""
 
 from __future__ import annotations
 
@@ -7,23 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 import segno
-from django.template.loader import render_to_string
 from django.utils import translation
 
 from ewtp.core import clock
 from ewtp.core.countries import country_name
+from ewtp.core.pdf import pdf_from_template
 from ewtp.logistics import rating
 from ewtp.logistics.models import Parcel
 from ewtp.orders.addresses import address_lines
-
-
-def pdf_from_template(template: str, context: dict[str, Any]) -> bytes:
-    """Render a Django template to HTML and print it to PDF with WeasyPrint."""
-    from weasyprint import HTML  # imported here: loading it costs a moment at start-up
-
-    html = render_to_string(template, context)
-    pdf: bytes = HTML(string=html, base_url=None).write_pdf()
-    return pdf
 
 
 def qr_data_uri(text: str, *, scale: int = 4) -> str:

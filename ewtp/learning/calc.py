@@ -79,13 +79,6 @@ def score_quiz(
     return QuizScore(points, max_points, passed, frozenset(correct))
 
 
-def attempts_left(*, max_attempts: int, used: int, granted: int = 0) -> int | None:
-    """Attempts remaining; None when unlimited (max_attempts 0)."""
-    if max_attempts == 0:
-        return None
-    return max(max_attempts + granted - used, 0)
-
-
 # -- eligibility ----------------------------------------------------------------------------
 
 BUSINESS_STAGES = ("idea", "prototype", "early_revenue", "growth")
@@ -164,6 +157,36 @@ class FormQuestion:
     maximum: Decimal | None = None
 
 
+def _clean_number(question: FormQuestion, text: str) -> str:
+    if not _NUMBER.match(text):
+        raise ValueError("Give a number.")
+    number = Decimal(text)
+    if question.minimum is not None and number < question.minimum:
+        raise ValueError(f"At least {question.minimum}.")
+    if question.maximum is not None and number > question.maximum:
+        raise ValueError(f"At most {question.maximum}.")
+    return text
+
+
+def _clean_answer(question: FormQuestion, text: str) -> str:
+    """One non-empty answer, normalised; ValueError with the problem otherwise."""
+    if question.kind in (TEXT, LONG_TEXT):
+        limit = question.max_length if question.kind == LONG_TEXT else min(question.max_length, 300)
+        if len(text) > limit:
+            raise ValueError(f"At most {limit} characters.")
+    elif question.kind == CHOICE:
+        if text not in question.choices:
+            raise ValueError("Choose one of the options.")
+    elif question.kind == NUMBER:
+        return _clean_number(question, text)
+    elif question.kind == DATE:
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise ValueError("Give a date as YYYY-MM-DD.") from None
+    return text
+
+
 def clean_answers(
     questions: Sequence[FormQuestion], raw: Mapping[str, object]
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -181,35 +204,10 @@ def clean_answers(
             if question.required:
                 problems[question.key] = "This answer is required."
             continue
-        if question.kind in (TEXT, LONG_TEXT):
-            limit = (
-                question.max_length if question.kind == LONG_TEXT else min(question.max_length, 300)
-            )
-            if len(text) > limit:
-                problems[question.key] = f"At most {limit} characters."
-                continue
-        elif question.kind == CHOICE:
-            if text not in question.choices:
-                problems[question.key] = "Choose one of the options."
-                continue
-        elif question.kind == NUMBER:
-            if not _NUMBER.match(text):
-                problems[question.key] = "Give a number."
-                continue
-            number = Decimal(text)
-            if question.minimum is not None and number < question.minimum:
-                problems[question.key] = f"At least {question.minimum}."
-                continue
-            if question.maximum is not None and number > question.maximum:
-                problems[question.key] = f"At most {question.maximum}."
-                continue
-        elif question.kind == DATE:
-            try:
-                text = date.fromisoformat(text).isoformat()
-            except ValueError:
-                problems[question.key] = "Give a date as YYYY-MM-DD."
-                continue
-        answers[question.key] = text
+        try:
+            answers[question.key] = _clean_answer(question, text)
+        except ValueError as problem:
+            problems[question.key] = str(problem)
     return answers, problems
 
 

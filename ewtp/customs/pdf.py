@@ -12,8 +12,8 @@ from django.utils import translation
 from ewtp.core import clock
 from ewtp.core.countries import country_name
 from ewtp.core.money import Money
-from ewtp.customs.papers import Papers
-from ewtp.logistics.documents import pdf_from_template
+from ewtp.core.pdf import pdf_from_template
+from ewtp.customs.dossier import Papers
 from ewtp.orders.addresses import address_lines
 
 
