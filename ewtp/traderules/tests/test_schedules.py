@@ -65,7 +65,18 @@ KE_LINES = [
 VAT_LINES = [
     ["BE", "vat", "090121", "0.12", "reduced", "reduced rate: test", "2025-01-01", "", "T2", "low"],
     # Cut flowers: no curated BE row covers 0603 (the curated rows hold food and books).
-    ["BE", "vat", "0603", "0.06", "reduced", "reduced rate: flowers", "2025-01-01", "", "T2", "low"],
+    [
+        "BE",
+        "vat",
+        "0603",
+        "0.06",
+        "reduced",
+        "reduced rate: flowers",
+        "2025-01-01",
+        "",
+        "T2",
+        "low",
+    ],
 ]
 
 
