@@ -128,7 +128,9 @@ SIGNING_KEY = _declare(
     "EWTP_SIGNING_KEY",
     str,
     "",
-    "The Ed25519 signing key (PEM, or a path to one); without it, a development key in var/.",
+    "The Ed25519 signing key (PEM, or a path to one), or `database` for a key set held in the "
+    "database and rotated by `ewtp keys rotate`; required by a public server (DEBUG off, "
+    "EWTP_HTTPS on); empty elsewhere means `database`.",
 )
 
 # -- Money and holds ------------------------------------------------------------------------
