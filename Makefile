@@ -26,6 +26,8 @@ messages: venv
 deps:
 	@scripts/system-deps
 
+# The demo is served over plain HTTP on 127.0.0.1 (EWTP_HTTPS=off: no redirect to HTTPS).
+run: export EWTP_HTTPS ?= off
 run: venv deps messages
 	$(BIN)/ewtp migrate --noinput -v 0
 	$(BIN)/ewtp loaddemo

@@ -242,7 +242,13 @@ def main() -> None:
     count = load_products(args.products)
     print(f"{count:,} bench products in the catalog", flush=True)
 
-    env = dict(os.environ, EWTP_RATE_LIMITS="off", EWTP_ACCESS_LOG="/dev/null", DEBUG="off")
+    env = dict(
+        os.environ,
+        EWTP_RATE_LIMITS="off",
+        EWTP_HTTPS="off",
+        EWTP_ACCESS_LOG="/dev/null",
+        DEBUG="off",
+    )
     env.setdefault("SECRET_KEY", "bench-" + "x" * 40)
     overrides = None
     if not args.shipped_cache:

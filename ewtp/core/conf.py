@@ -79,8 +79,20 @@ def _non_negative(text: str) -> int:
 HTTPS = _declare(
     "EWTP_HTTPS",
     parse_flag,
-    "off",
+    "on",
     "With DEBUG off: secure cookies, HSTS and redirect to HTTPS; off for plain HTTP on a private network.",
+)
+MAX_REQUEST_BYTES = _declare(
+    "EWTP_MAX_REQUEST_BYTES",
+    _non_negative,
+    "10485760",
+    "The largest request body accepted (a larger Content-Length is refused with 413 unread).",
+)
+API_TOKEN_DAYS = _declare(
+    "EWTP_API_TOKEN_DAYS",
+    _non_negative,
+    "30",
+    "Days an API bearer token is valid after it is issued (0: tokens do not expire).",
 )
 SITE_URL = _declare(
     "EWTP_SITE_URL",
