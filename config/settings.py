@@ -232,6 +232,9 @@ if os.environ.get("REDIS_URL"):
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ["REDIS_URL"],
     }
+    # Rate limits count in Redis, shared by every worker and server (without Redis: in the
+    # database, see ewtp/core/ratelimit.py).
+    CACHES["ratelimit"] = {**CACHES["default"], "KEY_PREFIX": "ewtp"}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

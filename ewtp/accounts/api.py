@@ -55,7 +55,7 @@ class ErrorOut(Schema):
     auth=None,
 )
 def token_create(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
-    rate_limit(request, "auth.token", per_minute=20)
+    rate_limit(request, "auth.token", per_minute=20, account=payload.email)
     _, clear = api_token_issue(email=payload.email, password=payload.password, name=payload.name)
     return {"token": clear}
 

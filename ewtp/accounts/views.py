@@ -73,7 +73,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            rate_limit(request, "accounts.signup", per_minute=10)
+            rate_limit(
+                request, "accounts.signup", per_minute=10, account=request.POST.get("email", "")
+            )
         except RateLimited as error:
             form.is_valid()
             form.add_error(None, _("Too many attempts; wait a minute and try again."))
@@ -103,6 +105,22 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup.html", {"form": form}, status=status)
 
 
+def admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    """The admin's log-in, under the same limits as the site's (per address and per account)."""
+    from django.contrib import admin
+
+    if request.method == "POST":
+        try:
+            rate_limit(
+                request, "admin.login", per_minute=10, account=request.POST.get("username", "")
+            )
+        except RateLimited as error:
+            response = render(request, "web/error.html", {"status": 429}, status=429)
+            response["Retry-After"] = str(error.extra["retry_after"])
+            return response
+    return admin.site.login(request, extra_context)
+
+
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = EmailAuthenticationForm
@@ -114,7 +132,9 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            rate_limit(request, "accounts.login", per_minute=10)
+            rate_limit(
+                request, "accounts.login", per_minute=10, account=request.POST.get("username", "")
+            )
         except RateLimited:
             self.rate_limited = True
         response = super().post(request, *args, **kwargs)
@@ -141,7 +161,12 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            rate_limit(request, "accounts.password_reset", per_minute=5)
+            rate_limit(
+                request,
+                "accounts.password_reset",
+                per_minute=5,
+                account=request.POST.get("email", ""),
+            )
         except RateLimited as error:
             form = self.get_form()
             form.is_valid()

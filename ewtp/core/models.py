@@ -111,3 +111,16 @@ class SigningKey(models.Model):
     def __str__(self) -> str:
         state = "active" if self.active else ("retired" if self.retired_at else "published")
         return f"{self.kid} ({state})"
+
+
+class RateCounter(models.Model):
+    """Requests counted in one minute for one client or account and one bucket: the shared
+    store of the rate limits when no Redis is configured (every worker and server counts
+    here)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
