@@ -83,7 +83,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         preferences = resolve(request)
         try:
-            user = services.user_sign_up(
+            # The same answer whether or not the address has an account: a mail tells.
+            services.user_sign_up_request(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 full_name=form.cleaned_data["full_name"],
@@ -93,16 +94,30 @@ def signup(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as error:
             _show_error(form, error)
-            status = 422 if error.http_status == 422 else 409
+            status = 422
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome to eWTP."))
-            response = HttpResponseRedirect(reverse("web:home"))
-            _remember_profile(response, user)
-            return response
+            return HttpResponseRedirect(reverse("accounts:signup_sent"))
     elif request.method == "POST":
         status = 422
     return render(request, "accounts/signup.html", {"form": form}, status=status)
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_sent.html")
+
+
+def signup_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The link of the confirmation mail: the account opens and its owner is logged in."""
+    try:
+        user = services.user_sign_up_confirm(uidb64=uidb64, token=token)
+    except DomainError as error:
+        return render(request, "accounts/signup_sent.html", {"error": error.message}, status=400)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    translation.activate(user.language)
+    messages.success(request, _("Welcome to eWTP."))
+    response = HttpResponseRedirect(reverse("web:home"))
+    _remember_profile(response, user)
+    return response
 
 
 def admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
