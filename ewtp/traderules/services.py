@@ -28,7 +28,7 @@ from ewtp.core.models import AuditLog
 from ewtp.core.services import audit_record
 from ewtp.traderules import selectors
 from ewtp.traderules.content import regimes_object, ruleset_from_content
-from ewtp.traderules.engine import RuleSet, build_snapshot
+from ewtp.traderules.engine import RuleSet, build_snapshot, cells
 from ewtp.traderules.engine.files import NOT_NOMENCLATURE
 from ewtp.traderules.errors import NothingToPublish, RatesInvalid, RulesInvalid
 from ewtp.traderules.models import (
@@ -491,7 +491,8 @@ def _read_csv(path: Path, columns: Sequence[str], required: Sequence[str], probl
                 )
             )
             continue
-        rows.append(dict(zip(header, record, strict=True)))
+        # A cell neutralised on export (a leading apostrophe before =, +, -, @) is restored.
+        rows.append(dict(zip(header, map(cells.restore, record), strict=True)))
     return rows
 
 
@@ -744,7 +745,8 @@ def _write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, s
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([row.get(column, "") for column in columns])
+        # A cell a spreadsheet would run as a formula is neutralised (restored on import).
+        writer.writerow([cells.neutralise(str(row.get(column, ""))) for column in columns])
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
