@@ -88,7 +88,7 @@ MIDDLEWARE = [
     "ewtp.web.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ewtp.core.staticfiles.StaticFilesMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -187,15 +187,16 @@ TIME_ZONE = "UTC"
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT: Path = _ewtp["EWTP_STATIC_ROOT"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            # Hashed, compressed names once `ewtp serve` (or collectstatic) has built them.
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if (STATIC_ROOT / "staticfiles.json").exists() and not DEBUG
+            # Hashed names, gzip and brotli copies, built by `ewtp serve` (collectstatic) before
+            # gunicorn starts: chosen whether or not they exist yet when settings load.
+            "ewtp.core.staticfiles.StaticStorage"
+            if not DEBUG and not TESTING
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },

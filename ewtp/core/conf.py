@@ -136,6 +136,12 @@ VAR_DIR = _declare(
     "var",
     "Folder for the embedded database, media and development keys (relative to the checkout).",
 )
+STATIC_ROOT = _declare(
+    "EWTP_STATIC_ROOT",
+    Path,
+    "staticfiles",
+    "Folder `ewtp serve` collects the static files into (hashed, compressed; relative to the checkout).",
+)
 SIGNING_KEY = _declare(
     "EWTP_SIGNING_KEY",
     str,
