@@ -123,3 +123,9 @@ def test_servers_using_the_key_for_the_first_time_at_once_share_one_key() -> Non
         assert len(kids) == 8
         assert len(set(kids)) == 1, kids
         assert SigningKey.objects.count() == 1
+
+
+def test_the_key_set_is_cached_briefly_and_open_to_every_origin() -> None:
+    response = Client().get("/.well-known/ewtp-keys.json")
+    assert response["Cache-Control"] == "public, max-age=300"
+    assert response["Access-Control-Allow-Origin"] == "*"
