@@ -274,7 +274,7 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        # No form-action: a checkout form may be redirected to a payment provider's page.
         "frame-ancestors": ["'none'"],
     },
 }
