@@ -9,15 +9,9 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth import authenticate
-from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -112,100 +106,6 @@ def user_sign_up(
     return user
 
 
-def _link(name: str, user: User) -> str:
-    """An absolute one-time link for the user (sign-up confirmation, password reset)."""
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return conf.SITE_URL() + reverse(name, args=[uid, token])
-
-
-def _mail(user: User, subject: str, body: str) -> None:
-    send_mail(subject, body, None, [user.email], fail_silently=False)
-
-
-@transaction.atomic
-def user_sign_up_request(
-    *,
-    email: str,
-    password: str,
-    full_name: str = "",
-    language: str = "en",
-    currency: str = "USD",
-    destination: str = "BE",
-) -> None:
-    """Sign-up that tells nobody whether the address has an account: the same answer either
-    way, and a mail to the address. A new address gets an inactive account and a link that
-    confirms it; a known one gets a notice with a link to choose a new password. The input is
-    checked the same way in both cases (the password against the name and address given)."""
-    email = User.objects.normalize_email(email.strip()).lower()
-    _check_preferences(language=language, currency=currency, destination=destination)
-    probe = User(email=email, full_name=full_name.strip())
-    try:
-        probe.full_clean(exclude=["password"], validate_unique=False)
-        validate_password(password, probe)
-    except ValidationError as error:
-        fields = _validation_fields(error)
-        if "__all__" in fields:
-            fields = {"password": fields.pop("__all__"), **fields}
-        raise _invalid(fields) from None
-    existing = User.objects.filter(email=email).first()
-    if existing is not None:
-        make_password(password)  # the same work as a new account: the answer takes as long
-        audit_record(actor=existing, action="accounts.user.sign_up_repeated", target=existing)
-        _mail(
-            existing,
-            _("Someone asked for an eWTP account with your address"),
-            _(
-                "Someone, perhaps you, asked to create an eWTP account with this address. "
-                "It has one already: log in at %(login)s. If you forgot the password, choose a "
-                "new one here: %(reset)s\n\nIf it was not you, ignore this mail; nothing "
-                "has changed."
-            )
-            % {
-                "login": conf.SITE_URL() + reverse("accounts:login"),
-                "reset": _link("accounts:password_reset_confirm", existing),
-            },
-        )
-        return
-    user = User(
-        email=email,
-        full_name=full_name.strip(),
-        language=language,
-        currency=currency,
-        destination=destination,
-        is_active=False,
-    )
-    user.set_password(password)
-    user.save()
-    audit_record(actor=user, action="accounts.user.signed_up", target=user)
-    _mail(
-        user,
-        _("Confirm your eWTP account"),
-        _(
-            "Welcome to eWTP. Confirm your address to open your account: %(link)s\n\nIf you "
-            "did not sign up, ignore this mail; the account stays closed."
-        )
-        % {"link": _link("accounts:signup_confirm", user)},
-    )
-
-
-@transaction.atomic
-def user_sign_up_confirm(*, uidb64: str, token: str) -> User:
-    """Open the account a sign-up confirmation link names (once: logging in voids the link)."""
-    try:
-        user = User.objects.select_for_update().get(pk=int(urlsafe_base64_decode(uidb64)))
-    except (ValueError, OverflowError, User.DoesNotExist):
-        user = None
-    if user is None or user.is_active or not default_token_generator.check_token(user, token):
-        raise InvalidRequest(
-            "link_invalid", _("This link is not valid any more: it was used or it expired.")
-        )
-    user.is_active = True
-    user.save(update_fields=["is_active"])
-    audit_record(actor=user, action="accounts.user.confirmed", target=user)
-    return user
-
-
 @transaction.atomic
 def user_preferences_update(
     *, user: User, language: str, currency: str, destination: str, full_name: str | None = None
@@ -245,13 +145,7 @@ def user_password_set(*, user: User, password: str, reason: str = "reset") -> Us
     except ValidationError as error:
         raise _invalid({"password": " ".join(error.messages)}) from None
     user.set_password(password)
-    fields = ["password"]
-    if not user.is_active and user.last_login is None:
-        # An account never confirmed: the mailed link proves the address, and the password
-        # chosen now replaces whatever the sign-up gave.
-        user.is_active = True
-        fields.append("is_active")
-    user.save(update_fields=fields)
+    user.save(update_fields=["password"])
     audit_record(actor=user, action=f"accounts.user.password_{reason}", target=user)
     return user
 
@@ -264,11 +158,8 @@ def _digest(token: str) -> str:
 
 
 def _issue(user: User, name: str) -> tuple[ApiToken, str]:
-    active = (
-        ApiToken.objects.filter(user=user, revoked_at__isnull=True)
-        .exclude(expires_at__lte=clock.now())
-        .count()
-    )
+    unrevoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    active = unrevoked.exclude(expires_at__lte=clock.now()).count()
     if active >= MAX_ACTIVE_TOKENS:
         raise Conflict(
             "too_many_tokens",
@@ -321,15 +212,14 @@ def api_token_user(clear: str) -> User | None:
     """The active user a bearer token belongs to, or None."""
     if not clear.startswith(TOKEN_PREFIX):
         return None
+    now = clock.now()
     token = (
         ApiToken.objects.select_related("user")
         .filter(digest=_digest(clear), revoked_at__isnull=True)
+        .exclude(expires_at__lte=now)  # expired
         .first()
     )
-    now = clock.now()
     if token is None or not token.user.is_active:
-        return None
-    if token.expires_at is not None and token.expires_at <= now:
         return None
     # Touch last_used_at at most once a minute, so that busy clients do not write every call.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
@@ -487,27 +377,36 @@ def membership_add(*, actor: User, organisation: Organisation, email: str, role:
     return membership
 
 
+def _lock_memberships(membership: Membership) -> None:
+    """Lock the organisation's memberships (one order: by pk) so that two owners demoting or
+    removing each other at once cannot leave it without an owner; then read ``membership``
+    again."""
+    list(
+        Membership.objects.select_for_update()
+        .filter(organisation=membership.organisation)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    membership.refresh_from_db()
+
+
+def _is_last_owner(membership: Membership) -> bool:
+    return (
+        membership.role == Membership.Role.OWNER
+        and _owners_left(membership.organisation, without=membership) == 0
+    )
+
+
 @transaction.atomic
 def membership_role_change(*, actor: User, membership: Membership, role: str) -> Membership:
     """The owner changes a member's role; the organisation always keeps an owner."""
     organisation = membership.organisation
     require_role(actor, organisation, {Membership.Role.OWNER})
     _check_role(role)
-    # Lock the organisation's memberships (one order: by pk) so that two owners demoting each
-    # other at once cannot leave it without an owner.
-    list(
-        Membership.objects.select_for_update()
-        .filter(organisation=organisation)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    membership.refresh_from_db()
+    _lock_memberships(membership)
     if membership.role == role:
         return membership
-    if (
-        membership.role == Membership.Role.OWNER
-        and _owners_left(organisation, without=membership) == 0
-    ):
+    if _is_last_owner(membership):
         raise Conflict(
             "last_owner",
             _("An organisation needs at least one owner; make someone else owner first."),
@@ -532,17 +431,8 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
     organisation = membership.organisation
     if membership.user_id != actor.pk:
         require_role(actor, organisation, {Membership.Role.OWNER})
-    list(
-        Membership.objects.select_for_update()
-        .filter(organisation=organisation)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    membership.refresh_from_db()
-    if (
-        membership.role == Membership.Role.OWNER
-        and _owners_left(organisation, without=membership) == 0
-    ):
+    _lock_memberships(membership)
+    if _is_last_owner(membership):
         raise Conflict(
             "last_owner",
             _("An organisation needs at least one owner; make someone else owner first."),

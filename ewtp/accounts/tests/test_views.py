@@ -554,3 +554,25 @@ def test_a_non_seller_has_no_category_block(client: Client, owner: User) -> None
         "/accounts/organisations/hub/seller-category/", {"seller_category": "company"}
     )
     assert response.status_code == 404
+
+
+def test_a_sign_up_never_confirmed_opens_with_the_password_chosen_through_the_notice(
+    client: Client,
+) -> None:
+    # Someone signs up with Ama's address (she never confirms); then Ama signs up herself.
+    Client().post("/accounts/signup/", {"email": "ama@example.org", "password": PASSWORD})
+    Client().post("/accounts/signup/", {"email": "ama@example.org", "password": "ama's own 123"})
+    notice = OutboxMessage.objects.filter(to="ama@example.org").latest("created_at")
+    reset = re.search(r"https?://\S+(/accounts/reset/\S+/)", notice.body)
+    assert reset, notice.body
+    form = client.get(reset.group(1), follow=True)
+    assert form.status_code == 200
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "ama's own 123", "new_password2": "ama's own 123"},
+    )
+    assert done.status_code == 302
+    user = User.objects.get(email="ama@example.org")
+    assert user.is_active
+    assert user.check_password("ama's own 123")
+    assert not user.check_password(PASSWORD)

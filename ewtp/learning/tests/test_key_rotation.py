@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.test import Client
 
 from ewtp.core import signing
-from ewtp.learning import services
 from ewtp.learning.credentials import verify_credential
 from ewtp.learning.models import Certificate, Lesson, Quiz
+from ewtp.learning.services import courses, enrolments
 from ewtp.learning.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -22,10 +22,10 @@ def _certificate(email: str) -> Certificate:
     programme = f.programme(f.provider(trainer), title="Sellers' academy")
     course = f.course(programme, lessons=1, title="Export readiness", slug=f"c-{email[:5]}")
     learner = f.user(email, "Aline Uwase")
-    services.enrolment_create(learner=learner, course=course)
-    services.lesson_complete(learner=learner, lesson=Lesson.objects.get(module__course=course))
+    enrolments.enrolment_create(learner=learner, course=course)
+    courses.lesson_complete(learner=learner, lesson=Lesson.objects.get(module__course=course))
     quiz = Quiz.objects.get(module__course=course)
-    services.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
+    courses.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
     return Certificate.objects.get(holder__email=email)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ewtp.traderules.engine import cells
-from ewtp.traderules.services import rules_export, rules_import
+from ewtp.traderules.services.versions import rules_export, rules_import
 
 pytestmark = pytest.mark.django_db
 
