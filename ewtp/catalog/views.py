@@ -332,6 +332,7 @@ def _product_data(cleaned: dict[str, Any]) -> ProductData:
         origin=cleaned["origin"],
         unit_weight_kg=cleaned["unit_weight_kg"],
         price=cleaned["price"],
+        free=bool(cleaned.get("free")),
         currency=cleaned["currency"],
         sku=cleaned.get("sku", ""),
         stock=cleaned.get("stock"),
@@ -407,6 +408,7 @@ def _initial(product: Product) -> dict[str, Any]:
         initial.update(
             {
                 "price": landed_prices.variant_price(variant).as_string(),
+                "free": variant.price_minor == 0,
                 "currency": variant.currency,
                 "sku": variant.sku,
             }

@@ -55,6 +55,8 @@ class ProductData:
     hub_code: str = DEFAULT_HUB
     language: str = "en"
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
+    # A price of 0 is refused unless the seller confirms the item is given away free.
+    free: bool = False
 
 
 def _clean_price(data: ProductData, cleaned: dict[str, Any], errors: dict[str, str]) -> None:
@@ -66,6 +68,11 @@ def _clean_price(data: ProductData, cleaned: dict[str, Any], errors: dict[str, s
             cleaned["price_minor"] = _price_minor(data.price, currency)
         except ValueError as error:
             errors["price"] = str(error)
+        else:
+            if cleaned["price_minor"] == 0 and not data.free:
+                errors["price"] = gettext(
+                    "A price of 0 gives the item away: confirm that it is free, or give a price."
+                )
     cleaned["currency"] = currency
 
 
