@@ -113,6 +113,11 @@ class VariantForm(forms.Form):
     )
     sku = forms.CharField(label=_("SKU"), max_length=64)
     price = forms.CharField(label=_("Price of one unit"), max_length=24)
+    free = forms.BooleanField(
+        label=_("Free item"),
+        required=False,
+        help_text=_("Tick to give the item away at a price of 0."),
+    )
     unit_weight_kg = forms.CharField(
         label=_("Weight of one unit (kg)"),
         max_length=16,

@@ -585,7 +585,8 @@ def _variants_url(seller: Any, product: Product) -> str:
 
 def _variant_fields(data: dict[str, Any]) -> dict[str, Any]:
     """What the variant form gives the variant services."""
-    return {name: data[name] for name in ("sku", "name", "price", "unit_weight_kg")}
+    fields = {name: data[name] for name in ("sku", "name", "price", "unit_weight_kg")}
+    return fields | {"free": bool(data.get("free"))}
 
 
 @login_required
@@ -629,6 +630,7 @@ def variant_edit(request: HttpRequest, org: str, slug: str, variant_id: str) -> 
         "sku": variant.sku,
         "name": variant.name,
         "price": landed_prices.variant_price(variant).as_string(),
+        "free": variant.price_minor == 0,
         "unit_weight_kg": variant.unit_weight_kg or "",
     }
     form = VariantForm(

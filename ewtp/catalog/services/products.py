@@ -22,7 +22,7 @@ from ewtp.catalog.services.common import (
     _certifications,
     _check_country,
     _check_hs,
-    _price_minor,
+    _price_minor_confirmed,
     _raise_invalid,
     _unique_slug,
     _weight,
@@ -65,14 +65,9 @@ def _clean_price(data: ProductData, cleaned: dict[str, Any], errors: dict[str, s
         errors["currency"] = "An ISO 4217 currency code, e.g. RWF."
     else:
         try:
-            cleaned["price_minor"] = _price_minor(data.price, currency)
+            cleaned["price_minor"] = _price_minor_confirmed(data.price, currency, free=data.free)
         except ValueError as error:
             errors["price"] = str(error)
-        else:
-            if cleaned["price_minor"] == 0 and not data.free:
-                errors["price"] = gettext(
-                    "A price of 0 gives the item away: confirm that it is free, or give a price."
-                )
     cleaned["currency"] = currency
 
 

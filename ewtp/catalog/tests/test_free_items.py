@@ -11,7 +11,9 @@ from ewtp.catalog.errors import ImportRejected
 from ewtp.catalog.models import Product
 from ewtp.catalog.services.imports import products_import_csv
 from ewtp.catalog.services.products import ProductData, product_validate
-from ewtp.catalog.tests.factories import make_member, make_seller
+from ewtp.catalog.services.variants import variant_create, variant_update
+from ewtp.catalog.tests.factories import make_member, make_product, make_seller
+from ewtp.core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +77,23 @@ def test_a_csv_import_needs_the_free_column_for_a_price_of_0(reference_data: Any
         actor=owner, seller=seller, content=header + b"Sachet,0901.21,RW,0.05,0,RWF,yes\n"
     )
     assert imported.variants.get().price_minor == 0
+
+
+def test_a_variant_at_a_price_of_0_needs_the_confirmation_too(reference_data: Any) -> None:
+    seller = make_seller("huye-coffee")
+    owner = make_member(seller, "owner@huye.rw")
+    product = make_product(seller)
+    with pytest.raises(DomainError) as refused:
+        variant_create(actor=owner, product=product, sku="SAMPLE", name="Sample", price="0")
+    assert refused.value.fields == {"price": PRICE_ZERO}
+    sample = variant_create(
+        actor=owner, product=product, sku="SAMPLE", name="Sample", price="0", free=True
+    )
+    assert sample.price_minor == 0
+    paid = variant_create(actor=owner, product=product, sku="BIG", name="1 kg", price="20000")
+    with pytest.raises(DomainError):
+        variant_update(
+            actor=owner, variant=paid, sku="BIG", name="1 kg", price="0", unit_weight_kg=""
+        )
+    paid.refresh_from_db()
+    assert paid.price_minor == 20000
