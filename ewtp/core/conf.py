@@ -181,6 +181,20 @@ TOURISM_PLATFORM_FEE_RATE = _declare(
     "The platform's fee on a booking's price, as a fraction.",
 )
 
+# -- Trade insights -------------------------------------------------------------------------
+INSIGHTS_MIN_ORDERS = _declare(
+    "EWTP_INSIGHTS_MIN_ORDERS",
+    int,
+    "5",
+    "The public insights show a seller's own figures only from this many orders up.",
+)
+INSIGHTS_CACHE_SECONDS = _declare(
+    "EWTP_INSIGHTS_CACHE_SECONDS",
+    int,
+    "3600",
+    "How long computed insight figures stay cached (a data change refreshes them sooner).",
+)
+
 # -- Payment providers ----------------------------------------------------------------------
 WEBHOOK_BASE_URL = _declare(
     "EWTP_WEBHOOK_BASE_URL",
