@@ -45,6 +45,8 @@ def _authority_scope(request: HttpRequest) -> Scope:
 def _scope(request: HttpRequest, kind: str) -> Scope:
     if kind == "public":
         return Scope("public")
+    if kind not in {"operator", "authority"}:
+        raise Http404
     if not request.user.is_authenticated:
         raise PermissionDenied("permission_denied", _("Please log in."))
     if kind == "operator":
@@ -53,9 +55,7 @@ def _scope(request: HttpRequest, kind: str) -> Scope:
                 "permission_denied", _("Only the platform operator sees these figures.")
             )
         return Scope("operator")
-    if kind == "authority":
-        return _authority_scope(request)
-    raise Http404
+    return _authority_scope(request)
 
 
 def _charted(scope: Scope) -> list[tuple[Figure, str]]:
