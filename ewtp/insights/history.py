@@ -108,9 +108,22 @@ class QuotePool:
     """Quotes by (lines, destination, currency, incoterm, date): the same request is priced
     once. Carriage is priced once per (weight, destination)."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 4000) -> None:
         self.quotes: dict[tuple[Any, ...], tuple[dict[str, Any], dict[str, Any]]] = {}
         self.carriage: dict[tuple[Any, ...], Any] = {}
+        # Beyond this many distinct quotes, orders reuse one already priced (same lines,
+        # destination, terms and day): benchmark volumes without an engine call per order.
+        self.limit = limit
+        self.keys: list[tuple[Any, ...]] = []
+        self.lines_of: dict[tuple[Any, ...], list[tuple[Variant, int]]] = {}
+
+    @property
+    def full(self) -> bool:
+        return len(self.keys) >= self.limit
+
+    def reuse(self, rng: random.Random) -> tuple[tuple[Any, ...], list[tuple[Variant, int]]]:
+        key = self.keys[rng.randrange(len(self.keys))]
+        return key, self.lines_of[key]
 
     def get(
         self,
@@ -143,6 +156,8 @@ class QuotePool:
             request["date"] = day.isoformat()
             quote = traderules_gateway.quote_compute(request, today=day)
             self.quotes[key] = (quote, carriage.as_dict())
+            self.keys.append(key)
+            self.lines_of[key] = lines
         return self.quotes[key]
 
 
@@ -213,6 +228,11 @@ def draw_orders(
         destination, currency, _weight = rng.choices(destinations, weights=weights)[0]
         incoterm = "DAP" if rng.random() < 0.25 else "DDP"
         lines = _draw_lines(rng, variants)
+        if pool.full:
+            key, lines = pool.reuse(rng)
+            destination, currency, incoterm, day = key[1], key[2], key[3], key[4]
+            seller = lines[0][0].product.seller
+            age = (end - day).days
         when = datetime.combine(day, time(0, 0), tzinfo=UTC) + timedelta(
             seconds=rng.randrange(6 * 3600, 22 * 3600)
         )
