@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.utils.html import escape
-
 import pygal
+from django.utils.html import escape
 from pygal.style import Style
 
 from ewtp.insights.selectors import Figure

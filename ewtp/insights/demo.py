@@ -9,7 +9,7 @@ import time
 from typing import TextIO
 
 from ewtp.accounts.models import User
-from ewtp.insights import history
+from ewtp.insights import demo_history as history
 from ewtp.ledger.models import Posting
 
 HISTORY_ORDERS = 3000

@@ -138,7 +138,10 @@ def exports_by_destination_month(scope: Scope) -> Figure:
         "exports-by-destination-month",
         _("Exports by destination and month"),
         [_("Month"), _("Destination"), _("Orders"), _("Goods value (RWF)")],
-        [[r["month"].strftime("%Y-%m"), r["destination"], r["orders"], r["value"] or 0] for r in rows],
+        [
+            [r["month"].strftime("%Y-%m"), r["destination"], r["orders"], r["value"] or 0]
+            for r in rows
+        ],
         chart="",
     )
 
@@ -268,8 +271,9 @@ def duty_by_authority(scope: Scope) -> Figure:
     for r in rows:  # one row per destination and currency, not per order
         name = authorities.get(r["destination"]) or str(_("Not on the platform"))
         slot = folded.setdefault((name, r["currency"]), [0, 0, 0, 0])
-        for i, key in enumerate(("orders", "duty", "taxes", "fees")):
-            slot[i] += r[key] or 0
+        values = (r["orders"], r["duty"], r["taxes"], r["fees"])
+        for i, value in enumerate(values):
+            slot[i] += value or 0
     return Figure(
         "duty-by-authority",
         _("Duty and taxes collected per authority"),
@@ -364,7 +368,13 @@ def tourism_revenue(scope: Scope) -> Figure:
         _("Tourism revenue and the community share paid"),
         [_("Month"), _("Currency"), _("Bookings"), _("Revenue"), _("Community share")],
         [
-            [r["month"].strftime("%Y-%m"), r["currency"], r["bookings"], r["revenue"] or 0, r["community"] or 0]
+            [
+                r["month"].strftime("%Y-%m"),
+                r["currency"],
+                r["bookings"],
+                r["revenue"] or 0,
+                r["community"] or 0,
+            ]
             for r in rows
         ],
         chart="line",
@@ -387,7 +397,9 @@ def learning_outcomes(scope: Scope) -> Figure:
         value=Sum("seller_goods_minor"),
     )
     graduate_count = (
-        Membership.objects.filter(user_id__in=graduates, organisation__kind=Organisation.Kind.SELLER)
+        Membership.objects.filter(
+            user_id__in=graduates, organisation__kind=Organisation.Kind.SELLER
+        )
         .values("user_id")
         .distinct()
         .count()
@@ -395,7 +407,12 @@ def learning_outcomes(scope: Scope) -> Figure:
     return Figure(
         "learning",
         _("Learning outcomes tied to trade"),
-        [_("Graduates in selling organisations"), _("Organisations selling abroad"), _("Their export orders"), _("Their export sales (RWF)")],
+        [
+            _("Graduates in selling organisations"),
+            _("Organisations selling abroad"),
+            _("Their export orders"),
+            _("Their export sales (RWF)"),
+        ],
         [[graduate_count, sold["sellers"] or 0, sold["orders"] or 0, sold["value"] or 0]],
         chart="",
     )

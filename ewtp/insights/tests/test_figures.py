@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 
 from ewtp.accounts.models import Organisation
 from ewtp.catalog.tests.factories import make_member, make_operator, make_product, make_seller
@@ -132,7 +132,9 @@ def _parcel(order: Order, code: str, status: str) -> Parcel:
     )
 
 
-def _declaration(parcel: Parcel, authority: Organisation, hours: float, kind: str = "import") -> None:
+def _declaration(
+    parcel: Parcel, authority: Organisation, hours: float, kind: str = "import"
+) -> None:
     submitted = parcel.created_at
     Declaration.objects.create(
         reference=parcel.code.replace("-", "") + kind[:2].upper(),
@@ -201,7 +203,8 @@ def world(db):  # type: ignore[no-untyped-def]
     _order(baskets, destination="RW", currency="RWF", goods=25000)
     _order(baskets, destination="BE", currency="EUR", goods=2000, status=Order.Status.CANCELLED)
     parcels = [
-        _parcel(order, f"KGL-TEST000{i}-X", Parcel.Status.DELIVERED) for i, order in enumerate(orders)
+        _parcel(order, f"KGL-TEST000{i}-X", Parcel.Status.DELIVERED)
+        for i, order in enumerate(orders)
     ]
     parcels[-1].status = Parcel.Status.RETURNED
     parcels[-1].save()
@@ -297,7 +300,10 @@ def test_pages_permissions_and_query_counts(world):  # type: ignore[no-untyped-d
     with CaptureQueriesContext(connection) as warm:
         page = client.get("/insights/operator/")
     assert page.status_code == 200
-    assert "<svg" in page.content.decode() and "<script" not in page.content.decode().split("<main")[-1]
+    assert (
+        "<svg" in page.content.decode()
+        and "<script" not in page.content.decode().split("<main")[-1]
+    )
     # Warm: the session, the user, the operator check, the menu and one data stamp.
     assert len(warm) <= 6, [q["sql"] for q in warm.captured_queries]
     assert len(cold) > len(warm)

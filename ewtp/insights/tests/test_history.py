@@ -36,9 +36,19 @@ def test_loaddemo_twice_with_history_changes_nothing(short_history):  # type: ig
     from ewtp.tourism.models import Booking
 
     call_command("loaddemo", stdout=io.StringIO())
-    counts = (Order.objects.count(), Parcel.objects.count(), Declaration.objects.count(), Booking.objects.count())
+    counts = (
+        Order.objects.count(),
+        Parcel.objects.count(),
+        Declaration.objects.count(),
+        Booking.objects.count(),
+    )
     call_command("loaddemo", stdout=io.StringIO())
-    assert (Order.objects.count(), Parcel.objects.count(), Declaration.objects.count(), Booking.objects.count()) == counts
+    assert (
+        Order.objects.count(),
+        Parcel.objects.count(),
+        Declaration.objects.count(),
+        Booking.objects.count(),
+    ) == counts
     orders = _history()
     assert len(orders) == 120
     assert {o.incoterm for o in orders} == {"DDP", "DAP"}

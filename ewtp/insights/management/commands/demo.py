@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ewtp.insights import history
+from ewtp.insights import demo_history as history
 
 
 class Command(BaseCommand):
@@ -27,9 +27,7 @@ class Command(BaseCommand):
             raise CommandError("--days: at least 1")
         seed = options["seed"] if options["seed"] is not None else time.time_ns() % 2**31
         started = time.monotonic()
-        written = history.orders_generate(
-            count, seed=seed, days=options["days"], tag=f"s{seed}x"
-        )
+        written = history.orders_generate(count, seed=seed, days=options["days"], tag=f"s{seed}x")
         self.stdout.write(
             f"{written} orders of demo history written in {time.monotonic() - started:.1f} s "
             f"(seed {seed})\n"

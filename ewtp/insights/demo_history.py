@@ -205,7 +205,9 @@ def _draw_lines(rng: random.Random, variants: list[Variant]) -> list[tuple[Varia
     count = 1 if len(variants) == 1 or rng.random() < 0.6 else 2
     chosen = sorted(rng.sample(variants, count), key=lambda v: v.pk)
     # Mostly small parcels, now and then a large one (above the low-value thresholds).
-    return [(v, rng.choice([1, 1, 1, 2, 2, 3, 4, 6, 12 if rng.random() < 0.15 else 2])) for v in chosen]
+    return [
+        (v, rng.choice([1, 1, 1, 2, 2, 3, 4, 6, 12 if rng.random() < 0.15 else 2])) for v in chosen
+    ]
 
 
 def draw_orders(
@@ -320,10 +322,7 @@ def _order_row(draw: Draw, checkout: Checkout) -> Order:
 
 def _write_orders(draws: list[Draw], *, world: World, tag: str) -> list[Order]:
     carts = Cart.objects.bulk_create(
-        [
-            Cart(created_at=d.when, updated_at=d.when, checked_out_at=d.when)
-            for d in draws
-        ]
+        [Cart(created_at=d.when, updated_at=d.when, checked_out_at=d.when) for d in draws]
     )
     checkouts = []
     for i, (draw, cart) in enumerate(zip(draws, carts, strict=True)):
@@ -372,7 +371,9 @@ def _write_orders(draws: list[Draw], *, world: World, tag: str) -> list[Order]:
     events = []
     for draw, order in zip(draws, orders, strict=True):
         events.append(
-            OrderEvent(order=order, to_status=S.PENDING_PAYMENT, note="placed", created_at=draw.when)
+            OrderEvent(
+                order=order, to_status=S.PENDING_PAYMENT, note="placed", created_at=draw.when
+            )
         )
         events.append(
             OrderEvent(
@@ -397,7 +398,7 @@ def _write_orders(draws: list[Draw], *, world: World, tag: str) -> list[Order]:
     return orders
 
 
-PARCEL_STATUS = {
+PARCEL_STATUS: dict[str, str] = {
     S.PACKED: PS.PACKED,
     S.HANDED_TO_HUB: PS.RECEIVED,
     S.SHIPPED: PS.IN_TRANSIT,
@@ -441,7 +442,9 @@ def _write_parcels(
             length_cm=30,
             width_cm=20,
             height_cm=15,
-            contents=[{"sku": v.sku, "quantity": q, "hs_code": v.product.hs_code} for v, q in draw.lines],
+            contents=[
+                {"sku": v.sku, "quantity": q, "hs_code": v.product.hs_code} for v, q in draw.lines
+            ],
             ship_to={"name": "Demo buyer", "country": draw.destination},
             export_clearance=clearance,
             import_clearance=clearance,
@@ -455,10 +458,16 @@ def _write_parcels(
     return list(zip(pairs, parcels, strict=True))
 
 
-DATASETS = {"RW": Declaration.Dataset.RW_EXPORT, "CN": Declaration.Dataset.CN_9610, "US": Declaration.Dataset.US_TYPE_11}
+DATASETS = {
+    "RW": Declaration.Dataset.RW_EXPORT,
+    "CN": Declaration.Dataset.CN_9610,
+    "US": Declaration.Dataset.US_TYPE_11,
+}
 
 
-def _write_declarations(pairs: list[tuple[Draw, Parcel]], orders_by_id: dict[uuid.UUID, Order], *, world: World) -> None:
+def _write_declarations(
+    pairs: list[tuple[Draw, Parcel]], orders_by_id: dict[uuid.UUID, Order], *, world: World
+) -> None:
     rows = []
     for draw, parcel in pairs:
         if parcel.export_clearance != Clearance.RELEASED:
@@ -473,7 +482,11 @@ def _write_declarations(pairs: list[tuple[Draw, Parcel]], orders_by_id: dict[uui
                 dataset = Declaration.Dataset.RW_EXPORT
             else:
                 value, currency = order.goods_minor, order.currency
-                dataset = Declaration.Dataset.EU_H7 if draw.currency == "EUR" else DATASETS.get(country, Declaration.Dataset.WCO)
+                dataset = (
+                    Declaration.Dataset.EU_H7
+                    if draw.currency == "EUR"
+                    else DATASETS.get(country, Declaration.Dataset.WCO)
+                )
             released = submitted + timedelta(hours=hours)
             rows.append(
                 Declaration(
@@ -499,7 +512,9 @@ def _write_declarations(pairs: list[tuple[Draw, Parcel]], orders_by_id: dict[uui
 
 def _platform_fee(order: Order, goods_part: int) -> int:
     terms = fee_terms(order.seller_category)
-    fee = Money.of(str(Money.from_minor(goods_part, order.currency).amount * terms.rate), order.currency)
+    fee = Money.of(
+        str(Money.from_minor(goods_part, order.currency).amount * terms.rate), order.currency
+    )
     return min(fee.rounded().minor, goods_part)
 
 
@@ -523,7 +538,9 @@ def _write_postings(orders: list[Order], *, accounts: AccountCache, totals: Tota
         legs: list[tuple[Account, int]] = [(accounts.get(settlement, currency), order.total_minor)]
         territory = str(order.quote.get("territory") or order.destination)
         if authority_part:
-            legs.append((accounts.get(chart.authority_payable(territory), currency), -authority_part))
+            legs.append(
+                (accounts.get(chart.authority_payable(territory), currency), -authority_part)
+            )
         if order.status in {S.COMPLETED, S.DELIVERED}:
             fee = _platform_fee(order, held - min(order.shipping_minor, held))
             if fee:
@@ -531,7 +548,12 @@ def _write_postings(orders: list[Order], *, accounts: AccountCache, totals: Tota
             if held - fee:
                 seller = order.seller
                 legs.append(
-                    (accounts.get(chart.party_payable(str(seller.public_id), seller.name), currency), -(held - fee))
+                    (
+                        accounts.get(
+                            chart.party_payable(str(seller.public_id), seller.name), currency
+                        ),
+                        -(held - fee),
+                    )
                 )
         elif held:
             legs.append((account_for(chart.escrow(f"order:{order.public_id}"), currency), -held))
@@ -549,7 +571,9 @@ def _write_postings(orders: list[Order], *, accounts: AccountCache, totals: Tota
     _bulk_post(postings, legs_of, totals)
 
 
-def _bulk_post(postings: list[Posting], legs_of: list[list[tuple[Account, int]]], totals: Totals) -> None:
+def _bulk_post(
+    postings: list[Posting], legs_of: list[list[tuple[Account, int]]], totals: Totals
+) -> None:
     postings = Posting.objects.bulk_create(postings)
     entries = []
     for posting, legs in zip(postings, legs_of, strict=True):
@@ -558,7 +582,12 @@ def _bulk_post(postings: list[Posting], legs_of: list[list[tuple[Account, int]]]
         for account, minor in legs:
             if minor:
                 entries.append(
-                    Entry(posting=posting, account=account, amount_minor=minor, currency=account.currency)
+                    Entry(
+                        posting=posting,
+                        account=account,
+                        amount_minor=minor,
+                        currency=account.currency,
+                    )
                 )
                 totals.moves[account.pk] += minor
     Entry.objects.bulk_create(entries, batch_size=BATCH)
@@ -599,7 +628,9 @@ def bookings_generate(count: int, *, seed: int = SEED, days: int = 365) -> int:
     from ewtp.tourism.models import Booking, Experience
 
     experiences = list(
-        Experience.objects.select_related("park", "operator").prefetch_related("tiers").order_by("pk")
+        Experience.objects.select_related("park", "operator")
+        .prefetch_related("tiers")
+        .order_by("pk")
     )
     experiences = [e for e in experiences if list(e.tiers.all())]
     if not experiences:
@@ -615,7 +646,9 @@ def bookings_generate(count: int, *, seed: int = SEED, days: int = 365) -> int:
         visitors = rng.choice([1, 2, 2, 3, 4])
         visitors = min(visitors, experience.max_visitors_per_booking or visitors)
         amount = Money.from_minor(tier.price_minor * visitors, experience.currency)
-        split = calc.payment_split(amount, community_rate=experience.park.community_share_rate, fee_rate=fee_rate)
+        split = calc.payment_split(
+            amount, community_rate=experience.park.community_share_rate, fee_rate=fee_rate
+        )
         day = end - timedelta(days=rng.randrange(days))
         when = datetime.combine(day, time(9, 0), tzinfo=UTC) - timedelta(days=rng.randrange(5, 40))
         public_id = uuid.UUID(int=rng.getrandbits(128), version=4)
@@ -644,8 +677,21 @@ def bookings_generate(count: int, *, seed: int = SEED, days: int = 365) -> int:
         legs_of.append(
             [
                 (accounts.get(chart.provider_settlement("sandbox"), currency), amount.minor),
-                (accounts.get(chart.party_payable(str(operator.public_id), operator.name), currency), -split.operator.minor),
-                (accounts.get(chart.community_share(f"park:{park.slug}", park.community_name or park.name), currency), -split.community.minor),
+                (
+                    accounts.get(
+                        chart.party_payable(str(operator.public_id), operator.name), currency
+                    ),
+                    -split.operator.minor,
+                ),
+                (
+                    accounts.get(
+                        chart.community_share(
+                            f"park:{park.slug}", park.community_name or park.name
+                        ),
+                        currency,
+                    ),
+                    -split.community.minor,
+                ),
                 (accounts.get(chart.platform_fees(), currency), -split.fee.minor),
             ]
         )
