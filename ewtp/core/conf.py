@@ -191,8 +191,8 @@ INSIGHTS_MIN_ORDERS = _declare(
 INSIGHTS_CACHE_SECONDS = _declare(
     "EWTP_INSIGHTS_CACHE_SECONDS",
     int,
-    "3600",
-    "How long computed insight figures stay cached (a data change refreshes them sooner).",
+    "600",
+    "How long insight figures may lag behind new orders (a new day recomputes them).",
 )
 
 # -- Payment providers ----------------------------------------------------------------------

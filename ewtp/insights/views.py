@@ -59,13 +59,14 @@ def _scope(request: HttpRequest, kind: str) -> Scope:
 
 
 def _charted(scope: Scope) -> list[tuple[Figure, str]]:
-    stamp = selectors.data_stamp()
-    figures = selectors.figures_for(scope, stamp=stamp)
-    key = f"insights:charts:{scope.key}:{get_language()}:{stamp}"
-    charts = cache.get(key)
-    if charts is None:
-        charts = [chart_svg(figure) for figure in figures]
-        cache.set(key, charts, conf.INSIGHTS_CACHE_SECONDS())
+    figures = selectors.figures_for(scope)
+    # The charts are drawn once per set of figures (the same objects while they are cached).
+    key = f"insights:charts:{scope.key}:{get_language()}"
+    cached = cache.get(key)
+    if cached is not None and cached[0] == figures:
+        return list(zip(figures, cached[1], strict=True))
+    charts = [chart_svg(figure) for figure in figures]
+    cache.set(key, (figures, charts), 86_400)
     return list(zip(figures, charts, strict=True))
 
 
