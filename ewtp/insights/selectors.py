@@ -39,6 +39,7 @@ SOLD = [
 ]
 HOME = "RW"  # the hub's country: an order to it is not an export
 PREFERENCE_LINES = 3  # lines of a quote looked at for a preference programme
+PREFERENCE_NOTES = 2  # notes of a quote looked at for an unclaimed preference
 
 
 @dataclass(frozen=True)
@@ -217,22 +218,30 @@ def regimes_used(scope: Scope) -> Figure:
 
 def preferences_used(scope: Scope) -> Figure:
     """Orders where a preference programme set a line's duty, per programme and currency,
-    with the duty charged on them; and the duty a proof of origin would have saved where a
-    preference was available and not claimed (the engine's ``preference_available`` notes)."""
-    exports = _exports(scope)
+    with the duty charged on them; and how many orders had a preference available that no
+    proof of origin claimed (the engine's ``preference_available`` notes).
+
+    One scan: the orders grouped by the programmes of their first lines and their first
+    notes' codes (a handful of distinct combinations), folded per programme."""
+    keys = {f"p{i}": F(f"quote__lines__{i}__duty__programme") for i in range(PREFERENCE_LINES)}
+    keys |= {f"n{i}": F(f"quote__notes__{i}__code") for i in range(PREFERENCE_NOTES)}
+    groups = (
+        _exports(scope)
+        .values(cur=F("currency"), **keys)
+        .annotate(orders=Count("id"), duty=Sum("duty_minor"))
+        .order_by()
+    )
     rows: dict[tuple[str, str], list[int]] = {}
-    for index in range(PREFERENCE_LINES):
-        key = f"quote__lines__{index}__duty__programme"
-        found = (
-            exports.filter(**{f"{key}__isnull": False})
-            .exclude(**{key: None})
-            .values(programme=F(key), cur=F("currency"))
-            .annotate(orders=Count("id"), duty=Sum("duty_minor"))
-        )
-        for r in found:
-            slot = rows.setdefault((str(r["programme"]), r["cur"]), [0, 0])
-            slot[0] += r["orders"]
-            slot[1] += r["duty"] or 0
+    available = 0
+    for found in groups:  # one row per combination, not per order
+        group: dict[str, Any] = dict(found)
+        programmes = {group[f"p{i}"] for i in range(PREFERENCE_LINES)} - {None}
+        for programme in programmes:
+            slot = rows.setdefault((str(programme), group["cur"]), [0, 0])
+            slot[0] += group["orders"]
+            slot[1] += group["duty"] or 0
+        if "preference_available" in {group[f"n{i}"] for i in range(PREFERENCE_NOTES)}:
+            available += group["orders"]
     return Figure(
         "preferences",
         _("Preference use"),
@@ -240,14 +249,7 @@ def preferences_used(scope: Scope) -> Figure:
         [[p, c, v[0], v[1]] for (p, c), v in sorted(rows.items())],
         chart="",
         note=_("A preference applies where the buyer's declaration carries a proof of origin."),
-        extra={"available": _preference_available(exports)},
-    )
-
-
-def _preference_available(exports: QuerySet[Order]) -> int:
-    return (
-        exports.filter(quote__notes__0__code="preference_available").count()
-        + exports.filter(quote__notes__1__code="preference_available").count()
+        extra={"available": available},
     )
 
 

@@ -61,6 +61,7 @@ def _order(
     when: datetime = T0,
     regime: str = "standard",
     programme: str | None = None,
+    notes: list[dict[str, str]] | None = None,
 ) -> Order:
     cart = Cart.objects.create(created_at=when, updated_at=when, checked_out_at=when)
     checkout = Checkout.objects.create(
@@ -91,7 +92,7 @@ def _order(
             "regime": {"id": regime},
             "territory": destination,
             "lines": [{"duty": {"programme": programme}}],
-            "notes": [],
+            "notes": notes or [],
         },
         hold_expires_at=when,
         created_at=when,
@@ -252,6 +253,12 @@ def test_regimes_preferences_and_duty_per_authority(world):  # type: ignore[no-u
         ["Belgian Customs", "EUR", 5, 500, 1050, 0],
         ["Hangzhou Customs", "CNY", 2, 0, 910, 0],
     ]
+    assert selectors.figure_for(operator, "preferences").extra == {"available": 0}  # type: ignore[union-attr]
+    cache.clear()
+    note = {"code": "preference_available", "message": "..."}
+    _order(world["tea"], destination="CN", currency="CNY", goods=10, notes=[{"code": "x"}, note])
+    _order(world["tea"], destination="RW", currency="RWF", goods=10, notes=[note])  # not an export
+    assert selectors.figure_for(operator, "preferences").extra == {"available": 1}  # type: ignore[union-attr]
 
 
 def test_release_times_and_parcels(world):  # type: ignore[no-untyped-def]
