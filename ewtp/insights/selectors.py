@@ -468,25 +468,49 @@ def data_stamp() -> str:
     return f"{clock.today().isoformat()}:{last_order}:{last_event}"
 
 
-def figures_for(scope: Scope, *, stamp: str | None = None) -> list[Figure]:
-    """The scope's figures, from the cache while the data have not changed; after a change,
-    the cached figures still serve for ``conf.INSIGHTS_CACHE_SECONDS`` (on the same day), so
-    that a busy platform does not recompute them on every new order."""
-    stamp = stamp or data_stamp()
-    key = f"insights:figures:{scope.key}:{get_language()}"
-    cached = cache.get(key)
-    now = time.time()
-    if cached is not None:
-        cached_stamp, computed_at, figures = cached
-        same_day = cached_stamp.split(":")[0] == stamp.split(":")[0]
-        if cached_stamp == stamp or (
-            same_day and now - computed_at < conf.INSIGHTS_CACHE_SECONDS()
-        ):
-            return list(figures)
+def _fresh(meta: tuple[str, float] | None, stamp: str) -> bool:
+    """Cached figures computed on ``meta`` still serve for data at ``stamp``."""
+    if meta is None:
+        return False
+    cached_stamp, computed_at = meta
+    same_day = cached_stamp.split(":")[0] == stamp.split(":")[0]
+    return cached_stamp == stamp or (
+        same_day and time.time() - computed_at < conf.INSIGHTS_CACHE_SECONDS()
+    )
+
+
+def figures_version(scope: Scope) -> str | None:
+    """An id of the cached figures of the scope while they still serve, else None: what is
+    drawn from them (the page's HTML) is cached under it."""
+    meta = cache.get(_meta_key(scope))
+    if not _fresh(meta, data_stamp()):
+        return None
+    return f"{meta[0]}:{meta[1]}"
+
+
+def _meta_key(scope: Scope) -> str:
+    return f"insights:meta:{scope.key}:{get_language()}"
+
+
+def figures_for(scope: Scope) -> tuple[str, list[Figure]]:
+    """The scope's figures and their version, from the cache while the data have not
+    changed; after a change, the cached figures still serve for
+    ``conf.INSIGHTS_CACHE_SECONDS`` (on the same day), so that a busy platform does not
+    recompute them on every new order."""
+    stamp = data_stamp()
+    meta = cache.get(_meta_key(scope))
+    if _fresh(meta, stamp):
+        version = f"{meta[0]}:{meta[1]}"
+        figures = cache.get(f"insights:figures:{scope.key}:{get_language()}:{version}")
+        if figures is not None:
+            return version, list(figures)
     figures = [build(scope) for build in FIGURES[scope.kind]]
-    cache.set(key, (stamp, now, figures), 86_400)
-    return figures
+    meta = (stamp, time.time())
+    version = f"{meta[0]}:{meta[1]}"
+    cache.set(f"insights:figures:{scope.key}:{get_language()}:{version}", figures, 86_400)
+    cache.set(_meta_key(scope), meta, 86_400)
+    return version, figures
 
 
 def figure_for(scope: Scope, slug: str) -> Figure | None:
-    return next((f for f in figures_for(scope) if f.slug == slug), None)
+    return next((f for f in figures_for(scope)[1] if f.slug == slug), None)

@@ -14,6 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -24,7 +26,7 @@ from ewtp.core.errors import PermissionDenied
 from ewtp.core.http import page_errors
 from ewtp.insights import selectors
 from ewtp.insights.charts import chart_svg
-from ewtp.insights.selectors import Figure, Scope
+from ewtp.insights.selectors import Scope
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -58,16 +60,26 @@ def _scope(request: HttpRequest, kind: str) -> Scope:
     return _authority_scope(request)
 
 
-def _charted(scope: Scope) -> list[tuple[Figure, str]]:
-    figures = selectors.figures_for(scope)
-    # The charts are drawn once per set of figures (the same objects while they are cached).
-    key = f"insights:charts:{scope.key}:{get_language()}"
-    cached = cache.get(key)
-    if cached is not None and cached[0] == figures:
-        return list(zip(figures, cached[1], strict=True))
-    charts = [chart_svg(figure) for figure in figures]
-    cache.set(key, (figures, charts), 86_400)
-    return list(zip(figures, charts, strict=True))
+def _figures_html(scope: Scope, scope_name: str) -> SafeString:
+    """The figures' part of the page (charts, tables, links), drawn once per version of the
+    figures and cached with them: a warm page reads the data stamp and one cached string."""
+    version = selectors.figures_version(scope)
+    key = f"insights:html:{scope.key}:{get_language()}:{version}"
+    if version is not None:
+        cached = cache.get(key)
+        if cached is not None:
+            return mark_safe(str(cached))  # noqa: S308 - our own template's output, cached
+    version, figures = selectors.figures_for(scope)
+    html = render_to_string(
+        "insights/_figures.html",
+        {
+            "figures": [(figure, chart_svg(figure)) for figure in figures],
+            "scope": scope,
+            "scope_name": scope_name,
+        },
+    )
+    cache.set(f"insights:html:{scope.key}:{get_language()}:{version}", str(html), 86_400)
+    return mark_safe(html)  # noqa: S308 - our own template's output
 
 
 def _page(request: HttpRequest, kind: str, title: str, **extra: Any) -> HttpResponse:
@@ -86,7 +98,7 @@ def _page(request: HttpRequest, kind: str, title: str, **extra: Any) -> HttpResp
             "title": title,
             "scope": scope,
             "scope_name": kind,
-            "figures": _charted(scope),
+            "body": _figures_html(scope, kind),
             "authorities": authorities,
             "threshold": conf.INSIGHTS_MIN_ORDERS(),
             **extra,
