@@ -13,7 +13,9 @@ from django.db.models import Model
 from ewtp.core.replica import REPLICA, replica_configured, replica_wanted
 
 # Read from the primary always: a replica that lags must not log anyone out or in.
-PRIMARY_ONLY_APPS = frozenset({"auth", "sessions", "contenttypes", "accounts", "django_tasks_database"})
+PRIMARY_ONLY_APPS = frozenset(
+    {"auth", "sessions", "contenttypes", "accounts", "django_tasks_database"}
+)
 
 
 class ReplicaRouter:
