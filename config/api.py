@@ -23,7 +23,55 @@ from ewtp.tourism.api import router as tourism_router
 from ewtp.traderules.api import quotes_router
 from ewtp.traderules.api import router as traderules_router
 
-api = NinjaAPI(
+# Answers any operation may give, documented once for all (the contract: every error body is
+# {"code", "message", "fields"?}); an operation that documents its own keeps it.
+_ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    "required": ["code", "message"],
+}
+_COMMON_ERRORS = {
+    "400": "The request cannot be read (a body that is not JSON, a bad signature header).",
+    "401": "Authentication needed, or the bearer token is not valid.",
+    "403": "Authenticated, but not allowed.",
+    "422": "The request is not valid; `fields` says where.",
+    "429": "Too many requests; `Retry-After` says when to try again.",
+}
+
+
+class PlatformApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
+        for path, operations in schema["paths"].items():
+            if path.endswith("/health"):
+                continue
+            for operation in operations.values():
+                _document_common_errors(operation)
+        return schema
+
+
+def _document_common_errors(operation: dict[str, Any]) -> None:
+    errors = dict(_COMMON_ERRORS)
+    if any(param.get("in") == "path" for param in operation.get("parameters", [])):
+        errors["404"] = "Nothing with this identifier that the caller may see."
+    responses = operation.setdefault("responses", {})
+    for status, description in errors.items():
+        responses.setdefault(
+            status,
+            {
+                "description": description,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        )
+
+
+api = PlatformApi(
     title="eWTP API",
     version="1",
     description="The Electronic World Trade Platform's JSON API. Errors are "
