@@ -20,7 +20,9 @@ def test_a_nul_byte_anywhere_in_a_request_is_refused_with_400() -> None:
     assert (api.status_code, api.json()["code"]) == (400, "invalid_request")
     form = client.post("/accounts/login/", {"username": "a\x00@example.rw", "password": "x"})
     assert form.status_code == 400
-    body = '{"date": "2030-01-01", "email": "a@example.be", "visitors": [{"full_name": "A\\u0000"}]}'
+    body = (
+        '{"date": "2030-01-01", "email": "a@example.be", "visitors": [{"full_name": "A\\u0000"}]}'
+    )
     booked = client.post(
         "/api/v1/tourism/experiences/golden-monkey-tracking/bookings",
         body,
