@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
+from django.db import OperationalError, connection
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -14,6 +14,7 @@ import ewtp
 from ewtp.accounts.api import router as auth_router
 from ewtp.catalog.api import router as catalog_router
 from ewtp.core.errors import DomainError
+from ewtp.core.locks import is_lock_timeout
 from ewtp.customs.api import router as customs_router
 from ewtp.learning.api import router as learning_router
 from ewtp.logistics.api import router as logistics_router
@@ -91,6 +92,17 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     response = api.create_response(request, exc.as_dict(), status=exc.http_status)
     if exc.http_status == 429 and "retry_after" in exc.extra:
         response["Retry-After"] = str(exc.extra["retry_after"])
+    return response
+
+
+@api.exception_handler(OperationalError)
+def database_busy(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    """A lock wait that ran out (EWTP_LOCK_TIMEOUT_MS) is a busy item, not a server error."""
+    if not is_lock_timeout(exc):
+        raise exc
+    body = {"code": "busy", "message": "The platform is busy with the same item; try again."}
+    response = api.create_response(request, body, status=409)
+    response["Retry-After"] = "1"
     return response
 
 
