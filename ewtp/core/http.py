@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
@@ -83,6 +84,11 @@ def _carries_nul(request: HttpRequest) -> bool:
     content_type = request.content_type or ""
     if request.method in {"GET", "HEAD", "OPTIONS"}:
         return False
+    if content_type == "multipart/form-data":
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return False  # an upload: left to its form (reading it here would use it up)
+        request.body  # noqa: B018 - kept, so that the view can still read the body after this
     if content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
         return any(
             "\x00" in key or any("\x00" in value for value in values)

@@ -49,3 +49,22 @@ def test_page_numbers_are_clamped() -> None:
     assert page_number("nul\x00") == 1
     assert clamp_page(2**80) == MAX_PAGE
     assert clamp_page(7) == 7
+
+
+@pytest.mark.django_db
+def test_a_checked_form_body_can_still_be_read_by_the_view() -> None:
+    from django.http import HttpRequest, HttpResponse
+    from django.test import RequestFactory
+
+    from ewtp.core.http import RefuseNulBytesMiddleware
+
+    seen: list[bytes] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        seen.append(request.body)
+        return HttpResponse(request.POST.get("name", ""))
+
+    request = RequestFactory().post("/anything/", {"name": "Anne"})  # multipart, as browsers send
+    response = RefuseNulBytesMiddleware(view)(request)
+    assert response.content == b"Anne"
+    assert b"Anne" in seen[0]
