@@ -86,10 +86,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ewtp.core.metrics.MetricsMiddleware",
     "ewtp.web.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "ewtp.core.staticfiles.StaticFilesMiddleware",
+    "ewtp.core.http.RefuseNulBytesMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -102,6 +104,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "ewtp.web.middleware.VisitorPreferencesMiddleware",
     "ewtp.web.middleware.ApiMethodNotAllowedMiddleware",
+    "ewtp.core.replica.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -138,6 +141,26 @@ else:
             "CONN_MAX_AGE": _ewtp["EWTP_CONN_MAX_AGE"],
         }
     }
+# A read replica (PostgreSQL streaming replication) for the insights pages: the router sends
+# their reads there; every write and every other read goes to the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=_ewtp["EWTP_CONN_MAX_AGE"]
+    )
+    # Tests have no second server: the replica alias reads the test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.dbrouter.ReplicaRouter"]
+# The pages whose GETs read from the replica (URL names): dashboards and lists of figures.
+REPLICA_READ_VIEWS = frozenset(
+    {
+        "catalog:dashboard",
+        "tourism:dashboard",
+        "learning:provider_dashboard",
+        "ledger:accounts",
+    }
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and immediate transactions: concurrent writers wait instead of failing.
     DATABASES["default"]["OPTIONS"] = {
@@ -283,8 +306,17 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "ewtp.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            # EWTP_LOG_FORMAT=json: one JSON object a line, for a log collector.
+            "formatter": "json" if _ewtp["EWTP_LOG_FORMAT"] == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

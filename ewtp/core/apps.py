@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class CoreConfig(AppConfig):
@@ -8,3 +9,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from ewtp.core import checks  # noqa: F401 - registers the deployment checks
+        from ewtp.core.locks import set_lock_timeout
+
+        connection_created.connect(set_lock_timeout, dispatch_uid="ewtp-lock-timeout")

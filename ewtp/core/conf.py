@@ -155,6 +155,25 @@ SIGNING_KEY = _declare(
     "EWTP_HTTPS on); empty elsewhere means `database`.",
 )
 
+LOG_FORMAT = _declare(
+    "EWTP_LOG_FORMAT",
+    str,
+    "plain",
+    "How logs are written: `plain` text lines, or `json` (one object a line, for a collector).",
+)
+METRICS_TOKEN = _declare(
+    "EWTP_METRICS_TOKEN",
+    str,
+    "",
+    "The bearer token /metrics requires; empty: /metrics answers only the server's own address.",
+)
+LOCK_TIMEOUT_MS = _declare(
+    "EWTP_LOCK_TIMEOUT_MS",
+    _non_negative,
+    "5000",
+    "On PostgreSQL, the longest a transaction waits for a row lock before answering busy (ms).",
+)
+
 # -- Money and holds ------------------------------------------------------------------------
 PLATFORM_FEE_RATE = _declare(
     "EWTP_PLATFORM_FEE_RATE",
