@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 import pygal
@@ -22,9 +23,13 @@ STYLE = Style(
 )
 MAX_SLICES = 12
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
+# The charts' style sheet is served once as a file (no inline <style>: the pages' CSP allows
+# style sheets from the site only); scoped to the class every chart has, it is the same for all.
+_STYLE_SHEET = re.compile(r"<style\b[^>]*>(.*?)</style>", re.S)
+_CHART_ID = re.compile(r"#chart-[0-9a-f-]+")
 
 
-def _config(figure: Figure) -> dict[str, Any]:
+def _config(kind: str) -> dict[str, Any]:
     return {
         "style": STYLE,
         "js": [],  # no script: the SVG is a picture, its data table is beside it
@@ -32,11 +37,11 @@ def _config(figure: Figure) -> dict[str, Any]:
         "explicit_size": False,
         "width": 720,
         "height": 320,
-        "show_legend": figure.chart == "pie",
+        "show_legend": kind == "pie",
         "legend_at_bottom": True,
         "title": None,
         "print_values": False,
-        "x_label_rotation": 30 if figure.chart != "pie" else 0,
+        "x_label_rotation": 30 if kind != "pie" else 0,
         "truncate_label": 18,
     }
 
@@ -50,13 +55,27 @@ def chart_svg(figure: Figure) -> str:
     values = [float(row[figure.value_column] or 0) for row in rows]
     name = str(figure.columns[figure.value_column])
     if figure.chart == "pie":
-        chart = pygal.Pie(**_config(figure))
+        chart = pygal.Pie(**_config(figure.chart))
         for label, value in zip(labels, values, strict=True):
             chart.add(label, value)
     else:
-        chart = (pygal.Line if figure.chart == "line" else pygal.Bar)(**_config(figure))
+        chart = (pygal.Line if figure.chart == "line" else pygal.Bar)(**_config(figure.chart))
         chart.x_labels = labels
         chart.add(name, values)
-    svg = _SCRIPT.sub("", str(chart.render(is_unicode=True)))
+    svg = _STYLE_SHEET.sub("", _SCRIPT.sub("", str(chart.render(is_unicode=True))))
     # A picture with a name for screen readers; its numbers are in the table beside it.
     return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(str(figure.title))}" ', 1)
+
+
+@cache
+def charts_css() -> str:
+    """The style sheet of every chart (pygal's, for the platform's style), served by a view."""
+    sheets: list[str] = []
+    for kind, chart_class in (("bar", pygal.Bar), ("line", pygal.Line), ("pie", pygal.Pie)):
+        chart = chart_class(**_config(kind))
+        chart.add("", [1.0])
+        for found in _STYLE_SHEET.findall(str(chart.render(is_unicode=True))):
+            sheet = _CHART_ID.sub("svg.pygal-chart", found)
+            if sheet not in sheets:
+                sheets.append(sheet)
+    return "\n".join(sheets)

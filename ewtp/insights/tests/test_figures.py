@@ -354,3 +354,20 @@ def test_figures_are_cached_until_the_data_change(world, settings):  # type: ign
     assert _rows(operator, "exports-by-destination")[0] == ["BE", 5, 60000]
     settings.EWTP_INSIGHTS_CACHE_SECONDS = 0
     assert _rows(operator, "exports-by-destination")[0] == ["BE", 6, 72000]
+
+
+def test_charts_carry_no_inline_style_and_their_sheet_is_served(world):  # type: ignore[no-untyped-def]
+    # The pages' Content-Security-Policy allows style sheets from the site only: an inline
+    # <style> in a chart would be refused by the browser and the chart drawn without colours.
+    client = Client()
+    page = client.get("/insights/")
+    html = page.content.decode()
+    assert "<svg" in html
+    assert "<style" not in html
+    assert "style-src 'self'" in page["Content-Security-Policy"]
+    assert '<link rel="stylesheet" href="/insights/charts.css">' in html
+    sheet = client.get("/insights/charts.css")
+    assert (sheet.status_code, sheet["Content-Type"]) == (200, "text/css; charset=utf-8")
+    css = sheet.content.decode()
+    assert css.startswith("svg.pygal-chart{")
+    assert "#chart-" not in css
