@@ -26,6 +26,7 @@ messages: venv
 deps:
 	@scripts/system-deps
 
+run: export EWTP_IOSS_NUMBER ?= IM0560000001
 run: venv deps messages
 	$(BIN)/ewtp migrate --noinput -v 0
 	$(BIN)/ewtp loaddemo
