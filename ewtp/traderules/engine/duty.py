@@ -22,6 +22,9 @@ from .snapshot import SPECIFIC_UNITS, Preference, TariffLine
 from .work import ZERO, Priced, Work, allocate, lowest_confidence, round_half_up
 
 MAX_CANDIDATES = 20
+# tuple.__new__ skips a NamedTuple's Python-level constructor (these are built per line).
+_new = tuple.__new__
+_MEMO_LIMIT = 50_000
 # The request field that gives the quantity a specific duty is measured in.
 _MEASURE_FIELD = {"weight": "unit_weight_kg", "volume": "unit_volume_l"}
 _MEASURE_TEXT = {"weight": "a duty per weight", "volume": "a duty per volume"}
@@ -87,6 +90,17 @@ def _treatment_duty(
 def find_tariff(work: Work, hs: str) -> Found:
     """The tariff line of ``hs``: the longest prefix valid on the date, else the national
     lines under it (one shared duty applies; different duties need a national code)."""
+    key = (work.territory.code, hs, work.day)
+    memo = work.snapshot.tariff_memo
+    found: Found | None = memo.get(key)
+    if found is None:
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        found = memo[key] = _lookup(work, hs)
+    return found
+
+
+def _lookup(work: Work, hs: str) -> Found:
     index = work.snapshot.tariffs.get(work.territory.code)
     if index is None:
         return Found(None, "", "tariff_rate_unknown")
@@ -98,7 +112,7 @@ def find_tariff(work: Work, hs: str) -> Found:
                 for row in rows:
                     if row.start <= day <= row.end:
                         problem = "" if row.computable else "duty_not_computable"
-                        return Found(row, row.code, problem)
+                        return _new(Found, (row, row.code, problem, ()))
     national = [
         row for code in index.under(hs) for row in by_code[code] if row.start <= day <= row.end
     ]
@@ -173,6 +187,12 @@ def _mfn(work: Work, priced: Priced, tariff: TariffLine) -> Decimal | None:
 
 def _best_preference(work: Work, priced: Priced) -> Preference | None:
     day, hs, origin = work.day, priced.line.hs, priced.line.origin
+    key = (work.territory.code, hs, origin, day)
+    memo = work.snapshot.preference_memo
+    if key in memo:
+        return memo[key]  # type: ignore[no-any-return]
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
     best = None
     for pref in work.snapshot.preferences.get(work.territory.code, ()):
         if (
@@ -183,6 +203,7 @@ def _best_preference(work: Work, priced: Priced) -> Preference | None:
             and (best is None or pref.rate < best.rate)
         ):
             best = pref
+    memo[key] = best
     return best
 
 
@@ -194,25 +215,25 @@ def _preference(
     "Strictly lower" compares the amounts before rounding: the comparison is step 5, the
     rounding step 8. ``quiet``: no preference_available note (a flat regime replaces it).
     """
-    mfn_duty = Standard(mfn, None, tariff.rate_label, tariff.source, tariff.confidence or "low")
     best = _best_preference(work, priced)
-    if best is None:
-        return mfn_duty
-    preferential = best.rate * priced.cv
-    if not preferential < mfn:
-        return mfn_duty
-    if work.req.proof:
-        work.preference_lines.append(priced.line.hs)
-        return Standard(
-            preferential,
-            best.programme,
-            best.rate_label,
-            join_sources(tariff.source, best.source),
-            lowest_confidence(tariff.confidence, best.confidence),
-        )
-    if not quiet:
-        _note_preference(work, priced, best, mfn, preferential)
-    return mfn_duty
+    if best is not None:
+        preferential = best.rate * priced.cv
+        if preferential < mfn and work.req.proof:
+            work.preference_lines.append(priced.line.hs)
+            return _new(
+                Standard,
+                (
+                    preferential,
+                    best.programme,
+                    best.rate_label,
+                    join_sources(tariff.source, best.source),
+                    lowest_confidence(tariff.confidence, best.confidence),
+                ),
+            )
+        if preferential < mfn and not quiet:
+            _note_preference(work, priced, best, mfn, preferential)
+    confidence = tariff.confidence or "low"
+    return _new(Standard, (mfn, None, tariff.rate_label, tariff.source, confidence))
 
 
 def _note_preference(

@@ -315,15 +315,24 @@ def _line_out(priced: Priced, q: Decimal) -> dict[str, Any]:
     }
 
 
+def _weak_marks(priced: Priced) -> list[str]:
+    """The confidence marks below high of a line's duty, additional duties and taxes."""
+    marks = [item["confidence"] for item in priced.taxes if item["confidence"] != "high"]
+    for item in priced.additional:
+        if item["confidence"] != "high":
+            marks.append(item["confidence"])
+    duty = priced.duty
+    if duty is not None and duty["confidence"] != "high":
+        marks.append(duty["confidence"])
+    return marks
+
+
 def _note_unverified(work: Work) -> None:
     """Extension 7: name the lines whose duty or tax rates are not all of high confidence."""
     weak: list[str] = []
     ids: list[Any] = []
     for priced in work.lines:
-        marks = [item["confidence"] for item in priced.taxes if item["confidence"] != "high"]
-        marks += [item["confidence"] for item in priced.additional if item["confidence"] != "high"]
-        if priced.duty is not None and priced.duty["confidence"] != "high":
-            marks.insert(0, priced.duty["confidence"])
+        marks = _weak_marks(priced)
         if marks:
             ids.append(priced.line.id)
             weak.append(f"{priced.line.id} ({', '.join(sorted(set(marks)))})")

@@ -315,6 +315,14 @@ class Snapshot:
     fx_memo: dict[tuple[str, str, int], tuple[Decimal, dict[str, str], dict[str, str] | None]] = (
         field(default_factory=dict, compare=False, repr=False)
     )
+    # Tariff lookups per (territory, HS code, day ordinal) and the best preference per
+    # (territory, HS code, origin, day ordinal): a cache as above, bounded by the duty step.
+    tariff_memo: dict[tuple[str, str, int], Any] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    preference_memo: dict[tuple[str, str, str, int], Any] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 # Parsing helpers ---------------------------------------------------------------------------

@@ -25,9 +25,11 @@ round_half_up = Context(
 CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
-def lowest_confidence(*values: str) -> str:
-    """The lowest of the confidence marks; an empty mark counts as low (not verified)."""
-    return max((value or "low" for value in values), key=lambda v: CONFIDENCE_RANK.get(v, 2))
+def lowest_confidence(one: str, other: str) -> str:
+    """The lower of two confidence marks; an empty mark counts as low (not verified)."""
+    rank = CONFIDENCE_RANK
+    one, other = one or "low", other or "low"
+    return one if rank.get(one, 2) >= rank.get(other, 2) else other
 
 
 class Priced:
