@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "ewtp.customs",
     "ewtp.tourism",
     "ewtp.learning",
+    "ewtp.forum",
     "ewtp.web",
 ]
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from ewtp.core.errors import DomainError
+from ewtp.traderules.extensions import rules_subcommands
 from ewtp.traderules.services.versions import rules_export, rules_import
 
 INVALID = 2
@@ -21,17 +22,24 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        commands = parser.add_subparsers(dest="action", required=True, metavar="import|export")
+        extra = rules_subcommands()
+        metavar = "|".join(["import", "export", *extra])
+        commands = parser.add_subparsers(dest="action", required=True, metavar=metavar)
         importing = commands.add_parser("import", help="import DIR as a new rules version")
         importing.add_argument("directory")
         importing.add_argument("--note", default="", help="why (shown in the version history)")
         exporting = commands.add_parser("export", help="write the rules to DIR")
         exporting.add_argument("directory")
         exporting.add_argument("--version", dest="label", default=None, help="a version label")
+        for name, subcommand in extra.items():
+            subcommand.add_arguments(commands.add_parser(name, help=subcommand.help))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        extra = rules_subcommands().get(options["action"])
         try:
-            if options["action"] == "import":
+            if extra is not None:
+                body = extra.run(options, self.stdout, self.stderr)
+            elif options["action"] == "import":
                 version = rules_import(options["directory"], actor=None, note=options["note"])
                 body: dict[str, Any] = {
                     "version": version.label,
