@@ -61,7 +61,11 @@ def proposal_detail(request: HttpRequest, code: str) -> dict[str, Any]:
         ),
         "changes": [
             {**change, "words": words}
-            for change, words in zip(revision.changes, describe_changes(revision.changes, proposal.effective_on), strict=True)
+            for change, words in zip(
+                revision.changes,
+                describe_changes(revision.changes, proposal.effective_on),
+                strict=True,
+            )
         ],
         "simulation": None
         if simulation is None

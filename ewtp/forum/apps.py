@@ -12,8 +12,8 @@ class ForumConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from ewtp.core.navigation import EVERYONE, NavEntry, register
-        from ewtp.forum.selectors.snapshot import proposal_rules
         from ewtp.forum.commands import PROPOSE, SIMULATE
+        from ewtp.forum.selectors.snapshot import proposal_rules
         from ewtp.traderules.extensions import register_rules_resolver, register_rules_subcommand
 
         register_rules_resolver("proposal", proposal_rules)

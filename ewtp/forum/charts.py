@@ -9,6 +9,8 @@ from typing import Any
 import pygal
 from django.utils.translation import gettext as _
 
+import itertools
+
 from ewtp.forum.models import Simulation
 
 
@@ -26,7 +28,13 @@ def _style() -> Any:
 
 def _bar(title: str, labels: list[str], series: dict[str, list[float]]) -> str:
     chart = pygal.Bar(
-        style=_style(), width=640, height=320, disable_xml_declaration=True, js=[], show_legend=True, x_label_rotation=20
+        style=_style(),
+        width=640,
+        height=320,
+        disable_xml_declaration=True,
+        js=[],
+        show_legend=True,
+        x_label_rotation=20,
     )
     chart.title = title
     chart.x_labels = labels
@@ -39,8 +47,16 @@ def _changes(details: dict[str, Any], group: str, title: str, limit: int = 12) -
     cells = sorted(details.get(group, ()), key=lambda c: -abs(Decimal(c["change"])))[:limit]
     labels = [f"{c['label']} ({c['currency']})" for c in cells]
     svg = _bar(title, labels, {_("change"): [float(Decimal(c["change"])) for c in cells]})
-    rows = [[c["label"], c["currency"], str(c["orders"]), c["before"], c["after"], c["change"]] for c in cells]
-    return Chart(title, svg, [_("Key"), _("Currency"), _("Orders"), _("Before"), _("After"), _("Change")], rows)
+    rows = [
+        [c["label"], c["currency"], str(c["orders"]), c["before"], c["after"], c["change"]]
+        for c in cells
+    ]
+    return Chart(
+        title,
+        svg,
+        [_("Key"), _("Currency"), _("Orders"), _("Before"), _("After"), _("Change")],
+        rows,
+    )
 
 
 def _distribution(details: dict[str, Any]) -> Chart:
@@ -49,10 +65,19 @@ def _distribution(details: dict[str, Any]) -> Chart:
     counts = [0] * (len(edges) + 1)
     for value in values:
         counts[sum(1 for edge in edges if value >= edge)] += 1
-    labels = [f"< {edges[0]}%"] + [f"{a}..{b}%" for a, b in zip(edges, edges[1:], strict=False)] + [f">= {edges[-1]}%"]
+    labels = (
+        [f"< {edges[0]}%"]
+        + [f"{a}..{b}%" for a, b in itertools.pairwise(edges)]
+        + [f">= {edges[-1]}%"]
+    )
     title = _("Changed orders by change of landed price")
     svg = _bar(title, labels, {_("orders"): [float(c) for c in counts]})
-    return Chart(title, svg, [_("Change"), _("Orders")], [[label, str(count)] for label, count in zip(labels, counts, strict=True)])
+    return Chart(
+        title,
+        svg,
+        [_("Change"), _("Orders")],
+        [[label, str(count)] for label, count in zip(labels, counts, strict=True)],
+    )
 
 
 def simulation_charts(simulation: Simulation) -> list[Chart]:

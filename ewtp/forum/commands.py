@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -26,7 +25,9 @@ def _propose_arguments(parser: Any) -> None:
     parser.add_argument("directory")
     parser.add_argument("--title", required=True)
     parser.add_argument("--effective", required=True, help="YYYY-MM-DD")
-    parser.add_argument("--kind", default=Proposal.Kind.PLATFORM_POLICY, choices=Proposal.Kind.values)
+    parser.add_argument(
+        "--kind", default=Proposal.Kind.PLATFORM_POLICY, choices=Proposal.Kind.values
+    )
     parser.add_argument("--rationale", default="")
     parser.add_argument("--act", default="", help="the legal act a legal_mirror proposal mirrors")
     parser.add_argument("--language", default="en")
@@ -46,7 +47,11 @@ def _propose(options: dict[str, Any], stdout: Any, stderr: Any) -> dict[str, Any
         rationale=options["rationale"],
         legal_act=options["act"],
     )
-    return {"code": proposal.code, "status": proposal.status, "changes": len(latest_revision(proposal).changes)}
+    return {
+        "code": proposal.code,
+        "status": proposal.status,
+        "changes": len(latest_revision(proposal).changes),
+    }
 
 
 def _simulate_arguments(parser: Any) -> None:

@@ -136,7 +136,9 @@ class Simulation(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="simulations")
     revision = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    filters = models.JSONField(default=dict, blank=True)  # from, to, destinations, sellers, incoterm
+    filters = models.JSONField(
+        default=dict, blank=True
+    )  # from, to, destinations, sellers, incoterm
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
     inputs_hash = models.CharField(max_length=64, blank=True)

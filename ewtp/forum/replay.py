@@ -127,8 +127,12 @@ class Replay:
             )
             self._behaviour(order, b, a)
 
-    def _sum(self, order: OrderIn, before: Any, after: Any, b: dict[str, str], a: dict[str, str]) -> None:
-        cur = self.by_currency.setdefault(order.currency, {name: [ZERO, ZERO] for name, _k in PARTS})
+    def _sum(
+        self, order: OrderIn, before: Any, after: Any, b: dict[str, str], a: dict[str, str]
+    ) -> None:
+        cur = self.by_currency.setdefault(
+            order.currency, {name: [ZERO, ZERO] for name, _k in PARTS}
+        )
         for name, _key in PARTS:
             cur[name][0] += Decimal(b[name])
             cur[name][1] += Decimal(a[name])
@@ -146,7 +150,11 @@ class Replay:
             cell[2] += 1
         customs = before["customs_currency"]
         territory = before["territory"]
-        for name, key, who in (("duty", "duty", territory), ("tax", "taxes", order.destination), ("fees", "fees", order.destination)):
+        for name, key, who in (
+            ("duty", "duty", territory),
+            ("tax", "taxes", order.destination),
+            ("fees", "fees", order.destination),
+        ):
             cell = self.authority.setdefault((who, name, customs), [ZERO, ZERO])
             cell[0] += Decimal(before["totals"]["customs"][key] or "0")
             cell[1] += Decimal(after["totals"]["customs"][key] or "0")
@@ -173,7 +181,12 @@ class Replay:
             unit = Decimal(str(line.get("unit_price", {}).get("amount", "0")))
             value = unit * int(line.get("quantity", 1))
             low, central, high = self.elasticity.band(hs6)
-            key = (order.destination, hs6, order.seller, str(line.get("unit_price", {}).get("currency", "")))
+            key = (
+                order.destination,
+                hs6,
+                order.seller,
+                str(line.get("unit_price", {}).get("currency", "")),
+            )
             cell = self.behaviour.setdefault(key, [ZERO, ZERO, ZERO, ZERO])
             cell[0] += value
             cell[1] += value * low * change
@@ -187,7 +200,12 @@ class Replay:
             "changed": len(self.changed),
             "fidelity": {"reproduced": self.reproduced, "drifted": len(self.drifted)},
             "by_currency": [
-                {"currency": currency, **{name: {"before": str(v[0]), "after": str(v[1])} for name, v in parts.items()}}
+                {
+                    "currency": currency,
+                    **{
+                        name: {"before": str(v[0]), "after": str(v[1])} for name, v in parts.items()
+                    },
+                }
                 for currency, parts in sorted(self.by_currency.items())
             ],
             "orders_changed": self.changed,
@@ -197,8 +215,15 @@ class Replay:
         def groups(name: str) -> list[dict[str, Any]]:
             cells = self.groups.get(name, {})
             return [
-                {"key": key, "label": seller_names(key) if name == "seller" else key, "currency": currency,
-                 "orders": int(v[2]), "before": str(v[0]), "after": str(v[1]), "change": str(v[1] - v[0])}
+                {
+                    "key": key,
+                    "label": seller_names(key) if name == "seller" else key,
+                    "currency": currency,
+                    "orders": int(v[2]),
+                    "before": str(v[0]),
+                    "after": str(v[1]),
+                    "change": str(v[1] - v[0]),
+                }
                 for (key, currency), v in sorted(cells.items())
             ]
 
@@ -210,28 +235,48 @@ class Replay:
             "by_seller": groups("seller"),
             "by_month": groups("month"),
             "by_authority": [
-                {"authority": who, "part": part, "currency": currency, "before": str(v[0]), "after": str(v[1])}
+                {
+                    "authority": who,
+                    "part": part,
+                    "currency": currency,
+                    "before": str(v[0]),
+                    "after": str(v[1]),
+                }
                 for (who, part, currency), v in sorted(self.authority.items())
             ],
             "regime_crossings": [
                 {"from": b, "to": a, "orders": n} for (b, a), n in sorted(self.crossings.items())
             ],
             "preferences": [
-                {"programme": p, "orders_before": v[0], "orders_after": v[1]} for p, v in sorted(self.preferences.items())
+                {"programme": p, "orders_before": v[0], "orders_after": v[1]}
+                for p, v in sorted(self.preferences.items())
             ],
             "dap_due_at_door": [
-                {"currency": c, "before": str(v[0]), "after": str(v[1])} for c, v in sorted(self.at_door.items())
+                {"currency": c, "before": str(v[0]), "after": str(v[1])}
+                for c, v in sorted(self.at_door.items())
             ],
             "behaviour": [
-                {"destination": d, "hs6": h, "seller": seller_names(s), "currency": c, "value": str(v[0].quantize(Decimal("0.01"))),
-                 "demand_change": {"low": str(v[1].quantize(Decimal("0.01"))), "central": str(v[2].quantize(Decimal("0.01"))), "high": str(v[3].quantize(Decimal("0.01")))}}
+                {
+                    "destination": d,
+                    "hs6": h,
+                    "seller": seller_names(s),
+                    "currency": c,
+                    "value": str(v[0].quantize(Decimal("0.01"))),
+                    "demand_change": {
+                        "low": str(v[1].quantize(Decimal("0.01"))),
+                        "central": str(v[2].quantize(Decimal("0.01"))),
+                        "high": str(v[3].quantize(Decimal("0.01"))),
+                    },
+                }
                 for (d, h, s, c), v in sorted(self.behaviour.items())
             ],
             "landed_change_percent": [round(value, 2) for value in self.changes_pct],
         }
 
 
-def _drift(order: OrderIn, stored: dict[str, str], replayed: dict[str, str], before: Any) -> dict[str, Any]:
+def _drift(
+    order: OrderIn, stored: dict[str, str], replayed: dict[str, str], before: Any
+) -> dict[str, Any]:
     parts = [name for name, _key in PARTS if Decimal(stored[name]) != Decimal(replayed[name])]
     reason = (
         f"rules {before['rules_version']} differ from those the order was quoted on "

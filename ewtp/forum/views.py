@@ -75,7 +75,11 @@ def _context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
     done = sim if sim is not None and sim.status == Simulation.Status.DONE else None
     user = request.user
     seller_ids = (
-        list(Membership.objects.filter(user=user, organisation__kind="seller").values_list("organisation_id", flat=True))
+        list(
+            Membership.objects.filter(user=user, organisation__kind="seller").values_list(
+                "organisation_id", flat=True
+            )
+        )
         if user.is_authenticated
         else []
     )
@@ -139,8 +143,12 @@ def _actions() -> dict[str, Callable[[HttpRequest, Proposal], Any]]:
             emergency=r.POST.get("emergency") == "on",
         ),
         "adopt": lambda r, p: proposals.proposal_adopt(proposal=p, actor=r.user),
-        "withdraw": lambda r, p: proposals.proposal_close(proposal=p, actor=r.user, status="withdrawn"),
-        "reject": lambda r, p: proposals.proposal_close(proposal=p, actor=r.user, status="rejected"),
+        "withdraw": lambda r, p: proposals.proposal_close(
+            proposal=p, actor=r.user, status="withdrawn"
+        ),
+        "reject": lambda r, p: proposals.proposal_close(
+            proposal=p, actor=r.user, status="rejected"
+        ),
     }
 
 
@@ -188,4 +196,6 @@ def proposal_feed(request: HttpRequest) -> HttpResponse:
             pubdate=proposal.created_at,
             categories=[proposal.kind, proposal.status],
         )
-    return HttpResponse(feed.writeString("utf-8"), content_type="application/atom+xml; charset=utf-8")
+    return HttpResponse(
+        feed.writeString("utf-8"), content_type="application/atom+xml; charset=utf-8"
+    )

@@ -96,5 +96,7 @@ def describe(change: dict[str, Any], effective: date, language: str = "") -> str
     }
 
 
-def describe_changes(changes: Sequence[dict[str, Any]], effective: date, language: str = "") -> list[str]:
+def describe_changes(
+    changes: Sequence[dict[str, Any]], effective: date, language: str = ""
+) -> list[str]:
     return [describe(change, effective, language) for change in changes]

@@ -33,7 +33,9 @@ def touched_destinations(revision: Revision) -> list[str]:
     base = RuleVersion.objects.values_list("content", flat=True).get(label=revision.base_version)
     members: dict[str, list[str]] = {}
     for row in base.get("tables", {}).get("territories", ()):
-        members[row["territory"]] = [m for m in str(row.get("members", "")).replace(";", " ").split() if m]
+        members[row["territory"]] = [
+            m for m in str(row.get("members", "")).replace(";", " ").split() if m
+        ]
     found: list[str] = []
     for change in revision.changes:
         row: dict[str, Any] = change.get("after") or change.get("before") or {}
@@ -45,7 +47,9 @@ def touched_destinations(revision: Revision) -> list[str]:
     return found[:_MAX_DESTINATIONS]
 
 
-def product_effects(revision: Revision, *, seller_id: int | None = None, day: date | None = None) -> list[ProductEffect]:
+def product_effects(
+    revision: Revision, *, seller_id: int | None = None, day: date | None = None
+) -> list[ProductEffect]:
     """Published products whose one-unit landed price the revision changes."""
     destinations = touched_destinations(revision)
     if not destinations:
@@ -72,6 +76,14 @@ def product_effects(revision: Revision, *, seller_id: int | None = None, day: da
             before, after = b["totals"]["display"]["landed"], a["totals"]["display"]["landed"]
             if before != after:
                 effects.append(
-                    ProductEffect(product.seller_id, product.pk, product.title, destination, a["currency"], before, after)
+                    ProductEffect(
+                        product.seller_id,
+                        product.pk,
+                        product.title,
+                        destination,
+                        a["currency"],
+                        before,
+                        after,
+                    )
                 )
     return effects

@@ -3,6 +3,8 @@ its base version, cached in-process per proposal revision and exchange-rate revi
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from typing import Any
 
@@ -44,8 +46,13 @@ def version_snapshot(label: str) -> Snapshot:
     rules = current_rules()
     if rules.label == label:
         return rules.snapshot
-    content = RuleVersion.objects.values_list("content", flat=True).get(label=label)
-    return _cached(("version", label, fx_revision()), lambda: snapshot_for_content(content, label=label))
+    pk, created_at, content = RuleVersion.objects.values_list("pk", "created_at", "content").get(
+        label=label
+    )
+    return _cached(
+        ("version", label, pk, created_at, fx_revision()),
+        lambda: snapshot_for_content(content, label=label),
+    )
 
 
 def revision_snapshot(revision: Revision) -> Snapshot:
@@ -54,11 +61,15 @@ def revision_snapshot(revision: Revision) -> Snapshot:
     label = f"{revision.base_version}+{code}.r{revision.number}"
 
     def build() -> Snapshot:
-        base = RuleVersion.objects.values_list("content", flat=True).get(label=revision.base_version)
+        base = RuleVersion.objects.values_list("content", flat=True).get(
+            label=revision.base_version
+        )
         content, _conflicts = rows.apply(base, revision.changes, KEYS)
         return snapshot_for_content(content, label=label)
 
-    return _cached(("proposal", code, revision.number, revision.base_version, fx_revision()), build)
+    digest = hashlib.sha256(json.dumps(revision.changes, sort_keys=True).encode()).hexdigest()
+    key = ("proposal", code, revision.number, revision.base_version, digest, fx_revision())
+    return _cached(key, build)
 
 
 def proposal_revision(code: str) -> Revision:
@@ -70,7 +81,9 @@ def proposal_revision(code: str) -> Revision:
     )
     if revision is None:
         raise UnknownProposal(
-            "unknown_proposal", _("No proposal %(code)s.") % {"code": code}, fields={"rules": "unknown proposal"}
+            "unknown_proposal",
+            _("No proposal %(code)s.") % {"code": code},
+            fields={"rules": "unknown proposal"},
         )
     return revision
 
@@ -82,3 +95,9 @@ def proposal_rules(code: str) -> Snapshot:
 
 def proposal_list() -> list[Proposal]:
     return list(Proposal.objects.order_by("-created_at", "-id"))
+
+
+def snapshots_clear() -> None:
+    """Forget the cached snapshots (tests; a process sees new revisions by their key)."""
+    with _lock:
+        _cache.clear()

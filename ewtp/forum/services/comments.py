@@ -17,7 +17,9 @@ from ewtp.traderules.services.permissions import _require_steward
 def _required(values: dict[str, str]) -> dict[str, str]:
     missing = {name: "required" for name, value in values.items() if not (value or "").strip()}
     if missing:
-        raise InvalidRequest("invalid_request", _("Please fill in the fields shown."), fields=missing)
+        raise InvalidRequest(
+            "invalid_request", _("Please fill in the fields shown."), fields=missing
+        )
     return {name: value.strip() for name, value in values.items()}
 
 
@@ -38,7 +40,9 @@ def comment_create(
             fields={"body": f"the window closed on {closes}" if closes else "not open"},
         )
     if stakeholder not in Comment.Stakeholder.values:
-        raise InvalidRequest("invalid_request", _("Choose a kind of stakeholder."), fields={"stakeholder": "unknown"})
+        raise InvalidRequest(
+            "invalid_request", _("Choose a kind of stakeholder."), fields={"stakeholder": "unknown"}
+        )
     values = _required({"language": language, "interest": interest, "body": body})
     comment = Comment.objects.create(
         proposal=proposal,
@@ -49,7 +53,12 @@ def comment_create(
         body=values["body"],
         created_at=clock.now(),
     )
-    audit_record(actor=actor, action="forum.comment.created", target=proposal, data={"comment": str(comment.public_id)})
+    audit_record(
+        actor=actor,
+        action="forum.comment.created",
+        target=proposal,
+        data={"comment": str(comment.public_id)},
+    )
     return comment
 
 
@@ -58,7 +67,9 @@ def comment_reply(*, comment: Comment, actor: Any, outcome: str, reason: str) ->
     """The steward's reasoned reply: accepted, partly or not accepted, and why."""
     _require_steward(actor)
     if outcome not in Comment.Outcome.values:
-        raise InvalidRequest("invalid_request", _("Choose an outcome."), fields={"outcome": "unknown"})
+        raise InvalidRequest(
+            "invalid_request", _("Choose an outcome."), fields={"outcome": "unknown"}
+        )
     reason = _required({"reason": reason})["reason"]
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     comment.reply_outcome = outcome

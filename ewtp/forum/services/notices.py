@@ -33,21 +33,36 @@ def notices_send(*, proposal_id: int) -> int:
         )
     sent = 0
     path = reverse("forum:detail", args=[proposal.code])
-    for membership in Membership.objects.filter(organisation_id__in=by_seller).select_related("user"):
+    for membership in Membership.objects.filter(organisation_id__in=by_seller).select_related(
+        "user"
+    ):
         user = membership.user
         with translation.override(user.language or "en"):
-            subject = _("A rule proposal would change your prices: %(code)s") % {"code": proposal.code}
+            subject = _("A rule proposal would change your prices: %(code)s") % {
+                "code": proposal.code
+            }
             body = "\n".join(
                 [
                     _("%(title)s (effective %(date)s).")
-                    % {"title": proposal.text("title", user.language), "date": proposal.effective_on.isoformat()},
+                    % {
+                        "title": proposal.text("title", user.language),
+                        "date": proposal.effective_on.isoformat(),
+                    },
                     _("The landed price of one unit of these products would change:"),
                     *by_seller[membership.organisation_id],
                     _("Read it and comment until %(date)s: %(url)s")
-                    % {"date": proposal.consultation_closes_on, "url": f"{conf.SITE_URL().rstrip('/')}{path}"},
+                    % {
+                        "date": proposal.consultation_closes_on,
+                        "url": f"{conf.SITE_URL().rstrip('/')}{path}",
+                    },
                 ]
             )
             send_mail(subject, body, None, [user.email])
         sent += 1
-    audit_record(actor=None, action="forum.proposal.sellers_told", target=proposal, data={"mails": sent, "sellers": len(by_seller)})
+    audit_record(
+        actor=None,
+        action="forum.proposal.sellers_told",
+        target=proposal,
+        data={"mails": sent, "sellers": len(by_seller)},
+    )
     return sent

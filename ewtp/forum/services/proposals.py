@@ -77,7 +77,9 @@ def _check_directory(directory: str | Path) -> None:
 def _clean_text(value: str, field: str, *, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise InvalidRequest("invalid_request", _("%(f)s is required.") % {"f": field}, fields={field: "required"})
+        raise InvalidRequest(
+            "invalid_request", _("%(f)s is required.") % {"f": field}, fields={field: "required"}
+        )
     return value
 
 
@@ -112,7 +114,14 @@ def proposal_propose(
 
 
 def proposal_from_working_copy(
-    *, actor: Any, title: str, effective_on: date, kind: str, language: str = "en", rationale: str = "", legal_act: str = ""
+    *,
+    actor: Any,
+    title: str,
+    effective_on: date,
+    kind: str,
+    language: str = "en",
+    rationale: str = "",
+    legal_act: str = "",
 ) -> Proposal:
     """A draft proposal of what the steward's working copy changes against the rules in force."""
     _require_steward(actor)
@@ -252,7 +261,16 @@ def proposal_conflicts(proposal: Proposal) -> list[dict[str, Any]]:
 
 def _touch(proposal: Proposal) -> None:
     proposal.updated_at = clock.now()
-    proposal.save(update_fields=["status", "consultation_opens_on", "consultation_closes_on", "emergency", "adopted_version", "updated_at"])
+    proposal.save(
+        update_fields=[
+            "status",
+            "consultation_opens_on",
+            "consultation_closes_on",
+            "emergency",
+            "adopted_version",
+            "updated_at",
+        ]
+    )
 
 
 @transaction.atomic
@@ -266,7 +284,9 @@ def proposal_open_consultation(
         raise Conflict("conflict", _("Only a draft is put to consultation."))
     days = DEFAULT_CONSULTATION_DAYS if days is None else days
     if days < 1:
-        raise InvalidRequest("invalid_request", _("The window lasts at least a day."), fields={"days": "at least 1"})
+        raise InvalidRequest(
+            "invalid_request", _("The window lasts at least a day."), fields={"days": "at least 1"}
+        )
     _require_no_conflicts(proposal)
     today = clock.today()
     proposal.consultation_days = days
@@ -311,7 +331,9 @@ def _require_no_conflicts(proposal: Proposal) -> None:
 
 def _publish(proposal: Proposal, revision: Revision, actor: Any) -> RuleVersion:
     base = published_version()
-    content, found = rows.apply(base.content, revision.changes, KEYS, effective=proposal.effective_on)
+    content, found = rows.apply(
+        base.content, revision.changes, KEYS, effective=proposal.effective_on
+    )
     if found:
         _require_no_conflicts(proposal)
     data = _data_from_content(content)
@@ -336,7 +358,9 @@ def proposal_adopt(*, proposal: Proposal, actor: Any) -> Proposal:
             fields={"consultation_closes_on": closes.isoformat()},
         )
     unanswered = list(
-        Comment.objects.filter(proposal=proposal, reply_outcome="").values_list("public_id", flat=True)
+        Comment.objects.filter(proposal=proposal, reply_outcome="").values_list(
+            "public_id", flat=True
+        )
     )
     if unanswered:
         raise Conflict(
@@ -382,7 +406,9 @@ def proposals_advance() -> int:
     """Daily: windows that closed move to review, adopted proposals whose date came into force."""
     today = clock.today()
     moved = 0
-    for proposal in Proposal.objects.filter(status=S.CONSULTATION, consultation_closes_on__lt=today):
+    for proposal in Proposal.objects.filter(
+        status=S.CONSULTATION, consultation_closes_on__lt=today
+    ):
         proposal.status = S.REVIEW
         with transaction.atomic():
             _touch(proposal)

@@ -47,7 +47,9 @@ def _orders(filters: dict[str, Any]) -> Any:
         start = datetime.combine(date.fromisoformat(filters["from"]), time.min, tzinfo=UTC)
         orders = orders.filter(created_at__gte=start)
     if filters.get("to"):
-        end = datetime.combine(date.fromisoformat(filters["to"]) + timedelta(days=1), time.min, tzinfo=UTC)
+        end = datetime.combine(
+            date.fromisoformat(filters["to"]) + timedelta(days=1), time.min, tzinfo=UTC
+        )
         orders = orders.filter(created_at__lt=end)
     if filters.get("destinations"):
         orders = orders.filter(destination__in=filters["destinations"])
@@ -59,8 +61,18 @@ def _orders(filters: dict[str, Any]) -> Any:
 
 
 _FIELDS = (
-    "id", "public_id", "destination", "currency", "incoterm", "seller__public_id", "created_at",
-    "quote__request", "quote__date", "quote__totals__display", "quote__origin", "quote__buyer",
+    "id",
+    "public_id",
+    "destination",
+    "currency",
+    "incoterm",
+    "seller__public_id",
+    "created_at",
+    "quote__request",
+    "quote__date",
+    "quote__totals__display",
+    "quote__origin",
+    "quote__buyer",
 )
 
 
@@ -154,7 +166,11 @@ def simulation_create(*, proposal: Proposal, actor: Any, filters: dict[str, Any]
             actor=actor,
             action="forum.proposal.simulation_queued",
             target=proposal,
-            data={"simulation": str(simulation.public_id), "revision": revision.number, "filters": filters},
+            data={
+                "simulation": str(simulation.public_id),
+                "revision": revision.number,
+                "filters": filters,
+            },
         )
     return simulation
 
@@ -166,7 +182,9 @@ def simulation_run(*, simulation_id: int, progress: Progress | None = None) -> S
     revision = proposal.revisions.get(number=simulation.revision)
     orders = _orders(simulation.filters).exclude(quote={})
     count, order_hash = _order_set_hash(orders)
-    Simulation.objects.filter(pk=simulation.pk).update(status=Simulation.Status.RUNNING, total=count)
+    Simulation.objects.filter(pk=simulation.pk).update(
+        status=Simulation.Status.RUNNING, total=count
+    )
     replay = Replay(
         base=version_snapshot(revision.base_version),
         proposal=revision_snapshot(revision),
@@ -184,7 +202,9 @@ def simulation_run(*, simulation_id: int, progress: Progress | None = None) -> S
         "base_version": revision.base_version,
         "proposal": proposal.code,
         "revision": revision.number,
-        "changes": hashlib.sha256(json.dumps(revision.changes, sort_keys=True).encode()).hexdigest(),
+        "changes": hashlib.sha256(
+            json.dumps(revision.changes, sort_keys=True).encode()
+        ).hexdigest(),
         "engine": ewtp.__version__,
         "orders": count,
         "order_set": order_hash,
@@ -204,8 +224,12 @@ def simulation_run(*, simulation_id: int, progress: Progress | None = None) -> S
             actor=None,
             action="forum.proposal.simulated",
             target=proposal,
-            data={"simulation": str(simulation.public_id), "inputs_hash": simulation.inputs_hash,
-                  "orders": count, "changed": simulation.summary["changed"]},
+            data={
+                "simulation": str(simulation.public_id),
+                "inputs_hash": simulation.inputs_hash,
+                "orders": count,
+                "changed": simulation.summary["changed"],
+            },
         )
     return simulation
 

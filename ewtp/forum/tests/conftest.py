@@ -4,3 +4,12 @@ import pytest
 
 from ewtp.orders.tests.conftest import _fresh_cache, immediate_tasks, reference_data, three_sellers  # noqa: F401
 from ewtp.traderules.tests.conftest import _fresh_snapshot, steward  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _fresh_proposal_snapshots():  # type: ignore[no-untyped-def]
+    from ewtp.forum.selectors.snapshot import snapshots_clear
+
+    snapshots_clear()
+    yield
+    snapshots_clear()

@@ -18,10 +18,9 @@ from ewtp.catalog.tests.factories import ADDRESSES, make_user
 from ewtp.core import clock
 from ewtp.core.errors import Conflict
 from ewtp.core.models import AuditLog
-from ewtp.forum import changes as rows
 from ewtp.forum.models import Comment, Proposal
 from ewtp.forum.services import comments, proposals
-from ewtp.forum.services.proposals import KEYS, NoChanges, published_version
+from ewtp.forum.services.proposals import published_version
 from ewtp.forum.services.simulation import simulation_create, simulation_run
 from ewtp.orders.models import Order
 from ewtp.orders.services.carts import cart_create, cart_line_add
@@ -77,8 +76,16 @@ def propose(directory: Path, kind: str = "platform_policy") -> dict[str, Any]:
             out.append(text)
 
     call_command(
-        "rules", "propose", str(directory), "--title", "Coffee and tea VAT into Belgium",
-        "--effective", EFFECTIVE.isoformat(), "--kind", kind, stdout=Out(),
+        "rules",
+        "propose",
+        str(directory),
+        "--title",
+        "Coffee and tea VAT into Belgium",
+        "--effective",
+        EFFECTIVE.isoformat(),
+        "--kind",
+        kind,
+        stdout=Out(),
     )
     return json.loads("".join(out))
 
@@ -130,7 +137,9 @@ def test_a_vat_change_moves_exactly_the_orders_it_should_by_the_right_amount(tmp
         assert after["totals"]["display"]["taxes"] == item["after"]["tax"]
         assert after["totals"]["display"]["landed"] == item["after"]["total"]
     eur = next(c for c in summary["by_currency"] if c["currency"] == "EUR")
-    raised = sum(Decimal(i["after"]["tax"]) - Decimal(i["before"]["tax"]) for i in summary["orders_changed"])
+    raised = sum(
+        Decimal(i["after"]["tax"]) - Decimal(i["before"]["tax"]) for i in summary["orders_changed"]
+    )
     assert Decimal(eur["tax"]["after"]) - Decimal(eur["tax"]["before"]) == raised > 0
 
 
@@ -141,18 +150,39 @@ def test_files_that_change_nothing_write_nothing(tmp_path, trade):
     assert not Proposal.objects.exists()
 
 
-def test_a_proposal_that_changes_nothing_changes_no_order(trade):
-    proposal = proposals.proposal_draft(
-        content={**published_version().content}, title="t", effective_on=EFFECTIVE,
-        kind="advisory", actor=None, language="en", rationale="", legal_act="",
-    ) if False else None
-    assert proposal is None
-    base = published_version()
-    # An in-memory no-op (a row replaced by itself) leaves every order as it was.
-    row = base.content["tables"]["taxes"][0]
-    revision_changes = [{"table": "taxes", "op": "replace", "key": rows.key_of(KEYS, "taxes", row), "before": row, "after": dict(row)}]
-    content, found = rows.apply(base.content, revision_changes, KEYS)
-    assert not found and content["tables"] == base.content["tables"]
+def test_a_proposal_that_changes_no_order_changes_no_order(tmp_path, trade):
+    directory = export(tmp_path)
+    set_tax(directory, "AT", "*", "0.19")  # no order goes to Austria
+    summary = simulate(propose(directory)["code"])
+    assert summary["orders"] == 4 and summary["changed"] == 0 and summary["orders_changed"] == []
+    for currency in summary["by_currency"]:
+        for part in ("duty", "tax", "fees", "total"):
+            assert currency[part]["before"] == currency[part]["after"]
+
+
+def test_a_threshold_change_moves_orders_across_regimes(tmp_path, trade):
+    (cn_order,) = trade["cn"]
+    assert cn_order.quote["regime"]["id"] == "cn-cbec-retail"
+    directory = export(tmp_path)
+    path = directory / "regimes.json"
+    regimes = json.loads(path.read_text(encoding="utf-8"))
+    for regime in regimes["CN"]:
+        if regime["id"] == "cn-cbec-retail":
+            regime["conditions"]["value_threshold"]["amount"] = "10"
+    path.write_text(json.dumps(regimes, indent=2, ensure_ascii=False), encoding="utf-8")
+    code = propose(directory)["code"]
+    proposal = Proposal.objects.get(code=code)
+    simulation = simulation_create(proposal=proposal, actor=None, filters={})
+    done = simulation_run(simulation_id=simulation.pk)
+
+    assert [item["order_id"] for item in done.summary["orders_changed"]] == [
+        str(cn_order.public_id)
+    ]
+    assert done.details["regime_crossings"] == [
+        {"from": "cn-cbec-retail", "to": "standard", "orders": 1}
+    ]
+    assert len(done.inputs_hash) == 64 and done.inputs["orders"] == 4
+    assert proposal.revisions.get().frozen
 
 
 def test_a_bad_file_names_row_and_field_and_writes_nothing(tmp_path, trade):
@@ -199,8 +229,12 @@ def test_consultation_comments_and_adoption(tmp_path, trade, steward, monkeypatc
     proposal = proposals.proposal_open_consultation(proposal=proposal, actor=steward, days=10)
     buyer = make_user("commenter@example.org")
     comment = comments.comment_create(
-        proposal=proposal, actor=buyer, stakeholder="seller", language="en",
-        interest="I sell coffee to Belgium", body="This raises my prices.",
+        proposal=proposal,
+        actor=buyer,
+        stakeholder="seller",
+        language="en",
+        interest="I sell coffee to Belgium",
+        body="This raises my prices.",
     )
     with pytest.raises(Conflict) as caught:
         proposals.proposal_adopt(proposal=proposal, actor=steward)
@@ -208,12 +242,24 @@ def test_consultation_comments_and_adoption(tmp_path, trade, steward, monkeypatc
     later = clock.today() + timedelta(days=11)
     monkeypatch.setattr(clock, "today", lambda: later)
     with pytest.raises(Conflict) as caught:
-        comments.comment_create(proposal=proposal, actor=buyer, stakeholder="seller", language="en", interest="x", body="late")
+        comments.comment_create(
+            proposal=proposal,
+            actor=buyer,
+            stakeholder="seller",
+            language="en",
+            interest="x",
+            body="late",
+        )
     assert caught.value.code == "consultation_closed"
     with pytest.raises(Conflict) as caught:
         proposals.proposal_adopt(proposal=proposal, actor=steward)
     assert caught.value.code == "comments_unanswered"
-    comments.comment_reply(comment=comment, actor=steward, outcome="not_accepted", reason="Aligned with the finance act.")
+    comments.comment_reply(
+        comment=comment,
+        actor=steward,
+        outcome="not_accepted",
+        reason="Aligned with the finance act.",
+    )
     before_label = published_version().label
     request = trade["be"][1].quote["request"]
     proposed = quote_compute({**request, "date": "2027-02-01", "rules": f"proposal:{code}"})
@@ -226,8 +272,14 @@ def test_consultation_comments_and_adoption(tmp_path, trade, steward, monkeypatc
     # ...and as before until the day before.
     old = quote_compute({**request, "date": "2026-12-31"})
     assert old["totals"]["display"]["taxes"] == trade["be"][1].quote["totals"]["display"]["taxes"]
-    actions = set(AuditLog.objects.filter(target_id=str(proposal.public_id)).values_list("action", flat=True))
-    assert {"forum.proposal.drafted", "forum.proposal.consultation_opened", "forum.proposal.adopted"} <= actions
+    actions = set(
+        AuditLog.objects.filter(target_id=str(proposal.public_id)).values_list("action", flat=True)
+    )
+    assert {
+        "forum.proposal.drafted",
+        "forum.proposal.consultation_opened",
+        "forum.proposal.adopted",
+    } <= actions
 
 
 def test_quote_api_unknown_proposal(client, trade):
@@ -242,7 +294,16 @@ def test_proposals_api_and_feed(client, tmp_path, trade):
     code = propose(directory)["code"]
     simulate(code)
     items = client.get("/api/v1/rules/proposals").json()["items"]
-    assert items == [{"code": code, "title": "Coffee and tea VAT into Belgium", "kind": "platform_policy", "status": "draft", "effective_on": "2027-01-01", "consultation_closes_on": None}]
+    assert items == [
+        {
+            "code": code,
+            "title": "Coffee and tea VAT into Belgium",
+            "kind": "platform_policy",
+            "status": "draft",
+            "effective_on": "2027-01-01",
+            "consultation_closes_on": None,
+        }
+    ]
     detail = client.get(f"/api/v1/rules/proposals/{code}").json()
     assert detail["changes"][0]["words"].startswith("VAT on ")
     assert "6% -> 12%, from 2027-01-01" in detail["changes"][0]["words"]

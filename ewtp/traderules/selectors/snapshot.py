@@ -202,7 +202,7 @@ def _resolved_snapshot(chosen: str) -> Snapshot:
     if resolver is None or not name:
         raise QuoteRejectedError(
             "invalid_request",
-            f"Unknown rules {chosen!r}: give \"proposal:CODE\" or leave it out.",
+            f'Unknown rules {chosen!r}: give "proposal:CODE" or leave it out.',
             fields={"rules": "unknown rule set"},
         )
     return resolver(name)
