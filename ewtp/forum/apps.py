@@ -13,10 +13,16 @@ class ForumConfig(AppConfig):
 
         from ewtp.core.navigation import EVERYONE, NavEntry, register
         from ewtp.forum.commands import PROPOSE, SIMULATE
-        from ewtp.forum.selectors.snapshot import proposal_rules
-        from ewtp.traderules.extensions import register_rules_resolver, register_rules_subcommand
+        from ewtp.forum.selectors.snapshot import proposal_choices, proposal_rules
+        from ewtp.traderules.extensions import (
+            register_rules_choices,
+            register_rules_resolver,
+            register_rules_subcommand,
+        )
 
         register_rules_resolver("proposal", proposal_rules)
         register_rules_subcommand(PROPOSE)
         register_rules_subcommand(SIMULATE)
+        register_rules_choices(proposal_choices)
         register(NavEntry(_("Rule proposals"), "forum:list", EVERYONE, 41))
+        register(NavEntry(_("Proposals and my prices"), "forum:mine", "seller", 42))

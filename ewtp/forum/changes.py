@@ -139,8 +139,10 @@ def apply(
     problems: list[dict[str, Any]] = []
     for index, change in enumerate(changes):
         table, op = change["table"], change["op"]
-        before, after = change.get("before"), change.get("after")
+        before: Row = change.get("before") or {}
+        after: Row | None = change.get("after")
         if op == ADD:
+            after = after or {}
             if target.has_key(keys, table, after):
                 problems.append(_conflict(index, change, "a row with this key already exists"))
                 continue

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pygal
 from django.utils.translation import gettext as _
-
-import itertools
 
 from ewtp.forum.models import Simulation
 

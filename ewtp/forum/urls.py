@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.proposal_index, name="list"),
     path("feed.atom", views.proposal_feed, name="feed"),
     path("draft/", views.proposal_draft_view, name="draft"),
+    path("my-products/", views.my_products, name="mine"),
     path("<str:code>/", views.proposal_page, name="detail"),
     path("<str:code>/act/", views.proposal_act, name="act"),
 ]

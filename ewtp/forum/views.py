@@ -199,3 +199,24 @@ def proposal_feed(request: HttpRequest) -> HttpResponse:
     return HttpResponse(
         feed.writeString("utf-8"), content_type="application/atom+xml; charset=utf-8"
     )
+
+
+@require_GET
+def my_products(request: HttpRequest) -> HttpResponse:
+    """The seller's dashboard of proposals: each open proposal and the seller's products whose
+    landed price it would change, before and after."""
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('accounts:login')}?next={reverse('forum:mine')}")
+    language = get_language() or "en"
+    sellers = list(
+        Membership.objects.filter(user=request.user, organisation__kind="seller").values_list(
+            "organisation_id", flat=True
+        )
+    )
+    rows = []
+    for proposal in Proposal.objects.filter(status__in=proposals.OPEN).order_by("-created_at"):
+        revision = proposals.latest_revision(proposal)
+        effects = [e for sid in sellers for e in product_effects(revision, seller_id=sid)]
+        if effects:
+            rows.append((proposal, proposal.text("title", language), effects))
+    return render(request, "forum/mine.html", {"rows": rows})

@@ -2,6 +2,7 @@
 
 - A rules resolver answers a quote's ``"rules": "<prefix>:<name>"`` with the snapshot to quote
   on (the rules forum registers ``proposal``); it raises a DomainError for an unknown name.
+- A rules choices provider lists the rule sets the calculator offers (open proposals).
 - A rules subcommand adds ``ewtp rules <name> ...`` (the forum adds ``propose`` and
   ``simulate``).
 """
@@ -26,6 +27,7 @@ class RulesSubcommand:
 
 
 _resolvers: dict[str, RulesResolver] = {}
+_choices: list[Callable[[], list[tuple[str, str]]]] = []
 _subcommands: dict[str, RulesSubcommand] = {}
 
 
@@ -43,3 +45,13 @@ def register_rules_subcommand(subcommand: RulesSubcommand) -> None:
 
 def rules_subcommands() -> dict[str, RulesSubcommand]:
     return dict(_subcommands)
+
+
+def register_rules_choices(provider: Callable[[], list[tuple[str, str]]]) -> None:
+    """Rule sets a person may quote on besides the rules in force: (value, label) pairs."""
+    if provider not in _choices:
+        _choices.append(provider)
+
+
+def rules_choices() -> list[tuple[str, str]]:
+    return [choice for provider in _choices for choice in provider()]

@@ -32,9 +32,9 @@ def touched_destinations(revision: Revision) -> list[str]:
     """Countries named by the changed rows; a territory stands for its member countries."""
     base = RuleVersion.objects.values_list("content", flat=True).get(label=revision.base_version)
     members: dict[str, list[str]] = {}
-    for row in base.get("tables", {}).get("territories", ()):
-        members[row["territory"]] = [
-            m for m in str(row.get("members", "")).replace(";", " ").split() if m
+    for territory in base.get("tables", {}).get("territories", ()):
+        members[territory["territory"]] = [
+            m for m in str(territory.get("members", "")).replace(";", " ").split() if m
         ]
     found: list[str] = []
     for change in revision.changes:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ewtp.forum import changes as rows
@@ -28,7 +30,7 @@ class UnknownProposal(QuoteRejectedError):
     code = "unknown_proposal"
 
 
-def _cached(key: tuple[Any, ...], build: Any) -> Snapshot:
+def _cached(key: tuple[Any, ...], build: Callable[[], Snapshot]) -> Snapshot:
     with _lock:
         found = _cache.get(key)
     if found is not None:
@@ -101,3 +103,15 @@ def snapshots_clear() -> None:
     """Forget the cached snapshots (tests; a process sees new revisions by their key)."""
     with _lock:
         _cache.clear()
+
+
+_OPEN = (Proposal.Status.DRAFT, Proposal.Status.CONSULTATION, Proposal.Status.REVIEW)
+
+
+def proposal_choices() -> list[tuple[str, str]]:
+    """The calculator's choices: proposals not yet decided, as ``proposal:CODE``."""
+    found = Proposal.objects.filter(status__in=_OPEN).order_by("-created_at", "-id")[:30]
+    return [
+        (f"proposal:{p.code}", f"{p.code}: {p.text('title', get_language() or 'en')}")
+        for p in found
+    ]

@@ -32,6 +32,7 @@ from ewtp.traderules.services.versions import _rules_import_write
 S = Proposal.Status
 KEYS: dict[str, tuple[str, ...]] = {table: model.KEY for table, model in EDITABLE_MODELS.items()}
 DEFAULT_CONSULTATION_DAYS = 60
+OPEN = (S.DRAFT, S.CONSULTATION, S.REVIEW)
 _KNOWN_FILES = {file_name(table) for table in EDITABLE_MODELS} | {"fx_rates.csv"}
 
 

@@ -13,3 +13,9 @@ def _fresh_proposal_snapshots():  # type: ignore[no-untyped-def]
     snapshots_clear()
     yield
     snapshots_clear()
+
+
+@pytest.fixture(autouse=True)
+def _mail_to_the_outbox(settings):  # type: ignore[no-untyped-def]
+    # Django's test set-up swaps in the locmem backend; the platform's is the outbox table.
+    settings.MAILERS = {"default": {"BACKEND": "ewtp.core.mail.OutboxBackend"}}

@@ -312,3 +312,54 @@ def test_proposals_api_and_feed(client, tmp_path, trade):
     assert page.status_code == 200 and b"<svg" in page.content
     feed = client.get("/rules/proposals/feed.atom")
     assert feed.status_code == 200 and code.encode() in feed.content
+
+
+def test_sellers_whose_products_change_are_told_and_see_them(
+    tmp_path, trade, steward, immediate_tasks, client, django_capture_on_commit_callbacks
+):
+    from ewtp.catalog.tests.factories import make_member
+    from ewtp.core.models import OutboxMessage
+
+    coffee = trade["be"][1].seller
+    basket = next(o.seller for o in trade["be"] if o.seller.slug == "gahaya-baskets")
+    owner = make_member(coffee, "owner@huye.example")
+    owner.language = "fr"
+    owner.save(update_fields=["language"])
+    make_member(basket, "owner@gahaya.example")
+    directory = export(tmp_path)
+    set_tax(directory, "BE", "09", "0.12")
+    code = propose(directory)["code"]
+    proposal = Proposal.objects.get(code=code)
+    with django_capture_on_commit_callbacks(execute=True):
+        proposals.proposal_open_consultation(proposal=proposal, actor=steward)
+    mails = list(OutboxMessage.objects.filter(subject__contains=code))
+    assert [m.to for m in mails] == ["owner@huye.example"]
+    assert "Roasted coffee beans, 500 g -> BE" in mails[0].body
+    client.force_login(owner)
+    page = client.get("/rules/proposals/my-products/")
+    assert page.status_code == 200 and b"Roasted coffee beans, 500 g" in page.content
+    calculator = client.get("/rules/quote/")
+    assert f'value="proposal:{code}"'.encode() in calculator.content
+
+
+def test_a_comment_needs_a_signed_in_user_and_its_fields(tmp_path, trade, steward, client):
+    directory = export(tmp_path)
+    set_tax(directory, "BE", "09", "0.12")
+    code = propose(directory)["code"]
+    proposal = proposals.proposal_open_consultation(
+        proposal=Proposal.objects.get(code=code), actor=steward
+    )
+    response = client.post(f"/rules/proposals/{code}/act/", {"action": "comment", "body": "x"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    buyer = make_user("reader@example.org")
+    with pytest.raises(Exception) as caught:
+        comments.comment_create(
+            proposal=proposal,
+            actor=buyer,
+            stakeholder="buyer",
+            language="en",
+            interest="",
+            body="b",
+        )
+    assert caught.value.fields == {"interest": "required"}  # type: ignore[attr-defined]
+    assert not Comment.objects.exists()

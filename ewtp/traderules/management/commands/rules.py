@@ -36,12 +36,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         extra = rules_subcommands().get(options["action"])
+        body: dict[str, Any]
         try:
             if extra is not None:
                 body = extra.run(options, self.stdout, self.stderr)
             elif options["action"] == "import":
                 version = rules_import(options["directory"], actor=None, note=options["note"])
-                body: dict[str, Any] = {
+                body = {
                     "version": version.label,
                     "changes": {
                         table: {key: value for key, value in counts.items() if key != "rows"}
