@@ -30,8 +30,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ewtp.core import clock, conf
 from ewtp.core.countries import country_name
 from ewtp.core.errors import DomainError
-from ewtp.traderules.extensions import rules_choices
 from ewtp.traderules.errors import QuoteRejectedError
+from ewtp.traderules.extensions import rules_choices
 from ewtp.traderules.forms import ExchangeRateForm, PublishForm, row_form_class
 from ewtp.traderules.models import ExchangeRate, RuleRow, Source
 from ewtp.traderules.selectors import published
