@@ -11,9 +11,11 @@ from ninja import Router
 from ewtp.core.errors import NotFound
 from ewtp.forum.models import Proposal, Simulation
 from ewtp.forum.selectors.snapshot import proposal_list
+from ewtp.forum.services.simulation import simulation_summary
 from ewtp.forum.words import describe_changes
 
 router = Router(tags=["rules forum"])
+API_CHANGED_ITEMS = 100
 
 
 def _item(proposal: Proposal, language: str) -> dict[str, Any]:
@@ -74,6 +76,7 @@ def proposal_detail(request: HttpRequest, code: str) -> dict[str, Any]:
             "revision": simulation.revision,
             "inputs_hash": simulation.inputs_hash,
             "inputs": simulation.inputs,
-            "summary": simulation.summary,
+            # orders_changed: the first API_CHANGED_ITEMS (``changed`` counts them all).
+            "summary": simulation_summary(simulation, limit=API_CHANGED_ITEMS),
         },
     }

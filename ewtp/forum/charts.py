@@ -59,24 +59,19 @@ def _changes(details: dict[str, Any], group: str, title: str, limit: int = 12) -
 
 
 def _distribution(details: dict[str, Any]) -> Chart:
-    values = details.get("landed_change_percent", [])
-    edges = [-50, -20, -10, -5, -2, 0, 2, 5, 10, 20, 50]
-    counts = [0] * (len(edges) + 1)
-    for value in values:
-        counts[sum(1 for edge in edges if value >= edge)] += 1
+    bins = details.get("landed_change_bins") or {"edges": [], "orders": [0]}
+    edges, counts = bins["edges"], bins["orders"]
     labels = (
         [f"< {edges[0]}%"]
         + [f"{a}..{b}%" for a, b in itertools.pairwise(edges)]
         + [f">= {edges[-1]}%"]
+        if edges
+        else [""]
     )
     title = _("Changed orders by change of landed price")
     svg = _bar(title, labels, {_("orders"): [float(c) for c in counts]})
-    return Chart(
-        title,
-        svg,
-        [_("Change"), _("Orders")],
-        [[label, str(count)] for label, count in zip(labels, counts, strict=True)],
-    )
+    rows = [[label, str(count)] for label, count in zip(labels, counts, strict=True)]
+    return Chart(title, svg, [_("Change"), _("Orders")], rows)
 
 
 def simulation_charts(simulation: Simulation) -> list[Chart]:

@@ -64,7 +64,11 @@ def _simulate_arguments(parser: Any) -> None:
 
 def _simulate(options: dict[str, Any], stdout: Any, stderr: Any) -> dict[str, Any]:
     from ewtp.forum.services.proposals import proposal_get
-    from ewtp.forum.services.simulation import simulation_create, simulation_run
+    from ewtp.forum.services.simulation import (
+        simulation_create,
+        simulation_run,
+        simulation_summary,
+    )
 
     filters: dict[str, Any] = {}
     for key, name in (("date_from", "from"), ("date_to", "to")):
@@ -82,7 +86,7 @@ def _simulate(options: dict[str, Any], stdout: Any, stderr: Any) -> dict[str, An
         stderr.write(f"{done}/{total} orders replayed")
 
     simulation = simulation_run(simulation_id=simulation.pk, progress=progress)
-    return dict(simulation.summary)
+    return simulation_summary(simulation)
 
 
 PROPOSE = RulesSubcommand(

@@ -157,3 +157,34 @@ class Simulation(models.Model):
 
     def __str__(self) -> str:
         return f"simulation of {self.proposal.code} r{self.revision}"
+
+
+class SimulationChange(models.Model):
+    """One order a simulation changed: its request, before and after (the summary's
+    ``orders_changed``, kept out of memory and paged by the API)."""
+
+    simulation = models.ForeignKey(Simulation, on_delete=models.CASCADE, related_name="changes")
+    position = models.PositiveIntegerField()
+    order_id = models.CharField(max_length=40)
+    destination = models.CharField(max_length=2)
+    currency = models.CharField(max_length=3)
+    data = models.JSONField()  # {"request", "before", "after"}
+
+    class Meta:
+        ordering = ["simulation", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["simulation", "position"], name="forum_simulation_change_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} in {self.simulation_id}"
+
+    def as_item(self) -> dict[str, object]:
+        return {
+            "order_id": self.order_id,
+            "destination": self.destination,
+            "currency": self.currency,
+            **self.data,
+        }

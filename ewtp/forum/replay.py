@@ -9,7 +9,7 @@ at the door under DAP, and the behaviour band.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +20,7 @@ from ewtp.traderules.engine import QuoteRejected, Snapshot, quote
 
 PARTS = (("duty", "duty"), ("tax", "taxes"), ("fees", "fees"), ("total", "landed"))
 ZERO = Decimal(0)
+CHANGE_EDGES = (-50, -20, -10, -5, -2, 0, 2, 5, 10, 20, 50)
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,6 @@ def _money(q: Mapping[str, Any], key: str) -> Decimal:
     return Decimal(str(value.get("amount") or "0"))
 
 
-def _sums() -> dict[str, Decimal]:
-    return defaultdict(lambda: ZERO)
-
-
 @dataclass
 class Replay:
     base: Snapshot
@@ -92,17 +89,26 @@ class Replay:
     by_currency: dict[str, dict[str, list[Decimal]]] = field(default_factory=dict)
     groups: dict[str, dict[tuple[str, str], list[Decimal]]] = field(default_factory=dict)
     authority: dict[tuple[str, str, str], list[Decimal]] = field(default_factory=dict)
-    crossings: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    crossings: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Destinations whose rules the proposal touches; elsewhere "after" is "before" (exact: a
+    # quote reads only its destination's country and territory rows). None: all.
+    touched: frozenset[str] | None = None
+    changed_count: int = 0  # changed orders already handed over (and dropped from ``changed``)
     preferences: dict[str, list[int]] = field(default_factory=dict)
     at_door: dict[str, list[Decimal]] = field(default_factory=dict)
     behaviour: dict[tuple[str, str, str, str], list[Decimal]] = field(default_factory=dict)
-    changes_pct: list[float] = field(default_factory=list)
+    # Changed orders by change of landed price, in the bins of CHANGE_EDGES (percent).
+    change_bins: list[int] = field(default_factory=lambda: [0] * (len(CHANGE_EDGES) + 1))
 
     def add(self, order: OrderIn) -> None:
         day = date.fromisoformat(str(order.request.get("date")))
         try:
             before = quote(order.request, self.base, today=day, quote_id="replay")
-            after = quote(order.request, self.proposal, today=day, quote_id="replay")
+            after = (
+                before
+                if self.touched is not None and order.destination not in self.touched
+                else quote(order.request, self.proposal, today=day, quote_id="replay")
+            )
         except QuoteRejected as rejected:
             self.rejected.append({"order_id": order.order_id, "code": rejected.code})
             return
@@ -160,11 +166,13 @@ class Replay:
             cell[1] += Decimal(after["totals"]["customs"][key] or "0")
         regime_b, regime_a = before["regime"]["id"], after["regime"]["id"]
         if regime_b != regime_a:
-            self.crossings[(regime_b, regime_a)] += 1
-        for programme in _programmes(before) | _programmes(after):
+            self.crossings[(regime_b, regime_a)] = self.crossings.get((regime_b, regime_a), 0) + 1
+        used_before = _programmes(before)
+        used_after = used_before if after is before else _programmes(after)
+        for programme in used_before | used_after:
             counts = self.preferences.setdefault(programme, [0, 0])
-            counts[0] += programme in _programmes(before)
-            counts[1] += programme in _programmes(after)
+            counts[0] += programme in used_before
+            counts[1] += programme in used_after
         if order.incoterm == "DAP":
             door = self.at_door.setdefault(order.currency, [ZERO, ZERO])
             door[0] += _money(before, "payable_on_delivery")
@@ -175,7 +183,8 @@ class Replay:
         if not price_before:
             return
         change = (Decimal(a["total"]) - price_before) / price_before
-        self.changes_pct.append(float(change * 100))
+        percent = change * 100
+        self.change_bins[sum(1 for edge in CHANGE_EDGES if percent >= edge)] += 1
         for line in order.request.get("lines", ()):
             hs6 = "".join(ch for ch in str(line.get("hs_code", "")) if ch.isdigit())[:6]
             unit = Decimal(str(line.get("unit_price", {}).get("amount", "0")))
@@ -193,11 +202,39 @@ class Replay:
             cell[2] += value * central * change
             cell[3] += value * high * change
 
+    def partial(self) -> Replay:
+        """This replay's tallies without its snapshots (sent back by a worker process)."""
+        return dataclasses.replace(self, base=None, proposal=None)  # type: ignore[arg-type]
+
+    def merge(self, other: Replay) -> None:
+        """Add another replay's tallies (of other orders) to this one's."""
+        self.orders += other.orders
+        self.reproduced += other.reproduced
+        self.drifted += other.drifted
+        self.rejected += other.rejected
+        self.changed += other.changed
+        self.change_bins = [a + b for a, b in zip(self.change_bins, other.change_bins, strict=True)]
+        for currency, parts in other.by_currency.items():
+            mine = self.by_currency.setdefault(currency, {name: [ZERO, ZERO] for name, _k in PARTS})
+            for name, pair in parts.items():
+                mine[name] = [mine[name][0] + pair[0], mine[name][1] + pair[1]]
+        for group, cells in other.groups.items():
+            _add_cells(self.groups.setdefault(group, {}), cells)
+        _add_cells(self.authority, other.authority)
+        _add_cells(self.at_door, other.at_door)
+        _add_cells(self.behaviour, other.behaviour)
+        for key, count in other.crossings.items():
+            self.crossings[key] = self.crossings.get(key, 0) + count
+        for programme, counts in other.preferences.items():
+            mine_counts = self.preferences.setdefault(programme, [0, 0])
+            mine_counts[0] += counts[0]
+            mine_counts[1] += counts[1]
+
     def summary(self, code: str) -> dict[str, Any]:
         return {
             "proposal": code,
             "orders": self.orders,
-            "changed": len(self.changed),
+            "changed": self.changed_count + len(self.changed),
             "fidelity": {"reproduced": self.reproduced, "drifted": len(self.drifted)},
             "by_currency": [
                 {
@@ -270,8 +307,16 @@ class Replay:
                 }
                 for (d, h, s, c), v in sorted(self.behaviour.items())
             ],
-            "landed_change_percent": [round(value, 2) for value in self.changes_pct],
+            "landed_change_bins": {"edges": list(CHANGE_EDGES), "orders": self.change_bins},
         }
+
+
+def _add_cells(mine: dict[Any, list[Any]], other: Mapping[Any, list[Any]]) -> None:
+    for key, values in other.items():
+        cell = mine.get(key)
+        mine[key] = (
+            list(values) if cell is None else [a + b for a, b in zip(cell, values, strict=True)]
+        )
 
 
 def _drift(

@@ -28,23 +28,39 @@ class ProductEffect:
     after: str
 
 
-def touched_destinations(revision: Revision) -> list[str]:
-    """Countries named by the changed rows; a territory stands for its member countries."""
+def changed_destinations(revision: Revision) -> frozenset[str]:
+    """Every destination country whose quote the revision's rows can change: the country a
+    tax or fee row names, the member countries of the territory other rows name (before and
+    after the change). Sources change no amount."""
     base = RuleVersion.objects.values_list("content", flat=True).get(label=revision.base_version)
-    members: dict[str, list[str]] = {}
+    members: dict[str, set[str]] = {}
     for territory in base.get("tables", {}).get("territories", ()):
-        members[territory["territory"]] = [
-            m for m in str(territory.get("members", "")).replace(";", " ").split() if m
-        ]
-    found: list[str] = []
+        members.setdefault(territory["territory"], set()).update(_members(territory))
     for change in revision.changes:
-        row: dict[str, Any] = change.get("after") or change.get("before") or {}
-        if row.get("country"):
-            names = [str(row["country"])]
-        else:
-            names = members.get(str(row.get("territory", "")), [])
-        found.extend(name for name in names if name not in found)
-    return found[:_MAX_DESTINATIONS]
+        if change["table"] == "territories":
+            for row in (change.get("before"), change.get("after")):
+                if row:
+                    members.setdefault(row["territory"], set()).update(_members(row))
+    found: set[str] = set()
+    for change in revision.changes:
+        for row in (change.get("before"), change.get("after")):
+            if not row or change["table"] == "sources":
+                continue
+            if row.get("country"):
+                found.add(str(row["country"]))
+            else:
+                found.update(members.get(str(row.get("territory", "")), ()))
+    return frozenset(found)
+
+
+def _members(row: dict[str, Any]) -> list[str]:
+    text = str(row.get("members", "")).replace(";", " ").replace(",", " ")
+    return [member for member in text.split() if member] or [str(row["territory"])]
+
+
+def touched_destinations(revision: Revision) -> list[str]:
+    """The destinations to show a seller (at most a few dozen), in a stable order."""
+    return sorted(changed_destinations(revision))[:_MAX_DESTINATIONS]
 
 
 def product_effects(

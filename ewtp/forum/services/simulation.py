@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import multiprocessing
+import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -13,19 +15,22 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, connections, transaction
 
 import ewtp
 from ewtp.core import clock, conf
 from ewtp.core.money import Money
 from ewtp.core.services import audit_record
-from ewtp.forum.models import Proposal, Simulation
+from ewtp.forum.models import Proposal, Simulation, SimulationChange
 from ewtp.forum.replay import Elasticity, OrderIn, Replay
+from ewtp.forum.selectors.effects import changed_destinations
 from ewtp.forum.selectors.snapshot import revision_snapshot, version_snapshot
 from ewtp.forum.services.proposals import latest_revision, revision_freeze
 from ewtp.orders.models import Order, OrderLine
 
 BATCH = 2000
+# From this many orders a replay on PostgreSQL runs in worker processes.
+PARALLEL_FROM = 20_000
 Progress = Callable[[int, int], None]
 
 
@@ -131,23 +136,54 @@ def order_in(row: dict[str, Any]) -> OrderIn:
     )
 
 
-def _order_set_hash(orders: Any) -> tuple[int, str]:
+def _order_set(orders: Any) -> tuple[int, str, list[tuple[int, int]]]:
+    """The order set's size, hash (of its primary keys) and chunks of BATCH keys (first, last)."""
     digest = hashlib.sha256()
     count = 0
-    for batch in _stream_ids(orders):
-        count += len(batch)
-        digest.update(",".join(str(pk) for pk in batch).encode())
-    return count, digest.hexdigest()
-
-
-def _stream_ids(orders: Any) -> Iterator[list[int]]:
+    chunks: list[tuple[int, int]] = []
     last = 0
     while True:
-        batch = list(orders.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:10000])
+        batch = list(orders.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH])
         if not batch:
-            return
+            return count, digest.hexdigest(), chunks
+        count += len(batch)
+        digest.update(",".join(str(pk) for pk in batch).encode())
+        chunks.append((batch[0], batch[-1]))
         last = batch[-1]
-        yield batch
+
+
+# What a worker process replays: set before the pool forks, inherited by the workers.
+_JOB: dict[str, Any] = {}
+
+
+def _replay_chunk(bounds: tuple[int, int]) -> Replay:
+    replay = Replay(
+        base=_JOB["base"],
+        proposal=_JOB["proposal"],
+        elasticity=_JOB["elasticity"],
+        touched=_JOB["touched"],
+    )
+    first, last = bounds
+    rows = _JOB["orders"].filter(pk__gte=first, pk__lte=last).order_by("pk").values(*_FIELDS)
+    for row in rows:
+        replay.add(order_in(row))
+    return replay.partial()
+
+
+def _workers(count: int) -> int:
+    """Worker processes for a large replay on PostgreSQL outside a transaction, else 1."""
+    if count < PARALLEL_FROM or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _replay_chunks(chunks: list[tuple[int, int]], workers: int) -> Iterator[Replay]:
+    if workers == 1:
+        yield from map(_replay_chunk, chunks)
+        return
+    connections.close_all()  # the workers open their own
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(_replay_chunk, chunks)
 
 
 def simulation_create(*, proposal: Proposal, actor: Any, filters: dict[str, Any]) -> Simulation:
@@ -181,23 +217,31 @@ def simulation_run(*, simulation_id: int, progress: Progress | None = None) -> S
     proposal = simulation.proposal
     revision = proposal.revisions.get(number=simulation.revision)
     orders = _orders(simulation.filters).exclude(quote={})
-    count, order_hash = _order_set_hash(orders)
+    count, order_hash, chunks = _order_set(orders)
     Simulation.objects.filter(pk=simulation.pk).update(
         status=Simulation.Status.RUNNING, total=count
     )
-    replay = Replay(
+    _JOB.update(
         base=version_snapshot(revision.base_version),
         proposal=revision_snapshot(revision),
         elasticity=elasticities(),
+        touched=changed_destinations(revision),
+        orders=orders,
     )
+    replay = Replay(base=_JOB["base"], proposal=_JOB["proposal"], elasticity=_JOB["elasticity"])
     done = 0
-    for batch in _stream(orders):
-        for row in batch:
-            replay.add(order_in(row))
-        done += len(batch)
-        Simulation.objects.filter(pk=simulation.pk).update(done=done)
-        if progress is not None:
-            progress(done, count)
+    try:
+        for partial in _replay_chunks(chunks, _workers(count)):
+            written = _changes_write(simulation, partial.changed, start=replay.changed_count)
+            partial.changed = []
+            replay.merge(partial)
+            replay.changed_count += written
+            done = replay.orders + len(replay.rejected)
+            Simulation.objects.filter(pk=simulation.pk).update(done=done)
+            if progress is not None:
+                progress(done, count)
+    finally:
+        _JOB.clear()
     inputs = {
         "base_version": revision.base_version,
         "proposal": proposal.code,
@@ -212,7 +256,7 @@ def simulation_run(*, simulation_id: int, progress: Progress | None = None) -> S
     }
     simulation.inputs = inputs
     simulation.inputs_hash = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
-    simulation.summary = replay.summary(proposal.code)
+    simulation.summary = replay.summary(proposal.code)  # orders_changed: the change rows
     simulation.details = replay.details(_seller_names())
     simulation.status = Simulation.Status.DONE
     simulation.done = done
@@ -239,6 +283,34 @@ def _seller_names() -> Callable[[str], str]:
 
     names = {str(pid): name for pid, name in Organisation.objects.values_list("public_id", "name")}
     return lambda key: names.get(key, key)
+
+
+def _changes_write(simulation: Simulation, changed: list[dict[str, Any]], *, start: int) -> int:
+    SimulationChange.objects.bulk_create(
+        [
+            SimulationChange(
+                simulation=simulation,
+                position=start + index,
+                order_id=item["order_id"],
+                destination=item["destination"],
+                currency=item["currency"],
+                data={key: item[key] for key in ("request", "before", "after")},
+            )
+            for index, item in enumerate(changed)
+        ],
+        batch_size=1000,
+    )
+    return len(changed)
+
+
+def simulation_summary(simulation: Simulation, *, limit: int | None = None) -> dict[str, Any]:
+    """The contract's summary, ``orders_changed`` read back from the change rows (all of
+    them, or the first ``limit``)."""
+    changes = simulation.changes.order_by("position")
+    if limit is not None:
+        changes = changes[:limit]
+    items = [change.as_item() for change in changes.iterator(chunk_size=2000)]
+    return {**simulation.summary, "orders_changed": items}
 
 
 def simulation_fail(*, simulation_id: int, error: str) -> None:

@@ -21,7 +21,7 @@ from ewtp.core.models import AuditLog
 from ewtp.forum.models import Comment, Proposal
 from ewtp.forum.services import comments, proposals
 from ewtp.forum.services.proposals import published_version
-from ewtp.forum.services.simulation import simulation_create, simulation_run
+from ewtp.forum.services.simulation import simulation_create, simulation_run, simulation_summary
 from ewtp.orders.models import Order
 from ewtp.orders.services.carts import cart_create, cart_line_add
 from ewtp.orders.services.checkout import checkout_place
@@ -93,7 +93,7 @@ def propose(directory: Path, kind: str = "platform_policy") -> dict[str, Any]:
 def simulate(code: str) -> dict[str, Any]:
     proposal = Proposal.objects.get(code=code)
     simulation = simulation_create(proposal=proposal, actor=None, filters={})
-    return simulation_run(simulation_id=simulation.pk).summary
+    return simulation_summary(simulation_run(simulation_id=simulation.pk))
 
 
 @pytest.fixture
@@ -175,7 +175,7 @@ def test_a_threshold_change_moves_orders_across_regimes(tmp_path, trade):
     simulation = simulation_create(proposal=proposal, actor=None, filters={})
     done = simulation_run(simulation_id=simulation.pk)
 
-    assert [item["order_id"] for item in done.summary["orders_changed"]] == [
+    assert [item["order_id"] for item in simulation_summary(done)["orders_changed"]] == [
         str(cn_order.public_id)
     ]
     assert done.details["regime_crossings"] == [
