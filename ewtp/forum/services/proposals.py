@@ -5,6 +5,8 @@ Every step is audited (core's audit log) in the transaction that makes it.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ from ewtp.traderules.services.validation import (
     file_name,
     rules_read_directory,
 )
-from ewtp.traderules.services.versions import _rules_import_write
+from ewtp.traderules.services.versions import _rules_import_write, rules_export
 
 S = Proposal.Status
 KEYS: dict[str, tuple[str, ...]] = {table: model.KEY for table, model in EDITABLE_MODELS.items()}
@@ -101,7 +103,20 @@ def proposal_propose(
         _require_steward(actor)
     title = _clean_text(title, "title")
     _check_directory(directory)
-    data = rules_read_directory(directory)
+    with tempfile.TemporaryDirectory() as whole:
+        # A file left out is the published version's: only the changed tables need be given.
+        rules_export(whole, version=published_version().label)
+        given = [path for path in Path(directory).iterdir() if path.name in _KNOWN_FILES]
+        if not given:
+            raise RulesInvalid(
+                "invalid_rules",
+                _("%(dir)s holds no rule file: nothing was written.") % {"dir": directory},
+                fields={"directory": "no rule file"},
+            )
+        (Path(whole) / "fx_rates.csv").unlink()
+        for path in given:
+            shutil.copyfile(path, Path(whole) / path.name)
+        data = rules_read_directory(whole)
     return proposal_draft(
         content=data.content(),
         title=title,

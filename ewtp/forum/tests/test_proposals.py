@@ -363,3 +363,43 @@ def test_a_comment_needs_a_signed_in_user_and_its_fields(tmp_path, trade, stewar
         )
     assert caught.value.fields == {"interest": "required"}  # type: ignore[attr-defined]
     assert not Comment.objects.exists()
+
+
+def test_the_simulate_command_prints_the_summary_or_the_error(tmp_path, trade, capsys):
+    directory = export(tmp_path)
+    set_tax(directory, "BE", "09", "0.12")
+    code = propose(directory)["code"]
+    call_command("rules", "simulate", code, "--from", "2000-01-01")
+    printed = json.loads(capsys.readouterr().out)
+    assert list(printed) == [
+        "proposal",
+        "orders",
+        "changed",
+        "fidelity",
+        "by_currency",
+        "orders_changed",
+    ]
+    assert printed["proposal"] == code and printed["changed"] == len(printed["orders_changed"]) == 2
+    with pytest.raises(CommandError) as caught:
+        call_command("rules", "simulate", "P-1999-0001")
+    assert caught.value.returncode == 2
+    assert json.loads(capsys.readouterr().out)["code"] == "unknown_proposal"
+    call_command("rules", "simulate", code, "--to", "2000-01-01")
+    assert json.loads(capsys.readouterr().out)["orders"] == 0
+
+
+def test_only_the_changed_file_need_be_given(tmp_path, trade):
+    directory = export(tmp_path)
+    set_tax(directory, "BE", "09", "0.12")
+    only = tmp_path / "only"
+    only.mkdir()
+    (only / "taxes.csv").write_bytes((directory / "taxes.csv").read_bytes())
+    answer = propose(only)
+    assert answer["changes"] == 1
+    revision = Proposal.objects.get(code=answer["code"]).revisions.get()
+    assert revision.changes[0]["before"]["rate"] == "0.06"
+    assert revision.changes[0]["after"]["rate"] == "0.12"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(RulesInvalid):
+        proposals.proposal_propose(directory=empty, title="t", effective_on=EFFECTIVE)
