@@ -11,9 +11,11 @@ class ForumConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from ewtp.core import periodic
         from ewtp.core.navigation import EVERYONE, NavEntry, register
         from ewtp.forum.commands import PROPOSE, SIMULATE
         from ewtp.forum.selectors.snapshot import proposal_choices, proposal_rules
+        from ewtp.forum.services.proposals import proposals_advance
         from ewtp.traderules.extensions import (
             register_rules_choices,
             register_rules_resolver,
@@ -24,5 +26,6 @@ class ForumConfig(AppConfig):
         register_rules_subcommand(PROPOSE)
         register_rules_subcommand(SIMULATE)
         register_rules_choices(proposal_choices)
+        periodic.register("forum.advance", proposals_advance, every_seconds=3600)
         register(NavEntry(_("Rule proposals"), "forum:list", EVERYONE, 41))
         register(NavEntry(_("Proposals and my prices"), "forum:mine", "seller", 42))

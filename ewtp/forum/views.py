@@ -25,6 +25,7 @@ from ewtp.forum.selectors.snapshot import proposal_list
 from ewtp.forum.services import comments, proposals, simulation
 from ewtp.forum.words import describe_changes
 from ewtp.traderules.selectors.permissions import can_steward
+from ewtp.traderules.services.edits import working_copy_content
 
 
 def _get(code: str) -> Proposal:
@@ -136,6 +137,9 @@ def _actions() -> dict[str, Callable[[HttpRequest, Proposal], Any]]:
             reason=r.POST.get("reason", ""),
         ),
         "simulate": _simulate,
+        "revise": lambda r, p: proposals.proposal_revise(
+            proposal=p, actor=r.user, content=working_copy_content()
+        ),
         "open": lambda r, p: proposals.proposal_open_consultation(
             proposal=p,
             actor=r.user,

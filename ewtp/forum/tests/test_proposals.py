@@ -403,3 +403,26 @@ def test_only_the_changed_file_need_be_given(tmp_path, trade):
     empty.mkdir()
     with pytest.raises(RulesInvalid):
         proposals.proposal_propose(directory=empty, title="t", effective_on=EFFECTIVE)
+
+
+def test_a_frozen_revision_is_kept_and_an_edit_makes_a_new_one(tmp_path, trade, steward):
+    directory = export(tmp_path)
+    set_tax(directory, "BE", "09", "0.12")
+    code = propose(directory)["code"]
+    proposal = Proposal.objects.get(code=code)
+    first = proposal.revisions.get()
+    assert not first.frozen
+    set_tax(directory, "BE", "09", "0.10")
+    from ewtp.traderules.services.validation import rules_read_directory
+
+    content = rules_read_directory(directory).content()
+    again = proposals.proposal_revise(proposal=proposal, actor=steward, content=content)
+    assert again.pk == first.pk and again.number == 1  # a draft revision is overwritten
+    simulate(code)
+    set_tax(directory, "BE", "09", "0.11")
+    content = rules_read_directory(directory).content()
+    newer = proposals.proposal_revise(proposal=proposal, actor=steward, content=content)
+    assert newer.number == 2
+    kept = proposal.revisions.get(number=1)
+    assert kept.frozen and kept.changes[0]["after"]["rate"] == "0.10"
+    assert newer.changes[0]["after"]["rate"] == "0.11"
