@@ -105,6 +105,7 @@ def _rebuilt_request(row: dict[str, Any]) -> dict[str, Any]:
         "incoterm": order.incoterm,
         "buyer": row.get("quote__buyer") or {"kind": "consumer"},
         "shipping": shipping,
+        "seller_ioss": bool(conf.IOSS_NUMBER()),
         "lines": [
             {
                 "id": line.quote_line_id,

@@ -151,10 +151,15 @@ def test_files_that_change_nothing_write_nothing(tmp_path, trade):
 
 
 def test_a_proposal_that_changes_no_order_changes_no_order(tmp_path, trade):
+    # An order stored before quotes carried their request is rebuilt from its lines.
+    (legacy,) = trade["cn"]
+    legacy.quote = {key: value for key, value in legacy.quote.items() if key != "request"}
+    legacy.save(update_fields=["quote"])
     directory = export(tmp_path)
     set_tax(directory, "AT", "*", "0.19")  # no order goes to Austria
     summary = simulate(propose(directory)["code"])
     assert summary["orders"] == 4 and summary["changed"] == 0 and summary["orders_changed"] == []
+    assert summary["fidelity"] == {"reproduced": 4, "drifted": 0}
     for currency in summary["by_currency"]:
         for part in ("duty", "tax", "fees", "total"):
             assert currency[part]["before"] == currency[part]["after"]
@@ -426,3 +431,24 @@ def test_a_frozen_revision_is_kept_and_an_edit_makes_a_new_one(tmp_path, trade, 
     kept = proposal.revisions.get(number=1)
     assert kept.frozen and kept.changes[0]["after"]["rate"] == "0.10"
     assert newer.changes[0]["after"]["rate"] == "0.11"
+
+
+def test_an_order_the_base_does_not_reproduce_is_listed_with_the_reason(tmp_path, trade):
+    order = trade["be"][0]
+    quote = dict(order.quote)
+    quote["totals"] = {
+        **quote["totals"],
+        "display": {**quote["totals"]["display"], "taxes": "0.01"},
+    }
+    order.quote = quote
+    order.save(update_fields=["quote"])
+    directory = export(tmp_path)
+    set_tax(directory, "AT", "*", "0.19")
+    proposal = Proposal.objects.get(code=propose(directory)["code"])
+    done = simulation_run(
+        simulation_id=simulation_create(proposal=proposal, actor=None, filters={}).pk
+    )
+    assert done.summary["fidelity"] == {"reproduced": 3, "drifted": 1}
+    (drift,) = done.details["drifted"]
+    assert drift["order_id"] == str(order.public_id)
+    assert drift["stored"]["tax"] == "0.01" and "tax moved" in drift["reason"]
