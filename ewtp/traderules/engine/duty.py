@@ -68,6 +68,7 @@ def duties(work: Work) -> None:
         exempt = _treatment_duty(work, work.zero, "0%", None)
         for priced in work.lines:
             priced.duty = exempt.copy()
+            priced.mark(exempt["confidence"])
         if mode == "flat_per_hs6":
             _flat_per_hs6(work)
 
@@ -175,6 +176,7 @@ def _standard_line(work: Work, priced: Priced, plan: Plan) -> None:
         "confidence": standard.confidence,
         "treatment": "preference" if standard.programme else "mfn",
     }
+    priced.mark(standard.confidence)
     schedule = found.tariff.schedule
     if schedule:
         priced.duty["schedule"] = schedule
@@ -285,6 +287,7 @@ def _additional_duties(work: Work, priced: Priced, measures: tuple[AdditionalDut
     for measure in measures:
         amount = round_half_up(measure.rate * priced.cv, work.q)
         priced.duty_amount += amount
+        priced.mark(measure.confidence or "low")
         priced.additional.append(
             {
                 "measure": measure.measure,
@@ -389,6 +392,7 @@ def _flat_ad_valorem_line(work: Work, priced: Priced) -> None:
         rate = f"{(regime.flat_rate * 100).normalize():f}%"
     priced.tariff_duty = priced.duty_amount = amount
     priced.duty = _treatment_duty(work, amount, rate, found.code or None)
+    priced.mark(priced.duty["confidence"])
     if standard is not None and standard.programme and not amount:
         priced.duty["programme"] = standard.programme
 

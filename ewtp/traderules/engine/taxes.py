@@ -139,4 +139,6 @@ def _line_taxes(work: Work, priced: Priced, kinds: tuple[TaxKind, ...], unknown:
         item["base"] = str(round_half_up(tax_base, q))
         item["amount"] = str(amount)
         out.append(item)
+        if item["confidence"] != "high":
+            priced.mark(item["confidence"])
     work.tax_sum = tax_sum
