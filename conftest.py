@@ -10,6 +10,15 @@ import pytest
 os.environ.setdefault("EWTP_RATE_LIMITS", "off")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _curated_rules_only() -> None:
+    # Django's settings are read before this file sets the environment: the test database is
+    # seeded with the curated rules only (the full schedules take seconds to load).
+    from django.conf import settings
+
+    settings.EWTP_RULES_SCHEDULES = False
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):  # type: ignore[no-untyped-def]
     # Each test starts with an empty cache: rolled-back rows reuse primary keys.

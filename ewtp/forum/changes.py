@@ -159,6 +159,7 @@ def apply(
             continue
         target.put(table, _replacement(table, before, after, effective), at, before)
     content = {
+        **{key: value for key, value in base.items() if key not in ("tables", "regimes")},
         "tables": target.tables,
         "regimes": [[territory, items] for territory, items in target.regimes],
     }

@@ -21,6 +21,7 @@ from ewtp.forum import changes as rows
 from ewtp.forum.models import Comment, Proposal, Revision
 from ewtp.traderules.errors import RulesInvalid
 from ewtp.traderules.models import RuleVersion
+from ewtp.traderules.schedules import FOLDER
 from ewtp.traderules.services.edits import working_copy_content
 from ewtp.traderules.services.permissions import _require_steward
 from ewtp.traderules.services.validation import (
@@ -116,6 +117,8 @@ def proposal_propose(
         (Path(whole) / "fx_rates.csv").unlink()
         for path in given:
             shutil.copyfile(path, Path(whole) / path.name)
+        if (Path(directory) / FOLDER).is_dir():
+            shutil.copytree(Path(directory) / FOLDER, Path(whole) / FOLDER, dirs_exist_ok=True)
         data = rules_read_directory(whole)
     return proposal_draft(
         content=data.content(),

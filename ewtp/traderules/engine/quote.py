@@ -257,32 +257,41 @@ def _totals(work: Work) -> tuple[dict[str, str], dict[str, str], tuple[Decimal, 
     """Customs and display totals, and the display parts (goods, shipping, insurance, taxes,
     landed) that the payable amounts add up."""
     q = work.q
-    goods, shipping, insurance = (
-        round_half_up(work.goods, q),
-        round_half_up(work.shipping, q),
-        round_half_up(work.insurance, q),
-    )
-    parts = (goods, shipping, insurance, work.duty_sum, work.fee_sum, work.tax_sum)
-    landed = sum(parts[1:], parts[0])
-    customs_totals = _totals_dict((*parts, landed))
+    goods = round_half_up(work.goods, q)
+    shipping = round_half_up(work.shipping, q) if work.shipping else work.zero
+    insurance = round_half_up(work.insurance, q) if work.insurance else work.zero
+    duty, fees, taxes = work.duty_sum, work.fee_sum, work.tax_sum
+    landed = goods + shipping + insurance + duty + fees + taxes
+    customs_totals = _totals_dict(goods, shipping, insurance, duty, fees, taxes, landed)
     if work.display == work.customs:
         return (
             customs_totals,
             customs_totals.copy(),
-            (goods, shipping, insurance, work.tax_sum, landed),
+            (goods, shipping, insurance, taxes, landed),
         )
     # Each total converted from C and rounded in the display currency; landed is the sum of
     # the displayed parts.
     qd, to_display = quantum(work.display), work.to_display
-    shown = [round_half_up(part * to_display, qd) for part in parts]
+    shown = [
+        round_half_up(part * to_display, qd)
+        for part in (goods, shipping, insurance, duty, fees, taxes)
+    ]
     d_landed = sum(shown[1:], shown[0])
-    display_totals = _totals_dict((*shown, d_landed))
+    display_totals = _totals_dict(*shown, d_landed)
     return customs_totals, display_totals, (shown[0], shown[1], shown[2], shown[5], d_landed)
 
 
-def _totals_dict(amounts: tuple[Decimal, ...]) -> dict[str, str]:
-    keys = ("goods", "shipping", "insurance", "duty", "fees", "taxes", "landed")
-    return {key: str(amount) for key, amount in zip(keys, amounts, strict=True)}
+def _totals_dict(*amounts: Decimal) -> dict[str, str]:
+    goods, shipping, insurance, duty, fees, taxes, landed = amounts
+    return {
+        "goods": str(goods),
+        "shipping": str(shipping),
+        "insurance": str(insurance),
+        "duty": str(duty),
+        "fees": str(fees),
+        "taxes": str(taxes),
+        "landed": str(landed),
+    }
 
 
 def _documents(work: Work) -> list[str]:
@@ -315,27 +324,15 @@ def _line_out(priced: Priced, q: Decimal) -> dict[str, Any]:
     }
 
 
-def _weak_marks(priced: Priced) -> list[str]:
-    """The confidence marks below high of a line's duty, additional duties and taxes."""
-    marks = [item["confidence"] for item in priced.taxes if item["confidence"] != "high"]
-    for item in priced.additional:
-        if item["confidence"] != "high":
-            marks.append(item["confidence"])
-    duty = priced.duty
-    if duty is not None and duty["confidence"] != "high":
-        marks.append(duty["confidence"])
-    return marks
-
-
 def _note_unverified(work: Work) -> None:
     """Extension 7: name the lines whose duty or tax rates are not all of high confidence."""
     weak: list[str] = []
     ids: list[Any] = []
     for priced in work.lines:
-        marks = _weak_marks(priced)
+        marks = priced.weak  # those of its duty, additional duties and taxes
         if marks:
             ids.append(priced.line.id)
-            weak.append(f"{priced.line.id} ({', '.join(sorted(set(marks)))})")
+            weak.append(f"{priced.line.id} ({', '.join(sorted(marks))})")
     for fee in work.consignment_fees:
         if fee["confidence"] != "high":
             weak.append(f"consignment fee {fee['fee']} ({fee['confidence']})")
