@@ -98,6 +98,9 @@ class Plan(NamedTuple):
     found: Found
     preference: Preference | None  # the lowest-rate programme the line is eligible for
     additional: tuple[AdditionalDuty, ...]  # the additional duties in force on the line
+    # A preferential duty's source and confidence: the tariff line's and the programme's.
+    preference_source: str = ""
+    preference_confidence: str = ""
 
 
 def line_plan(work: Work, line: Line) -> Plan:
@@ -107,12 +110,24 @@ def line_plan(work: Work, line: Line) -> Plan:
     if plan is None:
         if len(memo) >= _MEMO_LIMIT:
             memo.clear()
-        plan = memo[key] = Plan(
-            _lookup(work, line.hs),
-            _best_preference(work, line.hs, line.origin),
-            _additional_in_force(work, line.hs, line.origin),
-        )
+        plan = memo[key] = _plan(work, line)
     return plan
+
+
+def _plan(work: Work, line: Line) -> Plan:
+    found = _lookup(work, line.hs)
+    best = _best_preference(work, line.hs, line.origin)
+    additional = _additional_in_force(work, line.hs, line.origin)
+    if best is None or found.tariff is None:
+        return Plan(found, best, additional)
+    tariff = found.tariff
+    return Plan(
+        found,
+        best,
+        additional,
+        join_sources(tariff.source, best.source),
+        lowest_confidence(tariff.confidence, best.confidence),
+    )
 
 
 def _lookup(work: Work, hs: str) -> Found:
@@ -165,7 +180,7 @@ def _standard_line(work: Work, priced: Priced, plan: Plan) -> None:
     if mfn is None:
         _quantity_missing(work, priced, found.tariff)
         return
-    standard = _preference(work, priced, found.tariff, mfn, plan.preference, quiet=False)
+    standard = _preference(work, priced, found.tariff, mfn, plan, quiet=False)
     priced.tariff_duty = priced.duty_amount = round_half_up(standard.amount, work.q)
     priced.duty = {
         "amount": str(priced.tariff_duty),
@@ -223,7 +238,7 @@ def _preference(
     priced: Priced,
     tariff: TariffLine,
     mfn: Decimal,
-    best: Preference | None,
+    plan: Plan,
     *,
     quiet: bool,
 ) -> Standard:
@@ -232,6 +247,7 @@ def _preference(
     "Strictly lower" compares the amounts before rounding: the comparison is step 5, the
     rounding step 8. ``quiet``: no preference_available note (a flat regime replaces it).
     """
+    best = plan.preference
     if best is not None:
         preferential = best.rate * priced.cv
         if preferential < mfn and work.req.proof:
@@ -242,8 +258,8 @@ def _preference(
                     preferential,
                     best.programme,
                     best.rate_label,
-                    join_sources(tariff.source, best.source),
-                    lowest_confidence(tariff.confidence, best.confidence),
+                    plan.preference_source,
+                    plan.preference_confidence,
                 ),
             )
         if preferential < mfn and not quiet:
@@ -381,7 +397,7 @@ def _flat_ad_valorem_line(work: Work, priced: Priced) -> None:
         assert found.tariff is not None
         mfn = _mfn(work, priced, found.tariff)
         if mfn is not None:
-            standard = _preference(work, priced, found.tariff, mfn, plan.preference, quiet=True)
+            standard = _preference(work, priced, found.tariff, mfn, plan, quiet=True)
         elif _all_rates_zero(found.tariff):
             standard = Standard(ZERO, None, "0%", found.tariff.source, "")
     if standard is not None and not standard.amount:

@@ -48,7 +48,8 @@ The quote runs the contract's steps in order, each a function over one ``_Work``
 
 from __future__ import annotations
 
-import secrets
+import os
+import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import (
     ROUND_HALF_EVEN,
@@ -82,6 +83,39 @@ from .work import ZERO, Priced, Work, round_half_up
 __all__ = ["MAX_LINES", "MAX_QUANTITY", "QUOTE_LIFETIME", "quote"]
 
 QUOTE_LIFETIME = timedelta(minutes=30)
+
+# Quote ids: 12 random bytes each, as before, drawn from a pool of system randomness filled
+# 256 ids at a time (one system call instead of one per quote). A forked process (a server
+# worker) starts with an empty pool, so that no two processes hand out the same ids.
+_ID_BYTES = 12
+_ID_POOL = 256
+
+
+class _QuoteIds:
+    __slots__ = ("lock", "next", "pool")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.pool = b""
+        self.next = _ID_POOL
+
+    def take(self) -> str:
+        with self.lock:
+            index = self.next
+            if index >= _ID_POOL:
+                self.pool = os.urandom(_ID_BYTES * _ID_POOL)
+                index = 0
+            self.next = index + 1
+            pool = self.pool
+        start = index * _ID_BYTES
+        return "q_" + pool[start : start + _ID_BYTES].hex()
+
+
+_quote_ids = _QuoteIds()
+os.register_at_fork(after_in_child=_quote_ids.reset)
 
 # Arithmetic context: Python's default precision (28 digits, half even at that digit) with
 # the traps on. Request amounts are capped at 12 integer digits so every intermediate fits.
@@ -357,11 +391,8 @@ def _respond(work: Work, now: datetime, quote_id: str | None) -> dict[str, Any]:
         at_checkout = d_goods + d_shipping + d_insurance
         if regime.taxes_at_checkout:
             at_checkout += d_taxes
-    at = now + QUOTE_LIFETIME
-    if at.utcoffset():
-        at = at.astimezone(UTC)
     return {
-        "quote_id": quote_id if quote_id is not None else "q_" + secrets.token_hex(12),
+        "quote_id": quote_id if quote_id is not None else _quote_ids.take(),
         "complete": work.complete,
         "rules_version": work.snapshot.version,
         "origin": req.origin,
@@ -388,5 +419,12 @@ def _respond(work: Work, now: datetime, quote_id: str | None) -> dict[str, Any]:
         "notes": work.notes,
         "warnings": work.warnings,
         "documents_required": _documents(work),
-        "expires_at": at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z",
+        "expires_at": _expiry(now),
     }
+
+
+def _expiry(now: datetime) -> str:
+    at = now + QUOTE_LIFETIME
+    if at.tzinfo is not UTC and at.utcoffset():
+        at = at.astimezone(UTC)
+    return at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"

@@ -56,9 +56,13 @@ def choose_regime(
         if failed is None:
             if not held:
                 return regime, "no conditions"
-            return regime, "; ".join(item if type(item) is str else item() for item in held)
+            return regime, "; ".join(_said(item) for item in held)
         reasons.append(f"{regime.id}: {failed}")
     return STANDARD_REGIME, "no low-value regime applies: " + "; ".join(reasons)
+
+
+def _said(item: Held) -> str:
+    return item if isinstance(item, str) else item()
 
 
 def check_conditions(regime: Regime, facts: Facts, held: list[Held]) -> str | None:

@@ -99,9 +99,7 @@ def decimal_text(value: object, max_integer_digits: int = 12) -> Decimal | None:
     """
     if type(value) is not str:
         return None
-    memo = _DECIMALS.get(max_integer_digits)
-    if memo is None:
-        return _decimal_text(value, max_integer_digits)
+    memo = _DECIMALS[max_integer_digits]
     parsed = memo.get(value)
     if parsed is None:
         parsed = _decimal_text(value, max_integer_digits)

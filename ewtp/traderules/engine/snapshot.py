@@ -321,9 +321,9 @@ class Snapshot:
     line_memo: dict[tuple[str, str, str, int], Any] = field(
         default_factory=dict, compare=False, repr=False
     )
-    # The tax rows of a line per (id of the tax kinds, HS code, day ordinal), with the
-    # response templates of its tax lines per regime factor; bounded by the tax step.
-    tax_memo: dict[tuple[int, str, int], Any] = field(
+    # The tax rows of a line per (id of the tax kinds, HS code, day ordinal, regime factor),
+    # with the response templates of its tax lines; bounded by the tax step.
+    tax_memo: dict[tuple[int, str, int, str], Any] = field(
         default_factory=dict, compare=False, repr=False
     )
     # Per territory and set of HS codes: the documents the rules require (a cache as above).
