@@ -452,3 +452,20 @@ def test_an_order_the_base_does_not_reproduce_is_listed_with_the_reason(tmp_path
     (drift,) = done.details["drifted"]
     assert drift["order_id"] == str(order.public_id)
     assert drift["stored"]["tax"] == "0.01" and "tax moved" in drift["reason"]
+
+
+def test_the_emergency_path_publishes_first_and_an_advisory_never_binds(tmp_path, trade, steward):
+    directory = export(tmp_path)
+    set_tax(directory, "BE", "09", "0.12")
+    request = {**trade["be"][1].quote["request"], "date": "2027-02-01"}
+    before = quote_compute(request)["totals"]["display"]["taxes"]
+    advisory = Proposal.objects.get(code=propose(directory, kind="advisory")["code"])
+    proposals.proposal_open_consultation(proposal=advisory, actor=steward, emergency=True)
+    assert quote_compute(request)["totals"]["display"]["taxes"] == before
+    urgent = Proposal.objects.get(code=propose(directory)["code"])
+    label = published_version().label
+    urgent = proposals.proposal_open_consultation(proposal=urgent, actor=steward, emergency=True)
+    assert urgent.status == "consultation" and urgent.adopted_version not in ("", label)
+    assert published_version().label == urgent.adopted_version
+    assert quote_compute(request)["totals"]["display"]["taxes"] != before
+    assert AuditLog.objects.filter(action="forum.proposal.consultation_opened").count() == 2
