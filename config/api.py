@@ -16,6 +16,7 @@ from ewtp.catalog.api import router as catalog_router
 from ewtp.core.errors import DomainError
 from ewtp.core.locks import is_lock_timeout
 from ewtp.customs.api import router as customs_router
+from ewtp.forum.api import router as forum_router
 from ewtp.learning.api import router as learning_router
 from ewtp.logistics.api import router as logistics_router
 from ewtp.orders.api import router as orders_router
@@ -153,6 +154,7 @@ def health(request: HttpRequest) -> HttpResponse:
 api.add_router("/auth", auth_router)
 api.add_router("/quotes", quotes_router)
 api.add_router("/traderules", traderules_router)
+api.add_router("/", forum_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/", orders_router)  # /carts and /orders, as interfaces.md fixes them
 api.add_router("/payments", payments_router)

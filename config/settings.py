@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "ewtp.tourism",
     "ewtp.learning",
     "ewtp.insights",
+    "ewtp.forum",
     "ewtp.web",
 ]
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("ewtp.accounts.urls")),
+    path("rules/proposals/", include("ewtp.forum.urls")),
     path("rules/", include("ewtp.traderules.urls")),
     path("shop/", include("ewtp.catalog.urls")),
     path("orders/", include("ewtp.orders.urls")),

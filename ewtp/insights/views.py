@@ -26,7 +26,6 @@ from ewtp.core.errors import PermissionDenied
 from ewtp.core.http import page_errors
 from ewtp.insights import selectors
 from ewtp.insights.charts import chart_svg
-from ewtp.insights.charts import charts_css as charts_style_sheet
 from ewtp.insights.selectors import Scope
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -144,11 +143,4 @@ def figure_csv(request: HttpRequest, scope: str, figure: str) -> HttpResponse:
     writer.writerow([csv_cell(str(column)) for column in found.columns])
     for row in found.rows:
         writer.writerow([csv_cell(cell) for cell in row])
-    return response
-
-
-def charts_css(request: HttpRequest) -> HttpResponse:
-    """The charts' style sheet (the same for every chart; cached by browsers for a day)."""
-    response = HttpResponse(charts_style_sheet(), content_type="text/css; charset=utf-8")
-    response["Cache-Control"] = "public, max-age=86400"
     return response

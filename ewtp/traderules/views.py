@@ -31,6 +31,7 @@ from ewtp.core import clock, conf
 from ewtp.core.countries import country_name
 from ewtp.core.errors import DomainError
 from ewtp.traderules.errors import QuoteRejectedError
+from ewtp.traderules.extensions import rules_choices
 from ewtp.traderules.forms import (
     ExchangeRateForm,
     PublishForm,
@@ -399,6 +400,7 @@ def _posted_values(data: Mapping[str, str]) -> dict[str, Any]:
         "date": get("date"),
         "currency": get("currency").upper(),
         "incoterm": get("incoterm", "DDP"),
+        "rules": get("rules"),
         "buyer_kind": get("buyer_kind", "consumer"),
         "cbec_used": get("cbec_used"),
         "proof_of_origin": data.get("proof_of_origin") in ("on", "true", "1"),
@@ -436,6 +438,8 @@ def _quote_request(values: Mapping[str, Any]) -> dict[str, Any]:
     }
     if values["date"]:
         request["date"] = values["date"]
+    if values.get("rules"):
+        request["rules"] = values["rules"]
     if values["currency"]:
         request["currency"] = values["currency"]
     if values["cbec_used"]:
@@ -576,6 +580,7 @@ def quote_calculator(request: HttpRequest) -> HttpResponse:
         "quote_currencies": currencies,
         "max_lines": MAX_LINES,
         "rules": current_rules(),
+        "rule_choices": rules_choices(),
     }
     return _partial(request, "traderules/quote.html", "calculator", context)
 

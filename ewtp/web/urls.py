@@ -8,5 +8,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("preferences/", views.preferences_set, name="preferences"),
     path("language/", views.language_set, name="language"),
+    path("charts.css", views.charts_css, name="charts_css"),
     path(".well-known/ewtp-keys.json", views.signing_keys, name="signing_keys"),
 ]

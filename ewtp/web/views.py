@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from ewtp.accounts.models import User
 from ewtp.accounts.services import user_preferences_update
-from ewtp.core import conf, signing
+from ewtp.core import charts, conf, signing
 from ewtp.core.errors import DomainError
 from ewtp.core.preferences import is_language, remember, remember_language, resolve
 
@@ -124,4 +124,11 @@ def signing_keys(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(signing.jwks())
     response["Cache-Control"] = "public, max-age=300"
     response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def charts_css(request: HttpRequest) -> HttpResponse:
+    """The one style sheet of the platform's SVG charts (see ewtp.core.charts)."""
+    response = HttpResponse(charts.style_sheet(), content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
     return response

@@ -365,8 +365,8 @@ def test_charts_carry_no_inline_style_and_their_sheet_is_served(world):  # type:
     assert "<svg" in html
     assert "<style" not in html
     assert "style-src 'self'" in page["Content-Security-Policy"]
-    assert '<link rel="stylesheet" href="/insights/charts.css">' in html
-    sheet = client.get("/insights/charts.css")
+    assert '<link rel="stylesheet" href="/charts.css">' in html
+    sheet = client.get("/charts.css")
     assert (sheet.status_code, sheet["Content-Type"]) == (200, "text/css; charset=utf-8")
     css = sheet.content.decode()
     assert css.startswith("svg.pygal-chart{")

@@ -142,6 +142,9 @@ def _priced_consignments(
             incoterm=incoterm,
         )
         quote = traderules_gateway.quote_compute(request)
+        # The request rides with the stored quote, so that the order can be replayed (a rule
+        # proposal's simulation) exactly as it was priced.
+        quote["request"] = {**request, "date": quote["date"]}
         consignments.append(
             _Consignment(
                 seller=group[0].variant.product.seller,

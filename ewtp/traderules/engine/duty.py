@@ -18,7 +18,8 @@ from typing import Any, NamedTuple
 
 from .exchange import join_sources
 from .regime import dotted
-from .snapshot import SPECIFIC_UNITS, Preference, TariffLine
+from .request import Line
+from .snapshot import SPECIFIC_UNITS, AdditionalDuty, Preference, TariffLine
 from .work import ZERO, Priced, Work, allocate, lowest_confidence, round_half_up
 
 MAX_CANDIDATES = 20
@@ -53,8 +54,10 @@ def duties(work: Work) -> None:
     mode = work.regime.duty
     if mode == "standard":
         for priced in work.lines:
-            _standard_line(work, priced)
-            _additional_duties(work, priced)
+            plan = line_plan(work, priced.line)
+            _standard_line(work, priced, plan)
+            if plan.additional:
+                _additional_duties(work, priced, plan.additional)
             work.duty_sum += priced.duty_amount
     elif mode == "flat_ad_valorem":
         for priced in work.lines:
@@ -65,6 +68,7 @@ def duties(work: Work) -> None:
         exempt = _treatment_duty(work, work.zero, "0%", None)
         for priced in work.lines:
             priced.duty = exempt.copy()
+            priced.mark(exempt["confidence"])
         if mode == "flat_per_hs6":
             _flat_per_hs6(work)
 
@@ -87,20 +91,48 @@ def _treatment_duty(
 # Lookup ------------------------------------------------------------------------------------
 
 
-def find_tariff(work: Work, hs: str) -> Found:
-    """The tariff line of ``hs``: the longest prefix valid on the date, else the national
-    lines under it (one shared duty applies; different duties need a national code)."""
-    key = (work.territory.code, hs, work.day)
-    memo = work.snapshot.tariff_memo
-    found: Found | None = memo.get(key)
-    if found is None:
+class Plan(NamedTuple):
+    """What a line's duty step reads, whatever its amounts: looked up once per snapshot,
+    territory, HS code, origin and day."""
+
+    found: Found
+    preference: Preference | None  # the lowest-rate programme the line is eligible for
+    additional: tuple[AdditionalDuty, ...]  # the additional duties in force on the line
+    # A preferential duty's source and confidence: the tariff line's and the programme's.
+    preference_source: str = ""
+    preference_confidence: str = ""
+
+
+def line_plan(work: Work, line: Line) -> Plan:
+    key = (work.territory.code, line.hs, line.origin, work.day)
+    memo = work.snapshot.line_memo
+    plan: Plan | None = memo.get(key)
+    if plan is None:
         if len(memo) >= _MEMO_LIMIT:
             memo.clear()
-        found = memo[key] = _lookup(work, hs)
-    return found
+        plan = memo[key] = _plan(work, line)
+    return plan
+
+
+def _plan(work: Work, line: Line) -> Plan:
+    found = _lookup(work, line.hs)
+    best = _best_preference(work, line.hs, line.origin)
+    additional = _additional_in_force(work, line.hs, line.origin)
+    if best is None or found.tariff is None:
+        return Plan(found, best, additional)
+    tariff = found.tariff
+    return Plan(
+        found,
+        best,
+        additional,
+        join_sources(tariff.source, best.source),
+        lowest_confidence(tariff.confidence, best.confidence),
+    )
 
 
 def _lookup(work: Work, hs: str) -> Found:
+    """The tariff line of ``hs``: the longest prefix valid on the date, else the national
+    lines under it (one shared duty applies; different duties need a national code)."""
     index = work.snapshot.tariffs.get(work.territory.code)
     if index is None:
         return Found(None, "", "tariff_rate_unknown")
@@ -138,8 +170,8 @@ def _same_duty(one: TariffLine, other: TariffLine) -> bool:
 # Standard treatment ------------------------------------------------------------------------
 
 
-def _standard_line(work: Work, priced: Priced) -> None:
-    found = find_tariff(work, priced.line.hs)
+def _standard_line(work: Work, priced: Priced, plan: Plan) -> None:
+    found = plan.found
     if found.problem:
         _duty_unknown(work, priced, found)
         return
@@ -148,7 +180,7 @@ def _standard_line(work: Work, priced: Priced) -> None:
     if mfn is None:
         _quantity_missing(work, priced, found.tariff)
         return
-    standard = _preference(work, priced, found.tariff, mfn, quiet=False)
+    standard = _preference(work, priced, found.tariff, mfn, plan, quiet=False)
     priced.tariff_duty = priced.duty_amount = round_half_up(standard.amount, work.q)
     priced.duty = {
         "amount": str(priced.tariff_duty),
@@ -159,6 +191,7 @@ def _standard_line(work: Work, priced: Priced) -> None:
         "confidence": standard.confidence,
         "treatment": "preference" if standard.programme else "mfn",
     }
+    priced.mark(standard.confidence)
     schedule = found.tariff.schedule
     if schedule:
         priced.duty["schedule"] = schedule
@@ -185,14 +218,8 @@ def _mfn(work: Work, priced: Priced, tariff: TariffLine) -> Decimal | None:
     return mfn + specific
 
 
-def _best_preference(work: Work, priced: Priced) -> Preference | None:
-    day, hs, origin = work.day, priced.line.hs, priced.line.origin
-    key = (work.territory.code, hs, origin, day)
-    memo = work.snapshot.preference_memo
-    if key in memo:
-        return memo[key]  # type: ignore[no-any-return]
-    if len(memo) >= _MEMO_LIMIT:
-        memo.clear()
+def _best_preference(work: Work, hs: str, origin: str) -> Preference | None:
+    day = work.day
     best = None
     for pref in work.snapshot.preferences.get(work.territory.code, ()):
         if (
@@ -203,19 +230,24 @@ def _best_preference(work: Work, priced: Priced) -> Preference | None:
             and (best is None or pref.rate < best.rate)
         ):
             best = pref
-    memo[key] = best
     return best
 
 
 def _preference(
-    work: Work, priced: Priced, tariff: TariffLine, mfn: Decimal, *, quiet: bool
+    work: Work,
+    priced: Priced,
+    tariff: TariffLine,
+    mfn: Decimal,
+    plan: Plan,
+    *,
+    quiet: bool,
 ) -> Standard:
     """The duty charged: the lowest eligible preference when proven and strictly lower.
 
     "Strictly lower" compares the amounts before rounding: the comparison is step 5, the
     rounding step 8. ``quiet``: no preference_available note (a flat regime replaces it).
     """
-    best = _best_preference(work, priced)
+    best = plan.preference
     if best is not None:
         preferential = best.rate * priced.cv
         if preferential < mfn and work.req.proof:
@@ -226,8 +258,8 @@ def _preference(
                     preferential,
                     best.programme,
                     best.rate_label,
-                    join_sources(tariff.source, best.source),
-                    lowest_confidence(tariff.confidence, best.confidence),
+                    plan.preference_source,
+                    plan.preference_confidence,
                 ),
             )
         if preferential < mfn and not quiet:
@@ -255,29 +287,33 @@ def _note_preference(
     )
 
 
-def _additional_duties(work: Work, priced: Priced) -> None:
-    if work.domestic:
-        return
-    day, hs, origin = work.day, priced.line.hs, priced.line.origin
-    for measure in work.snapshot.additional_duties.get(work.territory.code, ()):
-        if (
-            measure.start <= day <= measure.end
-            and (measure.origins is None or origin in measure.origins)
-            and (measure.include is None or hs.startswith(measure.include))
-            and not hs.startswith(measure.exclude)
-        ):
-            amount = round_half_up(measure.rate * priced.cv, work.q)
-            priced.duty_amount += amount
-            priced.additional.append(
-                {
-                    "measure": measure.measure,
-                    "name": measure.name,
-                    "rate": measure.rate_text,
-                    "amount": str(amount),
-                    "source": measure.source,
-                    "confidence": measure.confidence or "low",
-                }
-            )
+def _additional_in_force(work: Work, hs: str, origin: str) -> tuple[AdditionalDuty, ...]:
+    day = work.day
+    return tuple(
+        measure
+        for measure in work.snapshot.additional_duties.get(work.territory.code, ())
+        if measure.start <= day <= measure.end
+        and (measure.origins is None or origin in measure.origins)
+        and (measure.include is None or hs.startswith(measure.include))
+        and not hs.startswith(measure.exclude)
+    )
+
+
+def _additional_duties(work: Work, priced: Priced, measures: tuple[AdditionalDuty, ...]) -> None:
+    for measure in measures:
+        amount = round_half_up(measure.rate * priced.cv, work.q)
+        priced.duty_amount += amount
+        priced.mark(measure.confidence or "low")
+        priced.additional.append(
+            {
+                "measure": measure.measure,
+                "name": measure.name,
+                "rate": measure.rate_text,
+                "amount": str(amount),
+                "source": measure.source,
+                "confidence": measure.confidence or "low",
+            }
+        )
 
 
 # Lines without a known duty ----------------------------------------------------------------
@@ -354,13 +390,14 @@ def _quantity_missing(work: Work, priced: Priced, tariff: TariffLine) -> None:
 def _flat_ad_valorem_line(work: Work, priced: Priced) -> None:
     """R x c_i unless the line's standard duty (preferences included) is 0."""
     regime = work.regime
-    found = find_tariff(work, priced.line.hs)
+    plan = line_plan(work, priced.line)
+    found = plan.found
     standard: Standard | None = None
     if not found.problem:
         assert found.tariff is not None
         mfn = _mfn(work, priced, found.tariff)
         if mfn is not None:
-            standard = _preference(work, priced, found.tariff, mfn, quiet=True)
+            standard = _preference(work, priced, found.tariff, mfn, plan, quiet=True)
         elif _all_rates_zero(found.tariff):
             standard = Standard(ZERO, None, "0%", found.tariff.source, "")
     if standard is not None and not standard.amount:
@@ -371,6 +408,7 @@ def _flat_ad_valorem_line(work: Work, priced: Priced) -> None:
         rate = f"{(regime.flat_rate * 100).normalize():f}%"
     priced.tariff_duty = priced.duty_amount = amount
     priced.duty = _treatment_duty(work, amount, rate, found.code or None)
+    priced.mark(priced.duty["confidence"])
     if standard is not None and standard.programme and not amount:
         priced.duty["programme"] = standard.programme
 

@@ -48,7 +48,8 @@ The quote runs the contract's steps in order, each a function over one ``_Work``
 
 from __future__ import annotations
 
-import secrets
+import os
+import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import (
     ROUND_HALF_EVEN,
@@ -82,6 +83,39 @@ from .work import ZERO, Priced, Work, round_half_up
 __all__ = ["MAX_LINES", "MAX_QUANTITY", "QUOTE_LIFETIME", "quote"]
 
 QUOTE_LIFETIME = timedelta(minutes=30)
+
+# Quote ids: 12 random bytes each, as before, drawn from a pool of system randomness filled
+# 256 ids at a time (one system call instead of one per quote). A forked process (a server
+# worker) starts with an empty pool, so that no two processes hand out the same ids.
+_ID_BYTES = 12
+_ID_POOL = 256
+
+
+class _QuoteIds:
+    __slots__ = ("lock", "next", "pool")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.pool = b""
+        self.next = _ID_POOL
+
+    def take(self) -> str:
+        with self.lock:
+            index = self.next
+            if index >= _ID_POOL:
+                self.pool = os.urandom(_ID_BYTES * _ID_POOL)
+                index = 0
+            self.next = index + 1
+            pool = self.pool
+        start = index * _ID_BYTES
+        return "q_" + pool[start : start + _ID_BYTES].hex()
+
+
+_quote_ids = _QuoteIds()
+os.register_at_fork(after_in_child=_quote_ids.reset)
 
 # Arithmetic context: Python's default precision (28 digits, half even at that digit) with
 # the traps on. Request amounts are capped at 12 integer digits so every intermediate fits.
@@ -257,32 +291,41 @@ def _totals(work: Work) -> tuple[dict[str, str], dict[str, str], tuple[Decimal, 
     """Customs and display totals, and the display parts (goods, shipping, insurance, taxes,
     landed) that the payable amounts add up."""
     q = work.q
-    goods, shipping, insurance = (
-        round_half_up(work.goods, q),
-        round_half_up(work.shipping, q),
-        round_half_up(work.insurance, q),
-    )
-    parts = (goods, shipping, insurance, work.duty_sum, work.fee_sum, work.tax_sum)
-    landed = sum(parts[1:], parts[0])
-    customs_totals = _totals_dict((*parts, landed))
+    goods = round_half_up(work.goods, q)
+    shipping = round_half_up(work.shipping, q) if work.shipping else work.zero
+    insurance = round_half_up(work.insurance, q) if work.insurance else work.zero
+    duty, fees, taxes = work.duty_sum, work.fee_sum, work.tax_sum
+    landed = goods + shipping + insurance + duty + fees + taxes
+    customs_totals = _totals_dict(goods, shipping, insurance, duty, fees, taxes, landed)
     if work.display == work.customs:
         return (
             customs_totals,
             customs_totals.copy(),
-            (goods, shipping, insurance, work.tax_sum, landed),
+            (goods, shipping, insurance, taxes, landed),
         )
     # Each total converted from C and rounded in the display currency; landed is the sum of
     # the displayed parts.
     qd, to_display = quantum(work.display), work.to_display
-    shown = [round_half_up(part * to_display, qd) for part in parts]
+    shown = [
+        round_half_up(part * to_display, qd)
+        for part in (goods, shipping, insurance, duty, fees, taxes)
+    ]
     d_landed = sum(shown[1:], shown[0])
-    display_totals = _totals_dict((*shown, d_landed))
+    display_totals = _totals_dict(*shown, d_landed)
     return customs_totals, display_totals, (shown[0], shown[1], shown[2], shown[5], d_landed)
 
 
-def _totals_dict(amounts: tuple[Decimal, ...]) -> dict[str, str]:
-    keys = ("goods", "shipping", "insurance", "duty", "fees", "taxes", "landed")
-    return {key: str(amount) for key, amount in zip(keys, amounts, strict=True)}
+def _totals_dict(*amounts: Decimal) -> dict[str, str]:
+    goods, shipping, insurance, duty, fees, taxes, landed = amounts
+    return {
+        "goods": str(goods),
+        "shipping": str(shipping),
+        "insurance": str(insurance),
+        "duty": str(duty),
+        "fees": str(fees),
+        "taxes": str(taxes),
+        "landed": str(landed),
+    }
 
 
 def _documents(work: Work) -> list[str]:
@@ -315,27 +358,15 @@ def _line_out(priced: Priced, q: Decimal) -> dict[str, Any]:
     }
 
 
-def _weak_marks(priced: Priced) -> list[str]:
-    """The confidence marks below high of a line's duty, additional duties and taxes."""
-    marks = [item["confidence"] for item in priced.taxes if item["confidence"] != "high"]
-    for item in priced.additional:
-        if item["confidence"] != "high":
-            marks.append(item["confidence"])
-    duty = priced.duty
-    if duty is not None and duty["confidence"] != "high":
-        marks.append(duty["confidence"])
-    return marks
-
-
 def _note_unverified(work: Work) -> None:
     """Extension 7: name the lines whose duty or tax rates are not all of high confidence."""
     weak: list[str] = []
     ids: list[Any] = []
     for priced in work.lines:
-        marks = _weak_marks(priced)
+        marks = priced.weak  # those of its duty, additional duties and taxes
         if marks:
             ids.append(priced.line.id)
-            weak.append(f"{priced.line.id} ({', '.join(sorted(set(marks)))})")
+            weak.append(f"{priced.line.id} ({', '.join(sorted(marks))})")
     for fee in work.consignment_fees:
         if fee["confidence"] != "high":
             weak.append(f"consignment fee {fee['fee']} ({fee['confidence']})")
@@ -360,11 +391,8 @@ def _respond(work: Work, now: datetime, quote_id: str | None) -> dict[str, Any]:
         at_checkout = d_goods + d_shipping + d_insurance
         if regime.taxes_at_checkout:
             at_checkout += d_taxes
-    at = now + QUOTE_LIFETIME
-    if at.utcoffset():
-        at = at.astimezone(UTC)
     return {
-        "quote_id": quote_id if quote_id is not None else "q_" + secrets.token_hex(12),
+        "quote_id": quote_id if quote_id is not None else _quote_ids.take(),
         "complete": work.complete,
         "rules_version": work.snapshot.version,
         "origin": req.origin,
@@ -391,5 +419,12 @@ def _respond(work: Work, now: datetime, quote_id: str | None) -> dict[str, Any]:
         "notes": work.notes,
         "warnings": work.warnings,
         "documents_required": _documents(work),
-        "expires_at": at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z",
+        "expires_at": _expiry(now),
     }
+
+
+def _expiry(now: datetime) -> str:
+    at = now + QUOTE_LIFETIME
+    if at.tzinfo is not UTC and at.utcoffset():
+        at = at.astimezone(UTC)
+    return at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"

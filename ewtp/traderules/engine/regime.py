@@ -1,11 +1,14 @@
 """Contract step 4: the low-value regime, the first in force whose every condition holds.
 
 Each condition is one function ``(regime, facts, held) -> failure or None`` that appends
-what held to ``held``, so the response can say why a regime applies or why none did.
+what held to ``held``, so the response can say why a regime applies or why none did. What
+held is only shown for the regime that applies: amounts are put into words (a ``Held``
+callable) only then.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import NamedTuple
 
@@ -28,6 +31,11 @@ class Facts(NamedTuple):
     customs_total: Decimal  # sum of c_i
 
 
+# What held: a sentence, or a callable that writes it (amounts are formatted only for the
+# regime that applies).
+Held = str | Callable[[], str]
+
+
 def dotted(hs: str) -> str:
     return f"{hs[:4]}.{hs[4:6]}" + (f".{hs[6:]}" if len(hs) > 6 else "")
 
@@ -43,15 +51,21 @@ def choose_regime(
         if not regime.start <= day <= regime.end:
             reasons.append(f"{regime.id} is not in force on {day_text} ({regime.valid_text})")
             continue
-        held: list[str] = []
+        held: list[Held] = []
         failed = check_conditions(regime, facts, held)
         if failed is None:
-            return regime, "; ".join(held) if held else "no conditions"
+            if not held:
+                return regime, "no conditions"
+            return regime, "; ".join(_said(item) for item in held)
         reasons.append(f"{regime.id}: {failed}")
     return STANDARD_REGIME, "no low-value regime applies: " + "; ".join(reasons)
 
 
-def check_conditions(regime: Regime, facts: Facts, held: list[str]) -> str | None:
+def _said(item: Held) -> str:
+    return item if isinstance(item, str) else item()
+
+
+def check_conditions(regime: Regime, facts: Facts, held: list[Held]) -> str | None:
     """Append what held to ``held``; return the first condition that failed, or None.
 
     Only the conditions the regime has are called (this runs for every quote).
@@ -72,7 +86,7 @@ def check_conditions(regime: Regime, facts: Facts, held: list[str]) -> str | Non
     return failed
 
 
-def _buyer(regime: Regime, facts: Facts, held: list[str]) -> str | None:
+def _buyer(regime: Regime, facts: Facts, held: list[Held]) -> str | None:
     if regime.buyer_kind is None:
         return None
     kind = facts.req.buyer_kind
@@ -82,7 +96,7 @@ def _buyer(regime: Regime, facts: Facts, held: list[str]) -> str | None:
     return None
 
 
-def _gift(regime: Regime, facts: Facts, held: list[str]) -> str | None:
+def _gift(regime: Regime, facts: Facts, held: list[Held]) -> str | None:
     if regime.gift is None:
         return None
     if facts.req.gift != regime.gift:
@@ -91,7 +105,7 @@ def _gift(regime: Regime, facts: Facts, held: list[str]) -> str | None:
     return None
 
 
-def _seller_ioss(regime: Regime, facts: Facts, held: list[str]) -> str | None:
+def _seller_ioss(regime: Regime, facts: Facts, held: list[Held]) -> str | None:
     if regime.seller_ioss is None:
         return None
     if facts.req.seller_ioss != regime.seller_ioss:
@@ -116,7 +130,7 @@ def _limit(facts: Facts, amount: Decimal, currency: str, text: str) -> tuple[Dec
     return limit, f"{text} ({_round(limit, facts.q)} {facts.customs})"
 
 
-def _threshold(regime: Regime, facts: Facts, held: list[str]) -> str | None:
+def _threshold(regime: Regime, facts: Facts, held: list[Held]) -> str | None:
     if regime.threshold is None:
         return None
     limit, limit_text = _limit(
@@ -131,11 +145,11 @@ def _threshold(regime: Regime, facts: Facts, held: list[str]) -> str | None:
         label, value = "goods value", facts.goods
     if value > limit:
         return f"{label} {_round(value, q)} {customs} > {limit_text}"
-    held.append(f"{label} {_round(value, q)} {customs} <= {limit_text}")
+    held.append(lambda: f"{label} {_round(value, q)} {customs} <= {limit_text}")
     return None
 
 
-def _item_threshold(facts: Facts, limit: Decimal, limit_text: str, held: list[str]) -> str | None:
+def _item_threshold(facts: Facts, limit: Decimal, limit_text: str, held: list[Held]) -> str | None:
     """Every line's unit price, converted into the customs currency, is at most the limit."""
     customs, q = facts.customs, facts.q
     for line in facts.req.lines:
@@ -148,7 +162,7 @@ def _item_threshold(facts: Facts, limit: Decimal, limit_text: str, held: list[st
     return None
 
 
-def _cap(regime: Regime, facts: Facts, held: list[str]) -> str | None:
+def _cap(regime: Regime, facts: Facts, held: list[Held]) -> str | None:
     if regime.cap is None:
         return None
     customs, q, req = facts.customs, facts.q, facts.req
@@ -161,17 +175,20 @@ def _cap(regime: Regime, facts: Facts, held: list[str]) -> str | None:
             )
     cap, cap_text = _limit(facts, regime.cap, regime.cap_currency, regime.cap_text)
     total = used + facts.goods
-    shown = (
-        f"used this year {_round(used, q)} {customs} + goods value "
-        f"{_round(facts.goods, q)} {customs} = {_round(total, q)} {customs}"
-    )
+
+    def shown() -> str:
+        return (
+            f"used this year {_round(used, q)} {customs} + goods value "
+            f"{_round(facts.goods, q)} {customs} = {_round(total, q)} {customs}"
+        )
+
     if total > cap:
-        return f"{shown} > annual cap {cap_text}"
-    held.append(f"{shown} <= annual cap {cap_text}")
+        return f"{shown()} > annual cap {cap_text}"
+    held.append(lambda: f"{shown()} <= annual cap {cap_text}")
     return None
 
 
-def _goods(regime: Regime, facts: Facts, held: list[str]) -> str | None:
+def _goods(regime: Regime, facts: Facts, held: list[Held]) -> str | None:
     """The positive list, excluded prefixes and excluded origins."""
     lines = facts.req.lines
     if regime.positive_list is not None:

@@ -85,6 +85,12 @@ class Request:
         self.lines: list[Line] = []
 
 
+# Parsed amounts by their text (Decimals are immutable; prices and weights repeat across
+# requests): a bounded cache of ``decimal_text`` per integer-digit limit.
+_DECIMALS: dict[int, dict[str, Decimal]] = {12: {}, 9: {}}
+_DECIMALS_LIMIT = 20_000
+
+
 def decimal_text(value: object, max_integer_digits: int = 12) -> Decimal | None:
     """A plain decimal string ("12", "12.50") as Decimal; None when malformed.
 
@@ -93,6 +99,18 @@ def decimal_text(value: object, max_integer_digits: int = 12) -> Decimal | None:
     """
     if type(value) is not str:
         return None
+    memo = _DECIMALS[max_integer_digits]
+    parsed = memo.get(value)
+    if parsed is None:
+        parsed = _decimal_text(value, max_integer_digits)
+        if parsed is not None:
+            if len(memo) >= _DECIMALS_LIMIT:
+                memo.clear()
+            memo[value] = parsed
+    return parsed
+
+
+def _decimal_text(value: str, max_integer_digits: int) -> Decimal | None:
     if value.isdigit():  # a whole number, the common case
         if len(value) > max_integer_digits or not value.isascii():
             return None
@@ -212,13 +230,27 @@ def _line_origin(get: Any, index: int, origin: object, errors: dict[str, str]) -
     return line_origin
 
 
+# HS code texts as requests write them ("0901.21") -> their digits, "" when malformed.
+_HS_DIGITS: dict[str, str] = {}
+
+
+def _hs_digits(text: str) -> str:
+    digits = text.replace(".", "").replace(" ", "")
+    if not (6 <= len(digits) <= 10 and digits.isdigit() and digits.isascii()):
+        digits = ""
+    if len(_HS_DIGITS) >= 20_000:
+        _HS_DIGITS.clear()
+    _HS_DIGITS[text] = digits
+    return digits
+
+
 def _quick_line(raw: dict[str, Any], index: int, origin: str, known: frozenset[str]) -> Line | None:
     """A well-formed line in one pass (the common case); None sends it to ``_checked_line``."""
     get = raw.get
     hs, quantity, price = get("hs_code"), get("quantity"), get("unit_price")
     if type(hs) is not str or type(quantity) is not int or type(price) is not dict:
         return None
-    hs = hs.replace(".", "").replace(" ", "")
+    hs = _HS_DIGITS.get(hs) or _hs_digits(hs)
     amount = decimal_text(price.get("amount"))
     currency = price.get("currency")
     line_id = get("id")
@@ -232,7 +264,7 @@ def _quick_line(raw: dict[str, Any], index: int, origin: str, known: frozenset[s
             return None
     if (
         amount is None
-        or not (6 <= len(hs) <= 10 and hs.isdigit() and hs.isascii())
+        or not hs
         or not 0 < quantity <= MAX_QUANTITY
         or type(currency) is not str
         or currency not in known

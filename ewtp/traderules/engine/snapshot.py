@@ -315,12 +315,19 @@ class Snapshot:
     fx_memo: dict[tuple[str, str, int], tuple[Decimal, dict[str, str], dict[str, str] | None]] = (
         field(default_factory=dict, compare=False, repr=False)
     )
-    # Tariff lookups per (territory, HS code, day ordinal) and the best preference per
-    # (territory, HS code, origin, day ordinal): a cache as above, bounded by the duty step.
-    tariff_memo: dict[tuple[str, str, int], Any] = field(
+    # What the duty step reads per (territory, HS code, origin, day ordinal): the tariff
+    # lookup, the best preference and the additional duties in force (duty.Plan); a cache as
+    # above, bounded by the duty step.
+    line_memo: dict[tuple[str, str, str, int], Any] = field(
         default_factory=dict, compare=False, repr=False
     )
-    preference_memo: dict[tuple[str, str, str, int], Any] = field(
+    # The tax rows of a line per (id of the tax kinds, HS code, day ordinal, regime factor),
+    # with the response templates of its tax lines; bounded by the tax step.
+    tax_memo: dict[tuple[int, str, int, str], Any] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # Per territory and set of HS codes: the documents the rules require (a cache as above).
+    document_memo: dict[tuple[str, tuple[str, ...]], Any] = field(
         default_factory=dict, compare=False, repr=False
     )
 

@@ -5,15 +5,64 @@ default rate; the regime may replace the country's taxes (``tax_override``), the
 (``goods``, ``supply``) and multiply every amount by a factor. A tax kind with rows only
 later than the date (data coverage not reached) makes the quote incomplete with
 ``tax_rate_unknown``; a country without tax rows (US) simply has none.
+
+The rows a line's code takes are looked up once per snapshot, code and day (``tax_memo``),
+with the fixed part of each tax line of the response.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from .snapshot import TaxKind
+from .snapshot import TaxKind, TaxRate
 from .work import ONE, ZERO, Priced, Work, round_half_up
+
+_MEMO_LIMIT = 50_000
+
+
+class _Tax(NamedTuple):
+    """One tax kind as a line's code takes it: the row in force, or None when there is none."""
+
+    kind: TaxKind
+    row: TaxRate | None
+    template: dict[str, Any]  # the response's tax line; "base" and "amount" filled per quote
+
+
+def _template(kind: TaxKind, row: TaxRate, factor_text: str) -> dict[str, Any]:
+    return {
+        "kind": kind.kind,
+        "rate": row.rate_text,
+        "rate_kind": row.rate_kind,
+        "category": row.category or None,
+        "base": "",
+        "factor": factor_text,
+        "amount": "",
+        "source": row.source,
+        "confidence": row.confidence or "low",
+    }
+
+
+def _line_rows(
+    work: Work, kinds: tuple[TaxKind, ...], hs: str, factor_text: str
+) -> tuple[_Tax, ...]:
+    """The tax rows of ``hs`` on the quote's day (memoised per snapshot)."""
+    day = work.day
+    key = (id(kinds), hs, day, factor_text)
+    memo = work.snapshot.tax_memo
+    found: tuple[_Tax, ...] | None = memo.get(key)
+    if found is None:
+        found = tuple(
+            _Tax(kind, row, {} if row is None else _template(kind, row, factor_text))
+            for kind in kinds
+            for row in (kind.rate_for(hs, day),)
+        )
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        # The key holds the kinds' id: keep them alive with the entry (they live in the
+        # snapshot or its regimes anyway).
+        memo[key] = found
+    return found
 
 
 def taxes(work: Work) -> None:
@@ -57,18 +106,19 @@ def _tax_base(work: Work, priced: Priced) -> Decimal:
 
 
 def _line_taxes(work: Work, priced: Priced, kinds: tuple[TaxKind, ...], unknown: list[str]) -> None:
-    regime, q, day = work.regime, work.q, work.day
+    regime, q = work.regime, work.q
     factor = regime.tax_factor
     has_factor = factor != ONE
     base = _tax_base(work, priced)
     joined = ZERO
-    hs = priced.line.hs
-    for kind in kinds:
-        row = kind.rate_for(hs, day)
+    out = priced.taxes
+    tax_sum = work.tax_sum
+    for kind, row, template in _line_rows(work, kinds, priced.line.hs, regime.tax_factor_text):
         if row is None:
-            if kind.last_start > day and kind.kind not in unknown:
+            if kind.last_start > work.day and kind.kind not in unknown:
                 unknown.append(kind.kind)
             continue
+        rate = row.rate
         if kind.is_consumption:
             # Levied on (c_i + duty_i) / (1 - k) x k; joins the base of the others (before any
             # regime factor, rounded like every tax amount). Under a regime's goods or supply
@@ -76,24 +126,19 @@ def _line_taxes(work: Work, priced: Priced, kinds: tuple[TaxKind, ...], unknown:
             consumption_base = (
                 priced.cv + priced.tariff_duty if regime.tax_base == "standard" else base
             )
-            tax_base = consumption_base / (ONE - row.rate)
-            joined += round_half_up(tax_base * row.rate, q)
+            tax_base = consumption_base / (ONE - rate)
+            joined += round_half_up(tax_base * rate, q)
         else:
             tax_base = base + joined if joined else base
-        amount = tax_base * row.rate
+        amount = tax_base * rate
         if has_factor:
             amount = amount * factor
         amount = round_half_up(amount, q)
-        work.tax_sum += amount
-        item: dict[str, Any] = {
-            "kind": kind.kind,
-            "rate": row.rate_text,
-            "rate_kind": row.rate_kind,
-            "category": row.category or None,
-            "base": str(round_half_up(tax_base, q)),
-            "factor": regime.tax_factor_text,
-            "amount": str(amount),
-            "source": row.source,
-            "confidence": row.confidence or "low",
-        }
-        priced.taxes.append(item)
+        tax_sum += amount
+        item = template.copy()
+        item["base"] = str(round_half_up(tax_base, q))
+        item["amount"] = str(amount)
+        out.append(item)
+        if item["confidence"] != "high":
+            priced.mark(item["confidence"])
+    work.tax_sum = tax_sum

@@ -48,6 +48,7 @@ class Priced:
         "tariff_duty",
         "taxes",
         "value",
+        "weak",
     )
 
     def __init__(self, line: Line, value: Decimal) -> None:
@@ -65,6 +66,17 @@ class Priced:
         # base; the flat duty per subheading under a standard base).
         self.base_extra = ZERO
         self.taxes: list[dict[str, Any]] = []
+        # The confidence marks below high of the line's duty, additional duties and taxes
+        # (extension 7's rates_not_verified note); None while there is none.
+        self.weak: set[str] | None = None
+
+    def mark(self, confidence: str) -> None:
+        """Note a rate's confidence mark (the response's, never empty) if it is below high."""
+        if confidence != "high":
+            if self.weak is None:
+                self.weak = {confidence}
+            else:
+                self.weak.add(confidence)
 
 
 class Work:

@@ -20,6 +20,7 @@ from ewtp.traderules.engine import (
 )
 from ewtp.traderules.engine import quote as engine_quote
 from ewtp.traderules.errors import QuoteRejectedError
+from ewtp.traderules.extensions import rules_resolver
 from ewtp.traderules.models import ExchangeRate, FxState, RuleVersion
 from ewtp.traderules.selectors.hs import _read_or_none, hs_subheadings
 
@@ -98,9 +99,8 @@ def _shipped_rules() -> PublishedRules:
     )
 
 
-def _database_rules(key: tuple[Any, ...]) -> PublishedRules:
-    version_id, label, created_at, revision = key[0], key[1], key[2], key[3]
-    content = RuleVersion.objects.values_list("content", flat=True).get(pk=version_id)
+def _fx_rows() -> tuple[list[dict[str, str]], tuple[tuple[str, str, str], ...]]:
+    """The rule-table (and operator) rates and the ECB rates, as the engine takes them."""
     table: dict[tuple[str, str], dict[str, str]] = {}
     ecb: list[tuple[str, str, str]] = []
     rates = ExchangeRate.objects.order_by("date", "currency").values_list(
@@ -122,18 +122,33 @@ def _database_rules(key: tuple[Any, ...]) -> PublishedRules:
             "confidence": confidence,
             "note": note,
         }
+    return list(table.values()), tuple(ecb)
+
+
+def snapshot_for_content(content: dict[str, Any], *, label: str) -> Snapshot:
+    """A quote snapshot of any rules content (a version's, or one changed in memory) with the
+    exchange rates as they are now. Raises RuleFileError where the content does not build."""
+    fx_rates, ecb = _fx_rows()
     ruleset: RuleSet = ruleset_from_content(
-        content,
-        hs_subheadings=hs_subheadings(),
-        fx_rates=list(table.values()),
-        ecb_rates=tuple(ecb),
-        version=label,
+        content, hs_subheadings=hs_subheadings(), fx_rates=fx_rates, ecb_rates=ecb, version=label
     )
+    return build_snapshot(ruleset)
+
+
+def fx_revision() -> int:
+    """The exchange rates' revision (a snapshot of other content is rebuilt when it moves)."""
+    state = _read_or_none(lambda: FxState.objects.filter(pk=1).values_list("revision").first())
+    return int(state[0]) if state else 0
+
+
+def _database_rules(key: tuple[Any, ...]) -> PublishedRules:
+    version_id, label, created_at, revision = key[0], key[1], key[2], key[3]
+    content = RuleVersion.objects.values_list("content", flat=True).get(pk=version_id)
     return PublishedRules(
         label=label,
         created_at=created_at,
         content=content,
-        snapshot=build_snapshot(ruleset),
+        snapshot=snapshot_for_content(content, label=label),
         fx_revision=int(revision),
         origin="database",
     )
@@ -165,12 +180,29 @@ def current_snapshot() -> Snapshot:
 def quote_compute(
     request: Any, *, today: date | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
-    """A landed-cost quote on the rules in force (landed-cost.md).
+    """A landed-cost quote on the rules in force (landed-cost.md), or on the rules the request
+    names in ``"rules": "<prefix>:<name>"`` (rules-forum.md: ``proposal:CODE``).
 
     Raises QuoteRejectedError (a DomainError, HTTP 422) with the engine's code, message and
     fields. ``today`` is the date used when the request gives none.
     """
+    snapshot = current_snapshot()
+    chosen = request.get("rules") if isinstance(request, dict) else None
+    if isinstance(chosen, str) and chosen not in ("", "current"):
+        snapshot = _resolved_snapshot(chosen)
     try:
-        return engine_quote(request, current_snapshot(), today=today, now=now)
+        return engine_quote(request, snapshot, today=today, now=now)
     except QuoteRejected as rejected:
         raise QuoteRejectedError(rejected.code, rejected.message, fields=rejected.fields) from None
+
+
+def _resolved_snapshot(chosen: str) -> Snapshot:
+    prefix, _sep, name = chosen.partition(":")
+    resolver = rules_resolver(prefix)
+    if resolver is None or not name:
+        raise QuoteRejectedError(
+            "invalid_request",
+            f'Unknown rules {chosen!r}: give "proposal:CODE" or leave it out.',
+            fields={"rules": "unknown rule set"},
+        )
+    return resolver(name)

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from ewtp.core.errors import DomainError
+from ewtp.traderules.extensions import rules_subcommands
 from ewtp.traderules.selectors.coverage import coverage
 from ewtp.traderules.services.schedules import schedule_update_check, schedule_update_publish
 from ewtp.traderules.services.versions import rules_export, rules_import, rules_import_check
@@ -40,9 +41,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        commands = parser.add_subparsers(
-            dest="action", required=True, metavar="import|export|schedule|coverage"
-        )
+        extra = rules_subcommands()
+        metavar = "|".join(["import", "export", "schedule", "coverage", *extra])
+        commands = parser.add_subparsers(dest="action", required=True, metavar=metavar)
         importing = commands.add_parser("import", help="import DIR as a new rules version")
         importing.add_argument("directory")
         importing.add_argument("--note", default="", help="why (shown in the version history)")
@@ -67,10 +68,18 @@ class Command(BaseCommand):
         )
         covering.add_argument("--destination", default=None, help="one country (ISO 3166-1)")
         covering.add_argument("--date", default=None, help="the day quoted (default today)")
+        # Subcommands other apps register (the rules forum: propose, simulate).
+        for name, subcommand in extra.items():
+            subcommand.add_arguments(commands.add_parser(name, help=subcommand.help))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        extra = rules_subcommands().get(options["action"])
+        body: dict[str, Any]
         try:
-            body = getattr(self, f"_{options['action']}")(options)
+            if extra is not None:
+                body = extra.run(options, self.stdout, self.stderr)
+            else:
+                body = getattr(self, f"_{options['action']}")(options)
         except DomainError as error:
             self.stdout.write(json.dumps(error.as_dict(), indent=2, ensure_ascii=False))
             raise CommandError(error.message, returncode=INVALID) from None

@@ -1,0 +1,31 @@
+"""The rules forum: proposals to change the trade rules, their consultation and simulation."""
+
+from django.apps import AppConfig
+
+
+class ForumConfig(AppConfig):
+    name = "ewtp.forum"
+    label = "forum"
+    verbose_name = "Rules forum"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from ewtp.core import periodic
+        from ewtp.core.navigation import EVERYONE, NavEntry, register
+        from ewtp.forum.commands import PROPOSE, SIMULATE
+        from ewtp.forum.selectors.snapshot import proposal_choices, proposal_rules
+        from ewtp.forum.services.proposals import proposals_advance
+        from ewtp.traderules.extensions import (
+            register_rules_choices,
+            register_rules_resolver,
+            register_rules_subcommand,
+        )
+
+        register_rules_resolver("proposal", proposal_rules)
+        register_rules_subcommand(PROPOSE)
+        register_rules_subcommand(SIMULATE)
+        register_rules_choices(proposal_choices)
+        periodic.register("forum.advance", proposals_advance, every_seconds=3600)
+        register(NavEntry(_("Rule proposals"), "forum:list", EVERYONE, 41))
+        register(NavEntry(_("Proposals and my prices"), "forum:mine", "seller", 42))

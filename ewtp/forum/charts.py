@@ -1,0 +1,72 @@
+"""Server-rendered SVG charts of a simulation (pygal), each with the data table it draws."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pygal
+from django.utils.translation import gettext as _
+
+from ewtp.core import charts
+from ewtp.forum.models import Simulation
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    svg: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+def _bar(title: str, labels: list[str], series: dict[str, list[float]]) -> str:
+    chart = pygal.Bar(**charts.options(width=640, height=320, x_label_rotation=20))
+    chart.title = title
+    chart.x_labels = labels
+    for name, values in series.items():
+        chart.add(name, values)
+    return charts.picture(chart, label=title)
+
+
+def _changes(details: dict[str, Any], group: str, title: str, limit: int = 12) -> Chart:
+    cells = sorted(details.get(group, ()), key=lambda c: -abs(Decimal(c["change"])))[:limit]
+    labels = [f"{c['label']} ({c['currency']})" for c in cells]
+    svg = _bar(title, labels, {_("change"): [float(Decimal(c["change"])) for c in cells]})
+    rows = [
+        [c["label"], c["currency"], str(c["orders"]), c["before"], c["after"], c["change"]]
+        for c in cells
+    ]
+    return Chart(
+        title,
+        svg,
+        [_("Key"), _("Currency"), _("Orders"), _("Before"), _("After"), _("Change")],
+        rows,
+    )
+
+
+def _distribution(details: dict[str, Any]) -> Chart:
+    bins = details.get("landed_change_bins") or {"edges": [], "orders": [0]}
+    edges, counts = bins["edges"], bins["orders"]
+    labels = (
+        [f"< {edges[0]}%"]
+        + [f"{a}..{b}%" for a, b in itertools.pairwise(edges)]
+        + [f">= {edges[-1]}%"]
+        if edges
+        else [""]
+    )
+    title = _("Changed orders by change of landed price")
+    svg = _bar(title, labels, {_("orders"): [float(c) for c in counts]})
+    rows = [[label, str(count)] for label, count in zip(labels, counts, strict=True)]
+    return Chart(title, svg, [_("Change"), _("Orders")], rows)
+
+
+def simulation_charts(simulation: Simulation) -> list[Chart]:
+    details = simulation.details or {}
+    return [
+        _changes(details, "by_destination", _("Change of landed totals by destination")),
+        _distribution(details),
+        _changes(details, "by_seller", _("Sellers most affected (landed totals)")),
+    ]

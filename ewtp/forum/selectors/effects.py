@@ -1,0 +1,105 @@
+"""What a proposal does to sellers' own products: the landed price of one unit of each
+published product, into each destination the proposal touches, before and after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ewtp.catalog.landed_prices import quote_request
+from ewtp.catalog.models import Product
+from ewtp.forum.models import Revision
+from ewtp.forum.selectors.snapshot import revision_snapshot, version_snapshot
+from ewtp.traderules.engine import QuoteRejected, quote
+from ewtp.traderules.models import RuleVersion
+
+_MAX_DESTINATIONS = 30
+
+
+@dataclass(frozen=True)
+class ProductEffect:
+    seller_id: int
+    product_id: int
+    product: str
+    destination: str
+    currency: str
+    before: str
+    after: str
+
+
+def changed_destinations(revision: Revision) -> frozenset[str]:
+    """Every destination country whose quote the revision's rows can change: the country a
+    tax or fee row names, the member countries of the territory other rows name (before and
+    after the change). Sources change no amount."""
+    base = RuleVersion.objects.values_list("content", flat=True).get(label=revision.base_version)
+    members: dict[str, set[str]] = {}
+    for territory in base.get("tables", {}).get("territories", ()):
+        members.setdefault(territory["territory"], set()).update(_members(territory))
+    for change in revision.changes:
+        if change["table"] == "territories":
+            for row in (change.get("before"), change.get("after")):
+                if row:
+                    members.setdefault(row["territory"], set()).update(_members(row))
+    found: set[str] = set()
+    for change in revision.changes:
+        for row in (change.get("before"), change.get("after")):
+            if not row or change["table"] == "sources":
+                continue
+            if row.get("country"):
+                found.add(str(row["country"]))
+            else:
+                found.update(members.get(str(row.get("territory", "")), ()))
+    return frozenset(found)
+
+
+def _members(row: dict[str, Any]) -> list[str]:
+    text = str(row.get("members", "")).replace(";", " ").replace(",", " ")
+    return [member for member in text.split() if member] or [str(row["territory"])]
+
+
+def touched_destinations(revision: Revision) -> list[str]:
+    """The destinations to show a seller (at most a few dozen), in a stable order."""
+    return sorted(changed_destinations(revision))[:_MAX_DESTINATIONS]
+
+
+def product_effects(
+    revision: Revision, *, seller_id: int | None = None, day: date | None = None
+) -> list[ProductEffect]:
+    """Published products whose one-unit landed price the revision changes."""
+    destinations = touched_destinations(revision)
+    if not destinations:
+        return []
+    base, changed = version_snapshot(revision.base_version), revision_snapshot(revision)
+    day = day or max(revision.proposal.effective_on, date.today())
+    products = Product.objects.filter(status=Product.Status.PUBLISHED).order_by("seller_id", "id")
+    if seller_id is not None:
+        products = products.filter(seller_id=seller_id)
+    effects: list[ProductEffect] = []
+    for product in products.prefetch_related("variants"):
+        variant = next((v for v in product.variants.all() if v.is_active), None)
+        if variant is None:
+            continue
+        for destination in destinations:
+            request = quote_request([(variant, 1)], destination=destination, currency="")
+            request.pop("currency")
+            request["date"] = day.isoformat()
+            try:
+                b = quote(request, base, today=day, quote_id="effect")
+                a = quote(request, changed, today=day, quote_id="effect")
+            except QuoteRejected:
+                continue
+            before, after = b["totals"]["display"]["landed"], a["totals"]["display"]["landed"]
+            if before != after:
+                effects.append(
+                    ProductEffect(
+                        product.seller_id,
+                        product.pk,
+                        product.title,
+                        destination,
+                        a["currency"],
+                        before,
+                        after,
+                    )
+                )
+    return effects
