@@ -302,8 +302,15 @@ def dashboard(request: HttpRequest, org: str) -> HttpResponse:
             "products": products,
             "can_edit": sellers_selectors.can_edit(request.user, found),
             "stock_form": StockForm(),
+            "overview": _sales_overview(found),
         },
     )
+
+
+def _sales_overview(seller: Any) -> Any:
+    from ewtp.orders.selectors import sales_overview
+
+    return sales_overview(seller)
 
 
 def _product_saved(request: HttpRequest, product: Product) -> HttpResponse:

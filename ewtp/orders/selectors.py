@@ -327,9 +327,63 @@ def order_body(order: Order) -> dict[str, Any]:
 
 def order_list_for_seller(actor: object, seller_slug: str) -> tuple[Organisation, QuerySet[Order]]:
     seller = seller_get_for(actor, seller_slug)
-    return seller, Order.objects.filter(seller=seller).select_related("checkout").order_by(
-        "-created_at", "-id"
+    return seller, Order.objects.filter(seller=seller).select_related(
+        "checkout", "parcel"
+    ).order_by("-created_at", "-id")
+
+
+def orders_of_buyer(user: User) -> QuerySet[Order]:
+    """A signed-in buyer's orders (their checkouts'), newest first."""
+    return (
+        Order.objects.filter(checkout__user=user)
+        .select_related("seller", "checkout", "parcel")
+        .order_by("-created_at", "-id")
     )
+
+
+@dataclass(frozen=True)
+class SalesOverview:
+    today: Money
+    week: Money
+    orders_today: int
+    orders_week: int
+    to_ship: int
+    currency: str
+    balances: dict[str, Money] = field(default_factory=dict)  # in escrow, available, paid out
+
+
+def sales_overview(seller: Organisation) -> SalesOverview:
+    """Paid sales today and in the last 7 days (at the seller's own prices), orders to ship."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Sum
+
+    from ewtp.core import clock
+
+    now = clock.now()
+    start_today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    sold = Order.objects.filter(seller=seller, checkout__payment_status="paid").exclude(
+        status__in=[Order.Status.CANCELLED, Order.Status.REFUNDED]
+    )
+    currency = seller_currency(seller)
+
+    def window(since: Any) -> tuple[Money, int]:
+        row = sold.filter(created_at__gte=since, seller_currency=currency).aggregate(
+            total=Sum("seller_goods_minor"), count=Count("id")
+        )
+        return Money.from_minor(int(row["total"] or 0), currency), int(row["count"] or 0)
+
+    today, orders_today = window(start_today)
+    week, orders_week = window(now - timedelta(days=7))
+    to_ship = sold.filter(
+        status__in=[Order.Status.PAID, Order.Status.ACCEPTED, Order.Status.PACKED]
+    )
+    return SalesOverview(today, week, orders_today, orders_week, to_ship.count(), currency)
+
+
+def seller_currency(seller: Organisation) -> str:
+    last = Order.objects.filter(seller=seller).values_list("seller_currency", flat=True).first()
+    return str(last or "RWF")
 
 
 def order_list_for_operator(actor: object) -> QuerySet[Order]:

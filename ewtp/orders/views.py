@@ -22,6 +22,7 @@ from ewtp.accounts.models import Organisation, User
 from ewtp.catalog.selectors.sellers import seller_organisations_for
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
+from ewtp.core.pagination import paginate
 from ewtp.orders import pricing, selectors
 from ewtp.orders.addresses import ID_NUMBER_COUNTRIES, address_lines, id_number_masked
 from ewtp.orders.forms import CheckoutForm
@@ -325,6 +326,9 @@ def _order_post(
         messages.error(request, error.message)
     else:
         messages.success(request, done)
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        return HttpResponseRedirect(back)
     url = reverse("orders:order_detail", args=[order.public_id])
     return HttpResponseRedirect(f"{url}?token={token}" if token else url)
 
@@ -376,25 +380,36 @@ def _order_list(
     status = _status_filter(request)
     if status:
         orders = orders.filter(status=status)
-    return render(
-        request,
-        "orders/order_list.html",
-        {
-            "seller": seller,
-            "orders": orders[:200],
-            "status": status,
-            "statuses": Order.Status.choices,
-        },
-    )
+    context: dict[str, Any] = {
+        "seller": seller,
+        "page": paginate(orders, request.GET.get("page"), per_page=50),
+        "status": status,
+        "statuses": Order.Status.choices,
+        "here": request.get_full_path(),
+    }
+    if seller is not None:
+        context["overview"] = selectors.sales_overview(seller)
+    return render(request, "orders/order_list.html", context)
 
 
 @login_required
 def seller_orders(request: HttpRequest, org: str) -> HttpResponse:
+    """The seller's one list of orders: each paid order accepted here, then packed and shipped
+    from its packing page; the sales overview on top."""
     try:
         seller, orders = selectors.order_list_for_seller(request.user, org)
     except NotFound:
         raise Http404 from None
     return _order_list(request, orders, seller)
+
+
+@login_required
+def my_orders(request: HttpRequest) -> HttpResponse:
+    """A signed-in buyer's orders, newest first, a page at a time."""
+    user = _user(request)
+    assert user is not None
+    page = paginate(selectors.orders_of_buyer(user), request.GET.get("page"), per_page=20)
+    return render(request, "orders/my_orders.html", {"page": page})
 
 
 @login_required
