@@ -24,6 +24,7 @@ def _fast_hashing(settings):  # type: ignore[no-untyped-def]
     # The shipped rates are dated (the reference data's days), today is not: tests that are not
     # about stale rates sell on them; those that are set the limit themselves.
     settings.EWTP_FX_MAX_AGE_DAYS = 0
+    settings.EWTP_FX_URL = ""  # no test reaches the ECB; fetch tests give their own file
     # Background tasks run at once, in the test's process (enqueue them with on_commit).
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     yield

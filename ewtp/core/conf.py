@@ -181,6 +181,7 @@ TOURISM_PLATFORM_FEE_RATE = _declare(
     "The platform's fee on a booking's price, as a fraction.",
 )
 
+
 def _incomplete_quote_policy(text: str) -> str:
     value = text.strip().lower()
     if value not in {"dap", "refuse"}:
