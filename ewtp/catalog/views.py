@@ -69,6 +69,7 @@ from ewtp.catalog.services.variants import (
     variant_deactivate,
     variant_update,
 )
+from ewtp.core import conf
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
 
@@ -142,6 +143,7 @@ def _listing(
             "sellers": sellers(),
             "destination": destination,
             "currency": currency,
+            "delivery_from": _delivery_from(destination, currency),
         }
     )
     if getattr(request, "htmx", False) and request.headers.get("HX-Target") == "results":
@@ -202,6 +204,9 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as error:
             quote_error = error.message
     delivered = _delivered_unit(chosen, destination, currency) if breakdown else None
+    if delivered is not None:  # the price shown is one unit delivered: carriage included
+        quote = delivered["quote"]
+        breakdown = landed_prices.breakdown(quote)
     available = (
         sum(level.on_hand - level.reserved for level in chosen.stock_levels.all()) if chosen else 0
     )
@@ -219,6 +224,8 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             "breakdown": breakdown,
             "quote_error": quote_error,
             "delivered": delivered,
+            "reasons": _unknown_reasons(quote, language),
+            "incomplete_policy": conf.INCOMPLETE_QUOTE(),
             "available": max(available, 0),
             "destination": destination,
             "currency": currency,
@@ -242,11 +249,44 @@ def _delivered_unit(variant: Any, destination: str, currency: str) -> dict[str, 
         return None
     display = quote["totals"]["display"]
     return {
+        "quote": quote,
         "shipping": Money.of(display["shipping"], currency),
         "total": Money.of(display["landed"], currency),
         "carrier": carriage.carrier_name,
         "days": carriage.transit_days,
     }
+
+
+def _unknown_reasons(quote: dict[str, Any] | None, language: str) -> list[str]:
+    from ewtp.orders.pricing import unknown_reasons
+
+    return unknown_reasons(quote, language) if quote else []
+
+
+def _delivery_from(destination: str, currency: str) -> Money | None:
+    """The cheapest parcel to the destination (the lightest weight), in the buyer's currency:
+    listing prices say "+ delivery from" it; None when the platform does not deliver there."""
+    from django.core.cache import cache
+
+    from ewtp.catalog.models import DEFAULT_HUB
+    from ewtp.core import clock
+    from ewtp.logistics import selectors as logistics
+    from ewtp.orders.shipping import MIN_WEIGHT_KG
+
+    key = f"delivery-from:{clock.today()}:{destination}:{currency}"
+    cached = cache.get(key)
+    if cached is not None:
+        return Money.of(cached, currency) if cached else None
+    try:
+        price = logistics.lane_options(DEFAULT_HUB, destination, MIN_WEIGHT_KG)[0].price
+        rate = landed_prices.display_rate(
+            source_currency=price.currency, destination=destination, currency=currency
+        )
+    except (DomainError, IndexError):
+        rate = None
+    amount = Money(price.amount * rate, currency).rounded() if rate is not None else None
+    cache.set(key, amount.as_string() if amount else "", timeout=3600)
+    return amount
 
 
 def photo(request: HttpRequest, public_id: str, size: str) -> HttpResponse:

@@ -349,36 +349,57 @@ class SalesOverview:
     orders_week: int
     to_ship: int
     currency: str
-    balances: dict[str, Money] = field(default_factory=dict)  # in escrow, available, paid out
+    due: Money | None = None  # released to the seller, not yet paid out
 
 
 def sales_overview(seller: Organisation) -> SalesOverview:
-    """Paid sales today and in the last 7 days (at the seller's own prices), orders to ship."""
+    """Paid sales today and in the last 7 days (at the seller's own prices, UTC days), the
+    orders to ship and the money due: a few queries, whatever the number of orders."""
     from datetime import timedelta
 
-    from django.db.models import Count, Sum
+    from django.db.models import Count, Q, Sum
 
     from ewtp.core import clock
 
     now = clock.now()
     start_today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    sold = Order.objects.filter(seller=seller, checkout__payment_status="paid").exclude(
-        status__in=[Order.Status.CANCELLED, Order.Status.REFUNDED]
-    )
+    week_ago = now - timedelta(days=7)
     currency = seller_currency(seller)
-
-    def window(since: Any) -> tuple[Money, int]:
-        row = sold.filter(created_at__gte=since, seller_currency=currency).aggregate(
-            total=Sum("seller_goods_minor"), count=Count("id")
+    status = Order.Status
+    row = (
+        Order.objects.filter(seller=seller, checkout__payment_status="paid")
+        .exclude(status__in=[status.CANCELLED, status.REFUNDED])
+        .aggregate(
+            today=Sum(
+                "seller_goods_minor",
+                filter=Q(created_at__gte=start_today, seller_currency=currency),
+            ),
+            week=Sum(
+                "seller_goods_minor", filter=Q(created_at__gte=week_ago, seller_currency=currency)
+            ),
+            orders_today=Count("id", filter=Q(created_at__gte=start_today)),
+            orders_week=Count("id", filter=Q(created_at__gte=week_ago)),
+            to_ship=Count("id", filter=Q(status__in=[status.PAID, status.ACCEPTED, status.PACKED])),
         )
-        return Money.from_minor(int(row["total"] or 0), currency), int(row["count"] or 0)
-
-    today, orders_today = window(start_today)
-    week, orders_week = window(now - timedelta(days=7))
-    to_ship = sold.filter(
-        status__in=[Order.Status.PAID, Order.Status.ACCEPTED, Order.Status.PACKED]
     )
-    return SalesOverview(today, week, orders_today, orders_week, to_ship.count(), currency)
+    return SalesOverview(
+        today=Money.from_minor(int(row["today"] or 0), currency),
+        week=Money.from_minor(int(row["week"] or 0), currency),
+        orders_today=int(row["orders_today"]),
+        orders_week=int(row["orders_week"]),
+        to_ship=int(row["to_ship"]),
+        currency=currency,
+        due=_money_due(seller),
+    )
+
+
+def _money_due(seller: Organisation) -> Money | None:
+    """What the platform owes the seller now (its payable account), None before any release."""
+    from ewtp.ledger.models import Account
+    from ewtp.payments.payouts import party_of
+
+    payable = Account.objects.filter(owner_ref=party_of(seller), purpose="party_payable").first()
+    return Money.from_minor(payable.position_minor, payable.currency) if payable else None
 
 
 def seller_currency(seller: Organisation) -> str:
