@@ -98,10 +98,13 @@ def _decimal(value: str | None) -> Decimal | None:
     return number if number.is_finite() and number >= 0 else None
 
 
+MAX_QUERY = 200  # characters of a search; a longer one is shortened, and the page says so
+
+
 def _filters(request: HttpRequest, **fixed: str) -> Filters:
     get = request.GET
     values: dict[str, Any] = {
-        "q": get.get("q", "").strip()[:200],
+        "q": get.get("q", "").strip()[:MAX_QUERY],
         "category": get.get("category", ""),
         "origin": get.get("origin", "").upper()[:2],
         "seller": get.get("seller", ""),
@@ -144,6 +147,7 @@ def _listing(
             "destination": destination,
             "currency": currency,
             "delivery_from": _delivery_from(destination, currency),
+            "query_cut": len(request.GET.get("q", "").strip()) > MAX_QUERY,
         }
     )
     if getattr(request, "htmx", False) and request.headers.get("HX-Target") == "results":

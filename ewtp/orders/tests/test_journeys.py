@@ -219,3 +219,37 @@ def test_fresh_rates_fetched_and_entered_sell_again(client, shirt, settings, tmp
     # Only the currencies still without a fresh rate are named (the XML had no MYR).
     assert "<li>KES: newest rate of" in stale and "<li>MYR: newest rate of" in stale
     assert "<li>RWF" not in stale and "<li>USD" not in stale
+
+
+def test_a_5000_character_search_is_shortened_and_said(client, reference_data):
+    make_product(make_seller("huye-coffee"), "Huye coffee", stock=3)
+    response = client.get("/shop/search/?q=" + "coffee " * 715)
+    assert response.status_code == 200
+    assert (
+        'data-testid="query-cut"' in response.text and "limited to 200 characters" in response.text
+    )
+    assert 'data-testid="query-cut"' not in client.get("/shop/search/?q=coffee").text
+
+
+def test_logging_in_keeps_the_language_the_visitor_chose(client, db):
+    from ewtp.catalog.tests.factories import make_user
+
+    user = make_user("marie@example.fr")
+    user.language = "fr"
+    user.save(update_fields=["language"])
+    client.cookies["ewtp_language"] = "sw"
+    response = client.post(
+        "/accounts/login/", {"username": "marie@example.fr", "password": "a-long-password-1"}
+    )
+    assert response.status_code == 302
+    assert response.cookies["ewtp_language"].value == "sw"
+    page = client.get(response["Location"])
+    assert page.headers["Content-Language"] == "sw"
+    assert 'class="info">' in page.text and "is français" in page.text  # offered, not imposed
+    # With no choice on the device, the profile's language follows the person.
+    client.logout()
+    del client.cookies["ewtp_language"]
+    response = client.post(
+        "/accounts/login/", {"username": "marie@example.fr", "password": "a-long-password-1"}
+    )
+    assert response.cookies["ewtp_language"].value == "fr"
