@@ -473,7 +473,7 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
         "logistics/track.html",
         {
             "parcel": found,
-            "tracking": selectors.tracking_for_parcel(found),
+            "tracking": selectors.tracking_for_buyer(found),
             "can_confirm": buyer is not None
             and found.status == Parcel.Status.DELIVERED
             and found.order.status == Order.Status.DELIVERED,

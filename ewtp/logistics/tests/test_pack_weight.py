@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -29,3 +31,17 @@ def test_a_packed_weight_far_from_the_goods_is_warned_and_a_close_one_is_not(cli
     parcel.refresh_from_db()
     assert str(parcel.weight_kg) == "1.900"
     assert 'data-testid="weight-warning"' not in client.get(url).text
+
+
+def test_public_tracking_shows_no_staff_and_the_buyers_time_zone(client):
+    from ewtp.logistics.tests.factories import packed
+
+    w = world()
+    order = paid_order([(w.coffee, 1)], destination="BE")
+    parcel = packed(w, order)
+    client.cookies["ewtp_language"] = "en"
+    page = client.get(reverse("logistics:track", args=[parcel.code])).text
+    assert "Packed by the seller" in page
+    assert "seller@demo.ewtp.rw" not in page and "@" not in page.split('data-testid="tracking"')[1]
+    zones = set(re.findall(r"<small>([A-Za-z_/]+)</small>", page))
+    assert zones == {parcel.destination_hub.time_zone} and zones != {"Africa/Kigali"}
