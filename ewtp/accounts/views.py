@@ -38,7 +38,14 @@ from ewtp.accounts.models import Membership, Organisation, User
 from ewtp.core.errors import DomainError, RateLimited
 from ewtp.core.http import is_htmx, page_errors
 from ewtp.core.pagination import paginate
-from ewtp.core.preferences import is_language, remember, remember_language, resolve
+from ewtp.core.preferences import (
+    CURRENCY_COOKIE,
+    DESTINATION_COOKIE,
+    is_language,
+    remember,
+    remember_language,
+    resolve,
+)
 from ewtp.core.ratelimit import rate_limit
 from ewtp.core.selectors import audit_actions
 
@@ -138,8 +145,15 @@ class LoginView(auth_views.LoginView):
         if isinstance(user, User):
             # The profile's choices follow the person to this device, except a language the
             # visitor chose on it before logging in: that stays, and the page offers the other.
-            chosen = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+            cookies = self.request.COOKIES
+            chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
             _remember_profile(response, user)
+            # The cart's destination and currency the visitor chose stay too.
+            remember(
+                response,
+                currency=cookies.get(CURRENCY_COOKIE) or user.currency,
+                destination=cookies.get(DESTINATION_COOKIE) or user.destination,
+            )
             if chosen and chosen != user.language and is_language(chosen):
                 remember_language(response, chosen)
                 messages.info(
