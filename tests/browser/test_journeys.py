@@ -154,6 +154,9 @@ def test_paying_turns_the_page_to_thank_you_and_my_orders_lists_it(  # type: ign
         other.click("button[value=approve]")
     other.close()
     expect(state).to_have_attribute("data-state", "paid", timeout=15_000)
+    expect(page.locator('[data-testid="checkout-order"] .badge').first).not_to_have_text(
+        "En attente de paiement"
+    )
     expect(page.locator('[data-testid="pay-now"]')).to_have_count(0)
     expect(page.locator('[data-testid="payment-status"]')).not_to_have_text("")
     tour(page, "journey-pay-thank-you-fr")
