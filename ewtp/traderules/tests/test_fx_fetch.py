@@ -129,3 +129,20 @@ def test_bad_answers_change_nothing(ecb_server, tmp_path: Path) -> None:  # type
             fx_fetch(url)
         assert error.value.code == code, url
     assert ExchangeRate.objects.count() == before
+
+
+def test_the_demo_carries_stale_rates_forward_once_and_says_so(settings) -> None:  # type: ignore[no-untyped-def]
+    from ewtp.traderules.demo import demo_rates_carry_forward
+    from ewtp.traderules.selectors.published import stale_currencies
+    from ewtp.web.demo import load_base
+
+    settings.EWTP_FX_MAX_AGE_DAYS = 7
+    load_base(io.StringIO())
+    stale = [item["currency"] for item in stale_currencies()]
+    assert "RWF" in stale and "USD" in stale
+    assert demo_rates_carry_forward() == len(stale)
+    assert stale_currencies() == []
+    rwf = ExchangeRate.objects.get(currency="RWF", date=clock.today())
+    assert rwf.origin == ExchangeRate.Origin.OPERATOR
+    assert rwf.source.startswith("Demo data: the 2026-") and "not a market rate" in rwf.source
+    assert demo_rates_carry_forward() == 0
