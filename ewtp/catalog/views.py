@@ -148,6 +148,7 @@ def _listing(
             "currency": currency,
             "delivery_from": _delivery_from(destination, currency),
             "query_cut": len(request.GET.get("q", "").strip()) > MAX_QUERY,
+            "incomplete_policy": conf.INCOMPLETE_QUOTE(),
         }
     )
     if getattr(request, "htmx", False) and request.headers.get("HX-Target") == "results":

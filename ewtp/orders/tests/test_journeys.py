@@ -253,3 +253,17 @@ def test_logging_in_keeps_the_language_the_visitor_chose(client, db):
         "/accounts/login/", {"username": "marie@example.fr", "password": "a-long-password-1"}
     )
     assert response.cookies["ewtp_language"].value == "fr"
+
+
+@pytest.mark.parametrize(
+    ("policy", "words"),
+    [("dap", "duty not known: due on delivery"), ("refuse", "not sold to this country")],
+)
+def test_the_listing_card_says_what_an_unknown_duty_means(client, shirt, settings, policy, words):
+    settings.EWTP_INCOMPLETE_QUOTE = policy
+    client.cookies["ewtp_destination"] = "US"
+    client.cookies["ewtp_currency"] = "USD"
+    page = client.get("/shop/").text
+    card = page[page.index('data-testid="product-card"') :]
+    assert words in card and "+ delivery from $" in card
+    assert "duties and taxes paid" not in page
