@@ -400,6 +400,27 @@ def _apply_errors(form: Any, error: DomainError) -> None:
         form.add_error(None, error.message)
 
 
+def _every_error(form: ProductForm) -> None:
+    """A form with field errors also gets the product rules' errors on its other fields, so
+    that the seller sees every problem at once, not one round at a time."""
+    from ewtp.catalog.services.products import ProductData, product_validate
+
+    raw = form.data
+    _cleaned, errors = product_validate(
+        ProductData(
+            title=str(raw.get("title", "")),
+            hs_code=str(raw.get("hs_code", "")),
+            origin=str(raw.get("origin", "")),
+            unit_weight_kg=str(raw.get("unit_weight_kg", "")),
+            price=str(raw.get("price", "")),
+            currency=str(raw.get("currency", "")),
+        )
+    )
+    for name, message in errors.items():
+        if name in form.fields and name not in form.errors:
+            form.add_error(name, message)
+
+
 def _suggestions(form: ProductForm) -> list[traderules_gateway.HsSuggestion]:
     text = " ".join(str(form.data.get(name, "")) for name in ("title", "description"))
     return traderules_gateway.hs_suggest(text) if text.strip() else []
@@ -418,7 +439,9 @@ def product_new(request: HttpRequest, org: str) -> HttpResponse:
     if request.method == "POST" and "suggest" in request.POST:
         suggestions = _suggestions(form)
         form = ProductForm(request.POST)
-    elif request.method == "POST" and form.is_valid():
+    elif request.method == "POST" and not form.is_valid():
+        _every_error(form)
+    elif request.method == "POST":
         try:
             created = product_create(
                 actor=request.user,
@@ -521,7 +544,9 @@ def product_edit(request: HttpRequest, org: str, slug: str) -> HttpResponse:
     if request.method == "POST" and "suggest" in request.POST:
         suggestions = _suggestions(form)
         form = ProductForm(request.POST, with_stock=False)
-    elif request.method == "POST" and form.is_valid():
+    elif request.method == "POST" and not form.is_valid():
+        _every_error(form)
+    elif request.method == "POST":
         try:
             product_update(actor=request.user, product=item, data=_product_data(form.cleaned_data))
         except DomainError as error:

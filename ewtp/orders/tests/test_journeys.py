@@ -267,3 +267,26 @@ def test_the_listing_card_says_what_an_unknown_duty_means(client, shirt, setting
     card = page[page.index('data-testid="product-card"') :]
     assert words in card and "+ delivery from $" in card
     assert "duties and taxes paid" not in page
+
+
+def test_the_product_form_shows_every_error_at_once(client, reference_data):
+    seller = make_seller("kigali-threads")
+    client.force_login(make_member(seller, "owner@threads.rw"))
+    client.cookies["ewtp_language"] = "en"
+    response = client.post(
+        "/shop/sell/kigali-threads/new/",
+        {
+            "title": "Shirt",
+            "hs_code": "9999.99",  # no such subheading: the product rules' error
+            "origin": "RW",
+            "unit_weight_kg": "",  # the form's own error
+            "price": "-5",  # the product rules' error
+            "currency": "RWF",
+            "language": "en",
+        },
+    )
+    page = response.text
+    import re as regex
+
+    failing = regex.findall(r'<p class="field has-error">\s*<label for="id_(\w+)"', page)
+    assert set(failing) == {"hs_code", "unit_weight_kg", "price"}
