@@ -8,6 +8,18 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("EWTP_RATE_LIMITS", "off")
+# Servers the tests start (`ewtp serve` subprocesses) speak plain HTTP; config/settings.py does
+# the same for the test process itself.
+os.environ.setdefault("EWTP_HTTPS", "off")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _curated_rules_only() -> None:
+    # Django's settings are read before this file sets the environment: the test database is
+    # seeded with the curated rules only (the full schedules take seconds to load).
+    from django.conf import settings
+
+    settings.EWTP_RULES_SCHEDULES = False
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +37,9 @@ def _fast_hashing(settings):  # type: ignore[no-untyped-def]
     # about stale rates sell on them; those that are set the limit themselves.
     settings.EWTP_FX_MAX_AGE_DAYS = 0
     settings.EWTP_FX_URL = ""  # no test reaches the ECB; fetch tests give their own file
+    # The platform is registered for IOSS, as in the demo (`make run`): EU low-value VAT is
+    # collected at checkout. Tests of the unregistered platform set it empty.
+    settings.EWTP_IOSS_NUMBER = "IM0560000001"
     # Background tasks run at once, in the test's process (enqueue them with on_commit).
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     yield

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.api import api
+from ewtp.accounts.views import admin_login
 
 handler403 = "ewtp.web.views.error_403"
 handler404 = "ewtp.web.views.error_404"
@@ -11,6 +12,7 @@ handler500 = "ewtp.web.views.error_500"
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("ewtp.accounts.urls")),
@@ -21,6 +23,7 @@ urlpatterns = [
     path("ledger/", include("ewtp.ledger.urls")),
     path("hubs/", include("ewtp.logistics.urls")),
     path("customs/", include("ewtp.customs.urls")),
+    path("insights/", include("ewtp.insights.urls")),
     # The mobile-money simulator: the provider at the edge of the world, in process.
     path("sim/momo/", include("ewtp.payments.momo_simulator")),
     path("visit/", include("ewtp.tourism.urls")),

@@ -71,6 +71,10 @@ def _site_url(text: str) -> str:
     return text.strip().rstrip("/")
 
 
+def _ioss_number(text: str) -> str:
+    return text.strip().upper()
+
+
 def _non_negative(text: str) -> int:
     return max(int(text), 0)
 
@@ -79,8 +83,20 @@ def _non_negative(text: str) -> int:
 HTTPS = _declare(
     "EWTP_HTTPS",
     parse_flag,
-    "off",
+    "on",
     "With DEBUG off: secure cookies, HSTS and redirect to HTTPS; off for plain HTTP on a private network.",
+)
+MAX_REQUEST_BYTES = _declare(
+    "EWTP_MAX_REQUEST_BYTES",
+    _non_negative,
+    "10485760",
+    "The largest request body accepted (a larger Content-Length is refused with 413 unread).",
+)
+API_TOKEN_DAYS = _declare(
+    "EWTP_API_TOKEN_DAYS",
+    _non_negative,
+    "30",
+    "Days an API bearer token is valid after it is issued (0: tokens do not expire).",
 )
 SITE_URL = _declare(
     "EWTP_SITE_URL",
@@ -124,11 +140,19 @@ VAR_DIR = _declare(
     "var",
     "Folder for the embedded database, media and development keys (relative to the checkout).",
 )
+STATIC_ROOT = _declare(
+    "EWTP_STATIC_ROOT",
+    Path,
+    "staticfiles",
+    "Folder `ewtp serve` collects the static files into (hashed, compressed; relative to the checkout).",
+)
 SIGNING_KEY = _declare(
     "EWTP_SIGNING_KEY",
     str,
     "",
-    "The Ed25519 signing key (PEM, or a path to one); without it, a development key in var/.",
+    "The Ed25519 signing key (PEM, or a path to one), or `database` for a key set held in the "
+    "database and rotated by `ewtp keys rotate`; required by a public server (DEBUG off, "
+    "EWTP_HTTPS on); empty elsewhere means `database`.",
 )
 
 # -- Money and holds ------------------------------------------------------------------------
@@ -210,6 +234,20 @@ FX_MAX_AGE_DAYS = _declare(
     "A price worked out on an exchange rate older than this many days is not sold (0: no limit).",
 )
 
+# -- Trade insights -------------------------------------------------------------------------
+INSIGHTS_MIN_ORDERS = _declare(
+    "EWTP_INSIGHTS_MIN_ORDERS",
+    int,
+    "5",
+    "The public insights show a seller's own figures only from this many orders up.",
+)
+INSIGHTS_CACHE_SECONDS = _declare(
+    "EWTP_INSIGHTS_CACHE_SECONDS",
+    int,
+    "600",
+    "How long insight figures may lag behind new orders (a new day recomputes them).",
+)
+
 # -- Payment providers ----------------------------------------------------------------------
 WEBHOOK_BASE_URL = _declare(
     "EWTP_WEBHOOK_BASE_URL",
@@ -261,11 +299,25 @@ DESTINATIONS = _declare(
     "BE,FR,DE,NL,CN,US,GB,MY,KE,RW",
     "Countries the shop offers as destinations, comma-separated ISO 3166-1 codes.",
 )
+IOSS_NUMBER = _declare(
+    "EWTP_IOSS_NUMBER",
+    _ioss_number,
+    "",
+    "The platform's EU Import One-Stop Shop number (IM...); when set, EU low-value sales collect "
+    "their VAT at checkout under IOSS, when empty the VAT is due at the border.",
+)
 DATA_DIR = _declare(
     "EWTP_DATA_DIR",
     Path,
     "data",
     "Folder of the shipped reference data (rules, HS, rates; relative to the checkout).",
+)
+RULES_SCHEDULES = _declare(
+    "EWTP_RULES_SCHEDULES",
+    parse_flag,
+    "on",
+    "Load the full tariff schedules and VAT by product (data/rules/schedules) with the shipped "
+    "rules after migrate (off: the curated rules only).",
 )
 
 

@@ -31,8 +31,15 @@ from ewtp.core import clock, conf
 from ewtp.core.countries import country_name
 from ewtp.core.errors import DomainError
 from ewtp.traderules.errors import QuoteRejectedError
-from ewtp.traderules.forms import ExchangeRateForm, PublishForm, row_form_class
+from ewtp.traderules.forms import (
+    ExchangeRateForm,
+    PublishForm,
+    SchedulePublishForm,
+    ScheduleUploadForm,
+    row_form_class,
+)
 from ewtp.traderules.models import ExchangeRate, RuleRow, Source
+from ewtp.traderules.selectors import coverage as selectors_coverage
 from ewtp.traderules.selectors import published
 from ewtp.traderules.selectors.hs import hs_describe, hs_search, hs_search_page
 from ewtp.traderules.selectors.permissions import can_enter_rates, can_steward
@@ -53,6 +60,13 @@ from ewtp.traderules.services.edits import (
     working_copy_content,
 )
 from ewtp.traderules.services.fx import fx_rate_enter
+from ewtp.traderules.services.schedules import (
+    schedule_list,
+    schedule_update_check,
+    schedule_update_publish,
+    upload_read,
+    upload_save,
+)
 from ewtp.traderules.services.validation import EDITABLE_MODELS
 from ewtp.traderules.services.versions import _key, changes_between
 
@@ -189,6 +203,36 @@ def _status(row: Mapping[str, Any], today: str) -> str:
     if end and end < today:
         return "expired"
     return "in_force"
+
+
+@require_GET
+def coverage_page(request: HttpRequest) -> HttpResponse:
+    """Per destination: HS 2022 subheadings quoted complete, needing a national code or
+    unknown, with the date of the tariff schedule behind them (or the plain word that only
+    curated lines exist)."""
+    rules = current_rules()
+    figures = selectors_coverage.coverage()["destinations"]
+    curated = selectors_coverage.curated_line_counts(rules)
+    language = _language(request)
+    rows = []
+    for row in figures:
+        total = row["subheadings"] or 1
+        rows.append(
+            {
+                **row,
+                "name": country_name(row["destination"], language),
+                "complete_percent": round(100 * row["complete"] / total, 1),
+                "national_percent": round(100 * row["national_code_needed"] / total, 1),
+                "unknown_percent": round(100 * row["unknown"] / total, 1),
+                "curated_lines": curated.get(row["territory"] or "", 0),
+            }
+        )
+    thin = [row for row in rows if not row["schedule_date"]]
+    return render(
+        request,
+        "traderules/coverage.html",
+        {"rules": rules, "rows": rows, "thin": thin, "price": selectors_coverage.PRICE},
+    )
 
 
 @require_GET
@@ -825,3 +869,76 @@ def fx_enter(request: HttpRequest) -> HttpResponse:
         "traderules/fx_enter.html",
         {"form": form, "stale": stale_currencies(), "max_age": conf.FX_MAX_AGE_DAYS()},
     )
+
+
+def _schedule_choices() -> list[tuple[str, str]]:
+    return [
+        (str(row["schedule"]), f"{row['schedule']} ({row['territory']}, {row['schedule_date']})")
+        for row in schedule_list()
+    ]
+
+
+@steward_required
+@require_http_methods(["GET", "POST"])
+def steward_schedule(request: HttpRequest) -> HttpResponse:
+    """Update one national schedule: upload its new file, read the summary of lines added,
+    changed and removed, then publish it as a new version."""
+    choices = _schedule_choices()
+    upload = ScheduleUploadForm(
+        request.POST if request.POST.get("action") == "check" else None,
+        request.FILES or None,
+        schedules=choices,
+    )
+    context: dict[str, Any] = {"upload": upload, "schedules": choices}
+    if request.method == "POST" and request.POST.get("action") == "publish":
+        return _schedule_publish(request, context)
+    if request.method == "POST" and upload.is_valid():
+        data = upload.cleaned_data
+        text = data["file"].read()
+        try:
+            update = schedule_update_check(
+                actor=request.user,
+                schedule=data["schedule"],
+                upload=text,
+                schedule_date=data["schedule_date"],
+                file_name=data["file"].name,
+            )
+        except DomainError as error:
+            context["problems"] = error.fields
+            upload.add_error(None, error.message)
+        else:
+            context["update"] = update
+            context["publish"] = SchedulePublishForm(
+                initial={
+                    "token": upload_save(text),
+                    "schedule": update.schedule,
+                    "schedule_date": update.schedule_date,
+                    "file_name": data["file"].name,
+                }
+            )
+    return render(request, "traderules/steward_schedule.html", context)
+
+
+def _schedule_publish(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    publish = SchedulePublishForm(request.POST)
+    context["publish"] = publish
+    if publish.is_valid():
+        data = publish.cleaned_data
+        try:
+            version = schedule_update_publish(
+                actor=request.user,
+                schedule=data["schedule"],
+                upload=upload_read(data["token"]),
+                schedule_date=data["schedule_date"],
+                note=data["note"],
+                file_name=data["file_name"],
+            )
+        except DomainError as error:
+            publish.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Version %(label)s is published and in force.") % {"label": version.label},
+            )
+            return HttpResponseRedirect(reverse("traderules:version", args=[version.label]))
+    return render(request, "traderules/steward_schedule.html", context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -151,12 +152,34 @@ def rule_row_delete(*, actor: Any, row: RuleRow | Source) -> None:
     type(row)._default_manager.filter(pk=row.pk).delete()
 
 
+def _cell_text(value: Any) -> str:
+    """A cell as ``TableRow.to_row`` writes it."""
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _rows_of(model: Any) -> list[dict[str, str]]:
+    """The working copy's rows of ``model`` in file order, as ``to_row`` gives them (read as
+    plain values: the full schedules hold tens of thousands of rows)."""
+    columns = model.COLUMNS
+    names = [model.field_name(column) for column in columns]
+    rows = model._default_manager.order_by("position", "id").values_list(*names)
+    return [
+        {column: _cell_text(value) for column, value in zip(columns, values, strict=True)}
+        for values in rows.iterator(chunk_size=5000)
+    ]
+
+
 def working_copy_content() -> dict[str, Any]:
     """The working copy in the shape of a version's content."""
-    tables = {
-        table: [row.to_row() for row in model._default_manager.order_by("position", "id")]
-        for table, model in CSV_MODELS.items()
-    }
+    tables = {table: _rows_of(model) for table, model in CSV_MODELS.items()}
     pairs: list[list[Any]] = []
     for regime in LowValueRegime.objects.order_by("position", "id"):
         if not pairs or pairs[-1][0] != regime.territory:
@@ -168,6 +191,8 @@ def working_copy_content() -> dict[str, Any]:
         pairs[-1][1].append(regime.to_object())
     # Territories without regimes keep their (empty) entry, as regimes.json lists them.
     current = RuleVersion.objects.order_by("-id").values_list("content", flat=True).first()
+    schedules = list(current.get("schedules", ())) if current is not None else []
+    schedule_sources = list(current.get("schedule_sources", ())) if current is not None else []
     if current is not None:
         order = [territory for territory, _items in current.get("regimes", ())]
         present = {pair[0] for pair in pairs}
@@ -177,7 +202,13 @@ def working_copy_content() -> dict[str, Any]:
                 pairs.append([territory, []])
         rank = {territory: index for index, territory in enumerate(order)}
         pairs.sort(key=lambda pair: rank.get(pair[0], len(rank)))
-    return {"tables": tables, "regimes": pairs}
+    # The schedules' manifest is not edited in the working copy: it stays as in force.
+    return {
+        "tables": tables,
+        "regimes": pairs,
+        "schedules": schedules,
+        "schedule_sources": schedule_sources,
+    }
 
 
 @transaction.atomic

@@ -39,9 +39,12 @@ def _data_dir() -> Path:
 
 
 @cache
-def _shipped_content(rules_dir: str) -> tuple[dict[str, Any], tuple[dict[str, str], ...]]:
-    """The shipped rules, validated once per process (seeding runs after every test flush)."""
-    data = rules_read_directory(rules_dir)
+def _shipped_content(
+    rules_dir: str, schedules: bool = True
+) -> tuple[dict[str, Any], tuple[dict[str, str], ...]]:
+    """The shipped rules, validated once per process (seeding runs after every test flush);
+    with the full schedules unless ``schedules`` is False (EWTP_RULES_SCHEDULES)."""
+    data = rules_read_directory(rules_dir, schedules=schedules)
     return data.content(), tuple(data.fx_rates or ())
 
 
@@ -126,7 +129,7 @@ def reference_data_ensure() -> dict[str, int]:
         loaded["hs_codes"] = _hs_load()
     rules_dir = str(_data_dir() / "rules")
     if not RuleVersion.objects.exists():
-        content, _fx_rows = _shipped_content(rules_dir)
+        content, _fx_rows = _shipped_content(rules_dir, conf.RULES_SCHEDULES())
         data = _data_from_content(content, check=False)
         version = _version_create(actor=None, note="shipped reference data", data=data)
         _working_copy_replace(data)
@@ -145,7 +148,7 @@ def reference_data_ensure() -> dict[str, int]:
         loaded["ecb_rates"] = created
         fx_loaded += created
     if not ExchangeRate.objects.filter(origin=ExchangeRate.Origin.RULE_TABLE).exists():
-        _content, fx_rows = _shipped_content(rules_dir)
+        _content, fx_rows = _shipped_content(rules_dir, conf.RULES_SCHEDULES())
         created, _updated, _unchanged = _fx_upsert(fx_rows, ExchangeRate.Origin.RULE_TABLE, None)
         loaded["table_rates"] = created
         fx_loaded += created

@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Field
 
 from ewtp.core.errors import DomainError
+from ewtp.traderules import schedules as schedule_files
 from ewtp.traderules.content import regimes_object, ruleset_from_content
-from ewtp.traderules.engine import build_snapshot
+from ewtp.traderules.engine import build_snapshot, cells
+from ewtp.traderules.engine.snapshot import RuleFileError
 from ewtp.traderules.errors import RulesInvalid
 from ewtp.traderules.models import (
     AdditionalDuty,
@@ -124,12 +127,18 @@ class RuleData:
     regimes: list[tuple[str, list[dict[str, Any]]]]
     fx_rates: list[dict[str, str]] | None = None
     instances: dict[str, list[Any]] = field(default_factory=dict)
+    # The schedules the tariff lines and taxes came from (manifest rows with their counts).
+    schedules: list[dict[str, str]] = field(default_factory=list)
+    # Ids of the sources that came with the schedules (schedules/SOURCES.csv), for the export.
+    schedule_sources: list[str] = field(default_factory=list)
 
     def content(self) -> dict[str, Any]:
         """What a RuleVersion stores."""
         return {
             "tables": {name: list(rows) for name, rows in self.tables.items()},
             "regimes": [[territory, list(items)] for territory, items in self.regimes],
+            "schedules": [dict(row) for row in self.schedules],
+            "schedule_sources": list(self.schedule_sources),
         }
 
 
@@ -163,6 +172,9 @@ def _instance_from_row(
             except ValueError as error:
                 problems.append(Problem(file, number, column, str(error)))
         elif internal == "BooleanField":
+            if column not in row and isinstance(model_field, Field):
+                values[name] = model_field.get_default()  # a column older files lack
+                continue
             if text not in ("true", "false"):
                 problems.append(Problem(file, number, column, "true or false"))
             values[name] = text == "true"
@@ -342,12 +354,19 @@ def _validate(
         return data
     problems.extend(_check_references(instances))
     if not problems:
-        # The engine parses every rule the way a quote will read it; what it refuses is refused.
-        try:
-            build_snapshot(ruleset_from_content(data.content()))
-        except (ValueError, KeyError, TypeError) as error:
-            problems.append(_engine_problem(str(error)))
+        problems.extend(_engine_problems(data))
     return data
+
+
+def _engine_problems(data: RuleData) -> list[Problem]:
+    """The engine parses every rule the way a quote will read it; what it refuses is refused."""
+    try:
+        build_snapshot(ruleset_from_content(data.content()))
+    except RuleFileError as error:
+        return [Problem(file_name(error.table), error.row, error.column, error.message)]
+    except (ValueError, KeyError, TypeError) as error:
+        return [_engine_problem(str(error))]
+    return []
 
 
 def _engine_problem(message: str) -> Problem:
@@ -491,15 +510,18 @@ def _read_csv(path: Path, columns: Sequence[str], required: Sequence[str], probl
                 )
             )
             continue
-        rows.append(dict(zip(header, record, strict=True)))
+        # A cell neutralised on export (a leading apostrophe before =, +, -, @) is restored.
+        rows.append(dict(zip(header, map(cells.restore, record), strict=True)))
     return rows
 
 
-def rules_read_directory(directory: str | Path) -> RuleData:
+def rules_read_directory(directory: str | Path, *, schedules: bool = True) -> RuleData:
     """Read and validate a rules directory in the shipped format; RulesInvalid lists problems.
 
     Required: territories, tariff_lines, preferences, additional_duties, taxes, fees and
-    documents (``.csv``), ``SOURCES.csv`` and ``regimes.json``. ``fx_rates.csv`` is optional.
+    documents (``.csv``), ``SOURCES.csv`` and ``regimes.json``. ``fx_rates.csv`` is optional,
+    and so is ``schedules/`` (full tariff schedules and VAT by product, see
+    ``ewtp.traderules.schedules``), read unless ``schedules`` is False.
     """
     base = Path(directory)
     problems: list[Problem] = []
@@ -507,7 +529,9 @@ def rules_read_directory(directory: str | Path) -> RuleData:
         raise RulesInvalid("invalid_rules", f"{base} is not a directory.")
     tables: dict[str, list[dict[str, str]]] = {}
     for table, model in CSV_MODELS.items():
-        tables[table] = _read_csv(base / file_name(table), model.COLUMNS, model.COLUMNS, problems)
+        # Columns added by a later edition of the format may be absent (older files).
+        required = [column for column in model.COLUMNS if column not in model.OPTIONAL_COLUMNS]
+        tables[table] = _read_csv(base / file_name(table), model.COLUMNS, required, problems)
     regimes_raw: Any = {}
     regimes_path = base / "regimes.json"
     try:
@@ -520,9 +544,37 @@ def rules_read_directory(directory: str | Path) -> RuleData:
     fx_rows: list[dict[str, str]] | None = None
     if (base / "fx_rates.csv").exists():
         fx_rows = _read_csv(base / "fx_rates.csv", FX_COLUMNS, FX_COLUMNS, problems)
+    found = _merge_schedules(base, tables, problems) if schedules else None
+    _raise_problems(problems, RulesInvalid, "rule files")
     data = _validate(tables, regimes_raw, fx_rows, problems)
     _raise_problems(problems, RulesInvalid, "rule files")
+    if found is not None:
+        data.schedules = [info.summary() for info in found.schedules]
+        data.schedule_sources = [row["id"] for row in found.sources]
     return data
+
+
+def _merge_schedules(
+    base: Path, tables: dict[str, list[dict[str, str]]], problems: list[Problem]
+) -> schedule_files.Schedules | None:
+    """Add the rows of ``base/schedules`` (when it has a manifest) after the curated rows.
+
+    Returns what was read. Nothing is added while the curated files have problems (the
+    schedules are checked against them).
+    """
+    folder = base / schedule_files.FOLDER
+    if problems or not (folder / schedule_files.MANIFEST).exists():
+        return None
+    from ewtp.traderules.selectors.hs import hs_subheadings
+
+    found = schedule_files.read_schedules(
+        folder, schedule_files.context_of(tables, hs_subheadings())
+    )
+    problems.extend(Problem(i.file, i.row, i.column, i.message) for i in found.issues)
+    tables["tariff_lines"].extend(found.tariff_lines)
+    tables["taxes"].extend(found.taxes)
+    tables["sources"].extend(found.sources)
+    return found
 
 
 def _data_from_content(content: Mapping[str, Any], *, check: bool = True) -> RuleData:
@@ -536,4 +588,6 @@ def _data_from_content(content: Mapping[str, Any], *, check: bool = True) -> Rul
         check=check,
     )
     _raise_problems(problems, RulesInvalid, "rules")
+    data.schedules = [dict(row) for row in content.get("schedules", ())]
+    data.schedule_sources = [str(item) for item in content.get("schedule_sources", ())]
     return data

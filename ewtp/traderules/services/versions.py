@@ -16,7 +16,9 @@ from ewtp.core import clock
 from ewtp.core.errors import NotFound
 from ewtp.core.services import audit_record
 from ewtp.traderules.content import regimes_object
+from ewtp.traderules.engine import cells
 from ewtp.traderules.models import ExchangeRate, RuleVersion
+from ewtp.traderules.schedules import FOLDER, split_for_export
 from ewtp.traderules.selectors.snapshot import snapshot_cache_clear
 from ewtp.traderules.services.fx import _fx_table_replace, _lock_state
 from ewtp.traderules.services.permissions import _require_steward
@@ -61,49 +63,70 @@ def _key(table: str, row: Mapping[str, Any]) -> str:
 
 
 def changes_between(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
-    """Rows added, removed and changed per table, with the first changed rows of each."""
+    """Rows added, removed and changed per table, with the first changed rows of each.
+
+    Tariff lines of a national schedule are also counted per schedule, under the key
+    ``schedule <id>`` (what a steward reads when a schedule is updated).
+    """
     summary: dict[str, Any] = {}
     for table in EDITABLE_MODELS:
         before = _table_rows(old, table) if old is not None else []
         after = _table_rows(new, table)
-        old_by_key: dict[str, list[dict[str, Any]]] = {}
-        for row in before:
-            old_by_key.setdefault(_key(table, row), []).append(row)
-        added = removed = changed = 0
-        items: list[dict[str, Any]] = []
-        for row in after:
-            key = _key(table, row)
-            candidates = old_by_key.get(key)
-            if not candidates:
-                added += 1
-                if len(items) < _ITEMS_PER_TABLE:
-                    items.append({"change": "added", "key": key})
-                continue
-            if row in candidates:
-                candidates.remove(row)
-                continue
-            previous = candidates.pop(0)
-            changed += 1
-            if len(items) < _ITEMS_PER_TABLE:
-                fields = {
-                    column: [_cell(previous.get(column)), _cell(row.get(column))]
-                    for column in sorted(set(previous) | set(row), key=_column_rank(table))
-                    if previous.get(column) != row.get(column)
-                }
-                items.append({"change": "changed", "key": key, "fields": fields})
-        for key, rows in old_by_key.items():
-            for _row in rows:
-                removed += 1
-                if len(items) < _ITEMS_PER_TABLE:
-                    items.append({"change": "removed", "key": key})
-        if added or removed or changed:
-            summary[table] = {
-                "added": added,
-                "removed": removed,
-                "changed": changed,
-                "rows": items,
-            }
+        found = _rows_changes(table, before, after)
+        if found:
+            summary[table] = found
+        if table == "tariff_lines":
+            for schedule in sorted({row.get("schedule") or "" for row in [*before, *after]}):
+                if not schedule:
+                    continue
+                found = _rows_changes(
+                    table,
+                    [row for row in before if row.get("schedule") == schedule],
+                    [row for row in after if row.get("schedule") == schedule],
+                )
+                if found:
+                    summary[f"schedule {schedule}"] = found
     return summary
+
+
+def _rows_changes(
+    table: str, before: Sequence[dict[str, Any]], after: Sequence[dict[str, Any]]
+) -> dict[str, Any] | None:
+    old_by_key: dict[str, list[dict[str, Any]]] = {}
+    for row in before:
+        old_by_key.setdefault(_key(table, row), []).append(row)
+    added = removed = changed = 0
+    items: list[dict[str, Any]] = []
+    # Examples of each kind of change, so that many additions do not hide the rest.
+    each = _ITEMS_PER_TABLE // 3
+    for row in after:
+        key = _key(table, row)
+        candidates = old_by_key.get(key)
+        if not candidates:
+            added += 1
+            if added <= each:
+                items.append({"change": "added", "key": key})
+            continue
+        if row in candidates:
+            candidates.remove(row)
+            continue
+        previous = candidates.pop(0)
+        changed += 1
+        if changed <= each:
+            fields = {
+                column: [_cell(previous.get(column)), _cell(row.get(column))]
+                for column in sorted(set(previous) | set(row), key=_column_rank(table))
+                if previous.get(column) != row.get(column)
+            }
+            items.append({"change": "changed", "key": key, "fields": fields})
+    for key, rows in old_by_key.items():
+        for _row in rows:
+            removed += 1
+            if removed <= each:
+                items.append({"change": "removed", "key": key})
+    if not (added or removed or changed):
+        return None
+    return {"added": added, "removed": removed, "changed": changed, "rows": items}
 
 
 def _column_rank(table: str):  # type: ignore[no-untyped-def]
@@ -176,6 +199,20 @@ def rules_import(directory: str | Path, actor: Any = None, *, note: str = "") ->
     )
 
 
+def rules_import_check(directory: str | Path, actor: Any = None) -> dict[str, Any]:
+    """What importing ``directory`` would change (every file validated; nothing written):
+    ``{"based_on", "changes", "schedules"}``."""
+    if actor is not None:
+        _require_steward(actor)
+    data = rules_read_directory(directory)
+    current = RuleVersion.objects.order_by("-id").values_list("label", "content").first()
+    return {
+        "based_on": current[0] if current else None,
+        "changes": changes_between(current[1] if current else None, data.content()),
+        "schedules": data.schedules,
+    }
+
+
 @transaction.atomic
 def _rules_import_write(data: RuleData, *, actor: Any, note: str) -> RuleVersion:
     _lock_state()
@@ -195,7 +232,8 @@ def _rules_import_write(data: RuleData, *, actor: Any, note: str) -> RuleVersion
 def rules_export(directory: str | Path, version: str | None = None) -> list[Path]:
     """Write a version (default: the one in force) in the shipped file format.
 
-    The CSV files, ``SOURCES.csv`` and ``regimes.json`` come from the version;
+    The CSV files, ``SOURCES.csv`` and ``regimes.json`` come from the version (the lines of
+    national schedules and their sources go back to ``schedules/``, with its manifest);
     ``fx_rates.csv`` holds the rule-table exchange rates as they are now (rates are not part
     of a version). Returns the paths written.
     """
@@ -209,7 +247,12 @@ def rules_export(directory: str | Path, version: str | None = None) -> list[Path
     base = Path(directory)
     base.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    tables = chosen.content.get("tables", {})
+    tables, schedule_files = split_for_export(chosen.content)
+    for name, (columns, rows) in schedule_files.items():
+        path = base / FOLDER / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_csv(path, columns, rows)
+        written.append(path)
     for table, model in CSV_MODELS.items():
         path = base / file_name(table)
         _write_csv(path, model.COLUMNS, tables.get(table, ()))
@@ -229,7 +272,8 @@ def _write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, s
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([row.get(column, "") for column in columns])
+        # A cell a spreadsheet would run as a formula is neutralised (restored on import).
+        writer.writerow([cells.neutralise(str(row.get(column, ""))) for column in columns])
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
