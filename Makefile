@@ -32,6 +32,9 @@ run: export EWTP_HTTPS ?= off
 run: venv deps messages
 	$(BIN)/ewtp migrate --noinput -v 0
 	$(BIN)/ewtp loaddemo
+	@# The shipped exchange rates are months old: enter them again for today, labelled demo
+	@# data, so that the demo shop sells (a real hub runs `ewtp fx fetch` daily instead).
+	$(BIN)/ewtp fx carry-forward
 	@$(BIN)/ewtp worker > var/worker.log 2>&1 & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/ewtp serve --bind 127.0.0.1:8000 --workers 3

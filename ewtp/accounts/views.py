@@ -39,7 +39,14 @@ from ewtp.accounts.models import Membership, Organisation, User
 from ewtp.core.errors import DomainError, RateLimited
 from ewtp.core.http import is_htmx, page_errors
 from ewtp.core.pagination import paginate
-from ewtp.core.preferences import remember, remember_language, resolve
+from ewtp.core.preferences import (
+    CURRENCY_COOKIE,
+    DESTINATION_COOKIE,
+    is_language,
+    remember,
+    remember_language,
+    resolve,
+)
 from ewtp.core.ratelimit import rate_limit
 from ewtp.core.selectors import audit_actions
 
@@ -56,6 +63,16 @@ def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
+
+
+def _language_name(code: str) -> str:
+    """A language's own name, as the language menu shows it ("Français")."""
+    from django.utils.translation import get_language_info
+
+    try:
+        return str(get_language_info(code)["name_local"])
+    except KeyError:
+        return code
 
 
 def _remember_profile(response: HttpResponse, user: User) -> None:
@@ -176,9 +193,30 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         user = form.get_user()
         if isinstance(user, User):
-            # The profile's choices follow the person to this device.
+            # The profile's choices follow the person to this device, except a language the
+            # visitor chose on it before logging in: that stays, and the page offers the other.
+            cookies = self.request.COOKIES
+            chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
             _remember_profile(response, user)
-            translation.activate(user.language)
+            # The cart's destination and currency the visitor chose stay too.
+            remember(
+                response,
+                currency=cookies.get(CURRENCY_COOKIE) or user.currency,
+                destination=cookies.get(DESTINATION_COOKIE) or user.destination,
+            )
+            if chosen and chosen != user.language and is_language(chosen):
+                remember_language(response, chosen)
+                messages.info(
+                    self.request,
+                    _(
+                        "Your profile's language is %(language)s; this site stays in the "
+                        "language you chose. Switch with the language menu, or save it in "
+                        "your profile."
+                    )
+                    % {"language": _language_name(user.language)},
+                )
+            else:
+                translation.activate(user.language)
         return response
 
 

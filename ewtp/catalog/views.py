@@ -69,6 +69,7 @@ from ewtp.catalog.services.variants import (
     variant_deactivate,
     variant_update,
 )
+from ewtp.core import conf
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
 
@@ -97,10 +98,13 @@ def _decimal(value: str | None) -> Decimal | None:
     return number if number.is_finite() and number >= 0 else None
 
 
+MAX_QUERY = 200  # characters of a search; a longer one is shortened, and the page says so
+
+
 def _filters(request: HttpRequest, **fixed: str) -> Filters:
     get = request.GET
     values: dict[str, Any] = {
-        "q": get.get("q", "").strip()[:200],
+        "q": get.get("q", "").strip()[:MAX_QUERY],
         "category": get.get("category", ""),
         "origin": get.get("origin", "").upper()[:2],
         "seller": get.get("seller", ""),
@@ -142,6 +146,9 @@ def _listing(
             "sellers": sellers(),
             "destination": destination,
             "currency": currency,
+            "delivery_from": _delivery_from(destination, currency),
+            "query_cut": len(request.GET.get("q", "").strip()) > MAX_QUERY,
+            "incomplete_policy": conf.INCOMPLETE_QUOTE(),
         }
     )
     if getattr(request, "htmx", False) and request.headers.get("HX-Target") == "results":
@@ -202,6 +209,9 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as error:
             quote_error = error.message
     delivered = _delivered_unit(chosen, destination, currency) if breakdown else None
+    if delivered is not None:  # the price shown is one unit delivered: carriage included
+        quote = delivered["quote"]
+        breakdown = landed_prices.breakdown(quote)
     available = (
         sum(level.on_hand - level.reserved for level in chosen.stock_levels.all()) if chosen else 0
     )
@@ -219,6 +229,8 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             "breakdown": breakdown,
             "quote_error": quote_error,
             "delivered": delivered,
+            "reasons": _unknown_reasons(quote, language),
+            "incomplete_policy": conf.INCOMPLETE_QUOTE(),
             "available": max(available, 0),
             "destination": destination,
             "currency": currency,
@@ -242,11 +254,44 @@ def _delivered_unit(variant: Any, destination: str, currency: str) -> dict[str, 
         return None
     display = quote["totals"]["display"]
     return {
+        "quote": quote,
         "shipping": Money.of(display["shipping"], currency),
         "total": Money.of(display["landed"], currency),
         "carrier": carriage.carrier_name,
         "days": carriage.transit_days,
     }
+
+
+def _unknown_reasons(quote: dict[str, Any] | None, language: str) -> list[str]:
+    from ewtp.orders.pricing import unknown_reasons
+
+    return unknown_reasons(quote, language) if quote else []
+
+
+def _delivery_from(destination: str, currency: str) -> Money | None:
+    """The cheapest parcel to the destination (the lightest weight), in the buyer's currency:
+    listing prices say "+ delivery from" it; None when the platform does not deliver there."""
+    from django.core.cache import cache
+
+    from ewtp.catalog.models import DEFAULT_HUB
+    from ewtp.core import clock
+    from ewtp.logistics import selectors as logistics
+    from ewtp.orders.shipping import MIN_WEIGHT_KG
+
+    key = f"delivery-from:{clock.today()}:{destination}:{currency}"
+    cached = cache.get(key)
+    if cached is not None:
+        return Money.of(cached, currency) if cached else None
+    try:
+        price = logistics.lane_options(DEFAULT_HUB, destination, MIN_WEIGHT_KG)[0].price
+        rate = landed_prices.display_rate(
+            source_currency=price.currency, destination=destination, currency=currency
+        )
+    except (DomainError, IndexError):
+        rate = None
+    amount = Money(price.amount * rate, currency).rounded() if rate is not None else None
+    cache.set(key, amount.as_string() if amount else "", timeout=3600)
+    return amount
 
 
 def photo(request: HttpRequest, public_id: str, size: str) -> HttpResponse:
@@ -302,8 +347,15 @@ def dashboard(request: HttpRequest, org: str) -> HttpResponse:
             "products": products,
             "can_edit": sellers_selectors.can_edit(request.user, found),
             "stock_form": StockForm(),
+            "overview": _sales_overview(found),
         },
     )
+
+
+def _sales_overview(seller: Any) -> Any:
+    from ewtp.orders.selectors import sales_overview
+
+    return sales_overview(seller)
 
 
 def _product_saved(request: HttpRequest, product: Product) -> HttpResponse:
@@ -349,6 +401,27 @@ def _apply_errors(form: Any, error: DomainError) -> None:
         form.add_error(None, error.message)
 
 
+def _every_error(form: ProductForm) -> None:
+    """A form with field errors also gets the product rules' errors on its other fields, so
+    that the seller sees every problem at once, not one round at a time."""
+    from ewtp.catalog.services.products import ProductData, product_validate
+
+    raw = form.data
+    _cleaned, errors = product_validate(
+        ProductData(
+            title=str(raw.get("title", "")),
+            hs_code=str(raw.get("hs_code", "")),
+            origin=str(raw.get("origin", "")),
+            unit_weight_kg=str(raw.get("unit_weight_kg", "")),
+            price=str(raw.get("price", "")),
+            currency=str(raw.get("currency", "")),
+        )
+    )
+    for name, message in errors.items():
+        if name in form.fields and name not in form.errors:
+            form.add_error(name, message)
+
+
 def _suggestions(form: ProductForm) -> list[traderules_gateway.HsSuggestion]:
     text = " ".join(str(form.data.get(name, "")) for name in ("title", "description"))
     return traderules_gateway.hs_suggest(text) if text.strip() else []
@@ -367,7 +440,9 @@ def product_new(request: HttpRequest, org: str) -> HttpResponse:
     if request.method == "POST" and "suggest" in request.POST:
         suggestions = _suggestions(form)
         form = ProductForm(request.POST)
-    elif request.method == "POST" and form.is_valid():
+    elif request.method == "POST" and not form.is_valid():
+        _every_error(form)
+    elif request.method == "POST":
         try:
             created = product_create(
                 actor=request.user,
@@ -471,7 +546,9 @@ def product_edit(request: HttpRequest, org: str, slug: str) -> HttpResponse:
     if request.method == "POST" and "suggest" in request.POST:
         suggestions = _suggestions(form)
         form = ProductForm(request.POST, with_stock=False)
-    elif request.method == "POST" and form.is_valid():
+    elif request.method == "POST" and not form.is_valid():
+        _every_error(form)
+    elif request.method == "POST":
         try:
             product_update(actor=request.user, product=item, data=_product_data(form.cleaned_data))
         except DomainError as error:

@@ -224,6 +224,35 @@ TOURISM_PLATFORM_FEE_RATE = _declare(
     "The platform's fee on a booking's price, as a fraction.",
 )
 
+
+def _incomplete_quote_policy(text: str) -> str:
+    value = text.strip().lower()
+    if value not in {"dap", "refuse"}:
+        raise ValueError("EWTP_INCOMPLETE_QUOTE is dap or refuse")
+    return value
+
+
+INCOMPLETE_QUOTE = _declare(
+    "EWTP_INCOMPLETE_QUOTE",
+    _incomplete_quote_policy,
+    "dap",
+    "A cross-border cart whose duty or tax is unknown: dap sells it with the unknown part due "
+    "on delivery, refuse does not sell it; never sold duties-paid.",
+)
+FX_URL = _declare(
+    "EWTP_FX_URL",
+    str,
+    "https://www.ecb.europa.eu/stats/eurofxref/eurofxref.zip",
+    "Where `ewtp fx fetch` reads the ECB daily reference rates (XML, CSV or the ZIP of a CSV; "
+    "http, https or file URL).",
+)
+FX_MAX_AGE_DAYS = _declare(
+    "EWTP_FX_MAX_AGE_DAYS",
+    _non_negative,
+    "7",
+    "A price worked out on an exchange rate older than this many days is not sold (0: no limit).",
+)
+
 # -- Trade insights -------------------------------------------------------------------------
 INSIGHTS_MIN_ORDERS = _declare(
     "EWTP_INSIGHTS_MIN_ORDERS",

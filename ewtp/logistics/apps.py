@@ -11,4 +11,3 @@ class LogisticsConfig(AppConfig):
         from ewtp.core.navigation import NavEntry, register
 
         register(NavEntry(_("Hub"), "logistics:hub_dashboard", "hub_operator", 34))
-        register(NavEntry(_("Ship orders"), "logistics:seller_orders", "seller", 31))

@@ -465,6 +465,25 @@ def tracking_for_parcel(parcel: Parcel) -> list[TrackingStep]:
     return [_step(event) for event in events.order_by("occurred_at", "id")]
 
 
+def tracking_for_buyer(parcel: Parcel) -> list[TrackingStep]:
+    """The public tracking page's steps: what a buyer should see. Times in the zone of the
+    destination hub (the buyer's, one zone for the list); no staff names, no internal notes."""
+    import dataclasses
+
+    zone = parcel.destination_hub.time_zone or "UTC"
+    buyer = str(_("the buyer"))
+    return [
+        dataclasses.replace(
+            step,
+            local_time=step.occurred_at.astimezone(zoneinfo.ZoneInfo(zone)),
+            time_zone=zone,
+            who=step.who if step.who == buyer else "",
+            note="",
+        )
+        for step in tracking_for_parcel(parcel)
+    ]
+
+
 def tracking_for_order(order: Order) -> list[TrackingStep]:
     """The order's parcel journey, oldest first (empty before the seller packs it).
 

@@ -72,6 +72,32 @@ def seller_orders(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _weight_warning(weight_kg: Any, lines: list[Any]) -> str:
+    """A sentence when the packed weight is far from the goods' own weights (customs flags the
+    same gap as a risk), "" otherwise."""
+    from decimal import Decimal
+
+    from ewtp.customs.risk import PACKAGING_ALLOWANCE_KG, WEIGHT_HIGH_RATIO, WEIGHT_LOW_RATIO
+
+    expected = sum((Decimal(line.unit_weight_kg) * line.quantity for line in lines), Decimal(0))
+    if expected <= 0:
+        return ""
+    low = expected * WEIGHT_LOW_RATIO
+    high = expected * WEIGHT_HIGH_RATIO + PACKAGING_ALLOWANCE_KG
+    if low <= Decimal(weight_kg) <= high:
+        return ""
+    return _(
+        "The parcel weighs %(weight)s kg, but its products weigh %(expected)s kg: customs expect "
+        "%(low)s to %(high)s kg with packaging and will flag it. Weigh it again, or correct the "
+        "products' weights."
+    ) % {
+        "weight": Decimal(weight_kg).normalize(),
+        "expected": expected.normalize(),
+        "low": low.quantize(Decimal("0.01")),
+        "high": high.quantize(Decimal("0.01")),
+    }
+
+
 def _pack_context(request: HttpRequest, order: Order, **extra: Any) -> dict[str, Any]:
     from ewtp.customs import selectors as customs_selectors
     from ewtp.customs.dossier import papers_for
@@ -90,6 +116,7 @@ def _pack_context(request: HttpRequest, order: Order, **extra: Any) -> dict[str,
         context["declarations"] = customs_selectors.declarations_of_parcel(parcel)
         context["tracking"] = selectors.tracking_for_parcel(parcel)
         context["profile"] = getattr(parcel.seller, "trader_profile", None)
+        context["weight_warning"] = _weight_warning(parcel.weight_kg, context["lines"])
         try:
             context["lane_quote"] = selectors.lane_options(
                 parcel.origin_hub.code,
@@ -446,7 +473,7 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
         "logistics/track.html",
         {
             "parcel": found,
-            "tracking": selectors.tracking_for_parcel(found),
+            "tracking": selectors.tracking_for_buyer(found),
             "can_confirm": buyer is not None
             and found.status == Parcel.Status.DELIVERED
             and found.order.status == Order.Status.DELIVERED,

@@ -20,8 +20,9 @@ class OrdersConfig(AppConfig):
         )
         periodic.register("orders.expire_holds", holds_expire, every_seconds=30)
         periodic.register("orders.auto_complete", money.orders_auto_complete, every_seconds=300)
-        from ewtp.core.navigation import PLATFORM_OPERATOR, NavEntry, register
+        from ewtp.core.navigation import LOGGED_IN, PLATFORM_OPERATOR, NavEntry, register
 
         register(NavEntry(_("Cart"), "orders:cart", order=13))
-        register(NavEntry(_("Sales"), "orders:seller_index", "seller", 30))
+        register(NavEntry(_("My orders"), "orders:my_orders", LOGGED_IN, 58))
+        register(NavEntry(_("Orders"), "orders:seller_index", "seller", 30))
         register(NavEntry(_("All orders"), "orders:operator_orders", PLATFORM_OPERATOR, 92))

@@ -46,6 +46,10 @@ def send_checkout_mail(checkout: Checkout, kind: str) -> None:
                 "total": Money.from_minor(order.total_minor, order.currency).format(locale),
                 "duty": Money.from_minor(order.duty_minor, order.currency).format(locale),
                 "taxes": Money.from_minor(order.taxes_minor, order.currency).format(locale),
+                "on_delivery": Money.from_minor(order.on_delivery_minor, order.currency).format(
+                    locale
+                ),
+                "reasons": _reasons(order, locale),
             }
             for order in orders
         ],
@@ -56,9 +60,25 @@ def send_checkout_mail(checkout: Checkout, kind: str) -> None:
     _send(kind, checkout.email, checkout.language, context)
 
 
+def _reasons(order: Order, language: str) -> list[str]:
+    from ewtp.orders.pricing import unknown_reasons
+
+    with translation.override(language):
+        return [str(reason) for reason in unknown_reasons(order.quote, language)]
+
+
+def track_link(code: str) -> str:
+    return f"{site_url()}{reverse('logistics:track', args=[code])}"
+
+
 def send_order_mail(order: Order, kind: str) -> None:
+    from ewtp.orders.selectors import parcel_of
+
     checkout = order.checkout
+    parcel = parcel_of(order)
     context = {
+        "parcel": parcel,
+        "track": track_link(parcel.code) if parcel is not None else "",
         "order": order,
         "checkout": checkout,
         "link": order_link(order),
@@ -71,3 +91,31 @@ def send_order_mail(order: Order, kind: str) -> None:
 def _last_note(order: Order, status: str) -> str:
     event = order.events.filter(to_status=status).order_by("-created_at", "-id").first()
     return event.note if event else ""
+
+
+def send_seller_paid_mail(order: Order) -> None:
+    """To the seller's owners and staff: a paid order to prepare, in the platform's language."""
+    from ewtp.accounts.models import Membership
+
+    recipients = sorted(
+        set(
+            Membership.objects.filter(
+                organisation=order.seller,
+                role__in=[Membership.Role.OWNER, Membership.Role.STAFF],
+                user__is_active=True,
+            ).values_list("user__email", flat=True)
+        )
+    )
+    if not recipients:
+        return
+    path = reverse("orders:order_detail", args=[order.public_id])
+    context = {
+        "order": order,
+        "total": Money.from_minor(order.total_minor, order.currency).format("en"),
+        "link": f"{site_url()}{path}",
+        "orders_link": f"{site_url()}{reverse('orders:seller_orders', args=[order.seller.slug])}",
+    }
+    with translation.override("en"):
+        subject = render_to_string("orders/mail/seller_paid_subject.txt", context).strip()
+        body = render_to_string("orders/mail/seller_paid.txt", context)
+    send_mail(" ".join(subject.split()), body, None, recipients)

@@ -164,6 +164,7 @@ class Order(models.Model):
     updated_at = models.DateTimeField()
     shipped_mailed_at = models.DateTimeField(null=True, blank=True)
     returned_mailed_at = models.DateTimeField(null=True, blank=True)
+    seller_mailed_at = models.DateTimeField(null=True, blank=True)  # "paid order to prepare"
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -9,18 +9,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Prefetch, QuerySet
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from ewtp.accounts.models import Organisation, User
 from ewtp.accounts.selectors import is_platform_operator
-from ewtp.catalog import landed_prices, traderules_gateway
+from ewtp.catalog import landed_prices
 from ewtp.catalog.models import ProductTranslation, Variant
 from ewtp.catalog.selectors.listing import localise
 from ewtp.catalog.selectors.sellers import seller_get_for
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
 from ewtp.logistics.selectors import LaneQuote
-from ewtp.orders import shipping
+from ewtp.orders import pricing
 from ewtp.orders.models import Cart, CartLine, Checkout, Order, OrderEvent
 from ewtp.orders.services.transitions import BuyerAccess, roles_for
 
@@ -54,6 +54,7 @@ class CartLineView:
     quantity: int
     unit_price: Money
     available: int
+    total: Money | None = None  # the line's share of the goods, in the buyer's currency
 
 
 @dataclass
@@ -63,6 +64,21 @@ class SellerGroup:
     quote: dict[str, Any] | None = None
     carriage: LaneQuote | None = None
     error: str = ""
+    incoterm: str = "DDP"
+    reasons: list[str] = field(default_factory=list)  # why the quote is an estimate
+
+    @property
+    def at_checkout(self) -> Money | None:
+        return _quote_money(self.quote, "payable_at_checkout")
+
+    @property
+    def on_delivery(self) -> Money | None:
+        return _quote_money(self.quote, "payable_on_delivery")
+
+
+def _quote_money(quote: dict[str, Any] | None, key: str) -> Money | None:
+    value = (quote or {}).get(key)
+    return Money.of(value["amount"], value["currency"]) if value else None
 
 
 @dataclass
@@ -70,6 +86,8 @@ class CartView:
     cart: Cart
     groups: list[SellerGroup] = field(default_factory=list)
     total: Money | None = None
+    on_delivery: Money | None = None
+    estimate: bool = False  # some duty or tax is unknown: stated as due on delivery
     count: int = 0
 
 
@@ -112,22 +130,45 @@ def cart_view(
     if not quote:
         return result
     total = Money.zero(currency)
+    later = Money.zero(currency)
     complete = True
     for group in result.groups:
         try:
-            request, carriage = shipping.consignment_request(
+            priced = pricing.consignment_priced(
                 [(view.variant, view.quantity) for view in group.lines],
                 destination=destination,
                 currency=currency,
+                language=language,
             )
-            group.carriage = carriage
-            group.quote = traderules_gateway.quote_compute(request)
-            total = total + Money.of(group.quote["payable_at_checkout"]["amount"], currency)
         except DomainError as error:
             group.error = error.message
             complete = False
+            continue
+        group.carriage, group.quote, group.incoterm = priced.carriage, priced.quote, priced.incoterm
+        group.reasons = pricing.unknown_reasons(priced.quote, language)
+        _line_totals(group.lines, Money.of(priced.quote["totals"]["display"]["goods"], currency))
+        total = total + (group.at_checkout or Money.zero(currency))
+        later = later + (group.on_delivery or Money.zero(currency))
     result.total = total if complete and result.groups else None
+    result.on_delivery = later if complete and result.groups else None
+    result.estimate = any(group.reasons for group in result.groups)
     return result
+
+
+def _line_totals(lines: list[CartLineView], goods: Money) -> None:
+    """Each line's share of the goods in the buyer's currency, by the seller's prices; the
+    shares add up to the goods total exactly (the remainder to the largest lines)."""
+    weights = [view.unit_price.amount * view.quantity for view in lines]
+    whole = sum(weights)
+    minor = goods.rounded().minor
+    if not whole:
+        return
+    shares = [int(minor * weight / whole) for weight in weights]
+    rest = minor - sum(shares)
+    for index in sorted(range(len(lines)), key=lambda i: -weights[i])[:rest]:
+        shares[index] += 1
+    for view, share in zip(lines, shares, strict=True):
+        view.total = Money.from_minor(share, goods.currency)
 
 
 def cart_body(cart: Cart, language: str = "en") -> dict[str, Any]:
@@ -286,9 +327,84 @@ def order_body(order: Order) -> dict[str, Any]:
 
 def order_list_for_seller(actor: object, seller_slug: str) -> tuple[Organisation, QuerySet[Order]]:
     seller = seller_get_for(actor, seller_slug)
-    return seller, Order.objects.filter(seller=seller).select_related("checkout").order_by(
-        "-created_at", "-id"
+    return seller, Order.objects.filter(seller=seller).select_related(
+        "checkout", "parcel"
+    ).order_by("-created_at", "-id")
+
+
+def orders_of_buyer(user: User) -> QuerySet[Order]:
+    """A signed-in buyer's orders (their checkouts'), newest first."""
+    return (
+        Order.objects.filter(checkout__user=user)
+        .select_related("seller", "checkout", "parcel")
+        .order_by("-created_at", "-id")
     )
+
+
+@dataclass(frozen=True)
+class SalesOverview:
+    today: Money
+    week: Money
+    orders_today: int
+    orders_week: int
+    to_ship: int
+    currency: str
+    due: Money | None = None  # released to the seller, not yet paid out
+
+
+def sales_overview(seller: Organisation) -> SalesOverview:
+    """Paid sales today and in the last 7 days (at the seller's own prices, UTC days), the
+    orders to ship and the money due: a few queries, whatever the number of orders."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Q, Sum
+
+    from ewtp.core import clock
+
+    now = clock.now()
+    start_today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    week_ago = now - timedelta(days=7)
+    currency = seller_currency(seller)
+    status = Order.Status
+    row = (
+        Order.objects.filter(seller=seller, checkout__payment_status="paid")
+        .exclude(status__in=[status.CANCELLED, status.REFUNDED])
+        .aggregate(
+            today=Sum(
+                "seller_goods_minor",
+                filter=Q(created_at__gte=start_today, seller_currency=currency),
+            ),
+            week=Sum(
+                "seller_goods_minor", filter=Q(created_at__gte=week_ago, seller_currency=currency)
+            ),
+            orders_today=Count("id", filter=Q(created_at__gte=start_today)),
+            orders_week=Count("id", filter=Q(created_at__gte=week_ago)),
+            to_ship=Count("id", filter=Q(status__in=[status.PAID, status.ACCEPTED, status.PACKED])),
+        )
+    )
+    return SalesOverview(
+        today=Money.from_minor(int(row["today"] or 0), currency),
+        week=Money.from_minor(int(row["week"] or 0), currency),
+        orders_today=int(row["orders_today"]),
+        orders_week=int(row["orders_week"]),
+        to_ship=int(row["to_ship"]),
+        currency=currency,
+        due=_money_due(seller),
+    )
+
+
+def _money_due(seller: Organisation) -> Money | None:
+    """What the platform owes the seller now (its payable account), None before any release."""
+    from ewtp.ledger.models import Account
+    from ewtp.payments.payouts import party_of
+
+    payable = Account.objects.filter(owner_ref=party_of(seller), purpose="party_payable").first()
+    return Money.from_minor(payable.position_minor, payable.currency) if payable else None
+
+
+def seller_currency(seller: Organisation) -> str:
+    last = Order.objects.filter(seller=seller).values_list("seller_currency", flat=True).first()
+    return str(last or "RWF")
 
 
 def order_list_for_operator(actor: object) -> QuerySet[Order]:
@@ -299,3 +415,67 @@ def order_list_for_operator(actor: object) -> QuerySet[Order]:
 
 def orders_of_checkout(checkout: Checkout) -> list[Order]:
     return list(_orders().filter(checkout=checkout).order_by("id"))
+
+
+@dataclass(frozen=True)
+class HistoryStep:
+    at: Any
+    label: str
+    who: str  # a role in words, never a person's address
+    note: str
+
+
+_NOTES = {
+    "placed": gettext_lazy("Order placed"),
+    "hold expired": gettext_lazy("The reservation ended before the payment came"),
+    "payment failed": gettext_lazy("The payment failed"),
+    "payment expired": gettext_lazy("The payment was not completed in time"),
+    "payment_failed": gettext_lazy("The payment failed"),
+}
+
+
+def _note(event: OrderEvent) -> str:
+    if event.to_status == Order.Status.PAID and event.actor_id is None:
+        return str(gettext_lazy("Payment received"))  # its note is the payment's reference
+    return str(_NOTES.get(event.note, event.note))
+
+
+def _who(order: Order, event: OrderEvent) -> str:
+    checkout = order.checkout
+    if event.actor_label == checkout.email or (
+        event.actor_id is not None and event.actor_id == checkout.user_id
+    ):
+        return str(gettext_lazy("Buyer"))
+    if event.actor is None:
+        return str(gettext_lazy("eWTP (automatic)"))
+    roles = roles_for(event.actor, order)
+    for role, words in (
+        ("seller", gettext_lazy("Seller")),
+        ("seller_viewer", gettext_lazy("Seller")),
+        ("hub", gettext_lazy("Hub")),
+        ("operator", gettext_lazy("Platform operator")),
+    ):
+        if role in roles:
+            return str(words)
+    return str(gettext_lazy("eWTP"))
+
+
+def order_history(order: Order) -> list[HistoryStep]:
+    """The order's steps for its pages: who acted named by role (buyer, seller, hub, operator),
+    the notes of the platform's own steps in words."""
+    return [
+        HistoryStep(
+            at=event.created_at,
+            label=event.to_label,
+            who=_who(order, event),
+            note=_note(event),
+        )
+        for event in order.events.all()
+    ]
+
+
+def parcel_of(order: Order) -> Any:
+    """The order's parcel (its code for tracking), or None before packing."""
+    from ewtp.logistics.models import Parcel
+
+    return Parcel.objects.filter(order=order).first()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.tasks import task
 
 from ewtp.orders.services.holds import holds_expire
-from ewtp.orders.services.mails import checkout_mail_send, order_mail_send
+from ewtp.orders.services.mails import checkout_mail_send, order_mail_send, seller_mail_send
 
 
 @task
@@ -16,6 +16,11 @@ def send_checkout_mail(checkout_id: int, kind: str) -> bool:
 @task
 def send_order_mail(order_id: int, kind: str) -> bool:
     return order_mail_send(order_id=order_id, kind=kind)
+
+
+@task
+def send_seller_mail(order_id: int) -> bool:
+    return seller_mail_send(order_id=order_id)
 
 
 @task

@@ -13,6 +13,7 @@ urlpatterns = [
     path("o/<uuid:public_id>/", views.order_detail, name="order_detail"),
     path("o/<uuid:public_id>/action/", views.order_action, name="order_action"),
     path("o/<uuid:public_id>/id-number/", views.order_id_number, name="order_id_number"),
+    path("mine/", views.my_orders, name="my_orders"),
     path("seller/", views.seller_index, name="seller_index"),
     path("seller/<slug:org>/", views.seller_orders, name="seller_orders"),
     path("seller/<slug:org>/money/", views.seller_money, name="seller_money"),

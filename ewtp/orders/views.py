@@ -22,7 +22,8 @@ from ewtp.accounts.models import Organisation, User
 from ewtp.catalog.selectors.sellers import seller_organisations_for
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
-from ewtp.orders import selectors
+from ewtp.core.pagination import paginate
+from ewtp.orders import pricing, selectors
 from ewtp.orders.addresses import ID_NUMBER_COUNTRIES, address_lines, id_number_masked
 from ewtp.orders.forms import CheckoutForm
 from ewtp.orders.models import Cart, Order
@@ -203,49 +204,94 @@ def _token(request: HttpRequest) -> str | None:
     )
 
 
+def _checkout_money(found: Any, orders: list[Order]) -> dict[str, Any]:
+    """The payment box: the parts of the sum, what is paid now and what on delivery."""
+    currency = found.currency
+
+    def summed(*names: str) -> Money:
+        return Money.from_minor(
+            sum(getattr(order, name) for order in orders for name in names), currency
+        )
+
+    parts = {
+        "goods": summed("goods_minor"),
+        "shipping": summed("shipping_minor"),
+        "duty": summed("duty_minor"),
+        "taxes": summed("taxes_minor", "fees_minor"),
+    }
+    landed = parts["goods"] + parts["shipping"] + parts["duty"] + parts["taxes"]
+    reasons: list[str] = []
+    for order in orders:
+        for reason in pricing.unknown_reasons(order.quote, _language()):
+            text = f"{order.seller.name}: {reason}."
+            if text not in reasons:
+                reasons.append(text)
+    return {
+        **parts,
+        "landed": landed,
+        "total": Money.from_minor(found.total_minor, currency),
+        "on_delivery": Money.from_minor(found.on_delivery_minor, currency),
+        "estimate": bool(reasons),
+        "reasons": reasons,
+    }
+
+
 def checkout_done(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The confirmation and payment step, reached by the link with the access token."""
+    """The confirmation and payment step, reached by the link with the access token; while the
+    payment is pending its box asks again every few seconds (htmx) and has a refresh link."""
     token = _token(request)
     try:
         found = selectors.checkout_get_for(request.user, public_id, token=token)
     except NotFound:
         raise Http404 from None
-    orders = selectors.orders_of_checkout(found)
+    orders = list(selectors.orders_of_checkout(found))
+    token = token if token and selectors.token_matches(found, token) else ""
+    url = reverse("orders:checkout_done", args=[found.public_id])
+    template = "orders/checkout_done.html"
+    if request.GET.get("part") == "payment":
+        template += "#payment"
     return render(
         request,
-        "orders/checkout_done.html",
+        template,
         {
             "checkout": found,
             "orders": orders,
-            "token": token if token and selectors.token_matches(found, token) else "",
-            "total": Money.from_minor(found.total_minor, found.currency),
-            "on_delivery": Money.from_minor(found.on_delivery_minor, found.currency),
+            "token": token,
+            "refresh_url": f"{url}?token={token}",
             "payment": selectors.checkout_payment(found),
             "address": address_lines(found.shipping_address),
-            "goods": Money.from_minor(sum(o.goods_minor for o in orders), found.currency),
-            "shipping": Money.from_minor(sum(o.shipping_minor for o in orders), found.currency),
-            "duty": Money.from_minor(sum(o.duty_minor for o in orders), found.currency),
-            "taxes": Money.from_minor(
-                sum(o.taxes_minor + o.fees_minor for o in orders), found.currency
-            ),
+            **_checkout_money(found, orders),
         },
     )
 
 
 def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    """An order for its buyer (by token or account), seller, hub or operator; while it waits
+    for its payment its payment block asks again every few seconds (htmx)."""
     token = _token(request)
     try:
         order, actor = selectors.order_get_for(request.user, public_id, token=token)
     except NotFound:
         raise Http404 from None
+    is_buyer = isinstance(actor, BuyerAccess) or "buyer" in roles_for(actor, order)
+    url = reverse("orders:order_detail", args=[order.public_id])
+    token = token if isinstance(actor, BuyerAccess) else ""
+    template = "orders/order_detail.html"
+    if request.GET.get("part") == "payment":
+        template += "#payment"
     return render(
         request,
-        "orders/order_detail.html",
+        template,
         {
             "order": order,
             "actions": allowed_actions(actor, order),
-            "token": token if isinstance(actor, BuyerAccess) else "",
-            "is_buyer": isinstance(actor, BuyerAccess) or "buyer" in roles_for(actor, order),
+            "token": token,
+            "refresh_url": f"{url}?token={token}" if token else url,
+            "is_buyer": is_buyer,
+            "payment": selectors.checkout_payment(order.checkout) if is_buyer else None,
+            "parcel": selectors.parcel_of(order),
+            "history": selectors.order_history(order),
+            "reasons": pricing.unknown_reasons(order.quote, _language()),
             "address": address_lines(order.checkout.shipping_address),
             "quote": order.quote,
             "id_number": _id_number_state(order),
@@ -280,6 +326,9 @@ def _order_post(
         messages.error(request, error.message)
     else:
         messages.success(request, done)
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        return HttpResponseRedirect(back)
     url = reverse("orders:order_detail", args=[order.public_id])
     return HttpResponseRedirect(f"{url}?token={token}" if token else url)
 
@@ -331,25 +380,36 @@ def _order_list(
     status = _status_filter(request)
     if status:
         orders = orders.filter(status=status)
-    return render(
-        request,
-        "orders/order_list.html",
-        {
-            "seller": seller,
-            "orders": orders[:200],
-            "status": status,
-            "statuses": Order.Status.choices,
-        },
-    )
+    context: dict[str, Any] = {
+        "seller": seller,
+        "page": paginate(orders, request.GET.get("page"), per_page=50),
+        "status": status,
+        "statuses": Order.Status.choices,
+        "here": request.get_full_path(),
+    }
+    if seller is not None:
+        context["overview"] = selectors.sales_overview(seller)
+    return render(request, "orders/order_list.html", context)
 
 
 @login_required
 def seller_orders(request: HttpRequest, org: str) -> HttpResponse:
+    """The seller's one list of orders: each paid order accepted here, then packed and shipped
+    from its packing page; the sales overview on top."""
     try:
         seller, orders = selectors.order_list_for_seller(request.user, org)
     except NotFound:
         raise Http404 from None
     return _order_list(request, orders, seller)
+
+
+@login_required
+def my_orders(request: HttpRequest) -> HttpResponse:
+    """A signed-in buyer's orders, newest first, a page at a time."""
+    user = _user(request)
+    assert user is not None
+    page = paginate(selectors.orders_of_buyer(user), request.GET.get("page"), per_page=20)
+    return render(request, "orders/my_orders.html", {"page": page})
 
 
 @login_required

@@ -18,6 +18,11 @@ class TraderulesConfig(AppConfig):
         register(NavEntry(_("Rule stewardship"), "traderules:steward", "rule_steward", 40))
         register(NavEntry(_("Exchange rates"), "traderules:fx_enter", PLATFORM_OPERATOR, 91))
 
+        from ewtp.core import periodic
+        from ewtp.traderules.services.fx_fetch import fx_fetch_daily
+
+        periodic.register("traderules.fx_fetch", fx_fetch_daily, every_seconds=24 * 3600)
+
         # Seeding, not a business reaction: `ewtp migrate` on an empty database then gives a
         # working quote engine (and a flushed test database gets its reference data back).
         post_migrate.connect(

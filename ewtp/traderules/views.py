@@ -47,6 +47,7 @@ from ewtp.traderules.selectors.permissions import can_enter_rates, can_steward
 from ewtp.traderules.selectors.published import (
     exchange_rate_list,
     latest_rates,
+    stale_currencies,
     tariff_line_search,
     territory_rules,
     version_get,
@@ -836,6 +837,8 @@ def fx_list(request: HttpRequest) -> HttpResponse:
         {
             "page_obj": _page(rates, request, per_page=50),
             "latest": latest_rates(),
+            "stale": stale_currencies(),
+            "max_age": conf.FX_MAX_AGE_DAYS(),
             "currency": currency,
             "origin": origin,
             "origins": ExchangeRate.Origin.choices,
@@ -866,7 +869,11 @@ def fx_enter(request: HttpRequest) -> HttpResponse:
                 % {"rate": rate.rate_text, "currency": rate.currency, "date": rate.date},
             )
             return HttpResponseRedirect(reverse("traderules:fx"))
-    return render(request, "traderules/fx_enter.html", {"form": form})
+    return render(
+        request,
+        "traderules/fx_enter.html",
+        {"form": form, "stale": stale_currencies(), "max_age": conf.FX_MAX_AGE_DAYS()},
+    )
 
 
 def _schedule_choices() -> list[tuple[str, str]]:

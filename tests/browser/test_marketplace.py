@@ -114,7 +114,7 @@ def test_a_buyer_in_china_checks_out_two_sellers_and_the_seller_sees_the_order(
     expect(step).to_be_visible()
     expect(page.locator('[data-testid="checkout-duty"]')).to_contain_text("¥")
     expect(page.locator('[data-testid="checkout-taxes"]')).to_contain_text("¥")
-    expect(page.locator('[data-testid="payment-status"]')).to_have_text("pending")
+    expect(page.locator('[data-testid="payment-status"]')).to_have_text("待处理")  # Pending
     expect(page.locator('[data-testid="checkout-order"]')).to_have_count(2)
     screenshot(page, "marketplace-payment-step")
     expect(page.locator('[data-testid="checkout-shipping"]')).to_contain_text("¥")

@@ -79,7 +79,7 @@ def test_pay_ship_confirm_and_see_the_payout_due(  # type: ignore[no-untyped-def
     with page.expect_navigation():
         page.click("button[value=approve]")
     expect(page).to_have_url(re.compile(r"/orders/checkout/"))
-    expect(page.locator('[data-testid="payment-status"]')).to_have_text("succeeded")
+    expect(page.locator('[data-testid="payment-status"]')).to_have_text("Paid")
     screenshot(page, "money-2-paid")
     order = Order.objects.get()
     assert order.status == "paid"

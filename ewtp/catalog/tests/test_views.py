@@ -344,7 +344,7 @@ def test_the_product_page_prices_one_unit_with_its_delivery(client, shop):
     # The figures the cart shows for the same unit (carriage counted in EUR, the customs
     # currency, and shown back in dollars: 14.39).
     assert display["shipping"] == "14.39"
-    assert (
-        f"Bought alone, with delivery: <strong>${Decimal(display['landed']):,.2f}</strong> "
-        "(delivery $14.39, RwandAir Cargo, about 3 days)."
-    ) in page
+    # The price shown is the unit delivered: the carriage is in it, and said.
+    assert f'data-testid="landed-price">${Decimal(display["landed"]):,.2f}<' in page
+    assert "Delivery of this unit alone: $14.39 (RwandAir Cargo, about 3 days)" in page
+    assert "delivery, duties and taxes included (DDP)" in page

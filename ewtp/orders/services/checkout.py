@@ -20,7 +20,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Organisation, User
-from ewtp.catalog import traderules_gateway
 from ewtp.catalog.errors import OutOfStock
 from ewtp.catalog.models import DEFAULT_HUB
 from ewtp.catalog.services.stock import stock_hold
@@ -30,7 +29,7 @@ from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.locks import retry_on_lock_timeout
 from ewtp.core.money import Money
 from ewtp.core.services import audit_record, idempotent_call, request_fingerprint
-from ewtp.orders import shipping
+from ewtp.orders import pricing
 from ewtp.orders.addresses import (
     AddressError,
     address_clean,
@@ -54,6 +53,7 @@ class _Consignment:
     quote: dict[str, Any]
     carriage: dict[str, Any]
     public_id: Any
+    incoterm: str = Incoterm.DDP
 
 
 def _display_minor(quote: dict[str, Any], key: str, currency: str) -> int:
@@ -127,31 +127,30 @@ def _cart_lines(cart: Cart) -> list[CartLine]:
 
 
 def _priced_consignments(
-    lines: list[CartLine], *, destination: str, currency: str, incoterm: str
+    lines: list[CartLine], *, destination: str, currency: str, incoterm: str, language: str
 ) -> list[_Consignment]:
-    """Slow work, outside any transaction: one quote per seller consignment."""
+    """Slow work, outside any transaction: one quote per seller consignment, as it may be sold
+    (orders.pricing: an incomplete quote goes DAP or is refused, a stale rate is refused)."""
     grouped: OrderedDict[int, list[CartLine]] = OrderedDict()
     for line in lines:
         grouped.setdefault(line.variant.product.seller_id, []).append(line)
     consignments = []
     for group in grouped.values():
-        request, carriage = shipping.consignment_request(
+        priced = pricing.consignment_priced(
             [(line.variant, line.quantity) for line in group],
             destination=destination,
             currency=currency,
             incoterm=incoterm,
+            language=language,
         )
-        quote = traderules_gateway.quote_compute(request)
-        # The request rides with the stored quote, so that the order can be replayed (a rule
-        # proposal's simulation) exactly as it was priced.
-        quote["request"] = {**request, "date": quote["date"]}
         consignments.append(
             _Consignment(
                 seller=group[0].variant.product.seller,
                 lines=group,
-                quote=quote,
-                carriage=carriage.as_dict(),
+                quote=priced.quote,
+                carriage=priced.carriage.as_dict(),
                 public_id=uuid.uuid4(),
+                incoterm=priced.incoterm,
             )
         )
     return consignments
@@ -199,8 +198,14 @@ def checkout_place(
     )
     _require_open(cart)
     consignments = _priced_consignments(
-        _cart_lines(cart), destination=destination, currency=currency, incoterm=incoterm
+        _cart_lines(cart),
+        destination=destination,
+        currency=currency,
+        incoterm=incoterm,
+        language=language,
     )
+    if any(c.incoterm == Incoterm.DAP for c in consignments):
+        incoterm = Incoterm.DAP  # some duty is due on delivery: the checkout says so
     now = clock.now()
     expires_at = now + timedelta(minutes=hold_minutes())
 
@@ -286,7 +291,7 @@ def _write_order(
         seller=consignment.seller,
         hub_code=DEFAULT_HUB,
         destination=checkout.destination,
-        incoterm=checkout.incoterm,
+        incoterm=consignment.incoterm,
         currency=currency,
         total_minor=total,
         on_delivery_minor=later,

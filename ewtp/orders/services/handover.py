@@ -20,7 +20,11 @@ from ewtp.orders.addresses import (
     id_number_masked,
 )
 from ewtp.orders.models import Checkout, Order
-from ewtp.orders.services.mails import _after_commit, _enqueue_checkout_mail
+from ewtp.orders.services.mails import (
+    _after_commit,
+    _enqueue_checkout_mail,
+    _enqueue_seller_mail,
+)
 from ewtp.orders.services.transitions import Actor, BuyerAccess, _apply
 
 
@@ -64,6 +68,8 @@ def checkout_mark_paid(*, checkout: Checkout, payment_reference: str = "") -> Ch
         },
     )
     _after_commit(partial(_enqueue_checkout_mail, locked.pk, "paid"))
+    for order in orders:
+        _after_commit(partial(_enqueue_seller_mail, order.pk))
     return locked
 
 

@@ -23,6 +23,12 @@ def _enqueue_checkout_mail(checkout_id: int, kind: str) -> None:
     send_checkout_mail.enqueue(checkout_id, kind)
 
 
+def _enqueue_seller_mail(order_id: int) -> None:
+    from ewtp.orders.tasks import send_seller_mail
+
+    send_seller_mail.enqueue(order_id)
+
+
 def _enqueue_order_mail(order_id: int, kind: str) -> None:
     from ewtp.orders.tasks import send_order_mail
 
@@ -61,4 +67,18 @@ def order_mail_send(*, order_id: int, kind: str) -> bool:
             return False
         order = Order.objects.select_related("checkout", "seller").get(pk=order_id)
         mails.send_order_mail(order, kind)
+    return True
+
+
+def seller_mail_send(*, order_id: int) -> bool:
+    """Tell the seller once that an order is paid and waits to be prepared."""
+    from ewtp.orders import mails
+
+    with transaction.atomic():
+        if not Order.objects.filter(pk=order_id, seller_mailed_at__isnull=True).update(
+            seller_mailed_at=clock.now()
+        ):
+            return False
+        order = Order.objects.select_related("seller").get(pk=order_id)
+        mails.send_seller_paid_mail(order)
     return True

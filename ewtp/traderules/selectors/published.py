@@ -119,3 +119,29 @@ def latest_rates() -> list[ExchangeRate]:
     for rate in ExchangeRate.objects.exclude(origin=ExchangeRate.Origin.ECB).order_by("-date"):
         latest.setdefault(rate.currency, rate)
     return sorted(latest.values(), key=lambda rate: rate.currency)
+
+
+def stale_currencies() -> list[dict[str, object]]:
+    """The shop's currencies whose newest rate is older than EWTP_FX_MAX_AGE_DAYS (prices in
+    them, or from them, are not sold): currency, the date of its newest rate (None: no rate),
+    its age in days. Empty when the limit is 0."""
+    from django.db.models import Max
+
+    from ewtp.core import clock, conf
+
+    limit = conf.FX_MAX_AGE_DAYS()
+    if not limit:
+        return []
+    today = clock.today()
+    newest = dict(
+        ExchangeRate.objects.values("currency")
+        .annotate(day=Max("date"))
+        .values_list("currency", "day")
+    )
+    stale: list[dict[str, object]] = []
+    for currency in sorted(set(conf.CURRENCIES()) - {"EUR"}):
+        day = newest.get(currency)
+        age = (today - day).days if day is not None else None
+        if age is None or age > limit:
+            stale.append({"currency": currency, "date": day, "age_days": age})
+    return stale

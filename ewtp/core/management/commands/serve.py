@@ -58,6 +58,10 @@ class Command(BaseCommand):
             "-",
             "--config",
             "python:config.gunicorn",
+            # The longest request line gunicorn allows (its default, 4094, answers a long search
+            # with its own bare page): longer searches reach the site, which shortens them.
+            "--limit-request-line",
+            "8190",
         ]
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
 
