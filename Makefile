@@ -29,7 +29,8 @@ deps:
 run: venv deps messages
 	$(BIN)/ewtp migrate --noinput -v 0
 	$(BIN)/ewtp loaddemo
-	@$(BIN)/ewtp worker > var/worker.log 2>&1 & worker=$$!; \
+	@export EWTP_PAYMENT_PROVIDERS=$${EWTP_PAYMENT_PROVIDERS:-sandbox,momo-sim}; \
+	$(BIN)/ewtp worker > var/worker.log 2>&1 & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/ewtp serve --bind 127.0.0.1:8000 --workers 3
 
