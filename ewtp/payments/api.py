@@ -80,6 +80,6 @@ def sandbox_webhook(request: HttpRequest) -> HttpResponse:
 )
 def provider_callback(request: HttpRequest, provider: str) -> HttpResponse:
     outcome = callback_receive(
-        provider_name=provider, headers=dict(request.headers), body=request.body
+        provider_name=provider, headers=request.headers, body=request.body
     )
     return HttpResponse(json.dumps({"status": outcome}), content_type="application/json")

@@ -27,7 +27,9 @@ def _seller(slug: str, msisdn: str) -> Organisation:
     posting_record(
         kind="escrow.released",
         legs=[
-            debit(account_for(chart.provider_settlement("momo-sim"), "RWF"), Money.of("169750", "RWF")),
+            debit(
+                account_for(chart.provider_settlement("momo-sim"), "RWF"), Money.of("169750", "RWF")
+            ),
             credit(payable_account(seller, "RWF"), Money.of("169750", "RWF")),
         ],
     )

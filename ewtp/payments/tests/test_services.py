@@ -280,7 +280,10 @@ def test_mobile_money_rejected_by_the_payer_fails_and_bad_numbers_are_refused() 
 
 def test_simulator_speaks_the_request_to_pay_protocol(db) -> None:  # type: ignore[no-untyped-def]
     client = Client()
-    headers = {"Authorization": "Bearer t", "X-Reference-Id": "0f6c9a7e-1d2b-4c3a-9e8f-123456789abc"}
+    headers = {
+        "Authorization": "Bearer t",
+        "X-Reference-Id": "0f6c9a7e-1d2b-4c3a-9e8f-123456789abc",
+    }
     body = {
         "amount": "100",
         "currency": "RWF",
