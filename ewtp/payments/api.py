@@ -79,7 +79,5 @@ def sandbox_webhook(request: HttpRequest) -> HttpResponse:
     "provider this deployment does not offer.",
 )
 def provider_callback(request: HttpRequest, provider: str) -> HttpResponse:
-    outcome = callback_receive(
-        provider_name=provider, headers=request.headers, body=request.body
-    )
+    outcome = callback_receive(provider_name=provider, headers=request.headers, body=request.body)
     return HttpResponse(json.dumps({"status": outcome}), content_type="application/json")

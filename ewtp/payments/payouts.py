@@ -27,7 +27,7 @@ from ewtp.ledger import accounts as chart
 from ewtp.ledger.models import Account, Posting
 from ewtp.ledger.services import account_for, credit, debit, posting_record, posting_reverse
 from ewtp.payments import providers
-from ewtp.payments.models import Payout, PayoutDestination
+from ewtp.payments.models import MoneyTask, Payout, PayoutDestination
 from ewtp.payments.providers import PaymentProvider, ProviderUnavailable
 from ewtp.payments.retry import money_task_enqueue
 from ewtp.payments.services import msisdn_normalise
@@ -258,9 +258,11 @@ def payouts_scheduled() -> int:
     period) and retried if it fails; returns 1 when a batch was asked for."""
     if conf.PAYOUT_EVERY_DAYS() <= 0 or providers.payout_provider() is None:
         return 0
-    period = payout_period(clock.now())
-    task = money_task_enqueue("payments.payout_batch", key=f"payout-batch:{period}", args={})
-    return int(task.attempts == 1)
+    key = f"payout-batch:{payout_period(clock.now())}"
+    if MoneyTask.objects.filter(key=key).exists():
+        return 0
+    money_task_enqueue("payments.payout_batch", key=key, args={})
+    return 1
 
 
 def payout_batch() -> None:
