@@ -26,11 +26,13 @@ messages: venv
 deps:
 	@scripts/system-deps
 
+# The demo pays with the two simulators (the sandbox card provider and the mobile-money
+# simulator); every page then says that payments are simulated.
+run: export EWTP_PAYMENT_PROVIDERS ?= sandbox,momo-sim
 run: venv deps messages
 	$(BIN)/ewtp migrate --noinput -v 0
 	$(BIN)/ewtp loaddemo
-	@export EWTP_PAYMENT_PROVIDERS=$${EWTP_PAYMENT_PROVIDERS:-sandbox,momo-sim}; \
-	$(BIN)/ewtp worker > var/worker.log 2>&1 & worker=$$!; \
+	@$(BIN)/ewtp worker > var/worker.log 2>&1 & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/ewtp serve --bind 127.0.0.1:8000 --workers 3
 

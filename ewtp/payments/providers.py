@@ -293,7 +293,10 @@ def payout_provider() -> PaymentProvider | None:
     """Who sends payouts: EWTP_PAYOUT_PROVIDER, else the first named provider that pays out."""
     chosen = conf.PAYOUT_PROVIDER()
     if chosen:
-        return ALL.get(chosen)
+        adapter = ALL.get(chosen)
+        if adapter is None or (adapter.simulated and chosen not in offered()):
+            return None  # a simulator pays out only where it is named
+        return adapter
     for name in offered():
         if ALL[name].pays_out:
             return ALL[name]

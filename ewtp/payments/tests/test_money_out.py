@@ -131,6 +131,10 @@ def test_no_payout_without_a_provider_that_pays_out(settings) -> None:  # type: 
         payouts_run()
     assert getattr(error.value, "code", "") == "no_payout_provider"
     assert payouts_scheduled() == 0
+    settings.EWTP_PAYOUT_PROVIDER = "momo-sim"  # a simulator not named does not exist
+    with pytest.raises(Exception) as error:
+        payouts_run()
+    assert getattr(error.value, "code", "") == "no_payout_provider"
     assert Payout.objects.count() == 0
 
 
