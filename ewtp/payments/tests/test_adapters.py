@@ -152,6 +152,10 @@ def test_mtn_callback_twice_is_processed_once_and_a_forged_one_changes_nothing(
     ).encode()
     assert _post("mtn-momo", body) == (200, {"status": "processed"})
     assert _post("mtn-momo", body) == (200, {"status": "duplicate"})
+    again = Client().put(
+        "/api/v1/payments/callbacks/mtn-momo", body, content_type="application/json"
+    )  # MTN calls back with PUT or POST
+    assert (again.status_code, again.json()) == (200, {"status": "duplicate"})
     payment.refresh_from_db()
     assert payment.status == "succeeded"
     assert Posting.objects.filter(kind="payment.captured").count() == 1

@@ -96,3 +96,17 @@ def test_an_unknown_provider_name_fails_the_system_check(settings) -> None:  # t
     settings.EWTP_PAYMENT_PROVIDERS = ["sandbox", "paypal"]
     with pytest.raises(SystemCheckError, match="unknown providers: paypal"):
         call_command("check")
+
+
+def test_a_real_provider_without_its_credentials_is_warned_about(settings) -> None:  # type: ignore[no-untyped-def]
+    from ewtp.payments.checks import providers_named
+
+    settings.EWTP_PAYMENT_PROVIDERS = ["flutterwave"]
+    settings.EWTP_FLUTTERWAVE_SECRET_KEY = "FLWSECK_TEST-x"
+    [warning] = providers_named()
+    assert (warning.id, warning.msg) == (
+        "ewtp.payments.W001",
+        "flutterwave is offered without EWTP_FLUTTERWAVE_SECRET_HASH",
+    )
+    settings.EWTP_FLUTTERWAVE_SECRET_HASH_FILE = "/run/secrets/flw-hash"
+    assert providers_named() == []
