@@ -167,6 +167,12 @@ class MtnMomo:
 
     def payout_send(self, *, key: str, msisdn: str, amount: Money, name: str) -> str:
         reference = reference_of(key)
+        party = msisdn.lstrip("+")
+        active = self._call(
+            "GET", DISBURSEMENT, f"/disbursement/v1_0/accountholder/msisdn/{party}/active"
+        )
+        if active.status == 200 and active.json().get("result") is False:
+            raise Refused(self.name, "the payee has no active MoMo account")
         self._request(
             DISBURSEMENT,
             "/disbursement/v1_0/transfer",

@@ -207,6 +207,10 @@ class Handler(BaseHTTPRequestHandler):
         if environment not in ENV_CURRENCY:
             self._send(400, {"code": "INVALID_TARGET_ENVIRONMENT"})
             return
+        if "/accountholder/msisdn/" in path and method == "GET":
+            number = path.split("/accountholder/msisdn/")[1].split("/")[0]
+            self._send(200, {"result": not number.endswith("8")})  # ending in 8: no wallet
+            return
         kind = "requesttopay" if product == "collection" else "transfer"
         base = f"/{product}/v1_0/{kind}"
         if path == base and method == "POST":
