@@ -142,7 +142,7 @@ def reconcile_day_task(*, provider_name: str, day: str) -> None:
     reconcile_day(provider_name=provider_name, day=date.fromisoformat(day))
 
 
-def _providers_in_use() -> list[str]:
+def providers_in_use() -> list[str]:
     names = list(providers.offered())
     payout = providers.payout_provider()
     if payout is not None and payout.name not in names:
@@ -153,13 +153,13 @@ def _providers_in_use() -> list[str]:
 def reconcile_scheduled() -> int:
     """The worker's job: once a day, reconcile yesterday for every provider in use."""
     yesterday = (clock.now() - timedelta(days=1)).date().isoformat()
-    for name in _providers_in_use():
+    for name in providers_in_use():
         money_task_enqueue(
             "payments.reconcile",
             key=f"reconcile:{name}:{yesterday}",
             args={"provider_name": name, "day": yesterday},
         )
-    return len(_providers_in_use())
+    return len(providers_in_use())
 
 
 def provider_records_compare() -> dict[str, Any]:

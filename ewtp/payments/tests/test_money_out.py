@@ -374,3 +374,27 @@ def test_the_sandbox_statement_matches_its_payments_and_refunds() -> None:
         "only_provider",
     ]
     assert clock.today() - timedelta(days=1) < clock.today()
+
+
+def test_the_payments_command_makes_a_batch_and_reconciles(settings) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    settings.EWTP_PAYOUT_PROVIDER = "momo-sim"
+    _owed("huye", "0788123456")
+    out = io.StringIO()
+    call_command("payments", "payouts", stdout=out)
+    [made] = json.loads(out.getvalue())
+    assert (made["organisation"], made["amount"], made["status"]) == (
+        "Huye",
+        {"amount": "169750", "currency": "RWF"},
+        "pending",
+    )
+    out = io.StringIO()
+    call_command("payments", "reconcile", "--day", clock.today().isoformat(), stdout=out)
+    assert json.loads(out.getvalue()) == []  # the transfer is on the statement, still pending
+    out = io.StringIO()
+    call_command("payments", "tasks", stdout=out)
+    assert json.loads(out.getvalue()) == []
