@@ -6,7 +6,7 @@ PYTHON := $(shell scripts/find-python)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/ewtp
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: run test venv deps messages lint test-sqlite test-postgres serve-demo clean
+.PHONY: run test venv deps messages lint test-sqlite test-postgres test-counts serve-demo clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { scripts/find-python; exit 1; }
@@ -53,7 +53,13 @@ test-postgres: venv messages
 
 test: venv
 	@scripts/system-deps --test
-	@$(MAKE) --no-print-directory messages lint test-sqlite test-postgres
+	@$(MAKE) --no-print-directory messages lint test-sqlite test-postgres test-counts
+
+# The number of tests of each pass, as pytest collects them; the README quotes them
+# (`scripts/test-counts --write` updates it).
+test-counts: venv
+	@echo "=== test counts ==="
+	@scripts/test-counts
 
 clean:
 	rm -rf $(VENV) staticfiles test-output

@@ -39,8 +39,9 @@ def prepare(capacity: int) -> tuple[str, str]:
     import django
 
     django.setup()
-    from ewtp.tourism import demo, services
+    from ewtp.tourism import demo
     from ewtp.tourism.models import Park
+    from ewtp.tourism.services import common
 
     for slug, name, community in demo.PARKS:
         Park.objects.get_or_create(slug=slug, defaults={"name": name, "community_name": community})
@@ -48,7 +49,7 @@ def prepare(capacity: int) -> tuple[str, str]:
         demo.EXPERIENCES[0], slug=f"bench-gorillas-{uuid.uuid4().hex[:8]}", capacity=capacity
     )
     experience, _created = demo.experience_create(spec, demo.operator())
-    day = services.local_today(experience) + timedelta(days=60)
+    day = common.local_today(experience) + timedelta(days=60)
     return experience.slug, day.isoformat()
 
 

@@ -79,7 +79,7 @@ def load_products(total: int) -> int:
     from ewtp.catalog import search
     from ewtp.catalog.models import Product, StockLevel, Variant
     from ewtp.core import clock
-    from ewtp.traderules.services import reference_data_ensure
+    from ewtp.traderules.services.reference_data import reference_data_ensure
 
     reference_data_ensure()
     have = Product.objects.filter(seller__slug__startswith="bench-").count()
@@ -220,7 +220,7 @@ def measure(
     }
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=3000, help="per endpoint")
@@ -233,15 +233,14 @@ def main() -> None:
         help="keep the shipped LocMem cache (300 entries) instead of one large enough for "
         "the prices of the pages measured",
     )
-    args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        raise SystemExit("Set DATABASE_URL=postgres://... (a database for the benchmark).")
-    setup_django()
-    print(f"loading {args.products:,} products into {url.rsplit('/', 1)[-1]} ...", flush=True)
-    count = load_products(args.products)
-    print(f"{count:,} bench products in the catalog", flush=True)
+    return parser.parse_args()
 
+
+def _start_server(
+    args: argparse.Namespace,
+) -> tuple[subprocess.Popen[bytes], tempfile.TemporaryDirectory[str] | None]:
+    """The platform served by gunicorn for the benchmark, and the directory of its settings
+    (kept while the server runs)."""
     env = dict(os.environ, EWTP_RATE_LIMITS="off", EWTP_ACCESS_LOG="/dev/null", DEBUG="off")
     env.setdefault("SECRET_KEY", "bench-" + "x" * 40)
     overrides = None
@@ -271,6 +270,20 @@ def main() -> None:
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
+    return server, overrides
+
+
+def main() -> None:
+    args = _arguments()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        raise SystemExit("Set DATABASE_URL=postgres://... (a database for the benchmark).")
+    setup_django()
+    print(f"loading {args.products:,} products into {url.rsplit('/', 1)[-1]} ...", flush=True)
+    count = load_products(args.products)
+    print(f"{count:,} bench products in the catalog", flush=True)
+
+    server, settings = _start_server(args)
     try:
         wait_for(args.port)
         pages = max(count // 24, 1)
@@ -305,35 +318,39 @@ def main() -> None:
             results[name] = measure(args.port, paths, args.requests, args.concurrency)
         # Latency without queueing behind the load generator: one client per core.
         results["search (API), 2 clients"] = measure(args.port, search, min(args.requests, 1000), 2)
-        print()
-        print(f"{'endpoint':<32}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
-        for name, figures in results.items():
-            print(
-                f"{name:<32}{figures['rps']:>9.0f}{figures['p50']:>9.1f}{figures['p95']:>9.1f}{figures['errors']:>8.0f}"
-            )
-        health_rps = results["health"]["rps"]
-        list_rps = results["list (API, 24 landed prices)"]["rps"]
-        print()
-        print(f"list / health throughput: {list_rps / health_rps:.2f} (target >= 0.33)")
-        print(
-            f"search p95: {results['search (API)']['p95']:.1f} ms at {args.concurrency} clients, "
-            f"{results['search (API), 2 clients']['p95']:.1f} ms at 2 clients (target < 100 ms)"
-        )
-        print(
-            f"({args.concurrency} concurrent clients, {args.workers} gunicorn workers, {os.cpu_count()} CPUs)"
-        )
-        print(
-            "cache: "
-            + ("shipped LocMem (300 entries)" if args.shipped_cache else "LocMem, 100,000 entries")
-        )
+        _report(results, args)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
-        if overrides is not None:
-            overrides.cleanup()
+        if settings is not None:
+            settings.cleanup()
+
+
+def _report(results: dict[str, dict[str, float]], args: argparse.Namespace) -> None:
+    print()
+    print(f"{'endpoint':<32}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
+    for name, figures in results.items():
+        print(
+            f"{name:<32}{figures['rps']:>9.0f}{figures['p50']:>9.1f}{figures['p95']:>9.1f}{figures['errors']:>8.0f}"
+        )
+    health_rps = results["health"]["rps"]
+    list_rps = results["list (API, 24 landed prices)"]["rps"]
+    print()
+    print(f"list / health throughput: {list_rps / health_rps:.2f} (target >= 0.33)")
+    print(
+        f"search p95: {results['search (API)']['p95']:.1f} ms at {args.concurrency} clients, "
+        f"{results['search (API), 2 clients']['p95']:.1f} ms at 2 clients (target < 100 ms)"
+    )
+    print(
+        f"({args.concurrency} concurrent clients, {args.workers} gunicorn workers, {os.cpu_count()} CPUs)"
+    )
+    print(
+        "cache: "
+        + ("shipped LocMem (300 entries)" if args.shipped_cache else "LocMem, 100,000 entries")
+    )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def prepare(stock: int) -> list[str]:
     django.setup()
     from ewtp.catalog.tests.factories import make_product, make_seller
     from ewtp.logistics.demo import network_ensure
-    from ewtp.traderules.services import reference_data_ensure
+    from ewtp.traderules.services.reference_data import reference_data_ensure
 
     reference_data_ensure()
 

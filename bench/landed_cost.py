@@ -142,13 +142,17 @@ def wait_until_up(port: int, server: subprocess.Popen[bytes], seconds: float = 9
     raise RuntimeError("the server did not answer /api/v1/health in time")
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine-quotes", type=int, default=20000)
     parser.add_argument("--requests", type=int, default=3000, help="per endpoint")
     parser.add_argument("--clients", type=int, default=4, help="client processes")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    options = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    options = _arguments()
 
     built, per_second, micros = engine_bench(options.engine_quotes)
     print(f"engine: snapshot built in {built * 1000:.0f} ms (once)")

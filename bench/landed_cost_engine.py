@@ -15,14 +15,16 @@ import pstats
 import statistics
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ewtp.traderules.engine import build_snapshot, quote  # noqa: E402
+from ewtp.traderules.engine import RuleSet, build_snapshot, quote  # noqa: E402
 from ewtp.traderules.engine.files import load_shipped_ruleset  # noqa: E402
+from ewtp.traderules.schedules import context_of, read_schedules  # noqa: E402
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 
@@ -86,15 +88,42 @@ def measure(body: dict[str, object], snapshot: object, rounds: int, number: int)
     return timings
 
 
+def with_schedules(ruleset: RuleSet) -> RuleSet:
+    """The shipped rules with the full schedules of data/rules/schedules (as an import)."""
+    tables = {
+        "territories": ruleset.territories,
+        "tariff_lines": ruleset.tariff_lines,
+        "taxes": ruleset.taxes,
+        "sources": ruleset.sources,
+    }
+    found = read_schedules(
+        ROOT / "data" / "rules" / "schedules", context_of(tables, ruleset.hs_subheadings)
+    )
+    if found.issues:
+        raise SystemExit(f"schedules: {found.issues[0]}")
+    return replace(
+        ruleset,
+        tariff_lines=(*ruleset.tariff_lines, *found.tariff_lines),
+        taxes=(*ruleset.taxes, *found.taxes),
+        sources=(*ruleset.sources, *found.sources),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--profile", action="store_true", help="cProfile the RW->BE case")
     parser.add_argument("--rounds", type=int, default=40, help="timed runs per case")
     parser.add_argument("--number", type=int, default=1000, help="quotes per run")
+    parser.add_argument(
+        "--schedules", action="store_true", help="with the full schedules (data/rules/schedules)"
+    )
     args = parser.parse_args()
 
+    ruleset = load_shipped_ruleset(ROOT / "data")
+    if args.schedules:
+        ruleset = with_schedules(ruleset)
     start = time.perf_counter()
-    snapshot = build_snapshot(load_shipped_ruleset(ROOT / "data"))
+    snapshot = build_snapshot(ruleset)
     print(
         f"snapshot built in {(time.perf_counter() - start) * 1000:.1f} ms (once per rules version)"
     )

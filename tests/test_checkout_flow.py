@@ -20,8 +20,10 @@ from ewtp.catalog.tests.factories import (
     make_seller,
 )
 from ewtp.core.money import Money
-from ewtp.orders import services
 from ewtp.orders.models import Checkout, Order, OrderLine
+from ewtp.orders.services.carts import cart_create, cart_line_add
+from ewtp.orders.services.handover import checkout_mark_paid
+from ewtp.orders.services.transitions import BuyerAccess, order_complete, order_transition
 
 
 def _checkout_body(destination: str = "CN", currency: str = "CNY") -> dict[str, object]:
@@ -37,7 +39,7 @@ def _checkout_body(destination: str = "CN", currency: str = "CNY") -> dict[str, 
 @pytest.mark.django_db(transaction=True)
 def test_forty_buyers_race_for_ten_units_and_exactly_ten_are_sold():
     from ewtp.logistics.demo import network_ensure
-    from ewtp.traderules.services import reference_data_ensure
+    from ewtp.traderules.services.reference_data import reference_data_ensure
 
     reference_data_ensure()
 
@@ -46,8 +48,8 @@ def test_forty_buyers_race_for_ten_units_and_exactly_ten_are_sold():
     product = make_product(make_seller(), "Last lot of Huye coffee", stock=10)
     carts = []
     for _ in range(40):
-        cart = services.cart_create()
-        services.cart_line_add(cart=cart, product_id=str(product.public_id), quantity=1)
+        cart = cart_create()
+        cart_line_add(cart=cart, product_id=str(product.public_id), quantity=1)
         carts.append(str(cart.public_id))
     start = threading.Barrier(40)
     answers: list[tuple[int, str]] = []
@@ -86,7 +88,7 @@ def test_forty_buyers_race_for_ten_units_and_exactly_ten_are_sold():
 @pytest.mark.django_db
 def test_one_cart_three_sellers_from_checkout_to_completion(client):
     from ewtp.logistics.demo import network_ensure
-    from ewtp.traderules.services import reference_data_ensure
+    from ewtp.traderules.services.reference_data import reference_data_ensure
 
     reference_data_ensure()
 
@@ -116,7 +118,7 @@ def test_one_cart_three_sellers_from_checkout_to_completion(client):
     body = response.json()
     parts = [Money.of(o["total"]["amount"], "EUR") for o in body["orders"]]
     assert sum(parts, Money.zero("EUR")) == Money.of(body["payment"]["amount"]["amount"], "EUR")
-    checkout = services.checkout_mark_paid(
+    checkout = checkout_mark_paid(
         checkout=Checkout.objects.get(public_id=body["checkout_id"]), payment_reference="sandbox-1"
     )
     order = checkout.orders.get(seller__slug="huye-coffee")
@@ -129,11 +131,11 @@ def test_one_cart_three_sellers_from_checkout_to_completion(client):
         (operator, "ship"),
         (operator, "deliver"),
     ]:
-        services.order_transition(actor=actor, order=order, action=action)
+        order_transition(actor=actor, order=order, action=action)
     token = checkout.access_token
     history = client.get(f"/api/v1/orders/{order.public_id}", {"token": token}).json()["history"]
     assert [step["to"] for step in history][-2:] == ["shipped", "delivered"]
-    services.order_complete(actor=services.BuyerAccess(checkout.pk, checkout.email), order=order)
+    order_complete(actor=BuyerAccess(checkout.pk, checkout.email), order=order)
     order.refresh_from_db()
     assert order.status == "completed"
     assert StockLevel.objects.get(variant__product=coffee).on_hand == 3

@@ -1,4 +1,6 @@
-"""Admin of accounts. Verification is read-only here: the operator's page records who and when."""
+"""Admin of accounts. An organisation's verification and seller category are read-only here:
+the operator's page decides them through the services (who, when, the note, the audit trail).
+Memberships are read-only too: their service keeps an owner on every organisation."""
 
 from __future__ import annotations
 
@@ -29,7 +31,16 @@ class UserAdmin(BaseUserAdmin[User]):
 class MembershipInline(admin.TabularInline[Membership, Organisation]):
     model = Membership
     extra = 0
-    autocomplete_fields = ["user"]
+    readonly_fields = ["user", "role"]
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Organisation)
@@ -41,6 +52,9 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     inlines = [MembershipInline]
     readonly_fields = [
         "public_id",
+        "seller_category",
+        "seller_category_requested",
+        "seller_category_requested_at",
         "verification",
         "verification_note",
         "verified_by",

@@ -110,12 +110,6 @@ def organisation_get_for(actor: object, slug: str) -> Organisation:
     raise NotFound("not_found", _("No such organisation."))
 
 
-def organisation_list_for(actor: object) -> QuerySet[Organisation]:
-    if is_platform_operator(actor):
-        return Organisation.objects.all()
-    return organisations_of(actor)
-
-
 def organisations_to_verify_for(actor: object, *, state: str = "") -> QuerySet[Organisation]:
     """The operator's verification queue: oldest submissions first; all states on request."""
     require_platform_operator(actor)

@@ -369,27 +369,36 @@ def membership_add(*, actor: User, organisation: Organisation, email: str, role:
     return membership
 
 
+def _lock_memberships(membership: Membership) -> None:
+    """Lock the organisation's memberships (one order: by pk) so that two owners demoting or
+    removing each other at once cannot leave it without an owner; then read ``membership``
+    again."""
+    list(
+        Membership.objects.select_for_update()
+        .filter(organisation=membership.organisation)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    membership.refresh_from_db()
+
+
+def _is_last_owner(membership: Membership) -> bool:
+    return (
+        membership.role == Membership.Role.OWNER
+        and _owners_left(membership.organisation, without=membership) == 0
+    )
+
+
 @transaction.atomic
 def membership_role_change(*, actor: User, membership: Membership, role: str) -> Membership:
     """The owner changes a member's role; the organisation always keeps an owner."""
     organisation = membership.organisation
     require_role(actor, organisation, {Membership.Role.OWNER})
     _check_role(role)
-    # Lock the organisation's memberships (one order: by pk) so that two owners demoting each
-    # other at once cannot leave it without an owner.
-    list(
-        Membership.objects.select_for_update()
-        .filter(organisation=organisation)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    membership.refresh_from_db()
+    _lock_memberships(membership)
     if membership.role == role:
         return membership
-    if (
-        membership.role == Membership.Role.OWNER
-        and _owners_left(organisation, without=membership) == 0
-    ):
+    if _is_last_owner(membership):
         raise Conflict(
             "last_owner",
             _("An organisation needs at least one owner; make someone else owner first."),
@@ -414,17 +423,8 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
     organisation = membership.organisation
     if membership.user_id != actor.pk:
         require_role(actor, organisation, {Membership.Role.OWNER})
-    list(
-        Membership.objects.select_for_update()
-        .filter(organisation=organisation)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    membership.refresh_from_db()
-    if (
-        membership.role == Membership.Role.OWNER
-        and _owners_left(organisation, without=membership) == 0
-    ):
+    _lock_memberships(membership)
+    if _is_last_owner(membership):
         raise Conflict(
             "last_owner",
             _("An organisation needs at least one owner; make someone else owner first."),

@@ -473,6 +473,84 @@ def token_revoke(request: HttpRequest, token_id: str) -> HttpResponse:
 # The platform operator's pages -------------------------------------------------------------
 
 
+def _seller_category_review(
+    request: HttpRequest, user: User
+) -> tuple[HttpResponse | None, str, SellerCategoryReviewForm]:
+    """A seller category decision posted: (redirect, "", form) once taken, else (None, slug, the
+    form with its errors)."""
+    slug = request.POST.get("organisation", "")
+    organisation = selectors.organisation_get_for(user, slug)
+    review = SellerCategoryReviewForm(request.POST)
+    if review.is_valid():
+        try:
+            services.organisation_seller_category_review(
+                actor=user,
+                organisation=organisation,
+                # The category shown on the page: a request changed since is not decided.
+                requested=request.POST.get("requested"),
+                **review.cleaned_data,
+            )
+        except DomainError as error:
+            if error.http_status in {403, 404}:
+                raise
+            _show_error(review, error)
+        else:
+            decision = review.cleaned_data["decision"]
+            messages.success(
+                request,
+                (
+                    _("%(name)s: seller category change approved.")
+                    if decision == "approved"
+                    else _("%(name)s: seller category change rejected.")
+                )
+                % {"name": organisation.name},
+            )
+            return HttpResponseRedirect(request.get_full_path()), "", review
+    return None, slug, review
+
+
+def _organisation_verify(
+    request: HttpRequest, user: User
+) -> tuple[HttpResponse | None, str, VerificationForm]:
+    """A verification decision posted: (redirect, "", form) once taken, else (None, slug, the
+    form with its errors)."""
+    slug = request.POST.get("organisation", "")
+    organisation = selectors.organisation_get_for(user, slug)
+    form = VerificationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.organisation_verify(actor=user, organisation=organisation, **form.cleaned_data)
+        except DomainError as error:
+            if error.http_status in {403, 404}:
+                raise
+            _show_error(form, error)
+        else:
+            label = dict(Organisation.Verification.choices)[form.cleaned_data["decision"]]
+            messages.success(
+                request, _("%(name)s: %(state)s.") % {"name": organisation.name, "state": label}
+            )
+            return HttpResponseRedirect(request.get_full_path()), "", form
+    return None, slug, form
+
+
+def _category_requests(
+    user: User, failed_slug: str, failed_review: SellerCategoryReviewForm | None
+) -> list[Organisation]:
+    """Organisations asking for another seller category, with their terms and a form each."""
+    category_requests = list(selectors.seller_category_requests_for(user))
+    for organisation in category_requests:
+        organisation.category_label = _category_label(organisation.seller_category)  # type: ignore[attr-defined]
+        organisation.category_terms = fee_terms_text(organisation.seller_category)  # type: ignore[attr-defined]
+        organisation.requested_label = _category_label(organisation.seller_category_requested)  # type: ignore[attr-defined]
+        organisation.requested_terms = fee_terms_text(organisation.seller_category_requested)  # type: ignore[attr-defined]
+        organisation.review_form = (  # type: ignore[attr-defined]
+            failed_review
+            if organisation.slug == failed_slug and failed_review is not None
+            else SellerCategoryReviewForm(auto_id=f"id_%s_category_{organisation.slug}")
+        )
+    return category_requests
+
+
 @login_required
 @page_errors
 def operator_organisations(request: HttpRequest) -> HttpResponse:
@@ -488,72 +566,22 @@ def operator_organisations(request: HttpRequest) -> HttpResponse:
     failed_review: SellerCategoryReviewForm | None = None
     status = 200
     if request.method == "POST" and request.POST.get("review") == "seller_category":
-        slug = request.POST.get("organisation", "")
-        organisation = selectors.organisation_get_for(user, slug)
-        review = SellerCategoryReviewForm(request.POST)
-        if review.is_valid():
-            try:
-                services.organisation_seller_category_review(
-                    actor=user,
-                    organisation=organisation,
-                    # The category shown on the page: a request changed since is not decided.
-                    requested=request.POST.get("requested"),
-                    **review.cleaned_data,
-                )
-            except DomainError as error:
-                if error.http_status in {403, 404}:
-                    raise
-                _show_error(review, error)
-            else:
-                decision = review.cleaned_data["decision"]
-                messages.success(
-                    request,
-                    (
-                        _("%(name)s: seller category change approved.")
-                        if decision == "approved"
-                        else _("%(name)s: seller category change rejected.")
-                    )
-                    % {"name": organisation.name},
-                )
-                return HttpResponseRedirect(request.get_full_path())
-        failed_slug, failed_review, status = slug, review, 422
+        done, failed_slug, failed_review = _seller_category_review(request, user)
+        if done is not None:
+            return done
+        status = 422
     elif request.method == "POST":
-        slug = request.POST.get("organisation", "")
-        organisation = selectors.organisation_get_for(user, slug)
-        form = VerificationForm(request.POST)
-        if form.is_valid():
-            try:
-                services.organisation_verify(
-                    actor=user, organisation=organisation, **form.cleaned_data
-                )
-            except DomainError as error:
-                if error.http_status in {403, 404}:
-                    raise
-                _show_error(form, error)
-            else:
-                label = dict(Organisation.Verification.choices)[form.cleaned_data["decision"]]
-                messages.success(
-                    request, _("%(name)s: %(state)s.") % {"name": organisation.name, "state": label}
-                )
-                return HttpResponseRedirect(request.get_full_path())
-        failed_slug, failed_form, status = slug, form, 422
+        done, failed_slug, failed_form = _organisation_verify(request, user)
+        if done is not None:
+            return done
+        status = 422
     for organisation in page.items:
         organisation.decision_form = (
             failed_form
             if organisation.slug == failed_slug and failed_form is not None
             else VerificationForm(auto_id=f"id_%s_{organisation.slug}")
         )
-    category_requests = list(selectors.seller_category_requests_for(user))
-    for organisation in category_requests:
-        organisation.category_label = _category_label(organisation.seller_category)  # type: ignore[attr-defined]
-        organisation.category_terms = fee_terms_text(organisation.seller_category)  # type: ignore[attr-defined]
-        organisation.requested_label = _category_label(organisation.seller_category_requested)  # type: ignore[attr-defined]
-        organisation.requested_terms = fee_terms_text(organisation.seller_category_requested)  # type: ignore[attr-defined]
-        organisation.review_form = (  # type: ignore[attr-defined]
-            failed_review
-            if organisation.slug == failed_slug and failed_review is not None
-            else SellerCategoryReviewForm(auto_id=f"id_%s_category_{organisation.slug}")
-        )
+    category_requests = _category_requests(user, failed_slug, failed_review)
     return render(
         request,
         "accounts/operator_organisations.html",

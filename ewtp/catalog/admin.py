@@ -1,4 +1,14 @@
+"""Admin of the catalog: read-only for the models whose writes have rules.
+
+Products, their texts, variants, photos and stock change through the catalog's services
+(validation, reindexing, the price cache's stamp, the audit trail, stock holds), so the admin
+shows them and changes nothing. Categories have no rule beyond their fields: editable.
+"""
+
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from ewtp.catalog.models import (
     Category,
@@ -11,24 +21,43 @@ from ewtp.catalog.models import (
 )
 
 
-class TranslationInline(admin.TabularInline[ProductTranslation, Product]):
+class ReadOnly:
+    """No add, change or delete: the row is written by a service."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class TranslationInline(ReadOnly, admin.TabularInline[ProductTranslation, Product]):
     model = ProductTranslation
     extra = 0
 
 
-class VariantInline(admin.TabularInline[Variant, Product]):
+class VariantInline(ReadOnly, admin.TabularInline[Variant, Product]):
     model = Variant
     extra = 0
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin[Product]):
+class ProductAdmin(ReadOnly, admin.ModelAdmin[Product]):
     list_display = ["title", "seller", "hs_code", "origin", "status", "published_at"]
     list_filter = ["status", "category"]
     search_fields = ["title", "slug", "hs_code"]
-    readonly_fields = ["public_id", "search_title", "search_body"]
     exclude = ["search_vector"]
     inlines = [TranslationInline, VariantInline]
+
+
+@admin.register(Variant)
+class VariantAdmin(ReadOnly, admin.ModelAdmin[Variant]):
+    list_display = ["sku", "product", "name", "price_minor", "currency", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["sku", "product__title"]
 
 
 @admin.register(Category)
@@ -37,20 +66,16 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(admin.ModelAdmin[StockLevel]):
+class StockLevelAdmin(ReadOnly, admin.ModelAdmin[StockLevel]):
     list_display = ["variant", "hub_code", "on_hand", "reserved"]
-    readonly_fields = ["reserved"]
 
 
 @admin.register(StockReservation)
-class StockReservationAdmin(admin.ModelAdmin[StockReservation]):
+class StockReservationAdmin(ReadOnly, admin.ModelAdmin[StockReservation]):
     list_display = ["reference", "stock_level", "quantity", "state", "expires_at"]
     list_filter = ["state"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin[Photo]):
+class PhotoAdmin(ReadOnly, admin.ModelAdmin[Photo]):
     list_display = ["public_id", "product", "width", "height"]

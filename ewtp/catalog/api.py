@@ -9,7 +9,7 @@ from django.utils import translation
 from ninja import Field, Query, Router, Schema
 
 from ewtp.catalog.search import CANDIDATES
-from ewtp.catalog.selectors import Filters, product_page
+from ewtp.catalog.selectors.listing import Filters, product_page
 from ewtp.core.currencies import is_currency
 from ewtp.core.errors import InvalidRequest
 

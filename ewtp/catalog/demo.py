@@ -11,8 +11,9 @@ from typing import Any, TextIO
 from django.db import transaction
 
 from ewtp.accounts.models import Organisation
-from ewtp.catalog import services
 from ewtp.catalog.models import Category, Product, Variant
+from ewtp.catalog.services.categories import category_ensure
+from ewtp.catalog.services.products import ProductData, product_insert, product_validate
 from ewtp.core import clock
 
 CATEGORIES = [
@@ -284,7 +285,7 @@ def _seller(slug: str, name: str, description: str) -> Organisation:
 @transaction.atomic
 def load(stdout: TextIO) -> None:
     for position, (slug, name, names) in enumerate(CATEGORIES):
-        services.category_ensure(slug=slug, name=name, names=names, position=position)
+        category_ensure(slug=slug, name=name, names=names, position=position)
     categories = {category.slug: category for category in Category.objects.all()}
     created = 0
     for slug, name, description in SELLERS:
@@ -293,8 +294,8 @@ def load(stdout: TextIO) -> None:
             sku, category, title, text, hs, weight, price, stock, certifications, translated = row
             if Variant.objects.filter(product__seller=seller, sku=sku).exists():
                 continue
-            cleaned, errors = services.product_validate(
-                services.ProductData(
+            cleaned, errors = product_validate(
+                ProductData(
                     title=title,
                     description=text,
                     category=categories[category],
@@ -311,6 +312,6 @@ def load(stdout: TextIO) -> None:
             )
             if errors:
                 raise ValueError(f"demo product {sku}: {errors}")
-            services.product_insert(seller=seller, cleaned=cleaned, status=Product.Status.PUBLISHED)
+            product_insert(seller=seller, cleaned=cleaned, status=Product.Status.PUBLISHED)
             created += 1
     stdout.write(f"catalog: {len(SELLERS)} sellers, {created} product(s) added\n")

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from ewtp.catalog import pricing, rules, selectors, services
+from ewtp.catalog import landed_prices, traderules_gateway
 from ewtp.catalog.forms import (
     ImportForm,
     PhotoForm,
@@ -35,6 +35,40 @@ from ewtp.catalog.forms import (
     variant_label,
 )
 from ewtp.catalog.models import DEFAULT_HUB, Product, Variant
+from ewtp.catalog.selectors import sellers as sellers_selectors
+from ewtp.catalog.selectors.listing import (
+    Filters,
+    categories,
+    category_get,
+    localise,
+    origins,
+    product_page,
+    sellers,
+)
+from ewtp.catalog.selectors.products import photo_get, product_get_for
+from ewtp.catalog.selectors.sellers import (
+    product_get_for_editor,
+    product_list_for_seller,
+    seller_get_for,
+    seller_get_public,
+    seller_organisations_for,
+)
+from ewtp.catalog.services import photos as photos_services
+from ewtp.catalog.services import stock as stock_services
+from ewtp.catalog.services.imports import CSV_COLUMNS, products_import_csv
+from ewtp.catalog.services.products import (
+    ProductData,
+    product_create,
+    product_publish,
+    product_unpublish,
+    product_update,
+)
+from ewtp.catalog.services.variants import (
+    variant_activate,
+    variant_create,
+    variant_deactivate,
+    variant_update,
+)
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
 
@@ -63,7 +97,7 @@ def _decimal(value: str | None) -> Decimal | None:
     return number if number.is_finite() and number >= 0 else None
 
 
-def _filters(request: HttpRequest, **fixed: str) -> selectors.Filters:
+def _filters(request: HttpRequest, **fixed: str) -> Filters:
     get = request.GET
     values: dict[str, Any] = {
         "q": get.get("q", "").strip()[:200],
@@ -74,7 +108,7 @@ def _filters(request: HttpRequest, **fixed: str) -> selectors.Filters:
         "price_max": _decimal(get.get("price_max")),
     }
     values.update(fixed)
-    return selectors.Filters(**values)
+    return Filters(**values)
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -89,7 +123,7 @@ def _listing(
 ) -> HttpResponse:
     destination, currency = _preferences(request)
     filters = _filters(request, **fixed)
-    page = selectors.product_page(
+    page = product_page(
         filters,
         page=_page_number(request),
         language=_language(),
@@ -103,9 +137,9 @@ def _listing(
             "page": page,
             "filters": filters,
             "query_string": query.urlencode(),
-            "categories": selectors.categories(),
-            "origins": selectors.origins(),
-            "sellers": selectors.sellers(),
+            "categories": categories(),
+            "origins": origins(),
+            "sellers": sellers(),
             "destination": destination,
             "currency": currency,
         }
@@ -125,7 +159,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        found = selectors.category_get(slug)
+        found = category_get(slug)
     except NotFound:
         raise Http404 from None
     return _listing(
@@ -138,7 +172,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 
 def seller(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        found = selectors.seller_get_public(slug)
+        found = seller_get_public(slug)
     except NotFound:
         raise Http404 from None
     return _listing(request, "catalog/listing.html", {"seller": found}, seller=slug)
@@ -146,11 +180,11 @@ def seller(request: HttpRequest, slug: str) -> HttpResponse:
 
 def product(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        found = selectors.product_get_for(request.user, slug)
+        found = product_get_for(request.user, slug)
     except NotFound:
         raise Http404 from None
     language = _language()
-    title, description = selectors.localise(found, language)
+    title, description = localise(found, language)
     variants = list(found.variants.all())
     chosen = variants[0] if variants else None
     wanted = request.GET.get("variant")
@@ -163,8 +197,8 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     quote_error = ""
     if chosen is not None:
         try:
-            quote = pricing.unit_quote(chosen, destination=destination, currency=currency)
-            breakdown = pricing.breakdown(quote)
+            quote = landed_prices.unit_quote(chosen, destination=destination, currency=currency)
+            breakdown = landed_prices.breakdown(quote)
         except DomainError as error:
             quote_error = error.message
     delivered = _delivered_unit(chosen, destination, currency) if breakdown else None
@@ -180,7 +214,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             "description": description,
             "variants": variants,
             "variant": chosen,
-            "price": pricing.variant_price(chosen) if chosen else None,
+            "price": landed_prices.variant_price(chosen) if chosen else None,
             "quote": quote,
             "breakdown": breakdown,
             "quote_error": quote_error,
@@ -188,7 +222,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             "available": max(available, 0),
             "destination": destination,
             "currency": currency,
-            "can_edit": selectors.can_edit(request.user, found.seller),
+            "can_edit": sellers_selectors.can_edit(request.user, found.seller),
             "photos": list(found.photos.all()),
         },
     )
@@ -203,7 +237,7 @@ def _delivered_unit(variant: Any, destination: str, currency: str) -> dict[str, 
         request, carriage = consignment_request(
             [(variant, 1)], destination=destination, currency=currency
         )
-        quote = rules.quote_compute(request)
+        quote = traderules_gateway.quote_compute(request)
     except DomainError:
         return None
     display = quote["totals"]["display"]
@@ -220,7 +254,7 @@ def photo(request: HttpRequest, public_id: str, size: str) -> HttpResponse:
     if size not in {"thumb", "large"}:
         raise Http404
     try:
-        found = selectors.photo_get(public_id)
+        found = photo_get(public_id)
     except NotFound:
         raise Http404 from None
     etag = f'"{found.public_id}-{size}"'
@@ -243,7 +277,7 @@ def photo(request: HttpRequest, public_id: str, size: str) -> HttpResponse:
 
 @login_required
 def dashboard_index(request: HttpRequest) -> HttpResponse:
-    organisations = list(selectors.seller_organisations_for(request.user))
+    organisations = list(seller_organisations_for(request.user))
     if len(organisations) == 1:
         return HttpResponseRedirect(reverse("catalog:dashboard", args=[organisations[0].slug]))
     return render(request, "catalog/dashboard_index.html", {"organisations": organisations})
@@ -251,7 +285,7 @@ def dashboard_index(request: HttpRequest) -> HttpResponse:
 
 def _seller_or_404(request: HttpRequest, org: str) -> Any:
     try:
-        return selectors.seller_get_for(request.user, org)
+        return seller_get_for(request.user, org)
     except NotFound:
         raise Http404 from None
 
@@ -259,20 +293,27 @@ def _seller_or_404(request: HttpRequest, org: str) -> Any:
 @login_required
 def dashboard(request: HttpRequest, org: str) -> HttpResponse:
     found = _seller_or_404(request, org)
-    products = selectors.product_list_for_seller(request.user, found)
+    products = product_list_for_seller(request.user, found)
     return render(
         request,
         "catalog/dashboard.html",
         {
             "seller": found,
             "products": products,
-            "can_edit": selectors.can_edit(request.user, found),
+            "can_edit": sellers_selectors.can_edit(request.user, found),
             "stock_form": StockForm(),
         },
     )
 
 
-def _product_data(cleaned: dict[str, Any]) -> services.ProductData:
+def _product_saved(request: HttpRequest, product: Product) -> HttpResponse:
+    messages.success(request, _("The product is saved."))
+    return HttpResponseRedirect(
+        reverse("catalog:product_edit", args=[product.seller.slug, product.slug])
+    )
+
+
+def _product_data(cleaned: dict[str, Any]) -> ProductData:
     from django.conf import settings
 
     translations = {
@@ -283,7 +324,7 @@ def _product_data(cleaned: dict[str, Any]) -> services.ProductData:
         for code, _name in settings.LANGUAGES
         if cleaned.get(f"title_{code}") or cleaned.get(f"description_{code}")
     }
-    return services.ProductData(
+    return ProductData(
         title=cleaned["title"],
         description=cleaned.get("description", ""),
         category=cleaned.get("category"),
@@ -307,27 +348,27 @@ def _apply_errors(form: Any, error: DomainError) -> None:
         form.add_error(None, error.message)
 
 
-def _suggestions(form: ProductForm) -> list[rules.HsSuggestion]:
+def _suggestions(form: ProductForm) -> list[traderules_gateway.HsSuggestion]:
     text = " ".join(str(form.data.get(name, "")) for name in ("title", "description"))
-    return rules.hs_suggest(text) if text.strip() else []
+    return traderules_gateway.hs_suggest(text) if text.strip() else []
 
 
 @login_required
 def product_new(request: HttpRequest, org: str) -> HttpResponse:
     found = _seller_or_404(request, org)
-    if not selectors.can_edit(request.user, found):
+    if not sellers_selectors.can_edit(request.user, found):
         raise Http404
     form = ProductForm(
         request.POST or None,
         initial={"currency": "RWF", "origin": found.country, "language": _language()},
     )
-    suggestions: list[rules.HsSuggestion] = []
+    suggestions: list[traderules_gateway.HsSuggestion] = []
     if request.method == "POST" and "suggest" in request.POST:
         suggestions = _suggestions(form)
         form = ProductForm(request.POST)
     elif request.method == "POST" and form.is_valid():
         try:
-            created = services.product_create(
+            created = product_create(
                 actor=request.user,
                 seller=found,
                 data=_product_data(form.cleaned_data),
@@ -336,10 +377,7 @@ def product_new(request: HttpRequest, org: str) -> HttpResponse:
         except DomainError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, _("The product is saved."))
-            return HttpResponseRedirect(
-                reverse("catalog:product_edit", args=[found.slug, created.slug])
-            )
+            return _product_saved(request, created)
     return render(
         request,
         "catalog/product_form.html",
@@ -368,7 +406,7 @@ def _initial(product: Product) -> dict[str, Any]:
     if variant is not None:
         initial.update(
             {
-                "price": pricing.variant_price(variant).as_string(),
+                "price": landed_prices.variant_price(variant).as_string(),
                 "currency": variant.currency,
                 "sku": variant.sku,
             }
@@ -382,7 +420,7 @@ def _initial(product: Product) -> dict[str, Any]:
 def _editable_product(request: HttpRequest, org: str, slug: str) -> tuple[Any, Product]:
     found = _seller_or_404(request, org)
     try:
-        item = selectors.product_get_for_editor(request.user, found, slug)
+        item = product_get_for_editor(request.user, found, slug)
     except NotFound:
         raise Http404 from None
     return found, item
@@ -391,7 +429,7 @@ def _editable_product(request: HttpRequest, org: str, slug: str) -> tuple[Any, P
 def _editor_product(request: HttpRequest, org: str, slug: str) -> tuple[Any, Product]:
     """As _editable_product, for writes: viewers and strangers get a 404."""
     found, item = _editable_product(request, org, slug)
-    if not selectors.can_edit(request.user, found):
+    if not sellers_selectors.can_edit(request.user, found):
         raise Http404
     return found, item
 
@@ -423,9 +461,9 @@ def _variant_or_404(product: Product, variant_id: Any) -> Variant:
 @login_required
 def product_edit(request: HttpRequest, org: str, slug: str) -> HttpResponse:
     found, item = _editable_product(request, org, slug)
-    can_edit = selectors.can_edit(request.user, found)
+    can_edit = sellers_selectors.can_edit(request.user, found)
     form = ProductForm(request.POST or None, initial=_initial(item), with_stock=False)
-    suggestions: list[rules.HsSuggestion] = []
+    suggestions: list[traderules_gateway.HsSuggestion] = []
     if request.method == "POST" and not can_edit:
         raise Http404
     if request.method == "POST" and "suggest" in request.POST:
@@ -433,16 +471,11 @@ def product_edit(request: HttpRequest, org: str, slug: str) -> HttpResponse:
         form = ProductForm(request.POST, with_stock=False)
     elif request.method == "POST" and form.is_valid():
         try:
-            services.product_update(
-                actor=request.user, product=item, data=_product_data(form.cleaned_data)
-            )
+            product_update(actor=request.user, product=item, data=_product_data(form.cleaned_data))
         except DomainError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, _("The product is saved."))
-            return HttpResponseRedirect(
-                reverse("catalog:product_edit", args=[found.slug, item.slug])
-            )
+            return _product_saved(request, item)
     variants = _with_stock(item)
     main = _main_variant(item)
     if main is not None and len(variants) > 1:
@@ -471,7 +504,11 @@ def product_edit(request: HttpRequest, org: str, slug: str) -> HttpResponse:
 def hs_suggest(request: HttpRequest) -> HttpResponse:
     """htmx: HS subheadings for the title and description typed so far."""
     text = " ".join(request.GET.get(name, "") for name in ("title", "description"))
-    return render(request, "catalog/_hs_suggestions.html", {"suggestions": rules.hs_suggest(text)})
+    return render(
+        request,
+        "catalog/_hs_suggestions.html",
+        {"suggestions": traderules_gateway.hs_suggest(text)},
+    )
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
@@ -490,10 +527,10 @@ def product_status(request: HttpRequest, org: str, slug: str) -> HttpResponse:
     found, item = _editable_product(request, org, slug)
     try:
         if request.POST.get("action") == "unpublish":
-            services.product_unpublish(actor=request.user, product=item)
+            product_unpublish(actor=request.user, product=item)
             messages.success(request, _("The product is withdrawn from the shop."))
         else:
-            services.product_publish(actor=request.user, product=item)
+            product_publish(actor=request.user, product=item)
             messages.success(request, _("The product is on sale."))
     except DomainError as error:
         messages.error(request, error.message)
@@ -524,7 +561,7 @@ def stock_set(request: HttpRequest, org: str, slug: str) -> HttpResponse:
     else:
         variant.product = item
         try:
-            services.stock_set(
+            stock_services.stock_set(
                 actor=request.user,
                 variant=variant,
                 on_hand=form.cleaned_data["on_hand"],
@@ -544,6 +581,11 @@ def _variants_url(seller: Any, product: Product) -> str:
     return reverse("catalog:product_edit", args=[seller.slug, product.slug]) + "#variants"
 
 
+def _variant_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """What the variant form gives the variant services."""
+    return {name: data[name] for name in ("sku", "name", "price", "unit_weight_kg")}
+
+
 @login_required
 def variant_new(request: HttpRequest, org: str, slug: str) -> HttpResponse:
     found, item = _editor_product(request, org, slug)
@@ -553,13 +595,10 @@ def variant_new(request: HttpRequest, org: str, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            variant = services.variant_create(
+            variant = variant_create(
                 actor=request.user,
                 product=item,
-                sku=data["sku"],
-                name=data["name"],
-                price=data["price"],
-                unit_weight_kg=data["unit_weight_kg"],
+                **_variant_fields(data),
                 stock=data.get("stock") or 0,
             )
         except DomainError as error:
@@ -587,7 +626,7 @@ def variant_edit(request: HttpRequest, org: str, slug: str, variant_id: str) -> 
     initial = {
         "sku": variant.sku,
         "name": variant.name,
-        "price": pricing.variant_price(variant).as_string(),
+        "price": landed_prices.variant_price(variant).as_string(),
         "unit_weight_kg": variant.unit_weight_kg or "",
     }
     form = VariantForm(
@@ -597,13 +636,10 @@ def variant_edit(request: HttpRequest, org: str, slug: str, variant_id: str) -> 
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.variant_update(
+            variant_update(
                 actor=request.user,
                 variant=variant,
-                sku=data["sku"],
-                name=data["name"],
-                price=data["price"],
-                unit_weight_kg=data["unit_weight_kg"],
+                **_variant_fields(data),
             )
         except DomainError as error:
             _apply_errors(form, error)
@@ -637,10 +673,10 @@ def variant_active(request: HttpRequest, org: str, slug: str, variant_id: str) -
     label = variant_label(variant)
     try:
         if request.POST.get("action") == "activate":
-            services.variant_activate(actor=request.user, variant=variant)
+            variant_activate(actor=request.user, variant=variant)
             messages.success(request, _("%(variant)s is on sale again.") % {"variant": label})
         else:
-            services.variant_deactivate(actor=request.user, variant=variant)
+            variant_deactivate(actor=request.user, variant=variant)
             held = variant.held_units  # type: ignore[attr-defined]
             message = _("%(variant)s is off sale.") % {"variant": label}
             if held:
@@ -666,7 +702,7 @@ def photo_add(request: HttpRequest, org: str, slug: str) -> HttpResponse:
         messages.error(request, _("Send a JPEG, PNG or WebP image."))
     else:
         try:
-            services.photo_add(
+            photos_services.photo_add(
                 actor=request.user,
                 product=item,
                 content=form.cleaned_data["photo"].read(),
@@ -682,13 +718,13 @@ def photo_add(request: HttpRequest, org: str, slug: str) -> HttpResponse:
 @login_required
 def product_import(request: HttpRequest, org: str) -> HttpResponse:
     found = _seller_or_404(request, org)
-    if not selectors.can_edit(request.user, found):
+    if not sellers_selectors.can_edit(request.user, found):
         raise Http404
     form = ImportForm(request.POST or None, request.FILES or None)
     errors: list[dict[str, Any]] = []
     if request.method == "POST" and form.is_valid():
         try:
-            imported = services.products_import_csv(
+            imported = products_import_csv(
                 actor=request.user,
                 seller=found,
                 content=form.cleaned_data["file"].read(),
@@ -711,5 +747,5 @@ def product_import(request: HttpRequest, org: str) -> HttpResponse:
     return render(
         request,
         "catalog/import.html",
-        {"seller": found, "form": form, "errors": errors, "columns": services.CSV_COLUMNS},
+        {"seller": found, "form": form, "errors": errors, "columns": CSV_COLUMNS},
     )

@@ -10,6 +10,20 @@ from django.http import HttpRequest
 from ewtp.core.models import AuditLog, IdempotencyRecord, OutboxMessage
 
 
+class WrittenByServices:
+    """Mixin for a ModelAdmin or an inline whose rows are written by a service (rules, audit,
+    locks): the admin shows them and changes nothing (no add, change or delete)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class _ReadOnly(admin.ModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -392,6 +392,13 @@ DATA_DIR = _declare(
     "data",
     "Folder of the shipped reference data (rules, HS, rates; relative to the checkout).",
 )
+RULES_SCHEDULES = _declare(
+    "EWTP_RULES_SCHEDULES",
+    parse_flag,
+    "on",
+    "Load the full tariff schedules and VAT by product (data/rules/schedules) with the shipped "
+    "rules after migrate (off: the curated rules only).",
+)
 
 
 def secret(value: Setting[str], file: Setting[str]) -> str:

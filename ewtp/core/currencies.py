@@ -31,8 +31,3 @@ def exponent(code: str) -> int:
     if not is_currency(code):
         raise ValueError(f"not an ISO 4217 currency: {code!r}")
     return _EXPONENTS.get(code, 2)
-
-
-def currency_name(code: str) -> str:
-    currency = pycountry.currencies.get(alpha_3=code)
-    return str(currency.name) if currency is not None else code

@@ -1,5 +1,11 @@
+"""Admin of customs: jurisdictions, SDR rates and restricted goods are reference data.
+
+Read-only: declarations (submitted and decided through the customs services, which keep the
+parcel's clearance in step) and traders' customs numbers (checked by trader_profile_set)."""
+
 from django.contrib import admin
 
+from ewtp.core.admin import WrittenByServices
 from ewtp.customs.models import (
     Declaration,
     Jurisdiction,
@@ -16,7 +22,7 @@ class JurisdictionAdmin(admin.ModelAdmin[Jurisdiction]):
 
 
 @admin.register(TraderProfile)
-class TraderProfileAdmin(admin.ModelAdmin[TraderProfile]):
+class TraderProfileAdmin(WrittenByServices, admin.ModelAdmin[TraderProfile]):
     list_display = ("organisation", "tin", "eori", "ioss_number")
 
 
@@ -32,14 +38,7 @@ class RestrictedGoodsAdmin(admin.ModelAdmin[RestrictedGoods]):
 
 
 @admin.register(Declaration)
-class DeclarationAdmin(admin.ModelAdmin[Declaration]):
+class DeclarationAdmin(WrittenByServices, admin.ModelAdmin[Declaration]):
     list_display = ("reference", "kind", "dataset", "authority", "status", "submitted_at")
     list_filter = ("status", "kind", "dataset", "authority")
     search_fields = ("reference",)
-    readonly_fields = [f.name for f in Declaration._meta.fields]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False  # declarations are submitted and decided through the services
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -392,124 +393,157 @@ def cn_id_check(number: str) -> bool:
     return "10X98765432"[total % 11] == number[17]
 
 
-def build_cn_9610(ctx: dict[str, Any]) -> dict[str, Any]:
-    quote, lines, parcel, order = ctx["quote"], ctx["lines"], ctx["parcel"], ctx["order"]
-    consignee, declarant = ctx["consignee"], ctx["declarant"]
-    totals = quote["totals"]["customs"]
+@dataclass(frozen=True)
+class _CnFigures:
+    """What the three 9610 messages share: the amounts in RMB, the platform, the address."""
+
+    goods: Decimal
+    freight: Decimal
+    insured: Decimal
+    tax: Decimal
+    discount: Decimal
+    paid: Decimal
+    address: str
+    platform_code: str
+    head: dict[str, str]
+
+
+def _cn_figures(ctx: dict[str, Any]) -> _CnFigures:
+    totals = ctx["quote"]["totals"]["customs"]
+    consignee = ctx["consignee"]
     goods = _sum([totals.get("goods")])
     freight = _sum([totals.get("shipping")])
-    insured = _sum([totals.get("insurance")])
     tax = _sum([totals.get("duty"), totals.get("taxes"), totals.get("fees")])
     discount = Decimal("0")
-    paid = goods + freight + tax - discount
-    stamp = ctx["timestamp"]
-    address = ", ".join(
-        p
-        for p in (consignee.get("region", ""), consignee.get("city", ""), _address_line(consignee))
-        if p
+    parts = (consignee.get("region", ""), consignee.get("city", ""), _address_line(consignee))
+    return _CnFigures(
+        goods=goods,
+        freight=freight,
+        insured=_sum([totals.get("insurance")]),
+        tax=tax,
+        discount=discount,
+        paid=goods + freight + tax - discount,
+        address=", ".join(part for part in parts if part),
+        platform_code=ctx["declarant"].get("cn_registration_code", ""),
+        head={"appType": "1", "appTime": ctx["timestamp"], "appStatus": "2"},
     )
-    platform_code = declarant.get("cn_registration_code", "")
-    head = {"appType": "1", "appTime": stamp, "appStatus": "2"}
+
+
+def _cn_order(ctx: dict[str, Any], f: _CnFigures) -> dict[str, Any]:
+    """CEB311: the order, its head and its lines."""
+    order, consignee, declarant = ctx["order"], ctx["consignee"], ctx["declarant"]
+    head = {
+        "guid": ctx["guids"][0],
+        **f.head,
+        "orderType": "I",
+        "orderNo": order["reference_long"],
+        "ebpCode": f.platform_code,
+        "ebpName": declarant["name"],
+        "ebcCode": f.platform_code,
+        "ebcName": ctx["exporter"]["name"],
+        "goodsValue": str(f.goods),
+        "freight": str(f.freight),
+        "discount": str(f.discount),
+        "taxTotal": str(f.tax),
+        "acturalPaid": str(f.paid),
+        "currency": RMB,
+        "buyerRegNo": order.get("buyer_email", ""),
+        "buyerName": consignee.get("name", ""),
+        "buyerIdType": "1",
+        "buyerIdNumber": consignee.get("id_number", ""),
+        "payCode": order.get("payment_provider", ""),
+        "payName": order.get("payment_provider_name", ""),
+        "payTransactionId": order.get("payment_reference", ""),
+        "batchNumbers": "",
+        "consignee": consignee.get("name", ""),
+        "consigneeTelephone": consignee.get("phone", ""),
+        "consigneeAddress": f.address,
+        "consigneeDistrict": "",
+    }
+    items = [
+        {
+            "gnum": line["seq"],
+            "itemNo": line.get("sku", ""),
+            "itemName": line.get("description", ""),
+            "gcode": _hs(line),
+            "itemDescribe": line.get("description", ""),
+            "barCode": "",
+            "unit": "011",
+            "qty": line.get("quantity", ""),
+            "price": line.get("goods_unit_value", ""),
+            "totalPrice": line.get("goods_value", ""),
+            "currency": RMB,
+            "country": line.get("origin", ""),
+        }
+        for line in ctx["lines"]
+    ]
+    return {"OrderHead": head, "OrderList": items}
+
+
+def _cn_payment(ctx: dict[str, Any], f: _CnFigures) -> dict[str, Any]:
+    """CEB411: the payment."""
+    order, consignee = ctx["order"], ctx["consignee"]
+    return {
+        "PaymentHead": {
+            "guid": ctx["guids"][1],
+            **f.head,
+            "payCode": order.get("payment_provider", ""),
+            "payName": order.get("payment_provider_name", ""),
+            "payTransactionId": order.get("payment_reference", ""),
+            "orderNo": order["reference_long"],
+            "ebpCode": f.platform_code,
+            "ebpName": ctx["declarant"]["name"],
+            "payerIdType": "1",
+            "payerIdNumber": consignee.get("id_number", ""),
+            "payerName": consignee.get("name", ""),
+            "telephone": consignee.get("phone", ""),
+            "amountPaid": str(f.paid),
+            "currency": RMB,
+            "payTime": order.get("paid_stamp", ""),
+        }
+    }
+
+
+def _cn_logistics(ctx: dict[str, Any], f: _CnFigures) -> dict[str, Any]:
+    """CEB511: the carriage."""
+    parcel, consignee = ctx["parcel"], ctx["consignee"]
+    return {
+        "LogisticsHead": {
+            "guid": ctx["guids"][2],
+            **f.head,
+            "logisticsCode": f.platform_code,
+            "logisticsName": ctx["declarant"]["name"],
+            "logisticsNo": parcel["code"],
+            "billNo": parcel.get("master_awb", ""),
+            "orderNo": ctx["order"]["reference_long"],
+            "freight": str(f.freight),
+            "insuredFee": str(f.insured),
+            "currency": RMB,
+            "weight": parcel["gross_kg"],
+            "packNo": 1,
+            "goodsInfo": "; ".join(line.get("description", "") for line in ctx["lines"])[:200],
+            "consignee": consignee.get("name", ""),
+            "consigneeAddress": f.address,
+            "consigneeTelephone": consignee.get("phone", ""),
+        }
+    }
+
+
+def build_cn_9610(ctx: dict[str, Any]) -> dict[str, Any]:
+    quote, declarant = ctx["quote"], ctx["declarant"]
+    figures = _cn_figures(ctx)
     return {
         "dataset": CN_9610,
         "BaseTransfer": {
-            "copCode": platform_code,
+            "copCode": figures.platform_code,
             "copName": declarant["name"],
             "dxpMode": "DXP",
             "dxpId": "",
         },
-        "CEB311Message": {
-            "OrderHead": {
-                "guid": ctx["guids"][0],
-                **head,
-                "orderType": "I",
-                "orderNo": order["reference_long"],
-                "ebpCode": platform_code,
-                "ebpName": declarant["name"],
-                "ebcCode": platform_code,
-                "ebcName": ctx["exporter"]["name"],
-                "goodsValue": str(goods),
-                "freight": str(freight),
-                "discount": str(discount),
-                "taxTotal": str(tax),
-                "acturalPaid": str(paid),
-                "currency": RMB,
-                "buyerRegNo": order.get("buyer_email", ""),
-                "buyerName": consignee.get("name", ""),
-                "buyerIdType": "1",
-                "buyerIdNumber": consignee.get("id_number", ""),
-                "payCode": order.get("payment_provider", ""),
-                "payName": order.get("payment_provider_name", ""),
-                "payTransactionId": order.get("payment_reference", ""),
-                "batchNumbers": "",
-                "consignee": consignee.get("name", ""),
-                "consigneeTelephone": consignee.get("phone", ""),
-                "consigneeAddress": address,
-                "consigneeDistrict": "",
-            },
-            "OrderList": [
-                {
-                    "gnum": line["seq"],
-                    "itemNo": line.get("sku", ""),
-                    "itemName": line.get("description", ""),
-                    "gcode": _hs(line),
-                    "itemDescribe": line.get("description", ""),
-                    "barCode": "",
-                    "unit": "011",
-                    "qty": line.get("quantity", ""),
-                    "price": line.get("goods_unit_value", ""),
-                    "totalPrice": line.get("goods_value", ""),
-                    "currency": RMB,
-                    "country": line.get("origin", ""),
-                }
-                for line in lines
-            ],
-        },
-        "CEB411Message": {
-            "PaymentHead": {
-                "guid": ctx["guids"][1],
-                **head,
-                "payCode": order.get("payment_provider", ""),
-                "payName": order.get("payment_provider_name", ""),
-                "payTransactionId": order.get("payment_reference", ""),
-                "orderNo": order["reference_long"],
-                "ebpCode": platform_code,
-                "ebpName": declarant["name"],
-                "payerIdType": "1",
-                "payerIdNumber": consignee.get("id_number", ""),
-                "payerName": consignee.get("name", ""),
-                "telephone": consignee.get("phone", ""),
-                "amountPaid": str(paid),
-                "currency": RMB,
-                "payTime": order.get("paid_stamp", ""),
-            }
-        },
-        "CEB511Message": {
-            "LogisticsHead": {
-                "guid": ctx["guids"][2],
-                **head,
-                "logisticsCode": platform_code,
-                "logisticsName": declarant["name"],
-                "logisticsNo": parcel["code"],
-                "billNo": parcel.get("master_awb", ""),
-                "orderNo": order["reference_long"],
-                "freight": str(freight),
-                "insuredFee": str(insured),
-                "currency": RMB,
-                "weight": parcel["gross_kg"],
-                "packNo": 1,
-                "goodsInfo": "; ".join(line.get("description", "") for line in lines)[:200],
-                "consignee": consignee.get("name", ""),
-                "consigneeAddress": address,
-                "consigneeTelephone": consignee.get("phone", ""),
-            }
-        },
-        "quote": {
-            "regime": (quote.get("regime") or {}).get("id", ""),
-            "rules_version": quote.get("rules_version", ""),
-            "quote_id": quote.get("quote_id", ""),
-            "customs_currency": quote.get("customs_currency", ""),
-        },
+        "CEB311Message": _cn_order(ctx, figures),
+        "CEB411Message": _cn_payment(ctx, figures),
+        "CEB511Message": _cn_logistics(ctx, figures),
+        "quote": {**_quote_ref(quote), "customs_currency": quote.get("customs_currency", "")},
     }
 
 
@@ -768,41 +802,97 @@ def _amount(value: Any, currency: str) -> dict[str, str]:
     return {"value": str(value) if value not in (None, "") else "", "currencyID": currency}
 
 
-def build_wco(ctx: dict[str, Any], *, kind: str = "import") -> dict[str, Any]:
-    quote, lines, parcel = ctx["quote"], ctx["lines"], ctx["parcel"]
-    consignee, exporter, declarant = ctx["consignee"], ctx["exporter"], ctx["declarant"]
-    is_export = kind == "export"
-    currency = lines[0]["seller_currency"] if is_export and lines else quote["customs_currency"]
-    value_key = "seller_value" if is_export else "customs_value"
+def _quote_ref(quote: dict[str, Any]) -> dict[str, Any]:
+    """Which quote a data set was built from."""
+    return {
+        "regime": (quote.get("regime") or {}).get("id", ""),
+        "rules_version": quote.get("rules_version", ""),
+        "quote_id": quote.get("quote_id", ""),
+    }
+
+
+def _wco_taxes(line: dict[str, Any], currency: str, *, is_export: bool) -> list[dict[str, Any]]:
+    if is_export:
+        return []
+    duty = line.get("duty") or {}
+    rows = []
+    if duty:
+        rows.append(
+            {
+                "TypeCode": "DUTY",
+                "Rate": duty.get("rate", ""),
+                "Programme": duty.get("programme") or "",
+                "Amount": _amount(duty.get("amount"), currency),
+            }
+        )
+    for tax in line.get("taxes") or []:
+        rows.append(
+            {
+                "TypeCode": str(tax.get("kind", "")).upper(),
+                "Rate": tax.get("rate", ""),
+                "Programme": "",
+                "Amount": _amount(tax.get("amount"), currency),
+            }
+        )
+    return rows
+
+
+def _wco_item(
+    line: dict[str, Any], currency: str, value_key: str, *, is_export: bool
+) -> dict[str, Any]:
+    return {
+        "SequenceNumeric": line["seq"],
+        "StatisticalValueAmount": _amount(line.get(value_key), currency),
+        "Commodity": {
+            "Description": line.get("description", ""),
+            "Classification": {"ID": _hs(line), "IdentificationTypeCode": "HS"},
+            "GoodsMeasure": {
+                "GrossMassMeasure": line.get("gross_kg", ""),
+                "NetNetWeightMeasure": line.get("net_kg", ""),
+                "TariffQuantity": line.get("quantity", ""),
+            },
+        },
+        "Origin": {"CountryCode": line.get("origin", "")},
+        "Packaging": {
+            "QuantityQuantity": 1 if line["seq"] == 1 else 0,
+            "TypeCode": "PK",
+        },
+        "DutyTaxFee": _wco_taxes(line, currency, is_export=is_export),
+    }
+
+
+def _wco_goods_shipment(ctx: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    parcel, consignee, exporter = ctx["parcel"], ctx["consignee"], ctx["exporter"]
     documents = [{"ID": parcel["code"], "TypeCode": "703"}]
     if parcel.get("master_awb"):
         documents.append({"ID": parcel["master_awb"], "TypeCode": "741"})
+    return {
+        "TransactionNatureCode": "11",  # outright sale
+        "Consignee": {
+            "Name": consignee.get("name", ""),
+            "Address": {
+                "Line": _address_line(consignee),
+                "CityName": consignee.get("city", ""),
+                "PostcodeID": consignee.get("postal_code", ""),
+                "CountryCode": consignee.get("country", ""),
+            },
+        },
+        "Buyer": {"Name": consignee.get("name", "")},
+        "Seller": {"Name": exporter["name"]},
+        "Consignment": {"TransportContractDocument": documents},
+        "Destination": {"CountryCode": consignee.get("country", "")},
+        "ExportCountry": {"ID": exporter["country"]},
+        "GovernmentAgencyGoodsItem": items,
+    }
 
-    def taxes(line: dict[str, Any]) -> list[dict[str, Any]]:
-        if is_export:
-            return []
-        duty = line.get("duty") or {}
-        rows = []
-        if duty:
-            rows.append(
-                {
-                    "TypeCode": "DUTY",
-                    "Rate": duty.get("rate", ""),
-                    "Programme": duty.get("programme") or "",
-                    "Amount": _amount(duty.get("amount"), currency),
-                }
-            )
-        for tax in line.get("taxes") or []:
-            rows.append(
-                {
-                    "TypeCode": str(tax.get("kind", "")).upper(),
-                    "Rate": tax.get("rate", ""),
-                    "Programme": "",
-                    "Amount": _amount(tax.get("amount"), currency),
-                }
-            )
-        return rows
 
+def build_wco(ctx: dict[str, Any], *, kind: str = "import") -> dict[str, Any]:
+    quote, lines, parcel = ctx["quote"], ctx["lines"], ctx["parcel"]
+    exporter, declarant = ctx["exporter"], ctx["declarant"]
+    is_export = kind == "export"
+    currency = lines[0]["seller_currency"] if is_export and lines else quote["customs_currency"]
+    value_key = "seller_value" if is_export else "customs_value"
+    items = [_wco_item(line, currency, value_key, is_export=is_export) for line in lines]
     return {
         "dataset": WCO,
         "Declaration": {
@@ -824,51 +914,9 @@ def build_wco(ctx: dict[str, Any], *, kind: str = "import") -> dict[str, Any]:
                     "CountryCode": exporter["country"],
                 },
             },
-            "GoodsShipment": {
-                "TransactionNatureCode": "11",  # outright sale
-                "Consignee": {
-                    "Name": consignee.get("name", ""),
-                    "Address": {
-                        "Line": _address_line(consignee),
-                        "CityName": consignee.get("city", ""),
-                        "PostcodeID": consignee.get("postal_code", ""),
-                        "CountryCode": consignee.get("country", ""),
-                    },
-                },
-                "Buyer": {"Name": consignee.get("name", "")},
-                "Seller": {"Name": exporter["name"]},
-                "Consignment": {"TransportContractDocument": documents},
-                "Destination": {"CountryCode": consignee.get("country", "")},
-                "ExportCountry": {"ID": exporter["country"]},
-                "GovernmentAgencyGoodsItem": [
-                    {
-                        "SequenceNumeric": line["seq"],
-                        "StatisticalValueAmount": _amount(line.get(value_key), currency),
-                        "Commodity": {
-                            "Description": line.get("description", ""),
-                            "Classification": {"ID": _hs(line), "IdentificationTypeCode": "HS"},
-                            "GoodsMeasure": {
-                                "GrossMassMeasure": line.get("gross_kg", ""),
-                                "NetNetWeightMeasure": line.get("net_kg", ""),
-                                "TariffQuantity": line.get("quantity", ""),
-                            },
-                        },
-                        "Origin": {"CountryCode": line.get("origin", "")},
-                        "Packaging": {
-                            "QuantityQuantity": 1 if line["seq"] == 1 else 0,
-                            "TypeCode": "PK",
-                        },
-                        "DutyTaxFee": taxes(line),
-                    }
-                    for line in lines
-                ],
-            },
+            "GoodsShipment": _wco_goods_shipment(ctx, items),
         },
-        "quote": {
-            "regime": (quote.get("regime") or {}).get("id", ""),
-            "rules_version": quote.get("rules_version", ""),
-            "quote_id": quote.get("quote_id", ""),
-        },
+        "quote": _quote_ref(quote),
     }
 
 
@@ -936,21 +984,3 @@ def validate(data: dict[str, Any]) -> Errors:
     """The data set's field rules and cross checks: {field path: what is wrong}."""
     _builder, rules, cross = DATASETS[data["dataset"]]
     return check(data, rules, cross)
-
-
-def line_field(dataset: str, index: int, field: str) -> str:
-    """Where a line's HS code or origin sits in a data set (to explain an error)."""
-    paths = {
-        RW_EXPORT: {"hs_code": "items.{i}.commodity_code", "origin": "items.{i}.origin"},
-        EU_H7: {"hs_code": "items.{i}.hs_subheading", "origin": "items.{i}.country_of_origin"},
-        CN_9610: {
-            "hs_code": "CEB311Message.OrderList.{i}.gcode",
-            "origin": "CEB311Message.OrderList.{i}.country",
-        },
-        US_TYPE_11: {"hs_code": "lines.{i}.htsus", "origin": "lines.{i}.country_of_origin"},
-        WCO: {
-            "hs_code": _ITEMS + ".{i}.Commodity.Classification.ID",
-            "origin": _ITEMS + ".{i}.Origin.CountryCode",
-        },
-    }
-    return paths[dataset][field].format(i=index)

@@ -62,6 +62,61 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
+def _decimal_problem(rule: Field, value: Any, text: str) -> str | None:
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return "a decimal number"
+    if isinstance(value, float) or not number.is_finite():
+        return "a decimal number written as a string"
+    if number < 0 or (rule.positive and number == 0):
+        return "more than 0" if rule.positive else "0 or more"
+    return None
+
+
+def _integer_problem(rule: Field, value: Any, text: str) -> str | None:
+    if not re.fullmatch(r"\d+", text) or (rule.positive and int(text) == 0):
+        return "a whole number" + (" above 0" if rule.positive else "")
+    return None
+
+
+def _country_problem(rule: Field, value: Any, text: str) -> str | None:
+    return None if is_country(text) else "an ISO 3166 two-letter country code"
+
+
+def _currency_problem(rule: Field, value: Any, text: str) -> str | None:
+    return None if is_currency(text) else "an ISO 4217 currency code"
+
+
+def _date_problem(rule: Field, value: Any, text: str) -> str | None:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return "a date YYYY-MM-DD"
+    return None
+
+
+# The check of a value's kind (a text kind has none): the problem, or None.
+_KIND_PROBLEM: dict[str, Callable[[Field, Any, str], str | None]] = {
+    "decimal": _decimal_problem,
+    "integer": _integer_problem,
+    "country": _country_problem,
+    "currency": _currency_problem,
+    "date": _date_problem,
+}
+
+
+def _text_problem(rule: Field, text: str) -> str | None:
+    """The limits every kind shares: length, a closed list of codes, a pattern."""
+    if rule.max_length is not None and len(text) > rule.max_length:
+        return f"at most {rule.max_length} characters"
+    if rule.codes is not None and text not in rule.codes:
+        return "one of " + ", ".join(rule.codes)
+    if rule.pattern is not None and not re.fullmatch(rule.pattern, text):
+        return "not in the right format" + (f": {rule.expect}" if rule.expect else "")
+    return None
+
+
 def _problem(rule: Field, value: Any) -> str | None:
     if _blank(value):
         return ("required" + (f": {rule.expect}" if rule.expect else "")) if rule.required else None
@@ -70,36 +125,9 @@ def _problem(rule: Field, value: Any) -> str | None:
             return f"at least {rule.min_items}"
         return None
     text = str(value).strip()
-    if rule.kind == "decimal":
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            return "a decimal number"
-        if isinstance(value, float) or not number.is_finite():
-            return "a decimal number written as a string"
-        if number < 0 or (rule.positive and number == 0):
-            return "more than 0" if rule.positive else "0 or more"
-    elif rule.kind == "integer":
-        if not re.fullmatch(r"\d+", text) or (rule.positive and int(text) == 0):
-            return "a whole number" + (" above 0" if rule.positive else "")
-    elif rule.kind == "country":
-        if not is_country(text):
-            return "an ISO 3166 two-letter country code"
-    elif rule.kind == "currency":
-        if not is_currency(text):
-            return "an ISO 4217 currency code"
-    elif rule.kind == "date":
-        try:
-            date.fromisoformat(text)
-        except ValueError:
-            return "a date YYYY-MM-DD"
-    if rule.max_length is not None and len(text) > rule.max_length:
-        return f"at most {rule.max_length} characters"
-    if rule.codes is not None and text not in rule.codes:
-        return "one of " + ", ".join(rule.codes)
-    if rule.pattern is not None and not re.fullmatch(rule.pattern, text):
-        return "not in the right format" + (f": {rule.expect}" if rule.expect else "")
-    return None
+    kind_check = _KIND_PROBLEM.get(rule.kind)
+    problem = kind_check(rule, value, text) if kind_check else None
+    return problem or _text_problem(rule, text)
 
 
 def check(

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from ewtp.accounts.models import Organisation
 from ewtp.accounts.selectors import is_platform_operator, organisations_of, role_in
 from ewtp.core.errors import NotFound
+from ewtp.customs.dossier import Papers, papers_for
 from ewtp.customs.models import Decision, Declaration
-from ewtp.customs.papers import Papers, papers_for
 from ewtp.logistics.models import Parcel
 from ewtp.logistics.selectors import parcel_get_for
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from ewtp.core import clock
 from ewtp.core.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from ewtp.core.locks import lock_rows
 from ewtp.core.services import audit_record
-from ewtp.customs import papers as papers_module
+from ewtp.customs import dossier
 from ewtp.customs.models import (
     Decision,
     Declaration,
@@ -36,8 +36,8 @@ from ewtp.customs.models import (
     SdrRate,
     TraderProfile,
 )
-from ewtp.logistics import services as logistics_services
 from ewtp.logistics.models import Clearance, Parcel
+from ewtp.logistics.services import clearance
 
 WORK_ROLES = (Membership.Role.OWNER, Membership.Role.STAFF)
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -95,6 +95,15 @@ def declarations_submit(
     parcel = Parcel.objects.select_related(
         "order__checkout", "seller", "origin_hub", "destination_hub", "shipment__lane__carrier"
     ).get(pk=parcel.pk)
+    _check_submittable(parcel)
+    papers = dossier.papers_for(parcel)
+    _check_drafts(papers)
+    now = clock.now()
+    made = bool(is_origin_statement_made and papers.origin_statement)
+    return [_lodge(actor, parcel, papers, draft, made=made, now=now) for draft in papers.drafts]
+
+
+def _check_submittable(parcel: Parcel) -> None:
     if parcel.status not in SUBMITTABLE:
         raise InvalidTransition(
             message=_("Parcel %(code)s is %(status)s: its declarations can no longer be submitted.")
@@ -109,7 +118,10 @@ def declarations_submit(
             _("Parcel %(code)s is delivered inside the country: it needs no declarations.")
             % {"code": parcel.code},
         )
-    papers = papers_module.papers_for(parcel)
+
+
+def _check_drafts(papers: dossier.Papers) -> None:
+    """Every field at fault, prefixed by its declaration; nothing is written when any is."""
     errors = {
         f"{draft.kind}.{path}": message
         for draft in papers.drafts
@@ -125,59 +137,66 @@ def declarations_submit(
             },
             fields=errors,
         )
-    now = clock.now()
-    made = bool(is_origin_statement_made and papers.origin_statement)
-    declarations = []
-    for draft in papers.drafts:
-        status = S.SUBMITTED if draft.authority is not None else S.LODGED
-        declaration = Declaration(
-            reference=papers_module.lrn_for(parcel, draft.kind),
-            parcel=parcel,
-            order=parcel.order,
-            kind=draft.kind,
-            dataset=draft.dataset,
-            authority=draft.authority,
-            country=draft.country,
-            status=status,
-            data=draft.data,
-            value_minor=draft.value.minor,
-            currency=draft.value.currency,
-            risk_flags=papers_module.flags_for(papers, draft, is_origin_statement_made=made),
-            origin_statement=papers.origin_statement if draft.kind == "import" else "",
-            is_origin_statement_made=made and draft.kind == "import",
-            submitted_by=actor,
-            submitted_at=now,
-        )
-        try:
-            with transaction.atomic():
-                declaration.save()
-        except IntegrityError:
-            raise Conflict(
-                "already_submitted", _("The declarations of this parcel are submitted.")
-            ) from None
-        declarations.append(declaration)
-        audit_record(
-            actor=actor,
-            action="customs.declaration.submitted",
-            target=declaration,
-            organisation_ref=str(parcel.seller.public_id),
-            data={
-                "reference": declaration.reference,
-                "kind": draft.kind,
-                "dataset": draft.dataset,
-                "authority": draft.authority.slug if draft.authority else "",
-                "flags": [flag["code"] for flag in declaration.risk_flags],
-            },
-        )
-        logistics_services.parcel_clearance_set(
-            parcel=parcel,
-            kind=draft.kind,
-            state=CLEARANCE_OF[status],
-            actor=actor,
-            authority=draft.authority.name if draft.authority else parcel.seller.name,
-            note=f"{declaration.get_dataset_display()} {declaration.reference}",
-        )
-    return declarations
+
+
+def _lodge(
+    actor: User,
+    parcel: Parcel,
+    papers: dossier.Papers,
+    draft: dossier.Draft,
+    *,
+    made: bool,
+    now: datetime,
+) -> Declaration:
+    """Write one declaration, its audit record, and the parcel's clearance step."""
+    status = S.SUBMITTED if draft.authority is not None else S.LODGED
+    declaration = Declaration(
+        reference=dossier.lrn_for(parcel, draft.kind),
+        parcel=parcel,
+        order=parcel.order,
+        kind=draft.kind,
+        dataset=draft.dataset,
+        authority=draft.authority,
+        country=draft.country,
+        status=status,
+        data=draft.data,
+        value_minor=draft.value.minor,
+        currency=draft.value.currency,
+        risk_flags=dossier.flags_for(papers, draft, is_origin_statement_made=made),
+        origin_statement=papers.origin_statement if draft.kind == "import" else "",
+        is_origin_statement_made=made and draft.kind == "import",
+        submitted_by=actor,
+        submitted_at=now,
+    )
+    try:
+        with transaction.atomic():
+            declaration.save()
+    except IntegrityError:
+        raise Conflict(
+            "already_submitted", _("The declarations of this parcel are submitted.")
+        ) from None
+    audit_record(
+        actor=actor,
+        action="customs.declaration.submitted",
+        target=declaration,
+        organisation_ref=str(parcel.seller.public_id),
+        data={
+            "reference": declaration.reference,
+            "kind": draft.kind,
+            "dataset": draft.dataset,
+            "authority": draft.authority.slug if draft.authority else "",
+            "flags": [flag["code"] for flag in declaration.risk_flags],
+        },
+    )
+    clearance.parcel_clearance_set(
+        parcel=parcel,
+        kind=draft.kind,
+        state=CLEARANCE_OF[status],
+        actor=actor,
+        authority=draft.authority.name if draft.authority else parcel.seller.name,
+        note=f"{declaration.get_dataset_display()} {declaration.reference}",
+    )
+    return declaration
 
 
 # Decisions --------------------------------------------------------------------------------
@@ -202,28 +221,9 @@ def declaration_decide(
 ) -> Declaration:
     """Release, hold (with a reason), inspect or reject (with a reason) a declaration."""
     user = require_officer(actor, declaration)
-    if action not in DECISIONS:
-        raise InvalidRequest(
-            "invalid_request",
-            _("Unknown decision %(action)s.") % {"action": repr(action)},
-            fields={"action": "unknown"},
-        )
     reason = (reason or "").strip()
     note = (note or "").strip()[:2000]
-    if action in {A.HOLD, A.REJECT} and reason not in Decision.Reason.values:
-        raise InvalidRequest(
-            "invalid_request",
-            _("A hold or a rejection needs a reason."),
-            fields={"reason": "one of " + ", ".join(Decision.Reason.values)},
-        )
-    if reason and reason not in Decision.Reason.values:
-        raise InvalidRequest("invalid_request", _("Unknown reason."), fields={"reason": "unknown"})
-    if action == A.REJECT and not note:
-        raise InvalidRequest(
-            "invalid_request",
-            _("Say why, for the seller: the parcel returns with this note."),
-            fields={"note": "what the seller must know"},
-        )
+    _check_decision(action, reason, note)
     locked = lock_rows(
         Declaration.objects.filter(pk=declaration.pk).select_related("authority", "parcel")
     )[0]
@@ -241,6 +241,38 @@ def declaration_decide(
             },
             extra={"status": locked.status},
         )
+    _record_decision(user, locked, action, target, reason=reason, note=note)
+    declaration.status = locked.status
+    return locked
+
+
+def _check_decision(action: str, reason: str, note: str) -> None:
+    if action not in DECISIONS:
+        raise InvalidRequest(
+            "invalid_request",
+            _("Unknown decision %(action)s.") % {"action": repr(action)},
+            fields={"action": "unknown"},
+        )
+    if action in {A.HOLD, A.REJECT} and reason not in Decision.Reason.values:
+        raise InvalidRequest(
+            "invalid_request",
+            _("A hold or a rejection needs a reason."),
+            fields={"reason": "one of " + ", ".join(Decision.Reason.values)},
+        )
+    if reason and reason not in Decision.Reason.values:
+        raise InvalidRequest("invalid_request", _("Unknown reason."), fields={"reason": "unknown"})
+    if action == A.REJECT and not note:
+        raise InvalidRequest(
+            "invalid_request",
+            _("Say why, for the seller: the parcel returns with this note."),
+            fields={"note": "what the seller must know"},
+        )
+
+
+def _record_decision(
+    user: User, locked: Declaration, action: str, target: str, *, reason: str, note: str
+) -> None:
+    """The decision row, the declaration's new status, the audit and the parcel's clearance."""
     now = clock.now()
     source = locked.status
     Decision.objects.create(
@@ -273,7 +305,7 @@ def declaration_decide(
         data={"reference": locked.reference, "from": source, "reason": reason, "note": note},
     )
     reason_label = str(Decision.Reason(reason).label) if reason else ""
-    logistics_services.parcel_clearance_set(
+    clearance.parcel_clearance_set(
         parcel=locked.parcel,
         kind=locked.kind,
         state=CLEARANCE_OF[target],
@@ -281,8 +313,6 @@ def declaration_decide(
         authority=locked.authority.name,
         note=": ".join(part for part in (reason_label, note) if part),
     )
-    declaration.status = locked.status
-    return locked
 
 
 # Traders' customs numbers -------------------------------------------------------------------

@@ -20,8 +20,9 @@ from ewtp.accounts.selectors import organisation_get_for
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.http import page_errors
 from ewtp.core.pagination import paginate
-from ewtp.customs import documents, selectors, services
+from ewtp.customs import selectors, services
 from ewtp.customs.models import Decision, Declaration
+from ewtp.customs.pdf import commercial_invoice_pdf, origin_statement_text, postal_form_pdf
 from ewtp.customs.serialise import to_json, to_xml
 from ewtp.logistics.selectors import order_get_for_seller, parcel_get_for
 
@@ -157,9 +158,7 @@ def figures(request: HttpRequest) -> HttpResponse:
 @page_errors
 def invoice(request: HttpRequest, code: str) -> HttpResponse:
     papers = selectors.papers_get_for(_user(request), code)
-    response = HttpResponse(
-        documents.commercial_invoice_pdf(papers), content_type="application/pdf"
-    )
+    response = HttpResponse(commercial_invoice_pdf(papers), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="invoice-{papers.order.reference}.pdf"'
     return response
 
@@ -170,7 +169,7 @@ def postal_form(request: HttpRequest, code: str) -> HttpResponse:
     papers = selectors.papers_get_for(_user(request), code)
     if papers.postal_form is None:
         raise NotFound("not_found", _("A parcel delivered inside the country has no CN 22/CN 23."))
-    response = HttpResponse(documents.postal_form_pdf(papers), content_type="application/pdf")
+    response = HttpResponse(postal_form_pdf(papers), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="{papers.postal_form.slug}-{papers.parcel.code}.pdf"'
     )
@@ -181,7 +180,7 @@ def postal_form(request: HttpRequest, code: str) -> HttpResponse:
 @page_errors
 def origin_statement(request: HttpRequest, code: str) -> HttpResponse:
     papers = selectors.papers_get_for(_user(request), code)
-    text = documents.origin_statement_text(papers)
+    text = origin_statement_text(papers)
     if not text:
         raise NotFound("not_found", _("No preference was used: there is no origin statement."))
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")

@@ -1,9 +1,13 @@
-"""Admin of learning: where trainers author programmes, courses, lessons and quizzes."""
+"""Admin of learning: where trainers author programmes, courses, lessons and quizzes.
+
+Read-only (written by the learning services, which check the manager, keep seats and audit):
+reviewers (reviewer_add, conflicts of interest), enrolments, applications and certificates."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
+from ewtp.core.admin import WrittenByServices
 from ewtp.learning import models
 
 
@@ -23,10 +27,13 @@ class CriterionInline(admin.TabularInline[models.RubricCriterion, models.Program
     extra = 0
 
 
-class ReviewerInline(admin.TabularInline[models.ProgrammeReviewer, models.Programme]):
+class ReviewerInline(
+    WrittenByServices, admin.TabularInline[models.ProgrammeReviewer, models.Programme]
+):
+    """Reviewers are added on the programme's page (reviewer_add: a manager, audited)."""
+
     model = models.ProgrammeReviewer
     extra = 0
-    raw_id_fields = ("user",)
 
 
 @admin.register(models.Programme)
@@ -116,36 +123,23 @@ class QuizAdmin(admin.ModelAdmin[models.Quiz]):
 
 
 @admin.register(models.Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin[models.Enrolment]):
+class EnrolmentAdmin(WrittenByServices, admin.ModelAdmin[models.Enrolment]):
     list_display = ("learner", "course", "cohort", "status", "enrolled_at", "completed_at")
     list_filter = ("status",)
-    raw_id_fields = ("learner",)
 
 
 @admin.register(models.Application)
-class ApplicationAdmin(admin.ModelAdmin[models.Application]):
+class ApplicationAdmin(WrittenByServices, admin.ModelAdmin[models.Application]):
     """Read-only: decisions go through the decision page (capacity and messages)."""
 
     list_display = ("applicant", "cohort", "status", "submitted_at")
     list_filter = ("status",)
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
 
 @admin.register(models.Certificate)
-class CertificateAdmin(admin.ModelAdmin[models.Certificate]):
+class CertificateAdmin(WrittenByServices, admin.ModelAdmin[models.Certificate]):
     """Read-only: certificates are issued by completion and revoked on their page."""
 
     list_display = ("code", "holder_name", "programme", "course", "status", "issued_at")
     list_filter = ("status",)
     search_fields = ("code", "holder_name")
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False

@@ -14,7 +14,10 @@ from ninja import Router, Schema
 from ewtp.accounts.auth import BearerOrSession
 from ewtp.core.pagination import paginate
 from ewtp.core.ratelimit import rate_limit
-from ewtp.learning import selectors, services
+from ewtp.learning.selectors.certificates import certificate_lookup, certificate_verification
+from ewtp.learning.selectors.courses import course_get, course_items, courses_published, progress_of
+from ewtp.learning.selectors.dashboard import learner_dashboard
+from ewtp.learning.services import enrolments
 
 router = Router(tags=["learning"])
 
@@ -86,7 +89,7 @@ class EnrolmentOut(Schema):
 )
 def certificate_verify(request: HttpRequest, code: str) -> dict[str, Any]:
     rate_limit(request, "learning.certificate", per_minute=120)
-    return selectors.certificate_verification(selectors.certificate_lookup(code))
+    return certificate_verification(certificate_lookup(code))
 
 
 @router.get(
@@ -94,7 +97,7 @@ def certificate_verify(request: HttpRequest, code: str) -> dict[str, Any]:
     summary="The signed Open Badges 3.0 credential of a certificate (eddsa-jcs-2022)",
 )
 def certificate_credential(request: HttpRequest, code: str) -> JsonResponse:
-    certificate = selectors.certificate_lookup(code)
+    certificate = certificate_lookup(code)
     response = JsonResponse(certificate.credential, json_dumps_params={"ensure_ascii": False})
     response["Access-Control-Allow-Origin"] = "*"
     return response
@@ -115,7 +118,7 @@ def _course_out(course: Any) -> dict[str, Any]:
 
 @router.get("/learning/courses", response={200: CoursePageOut}, summary="Published courses")
 def course_list(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, Any]:
-    result = paginate(selectors.courses_published(q=q), page, past_end="empty")
+    result = paginate(courses_published(q=q), page, past_end="empty")
     body = result.as_dict()
     body["items"] = [_course_out(course) for course in result.items]
     return body
@@ -128,13 +131,13 @@ def course_list(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, A
     summary="Enrol in a course of an open programme",
 )
 def enrolment_create(request: HttpRequest, slug: str) -> tuple[int, dict[str, Any]]:
-    enrolment = services.enrolment_create(learner=request.user, course=selectors.course_get(slug))
+    enrolment = enrolments.enrolment_create(learner=request.user, course=course_get(slug))
     return 201, _enrolment_out(enrolment)
 
 
 def _enrolment_out(enrolment: Any) -> dict[str, Any]:
     course = enrolment.course
-    progress = selectors.progress_of(enrolment, selectors.course_items(course))
+    progress = progress_of(enrolment, course_items(course))
     return {
         "course": {"slug": course.slug, "title": course.title},
         "status": enrolment.status,
@@ -153,5 +156,5 @@ def _enrolment_out(enrolment: Any) -> dict[str, Any]:
     summary="The caller's courses and progress",
 )
 def my_enrolments(request: HttpRequest) -> list[dict[str, Any]]:
-    dashboard = selectors.learner_dashboard(request.user)
+    dashboard = learner_dashboard(request.user)
     return [_enrolment_out(row.enrolment) for row in dashboard["rows"]]

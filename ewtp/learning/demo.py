@@ -15,7 +15,7 @@ from django.db import transaction
 
 from ewtp.accounts.models import Membership, Organisation, User
 from ewtp.core import clock
-from ewtp.learning import demo_content, services
+from ewtp.learning import demo_content
 from ewtp.learning.models import (
     Application,
     ApplicationQuestion,
@@ -33,6 +33,7 @@ from ewtp.learning.models import (
     ReviewAssignment,
     RubricCriterion,
 )
+from ewtp.learning.services import applications, courses, enrolments, reviews
 
 ACADEMY_SLUG = "ewtp-academy"
 TRAINER_EMAIL = "trainer@demo.ewtp.rw"
@@ -352,7 +353,7 @@ def load(stdout: TextIO) -> None:
         ):
             continue
         organisation = Organisation.objects.filter(memberships__user=applicant).first()
-        services.application_submit(
+        applications.application_submit(
             applicant=applicant,
             cohort=fellowship_class,
             answers={"business": business, "sector": sector, "employees": employees},
@@ -363,14 +364,14 @@ def load(stdout: TextIO) -> None:
             language=applicant.language,
         )
         applied += 1
-    services.reviewers_assign(actor=trainer, cohort=fellowship_class)
-    for email, reviews in SCORES.items():
+    reviews.reviewers_assign(actor=trainer, cohort=fellowship_class)
+    for email, given in SCORES.items():
         assignments = ReviewAssignment.objects.filter(
             application__cohort=fellowship_class, application__applicant__email=email
         ).order_by("reviewer_id")
-        for assignment, scores in zip(assignments, reviews, strict=False):
+        for assignment, scores in zip(assignments, given, strict=False):
             if assignment.submitted_at is None:
-                services.review_submit(
+                reviews.review_submit(
                     reviewer=assignment.reviewer,
                     assignment=assignment,
                     scores=dict(
@@ -383,15 +384,15 @@ def load(stdout: TextIO) -> None:
     seller = User.objects.filter(email="seller@demo.ewtp.rw").first()
     issued = 0
     if seller is not None and not Certificate.objects.filter(holder=seller, course=export).exists():
-        services.enrolment_create(learner=seller, course=export)
+        enrolments.enrolment_create(learner=seller, course=export)
         for lesson in Lesson.objects.filter(module__course=export):
-            services.lesson_complete(learner=seller, lesson=lesson)
+            courses.lesson_complete(learner=seller, lesson=lesson)
         for quiz in Quiz.objects.filter(module__course=export):
             correct = {
                 question.pk: [c.pk for c in question.choices.all() if c.is_correct]
                 for question in quiz.questions.all()
             }
-            services.quiz_submit(learner=seller, quiz=quiz, selected=correct)
+            courses.quiz_submit(learner=seller, quiz=quiz, selected=correct)
         issued = Certificate.objects.filter(holder=seller, course=export).count()
     stdout.write(
         f"learning: {Programme.objects.filter(provider=academy).count()} programmes, "

@@ -143,10 +143,6 @@ class ConflictForm(forms.Form):
     reason = forms.CharField(label=_("Why (kept private)"), max_length=300, required=False)
 
 
-class RevokeForm(forms.Form):
-    reason = forms.CharField(label=_("Reason, shown on verification"), max_length=1000)
-
-
 class InviteForm(forms.Form):
     emails = forms.CharField(
         label=_("Email addresses, one a line"), widget=forms.Textarea(attrs={"rows": 4})

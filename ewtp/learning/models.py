@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ewtp.accounts.models import Organisation
-from ewtp.learning import content, rules
+from ewtp.learning import calc, content
 
 
 def _validate_video_url(value: str) -> None:
@@ -64,13 +64,13 @@ class Programme(models.Model):
     def clean(self) -> None:
         if self.provider_id and self.provider.kind != Organisation.Kind.TRAINING_PROVIDER:
             raise ValidationError({"provider": _("Programmes are run by training providers.")})
-        unknown = set(self.eligible_stages or []) - set(rules.BUSINESS_STAGES)
+        unknown = set(self.eligible_stages or []) - set(calc.BUSINESS_STAGES)
         if unknown:
             raise ValidationError({"eligible_stages": _("Unknown business stage.")})
 
     @property
-    def eligibility(self) -> rules.Eligibility:
-        return rules.Eligibility(
+    def eligibility(self) -> calc.Eligibility:
+        return calc.Eligibility(
             countries=frozenset(self.eligible_countries or []),
             minimum_age=self.minimum_age,
             maximum_age=self.maximum_age,
@@ -226,8 +226,8 @@ class Quiz(models.Model):
 
 class Question(models.Model):
     class Kind(models.TextChoices):
-        SINGLE = rules.SINGLE, _("One answer")
-        MULTIPLE = rules.MULTIPLE, _("Several answers")
+        SINGLE = calc.SINGLE, _("One answer")
+        MULTIPLE = calc.MULTIPLE, _("Several answers")
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField(default=0)
@@ -323,7 +323,7 @@ class QuizAttempt(models.Model):
 
     @property
     def percent(self) -> int:
-        return rules.QuizScore(self.points, self.max_points, self.passed, frozenset()).percent
+        return calc.QuizScore(self.points, self.max_points, self.passed, frozenset()).percent
 
 
 class AttemptGrant(models.Model):
@@ -375,11 +375,11 @@ class ApplicationQuestion(models.Model):
     """A question of a programme's application form."""
 
     class Kind(models.TextChoices):
-        TEXT = rules.TEXT, _("Short text")
-        LONG_TEXT = rules.LONG_TEXT, _("Long text")
-        CHOICE = rules.CHOICE, _("Choice")
-        NUMBER = rules.NUMBER, _("Number")
-        DATE = rules.DATE, _("Date")
+        TEXT = calc.TEXT, _("Short text")
+        LONG_TEXT = calc.LONG_TEXT, _("Long text")
+        CHOICE = calc.CHOICE, _("Choice")
+        NUMBER = calc.NUMBER, _("Number")
+        DATE = calc.DATE, _("Date")
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="questions")
     key = models.SlugField(max_length=60)
@@ -403,8 +403,8 @@ class ApplicationQuestion(models.Model):
     def __str__(self) -> str:
         return self.label
 
-    def as_rule(self) -> rules.FormQuestion:
-        return rules.FormQuestion(
+    def as_rule(self) -> calc.FormQuestion:
+        return calc.FormQuestion(
             key=self.key,
             kind=self.kind,
             required=self.is_required,
@@ -433,8 +433,8 @@ class RubricCriterion(models.Model):
     def __str__(self) -> str:
         return self.label
 
-    def as_rule(self) -> rules.Criterion:
-        return rules.Criterion(self.key, self.weight, self.max_score)
+    def as_rule(self) -> calc.Criterion:
+        return calc.Criterion(self.key, self.weight, self.max_score)
 
 
 class ProgrammeReviewer(models.Model):

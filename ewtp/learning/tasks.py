@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from django.tasks import task
 
-from ewtp.learning import services
+from ewtp.learning.services import applications, enrolments
 
 
 @task()
 def application_notify(application_id: int, kind: str) -> bool:
     """Idempotent: a message of a kind goes to an application once."""
-    return services.application_notice_send(application_id=application_id, kind=kind)
+    return applications.application_notice_send(application_id=application_id, kind=kind)
 
 
 @task()
 def invitation_send(invitation_id: int) -> bool:
-    return services.invitation_send(invitation_id=invitation_id)
+    return enrolments.invitation_send(invitation_id=invitation_id)

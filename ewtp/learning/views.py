@@ -30,7 +30,7 @@ from ewtp.accounts.selectors import organisations_of
 from ewtp.core import clock, signing
 from ewtp.core.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from ewtp.core.pagination import paginate
-from ewtp.learning import codes, content, documents, selectors, services
+from ewtp.learning import codes, content, pdf
 from ewtp.learning.forms import (
     ApplicationForm,
     CertificateFindForm,
@@ -41,6 +41,45 @@ from ewtp.learning.forms import (
 )
 from ewtp.learning.links import issuer_url
 from ewtp.learning.models import Application, Certificate, Enrolment, Invitation, Programme
+from ewtp.learning.selectors.applications import (
+    application_get_for,
+    assignment_get_for,
+    assignments_for,
+    cohort_ranking_for,
+    cohorts_open_for_applications,
+    is_reviewer,
+)
+from ewtp.learning.selectors.certificates import (
+    certificate_lookup,
+    certificate_may_revoke,
+    certificate_verification,
+)
+from ewtp.learning.selectors.courses import (
+    Item,
+    attempt_get_for,
+    can_manage,
+    can_teach,
+    course_get,
+    course_items,
+    course_modules,
+    courses_published,
+    enrolment_of,
+    lesson_get_for,
+    missing_prerequisites,
+    programme_get,
+    programmes_published,
+    progress_of,
+    quiz_get_for,
+    quiz_standing,
+)
+from ewtp.learning.selectors.dashboard import learner_dashboard
+from ewtp.learning.selectors.figures import (
+    application_pipeline,
+    cohort_get_for_manager,
+    programme_figures,
+    provider_programmes_for,
+)
+from ewtp.learning.services import applications, certificates, courses, enrolments, reviews
 
 View = Callable[..., Any]
 
@@ -88,8 +127,8 @@ def _error_message(error: DomainError) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     """The course catalogue, by programme."""
     q = request.GET.get("q", "").strip()
-    page = paginate(selectors.courses_published(q=q), request.GET.get("page"), per_page=24)
-    programmes = selectors.programmes_published()
+    page = paginate(courses_published(q=q), request.GET.get("page"), per_page=24)
+    programmes = programmes_published()
     return render(
         request,
         "learning/catalogue.html",
@@ -99,10 +138,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @domain_errors
 def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = selectors.programme_get(slug)
+    programme = programme_get(slug)
     today = clock.today()
     open_cohorts = (
-        selectors.cohorts_open_for_applications(programme, today)
+        cohorts_open_for_applications(programme, today)
         if programme.enrolment_mode == Programme.Mode.APPLICATION
         else []
     )
@@ -121,20 +160,20 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "cohorts": programme.cohorts.prefetch_related("sessions"),
             "open_cohorts": open_cohorts,
             "my_applications": mine,
-            "can_manage": selectors.can_manage(request.user, programme),
+            "can_manage": can_manage(request.user, programme),
         },
     )
 
 
 @domain_errors
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    course = selectors.course_get(slug)
-    modules = selectors.course_modules(course)
-    items = selectors.course_items(course, modules)
-    enrolment = selectors.enrolment_of(request.user, course)
+    course = course_get(slug)
+    modules = course_modules(course)
+    items = course_items(course, modules)
+    enrolment = enrolment_of(request.user, course)
     if enrolment is not None and enrolment.status == Enrolment.Status.WITHDRAWN:
         enrolment = None
-    progress = selectors.progress_of(enrolment, items)
+    progress = progress_of(enrolment, items)
     certificate = None
     if enrolment is not None and enrolment.status == Enrolment.Status.COMPLETED:
         certificate = Certificate.objects.filter(holder=_user(request), course=course).first()
@@ -142,7 +181,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     cohorts = [c for c in programme.cohorts.all() if c.ends_on >= clock.today()]
     missing: list[Any] = []
     if request.user.is_authenticated:
-        missing = selectors.missing_prerequisites(_user(request), course)
+        missing = missing_prerequisites(_user(request), course)
     return render(
         request,
         "learning/course.html",
@@ -157,7 +196,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "certificate": certificate,
             "cohorts": cohorts,
             "missing_prerequisites": missing,
-            "can_teach": selectors.can_teach(request.user, programme),
+            "can_teach": can_teach(request.user, programme),
         },
     )
 
@@ -166,26 +205,26 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @domain_errors
 def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
-    course = selectors.course_get(slug)
+    course = course_get(slug)
     cohort = None
     cohort_id = request.POST.get("cohort", "")
     if cohort_id:
         cohort = course.programme.cohorts.filter(public_id=cohort_id).first()
     try:
-        services.enrolment_create(learner=_user(request), course=course, cohort=cohort)
+        enrolments.enrolment_create(learner=_user(request), course=course, cohort=cohort)
     except DomainError as error:
         if isinstance(error, NotFound):
             raise
         messages.error(request, _error_message(error))
         return HttpResponseRedirect(reverse("learning:course", args=[slug]))
     messages.success(request, _("You are enrolled. Start with the first lesson."))
-    items = selectors.course_items(course)
+    items = course_items(course)
     if items:
         return HttpResponseRedirect(_item_url(course.slug, items[0]))
     return HttpResponseRedirect(reverse("learning:course", args=[slug]))
 
 
-def _item_url(slug: str, item: selectors.Item | None) -> str:
+def _item_url(slug: str, item: Item | None) -> str:
     if item is None:
         return reverse("learning:course", args=[slug])
     name = "learning:lesson" if item.kind == "lesson" else "learning:quiz"
@@ -193,8 +232,8 @@ def _item_url(slug: str, item: selectors.Item | None) -> str:
 
 
 def _neighbours(
-    items: list[selectors.Item], kind: str, item_id: int
-) -> tuple[selectors.Item | None, selectors.Item | None, selectors.Item | None]:
+    items: list[Item], kind: str, item_id: int
+) -> tuple[Item | None, Item | None, Item | None]:
     for index, item in enumerate(items):
         if item.kind == kind and item.id == item_id:
             previous = items[index - 1] if index > 0 else None
@@ -206,11 +245,11 @@ def _neighbours(
 @login_required
 @domain_errors
 def lesson_detail(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse:
-    course = selectors.course_get(slug)
-    lesson, enrolment = selectors.lesson_get_for(request.user, course, lesson_id)
-    items = selectors.course_items(course)
+    course = course_get(slug)
+    lesson, enrolment = lesson_get_for(request.user, course, lesson_id)
+    items = course_items(course)
     previous, current, following = _neighbours(items, "lesson", lesson.pk)
-    progress = selectors.progress_of(enrolment, items)
+    progress = progress_of(enrolment, items)
     return render(
         request,
         "learning/lesson.html",
@@ -237,10 +276,10 @@ def lesson_detail(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespon
 @require_POST
 @domain_errors
 def lesson_done(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse:
-    course = selectors.course_get(slug)
-    lesson, _enrolment = selectors.lesson_get_for(request.user, course, lesson_id)
-    enrolment = services.lesson_complete(learner=_user(request), lesson=lesson)
-    items = selectors.course_items(course)
+    course = course_get(slug)
+    lesson, _enrolment = lesson_get_for(request.user, course, lesson_id)
+    enrolment = courses.lesson_complete(learner=_user(request), lesson=lesson)
+    items = course_items(course)
     _previous, _current, following = _neighbours(items, "lesson", lesson.pk)
     if enrolment.status == Enrolment.Status.COMPLETED:
         messages.success(request, _("Course completed: your certificate is ready."))
@@ -253,8 +292,8 @@ def lesson_done(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse
 def lesson_file(
     request: HttpRequest, slug: str, lesson_id: int, file_id: int
 ) -> HttpResponse | FileResponse:
-    course = selectors.course_get(slug)
-    lesson, _enrolment = selectors.lesson_get_for(request.user, course, lesson_id)
+    course = course_get(slug)
+    lesson, _enrolment = lesson_get_for(request.user, course, lesson_id)
     attachment = lesson.files.filter(pk=file_id).first()
     if attachment is None or not attachment.file:
         raise Http404
@@ -264,8 +303,8 @@ def lesson_file(
 @login_required
 @domain_errors
 def quiz_detail(request: HttpRequest, slug: str, quiz_id: int) -> HttpResponse:
-    course = selectors.course_get(slug)
-    quiz, enrolment = selectors.quiz_get_for(request.user, course, quiz_id)
+    course = course_get(slug)
+    quiz, enrolment = quiz_get_for(request.user, course, quiz_id)
     errors: dict[str, str] = {}
     if request.method == "POST":
         selected = {
@@ -273,7 +312,7 @@ def quiz_detail(request: HttpRequest, slug: str, quiz_id: int) -> HttpResponse:
             for question in quiz.questions.all()
         }
         try:
-            attempt = services.quiz_submit(
+            attempt = courses.quiz_submit(
                 learner=_user(request),
                 quiz=quiz,
                 selected={
@@ -289,9 +328,9 @@ def quiz_detail(request: HttpRequest, slug: str, quiz_id: int) -> HttpResponse:
             return HttpResponseRedirect(
                 reverse("learning:quiz_result", args=[slug, quiz.pk, attempt.number])
             )
-    items = selectors.course_items(course)
+    items = course_items(course)
     previous, current, following = _neighbours(items, "quiz", quiz.pk)
-    standing = selectors.quiz_standing(enrolment, quiz)
+    standing = quiz_standing(enrolment, quiz)
     return render(
         request,
         "learning/quiz.html",
@@ -318,10 +357,10 @@ def quiz_detail(request: HttpRequest, slug: str, quiz_id: int) -> HttpResponse:
 @login_required
 @domain_errors
 def quiz_result(request: HttpRequest, slug: str, quiz_id: int, number: int) -> HttpResponse:
-    course = selectors.course_get(slug)
-    quiz, enrolment = selectors.quiz_get_for(request.user, course, quiz_id)
-    attempt = selectors.attempt_get_for(request.user, quiz, number)
-    standing = selectors.quiz_standing(attempt.enrolment, quiz)
+    course = course_get(slug)
+    quiz, enrolment = quiz_get_for(request.user, course, quiz_id)
+    attempt = attempt_get_for(request.user, quiz, number)
+    standing = quiz_standing(attempt.enrolment, quiz)
     selected = {int(q): set(chosen) for q, chosen in attempt.selected.items()}
     questions = []
     for question in quiz.questions.all():
@@ -335,7 +374,7 @@ def quiz_result(request: HttpRequest, slug: str, quiz_id: int, number: int) -> H
                 "show_answers": attempt.passed or not standing.may_attempt,
             }
         )
-    items = selectors.course_items(course)
+    items = course_items(course)
     _previous, _current, following = _neighbours(items, "quiz", quiz.pk)
     enrolment = attempt.enrolment
     enrolment.refresh_from_db()
@@ -362,14 +401,14 @@ def quiz_result(request: HttpRequest, slug: str, quiz_id: int, number: int) -> H
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    data = selectors.learner_dashboard(request.user)
+    data = learner_dashboard(request.user)
     rows = data["rows"]
     for row in rows:
         row.next_url = _item_url(row.enrolment.course.slug, row.progress.next_item)
     return render(
         request,
         "learning/dashboard.html",
-        {**data, "is_reviewer": selectors.is_reviewer(request.user)},
+        {**data, "is_reviewer": is_reviewer(request.user)},
     )
 
 
@@ -378,7 +417,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
-            invitation = services.invitation_accept(learner=_user(request), token=token)
+            invitation = enrolments.invitation_accept(learner=_user(request), token=token)
         except DomainError as error:
             if isinstance(error, NotFound):
                 raise
@@ -400,7 +439,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @domain_errors
 def application_form(request: HttpRequest, slug: str, cohort_id: str) -> HttpResponse:
-    programme = selectors.programme_get(slug)
+    programme = programme_get(slug)
     cohort = programme.cohorts.filter(public_id=cohort_id).first()
     if cohort is None or programme.enrolment_mode != Programme.Mode.APPLICATION:
         raise Http404
@@ -416,7 +455,7 @@ def application_form(request: HttpRequest, slug: str, cohort_id: str) -> HttpRes
         if data.get("organisation"):
             organisation = Organisation.objects.filter(slug=data["organisation"]).first()
         try:
-            application = services.application_submit(
+            application = applications.application_submit(
                 applicant=user,
                 cohort=cohort,
                 answers=form.answers(),
@@ -446,7 +485,7 @@ def application_form(request: HttpRequest, slug: str, cohort_id: str) -> HttpRes
 @login_required
 @domain_errors
 def application_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    application = selectors.application_get_for(request.user, public_id)
+    application = application_get_for(request.user, public_id)
     questions = {q.key: q.label for q in application.cohort.programme.questions.all()}
     answers = [(questions.get(key, key), value) for key, value in application.answers.items()]
     return render(
@@ -464,9 +503,9 @@ def application_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 @domain_errors
 def application_decline(request: HttpRequest, public_id: str) -> HttpResponse:
-    application = selectors.application_get_for(request.user, public_id)
+    application = application_get_for(request.user, public_id)
     try:
-        services.application_decline(applicant=_user(request), application=application)
+        applications.application_decline(applicant=_user(request), application=application)
     except DomainError as error:
         if isinstance(error, NotFound):
             raise
@@ -482,19 +521,18 @@ def application_decline(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 def provider_dashboard(request: HttpRequest) -> HttpResponse:
     programmes = []
-    for programme in selectors.provider_programmes_for(request.user):
+    for programme in provider_programmes_for(request.user):
         pipelines = []
         if programme.enrolment_mode == Programme.Mode.APPLICATION:
             pipelines = [
-                (cohort, selectors.application_pipeline(cohort))
-                for cohort in programme.cohorts.all()
+                (cohort, application_pipeline(cohort)) for cohort in programme.cohorts.all()
             ]
         programmes.append(
             {
                 "programme": programme,
-                "figures": selectors.programme_figures(programme),
+                "figures": programme_figures(programme),
                 "pipelines": pipelines,
-                "can_manage": selectors.can_manage(request.user, programme),
+                "can_manage": can_manage(request.user, programme),
             }
         )
     return render(request, "learning/provider_dashboard.html", {"programmes": programmes})
@@ -503,7 +541,7 @@ def provider_dashboard(request: HttpRequest) -> HttpResponse:
 def _cohort_context(request: HttpRequest, cohort: Any, status: str = "") -> dict[str, Any]:
     if status not in Application.Status.values:
         status = ""
-    ranking = selectors.cohort_ranking_for(request.user, cohort, status=status)
+    ranking = cohort_ranking_for(request.user, cohort, status=status)
     cohort.refresh_from_db()
     return {
         "cohort": cohort,
@@ -519,7 +557,7 @@ def _cohort_context(request: HttpRequest, cohort: Any, status: str = "") -> dict
 @domain_errors
 def cohort_manage(request: HttpRequest, cohort_id: str) -> HttpResponse:
     """The manager's decision page: applications ranked, with the places left."""
-    cohort = selectors.cohort_get_for_manager(request.user, cohort_id)
+    cohort = cohort_get_for_manager(request.user, cohort_id)
     context = _cohort_context(request, cohort, request.GET.get("status", ""))
     context["invite_form"] = InviteForm()
     return render(request, "learning/cohort_manage.html", context)
@@ -529,8 +567,8 @@ def cohort_manage(request: HttpRequest, cohort_id: str) -> HttpResponse:
 @require_POST
 @domain_errors
 def cohort_assign(request: HttpRequest, cohort_id: str) -> HttpResponse:
-    cohort = selectors.cohort_get_for_manager(request.user, cohort_id)
-    created = services.reviewers_assign(actor=_user(request), cohort=cohort)
+    cohort = cohort_get_for_manager(request.user, cohort_id)
+    created = reviews.reviewers_assign(actor=_user(request), cohort=cohort)
     messages.success(
         request,
         ngettext(
@@ -545,13 +583,13 @@ def cohort_assign(request: HttpRequest, cohort_id: str) -> HttpResponse:
 @require_POST
 @domain_errors
 def cohort_invite(request: HttpRequest, cohort_id: str) -> HttpResponse:
-    cohort = selectors.cohort_get_for_manager(request.user, cohort_id)
+    cohort = cohort_get_for_manager(request.user, cohort_id)
     form = InviteForm(request.POST)
     if form.is_valid():
         sent = 0
         for address in form.addresses():
             try:
-                services.invitation_create(actor=_user(request), cohort=cohort, email=address)
+                enrolments.invitation_create(actor=_user(request), cohort=cohort, email=address)
                 sent += 1
             except DomainError as error:
                 if isinstance(error, NotFound | PermissionDenied):
@@ -572,7 +610,7 @@ def cohort_invite(request: HttpRequest, cohort_id: str) -> HttpResponse:
 @require_POST
 @domain_errors
 def application_decide(request: HttpRequest, public_id: str) -> HttpResponse:
-    application = selectors.application_get_for(request.user, public_id)
+    application = application_get_for(request.user, public_id)
     form = DecisionForm(request.POST)
     cohort_url = reverse("learning:cohort_manage", args=[application.cohort.public_id])
     if not form.is_valid():
@@ -580,7 +618,7 @@ def application_decide(request: HttpRequest, public_id: str) -> HttpResponse:
         return HttpResponseRedirect(cohort_url)
     notice, level = "", "success"
     try:
-        decided = services.application_decide(
+        decided = applications.application_decide(
             actor=_user(request),
             application=application,
             decision=form.cleaned_data["decision"],
@@ -612,14 +650,14 @@ def application_decide(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 def review_list(request: HttpRequest) -> HttpResponse:
-    assignments = selectors.assignments_for(request.user)
+    assignments = assignments_for(request.user)
     return render(request, "learning/reviews.html", {"assignments": assignments})
 
 
 @login_required
 @domain_errors
 def review_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    assignment = selectors.assignment_get_for(request.user, public_id)
+    assignment = assignment_get_for(request.user, public_id)
     application = assignment.application
     programme = application.cohort.programme
     criteria = list(programme.criteria.all())
@@ -630,7 +668,7 @@ def review_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     form = ReviewForm(request.POST or None, criteria=criteria, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.review_submit(
+            reviews.review_submit(
                 reviewer=_user(request),
                 assignment=assignment,
                 scores=form.scores(),
@@ -666,10 +704,10 @@ def review_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 @domain_errors
 def review_conflict(request: HttpRequest, public_id: str) -> HttpResponse:
-    assignment = selectors.assignment_get_for(request.user, public_id)
+    assignment = assignment_get_for(request.user, public_id)
     form = ConflictForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    services.conflict_declare(
+    reviews.conflict_declare(
         reviewer=_user(request), application=assignment.application, reason=reason
     )
     messages.success(
@@ -692,7 +730,7 @@ def certificate_find(request: HttpRequest) -> HttpResponse:
 def certificate_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The public verification page: anyone may open it, from the QR code or by typing the code."""
     try:
-        certificate = selectors.certificate_lookup(code)
+        certificate = certificate_lookup(code)
     except NotFound as error:
         return render(
             request,
@@ -708,32 +746,32 @@ def certificate_detail(request: HttpRequest, code: str) -> HttpResponse:
         "learning/certificate.html",
         {
             "certificate": certificate,
-            "verification": selectors.certificate_verification(certificate),
+            "verification": certificate_verification(certificate),
             "code_display": codes.display(certificate.code),
             "page_url": page_url,
-            "qr": documents.qr_svg(page_url),
+            "qr": pdf.qr_svg(page_url),
             "is_holder": certificate.holder_id == request.user.pk,
             "may_revoke": certificate.is_valid
-            and selectors.certificate_may_revoke(request.user, certificate),
+            and certificate_may_revoke(request.user, certificate),
         },
     )
 
 
 @domain_errors
 def certificate_pdf(request: HttpRequest, code: str) -> HttpResponse:
-    certificate = selectors.certificate_lookup(code)
+    certificate = certificate_lookup(code)
     page_url = request.build_absolute_uri(reverse("learning:certificate", args=[certificate.code]))
-    pdf = documents.certificate_pdf(
+    document = pdf.certificate_pdf(
         certificate, page_url, language=translation.get_language() or "en"
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
+    response = HttpResponse(document, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="certificate-{certificate.code}.pdf"'
     return response
 
 
 @domain_errors
 def certificate_credential(request: HttpRequest, code: str) -> HttpResponse:
-    certificate = selectors.certificate_lookup(code)
+    certificate = certificate_lookup(code)
     response = JsonResponse(
         certificate.credential, json_dumps_params={"ensure_ascii": False, "indent": 2}
     )
@@ -746,9 +784,9 @@ def certificate_credential(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 @domain_errors
 def certificate_revoke(request: HttpRequest, code: str) -> HttpResponse:
-    certificate = selectors.certificate_lookup(code)
+    certificate = certificate_lookup(code)
     try:
-        services.certificate_revoke(
+        certificates.certificate_revoke(
             actor=_user(request), certificate=certificate, reason=request.POST.get("reason", "")
         )
     except DomainError as error:

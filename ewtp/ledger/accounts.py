@@ -5,11 +5,10 @@ from __future__ import annotations
 from ewtp.ledger.models import Account
 from ewtp.ledger.services import AccountSpec
 
-A, L, R, E, Q = (
+A, L, R, Q = (
     Account.Kind.ASSET,
     Account.Kind.LIABILITY,
     Account.Kind.REVENUE,
-    Account.Kind.EXPENSE,
     Account.Kind.EQUITY,
 )
 
@@ -88,10 +87,6 @@ def platform_fees() -> AccountSpec:
 def fx_conversion() -> AccountSpec:
     """The bridge between currencies: a conversion posts to it in both currencies."""
     return AccountSpec("fx:conversion", Q, "fx_conversion", "Currency conversion")
-
-
-def fx_gain_loss() -> AccountSpec:
-    return AccountSpec("fx:gain_loss", E, "fx_gain_loss", "FX gains and losses")
 
 
 def payouts_in_transit(provider: str) -> AccountSpec:

@@ -38,16 +38,6 @@ def postings_for_reference(actor: object, reference: str) -> QuerySet[Posting]:
     return Posting.objects.filter(reference=reference).prefetch_related("entries__account")
 
 
-def posting_get_for(actor: object, public_id: str) -> Posting:
-    require_platform_operator(actor)
-    posting = (
-        Posting.objects.filter(public_id=public_id).prefetch_related("entries__account").first()
-    )
-    if posting is None:
-        raise NotFound("not_found", _("No such posting."))
-    return posting
-
-
 def statement_of(owner_refs: list[str], purposes: set[str]) -> QuerySet[Entry]:
     """The movements of a party's own accounts (a seller's payable, an operator's share)."""
     return (

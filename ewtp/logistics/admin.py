@@ -1,5 +1,11 @@
+"""Admin of logistics: hubs, carriers, lanes and their rates are configuration.
+
+Parcels and shipments are read-only: every step goes through the logistics services (state
+checks, tracking events, the order's own transitions, audit)."""
+
 from django.contrib import admin
 
+from ewtp.core.admin import WrittenByServices
 from ewtp.logistics.models import (
     Carrier,
     Hub,
@@ -45,24 +51,13 @@ class LaneAdmin(admin.ModelAdmin[Lane]):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(admin.ModelAdmin[Shipment]):
+class ShipmentAdmin(WrittenByServices, admin.ModelAdmin[Shipment]):
     list_display = ("awb", "lane", "status", "created_at", "dispatched_at", "arrived_at")
     list_filter = ("status",)
-    readonly_fields = [f.name for f in Shipment._meta.fields]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False  # consolidation goes through the hub pages (services)
 
 
 @admin.register(Parcel)
-class ParcelAdmin(admin.ModelAdmin[Parcel]):
+class ParcelAdmin(WrittenByServices, admin.ModelAdmin[Parcel]):
     list_display = ("code", "seller", "origin_hub", "destination_hub", "status", "created_at")
     list_filter = ("status", "destination_hub")
     search_fields = ("code",)
-    readonly_fields = [f.name for f in Parcel._meta.fields]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

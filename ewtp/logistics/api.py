@@ -16,8 +16,11 @@ from pydantic import ConfigDict
 from ewtp.accounts.auth import BearerOrSession
 from ewtp.core.errors import InvalidRequest, NotFound
 from ewtp.core.ratelimit import rate_limit
-from ewtp.logistics import selectors, services
+from ewtp.logistics import selectors
 from ewtp.logistics.models import Lane, Parcel, Shipment
+from ewtp.logistics.services import shipments
+from ewtp.logistics.services.parcels import parcel_receive
+from ewtp.logistics.services.steps import PARCEL_STEPS
 
 router = Router(tags=["logistics"])
 
@@ -211,34 +214,24 @@ def lane_price(request: HttpRequest, query: Query[LanePriceQuery]) -> dict[str, 
     }
 
 
+# What a write may answer besides its success.
+WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
 @router.post(
     "/hubs/{hub_code}/intake",
-    response={
-        200: ParcelOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response={200: ParcelOut, **WRITE_ERRORS},
     auth=BearerOrSession(),
     summary="Receive a parcel at its origin hub (the label's code)",
 )
 def intake(request: HttpRequest, hub_code: str, payload: IntakeIn) -> dict[str, Any]:
     hub = selectors.hub_get_for(request.user, hub_code)
-    return parcel_out(services.parcel_receive(actor=request.user, hub=hub, code=payload.code))
+    return parcel_out(parcel_receive(actor=request.user, hub=hub, code=payload.code))
 
 
 @router.post(
     "/shipments",
-    response={
-        201: ShipmentOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response={201: ShipmentOut, **WRITE_ERRORS},
     auth=BearerOrSession(),
     summary="Consolidate received parcels into a shipment under an air waybill",
 )
@@ -255,7 +248,7 @@ def shipment_create(request: HttpRequest, payload: ShipmentIn) -> Status[dict[st
     if lane is None:
         raise NotFound("not_found", _("No such lane."), fields={"carrier": "no lane"})
     parcels = [selectors.parcel_by_code(code) for code in payload.parcels]
-    shipment = services.shipment_create(
+    shipment = shipments.shipment_create(
         actor=request.user, lane=lane, awb=payload.awb, parcels=parcels
     )
     return Status(201, shipment_out(shipment))
@@ -270,54 +263,27 @@ def shipment_create(request: HttpRequest, payload: ShipmentIn) -> Status[dict[st
 def shipment_step(request: HttpRequest, shipment_id: str, action: str) -> dict[str, Any]:
     shipment = selectors.shipment_get_for(request.user, shipment_id)
     if action == "dispatch":
-        shipment = services.shipment_dispatch(actor=request.user, shipment=shipment)
+        shipment = shipments.shipment_dispatch(actor=request.user, shipment=shipment)
     elif action == "arrive":
-        shipment = services.shipment_arrive(actor=request.user, shipment=shipment)
+        shipment = shipments.shipment_arrive(actor=request.user, shipment=shipment)
     else:
         raise NotFound("not_found", _("dispatch or arrive."))
     return shipment_out(shipment)
 
 
-_STEPS = {
-    "out_for_delivery": lambda user, parcel, note: services.parcel_out_for_delivery(
-        actor=user, parcel=parcel, note=note
-    ),
-    "deliver": lambda user, parcel, note: services.parcel_deliver(
-        actor=user, parcel=parcel, note=note
-    ),
-    "damage": lambda user, parcel, note: services.parcel_report_damage(
-        actor=user, parcel=parcel, reason=note
-    ),
-    "hold": lambda user, parcel, note: services.parcel_hold(actor=user, parcel=parcel, reason=note),
-    "resume": lambda user, parcel, note: services.parcel_resume(
-        actor=user, parcel=parcel, note=note
-    ),
-    "return": lambda user, parcel, note: services.parcel_return(
-        actor=user, parcel=parcel, reason=note
-    ),
-}
-
-
 @router.post(
     "/parcels/{code}/events",
-    response={
-        200: ParcelOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response={200: ParcelOut, **WRITE_ERRORS},
     auth=BearerOrSession(),
     summary="Last mile and exceptions: out_for_delivery, deliver, damage, hold, resume, return",
 )
 def parcel_event(request: HttpRequest, code: str, payload: ParcelEventIn) -> dict[str, Any]:
     parcel = selectors.parcel_get_for(request.user, code)
-    step = _STEPS.get(payload.action)
+    step = PARCEL_STEPS.get(payload.action)
     if step is None:
         raise InvalidRequest(
             "invalid_request",
             _("Unknown action."),
-            fields={"action": "one of " + ", ".join(_STEPS)},
+            fields={"action": "one of " + ", ".join(PARCEL_STEPS)},
         )
     return parcel_out(step(request.user, parcel, payload.note))

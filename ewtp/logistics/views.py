@@ -4,6 +4,7 @@ label, and the public tracking page where the buyer confirms receipt."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -19,12 +20,20 @@ from ewtp.accounts.models import User
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.http import is_htmx, page_errors
 from ewtp.core.pagination import paginate
-from ewtp.logistics import selectors, services
-from ewtp.logistics.documents import label_pdf
+from ewtp.logistics import selectors
 from ewtp.logistics.models import Lane, Parcel, Shipment
+from ewtp.logistics.pdf import label_pdf
+from ewtp.logistics.services import delivery, shipments
+from ewtp.logistics.services.parcels import (
+    parcel_create,
+    parcel_hand_over,
+    parcel_receive,
+    parcel_update,
+)
+from ewtp.logistics.services.steps import PARCEL_STEPS
 from ewtp.orders.models import Order
 from ewtp.orders.selectors import token_matches
-from ewtp.orders.services import BuyerAccess
+from ewtp.orders.services.transitions import BuyerAccess
 
 PER_PAGE = 25
 
@@ -65,7 +74,7 @@ def seller_orders(request: HttpRequest) -> HttpResponse:
 
 def _pack_context(request: HttpRequest, order: Order, **extra: Any) -> dict[str, Any]:
     from ewtp.customs import selectors as customs_selectors
-    from ewtp.customs.papers import papers_for
+    from ewtp.customs.dossier import papers_for
 
     parcel = selectors.parcel_for_order(order)
     context: dict[str, Any] = {
@@ -107,12 +116,12 @@ def pack(request: HttpRequest, public_id: Any) -> HttpResponse:
         parcel = selectors.parcel_for_order(order)
         try:
             if action == "hand_over" and parcel is not None:
-                services.parcel_hand_over(actor=user, parcel=parcel)
+                parcel_hand_over(actor=user, parcel=parcel)
                 messages.success(
                     request, _("Handed over: the hub scans the parcel in when it arrives.")
                 )
             elif action == "update" and parcel is not None:
-                services.parcel_update(
+                parcel_update(
                     actor=user,
                     parcel=parcel,
                     weight_kg=request.POST.get("weight_kg", ""),
@@ -122,7 +131,7 @@ def pack(request: HttpRequest, public_id: Any) -> HttpResponse:
                 )
                 messages.success(request, _("Parcel corrected."))
             else:
-                created = services.parcel_create(
+                created = parcel_create(
                     actor=user,
                     order=order,
                     weight_kg=request.POST.get("weight_kg", ""),
@@ -162,6 +171,11 @@ def hub_dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "logistics/hub_list.html", {"hubs": hubs})
 
 
+def _page_context(context: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """A page's context: no error unless the caller gives one, then the caller's other keys."""
+    return {**context, "error": "", "errors": {}, **extra}
+
+
 def _hub_context(request: HttpRequest, hub: Any, **extra: Any) -> dict[str, Any]:
     status = request.GET.get("status", "")
     query = request.GET.get("q", "")
@@ -192,15 +206,12 @@ def _hub_context(request: HttpRequest, hub: Any, **extra: Any) -> dict[str, Any]
         "shipments": paginate(
             selectors.shipments_of_hub(hub), request.GET.get("shipments_page"), per_page=10
         ),
-        "error": "",
-        "errors": {},
         "consolidate_error": "",
         "consolidate_errors": {},
         "received": None,
         "values": request.POST if request.method == "POST" else {},
     }
-    context.update(extra)
-    return context
+    return _page_context(context, extra)
 
 
 @login_required
@@ -220,7 +231,7 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
     status = 200
     extra: dict[str, Any] = {}
     try:
-        parcel = services.parcel_receive(actor=user, hub=hub, code=request.POST.get("code", ""))
+        parcel = parcel_receive(actor=user, hub=hub, code=request.POST.get("code", ""))
         extra["received"] = parcel
     except DomainError as error:
         status = _status_of(error)
@@ -254,7 +265,7 @@ def consolidate(request: HttpRequest, code: str) -> HttpResponse:
             )
         if len(parcels) != len(set(codes)):
             raise NotFound("not_found", _("A chosen parcel is not at this hub."))
-        shipment = services.shipment_create(
+        shipment = shipments.shipment_create(
             actor=user, lane=lane, awb=request.POST.get("awb", ""), parcels=parcels
         )
     except DomainError as error:
@@ -286,11 +297,8 @@ def _shipment_context(request: HttpRequest, shipment: Shipment, **extra: Any) ->
         and shipment.status == Shipment.Status.OPEN,
         "can_arrive": selectors.can_work_hub(request.user, lane.destination)
         and shipment.status == Shipment.Status.DISPATCHED,
-        "error": "",
-        "errors": {},
     }
-    context.update(extra)
-    return context
+    return _page_context(context, extra)
 
 
 @login_required
@@ -300,57 +308,64 @@ def shipment(request: HttpRequest, public_id: Any) -> HttpResponse:
     return render(request, "logistics/shipment.html", _shipment_context(request, found))
 
 
+def _page_again(
+    request: HttpRequest,
+    found: Parcel | Shipment,
+    error: DomainError,
+    template: str,
+    context_of: Callable[..., dict[str, Any]],
+) -> HttpResponse:
+    """A refused step: the page again, as the row is now, with the error on it."""
+    found.refresh_from_db()
+    context = context_of(request, found, error=error.message, errors=error.fields)
+    return render(request, template, context, status=_status_of(error))
+
+
+def _remove_parcel(actor: User, shipment: Shipment, code: str) -> None:
+    shipments.shipment_remove_parcel(
+        actor=actor, shipment=shipment, parcel=selectors.parcel_by_code(code)
+    )
+
+
+# A shipment's steps on its page: the step (actor, shipment, the posted code), the message.
+SHIPMENT_ACTIONS: dict[
+    str, tuple[Callable[[User, Shipment, str], object], Callable[[Shipment], str]]
+] = {
+    "dispatch": (
+        lambda actor, found, code: shipments.shipment_dispatch(actor=actor, shipment=found),
+        lambda found: _("Shipment %(awb)s dispatched.") % {"awb": found.awb},
+    ),
+    "arrive": (
+        lambda actor, found, code: shipments.shipment_arrive(actor=actor, shipment=found),
+        lambda found: _("Shipment %(awb)s arrived.") % {"awb": found.awb},
+    ),
+    "add": (
+        lambda actor, found, code: shipments.shipment_add_parcel(
+            actor=actor, shipment=found, code=code
+        ),
+        lambda found: _("Parcel added."),
+    ),
+    "remove": (_remove_parcel, lambda found: _("Parcel taken out.")),
+}
+
+
 @login_required
 @page_errors
 @require_POST
 def shipment_action(request: HttpRequest, public_id: Any, action: str) -> HttpResponse:
     user = _user(request)
     found = selectors.shipment_get_for(user, public_id)
+    if action not in SHIPMENT_ACTIONS:
+        raise NotFound("not_found", _("No such action."))
+    step, done = SHIPMENT_ACTIONS[action]
     try:
-        if action == "dispatch":
-            services.shipment_dispatch(actor=user, shipment=found)
-            messages.success(request, _("Shipment %(awb)s dispatched.") % {"awb": found.awb})
-        elif action == "arrive":
-            services.shipment_arrive(actor=user, shipment=found)
-            messages.success(request, _("Shipment %(awb)s arrived.") % {"awb": found.awb})
-        elif action == "add":
-            services.shipment_add_parcel(
-                actor=user, shipment=found, code=request.POST.get("code", "")
-            )
-            messages.success(request, _("Parcel added."))
-        elif action == "remove":
-            parcel = selectors.parcel_by_code(request.POST.get("code", ""))
-            services.shipment_remove_parcel(actor=user, shipment=found, parcel=parcel)
-            messages.success(request, _("Parcel taken out."))
-        else:
-            raise NotFound("not_found", _("No such action."))
+        step(user, found, request.POST.get("code", ""))
     except DomainError as error:
         if error.http_status == 404 and action not in {"add", "remove"}:
             raise
-        found.refresh_from_db()
-        context = _shipment_context(request, found, error=error.message, errors=error.fields)
-        return render(request, "logistics/shipment.html", context, status=_status_of(error))
+        return _page_again(request, found, error, "logistics/shipment.html", _shipment_context)
+    messages.success(request, done(found))
     return HttpResponseRedirect(reverse("logistics:shipment", args=[found.public_id]))
-
-
-PARCEL_ACTIONS = {
-    "out_for_delivery": lambda user, parcel, text: services.parcel_out_for_delivery(
-        actor=user, parcel=parcel, note=text
-    ),
-    "deliver": lambda user, parcel, text: services.parcel_deliver(
-        actor=user, parcel=parcel, note=text
-    ),
-    "damage": lambda user, parcel, text: services.parcel_report_damage(
-        actor=user, parcel=parcel, reason=text
-    ),
-    "hold": lambda user, parcel, text: services.parcel_hold(actor=user, parcel=parcel, reason=text),
-    "resume": lambda user, parcel, text: services.parcel_resume(
-        actor=user, parcel=parcel, note=text
-    ),
-    "return": lambda user, parcel, text: services.parcel_return(
-        actor=user, parcel=parcel, reason=text
-    ),
-}
 
 
 def _parcel_context(request: HttpRequest, parcel: Parcel, **extra: Any) -> dict[str, Any]:
@@ -366,11 +381,8 @@ def _parcel_context(request: HttpRequest, parcel: Parcel, **extra: Any) -> dict[
         "declarations": declarations_of_parcel(parcel),
         "is_destination_worker": selectors.can_work_hub(user, parcel.destination_hub),
         "is_here_worker": here is not None and selectors.can_work_hub(user, here),
-        "error": "",
-        "errors": {},
     }
-    context.update(extra)
-    return context
+    return _page_context(context, extra)
 
 
 @login_required
@@ -386,15 +398,13 @@ def parcel(request: HttpRequest, code: str) -> HttpResponse:
 def parcel_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
     user = _user(request)
     found = selectors.parcel_get_for(user, code)
-    step = PARCEL_ACTIONS.get(action)
+    step = PARCEL_STEPS.get(action)
     if step is None:
         raise NotFound("not_found", _("No such action."))
     try:
         step(user, found, request.POST.get("text", ""))
     except DomainError as error:
-        found.refresh_from_db()
-        context = _parcel_context(request, found, error=error.message, errors=error.fields)
-        return render(request, "logistics/parcel.html", context, status=_status_of(error))
+        return _page_again(request, found, error, "logistics/parcel.html", _parcel_context)
     messages.success(request, _("Done."))
     return HttpResponseRedirect(reverse("logistics:parcel", args=[found.code]))
 
@@ -424,7 +434,7 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
         if buyer is None:
             raise NotFound("not_found", _("No parcel with this code."))
         try:
-            services.parcel_confirm_receipt(actor=buyer, parcel=found)
+            delivery.parcel_confirm_receipt(actor=buyer, parcel=found)
         except DomainError as problem:
             error, status = problem.message, _status_of(problem)
         else:

@@ -75,6 +75,56 @@ def id_number_masked(value: str) -> str:
     return f"{'•' * 14}{value[-4:]}" if value else ""
 
 
+def _check_street(country: str, values: dict[str, str], errors: dict[str, str]) -> None:
+    if country == "RW":
+        if not values["line1"] and not values["landmark"]:
+            errors["landmark"] = "a street address, or a landmark description to find the place"
+        if not values["city"]:
+            errors["city"] = "the district or town"
+    else:
+        if not values["line1"]:
+            errors["line1"] = "the street and number"
+        if not values["city"]:
+            errors["city"] = "the city or town"
+
+
+def _check_region_and_postal_code(
+    country: str, values: dict[str, str], errors: dict[str, str]
+) -> None:
+    region = REGION_REQUIRED.get(country)
+    if region and not values["region"]:
+        errors["region"] = f"the {region}"
+    if country == "US" and values["region"] and not re.fullmatch(r"[A-Za-z]{2}", values["region"]):
+        errors["region"] = "the state's two-letter code, e.g. NY"
+    if country not in NO_POSTAL_CODES:
+        pattern, example = POSTAL_CODES.get(country, (_GENERIC_POSTAL, "a postal code"))
+        if not values["postal_code"]:
+            errors["postal_code"] = f"the postal code, e.g. {example}"
+        elif not re.fullmatch(pattern, values["postal_code"]):
+            errors["postal_code"] = f"not a postal code of {country}, e.g. {example}"
+        else:
+            values["postal_code"] = values["postal_code"].upper()
+
+
+def _check_phone_and_id(
+    country: str, values: dict[str, str], data: dict[str, Any], errors: dict[str, str]
+) -> None:
+    if values["phone"]:
+        try:
+            values["phone"] = phone_normalise(values["phone"], country)
+        except ValueError as error:
+            errors["phone"] = f"{error} for {country}"
+    elif country in PHONE_REQUIRED:
+        errors["phone"] = "a phone number the courier can call"
+    if country in ID_NUMBER_COUNTRIES:
+        raw_id = str(data.get("id_number") or "").strip()
+        if raw_id:
+            try:
+                values["id_number"] = id_number_clean(raw_id)
+            except ValueError as error:
+                errors["id_number"] = str(error)
+
+
 def address_clean(country: str, data: Any, *, prefix: str = "shipping_address.") -> dict[str, str]:
     """The address with its fields trimmed and normalised; AddressError names every bad field."""
     if not isinstance(data, dict):
@@ -90,43 +140,9 @@ def address_clean(country: str, data: Any, *, prefix: str = "shipping_address.")
             errors[name] = f"at most {limit} characters"
     if not values["name"]:
         errors["name"] = "the name of the person who receives the parcel"
-    if country == "RW":
-        if not values["line1"] and not values["landmark"]:
-            errors["landmark"] = "a street address, or a landmark description to find the place"
-        if not values["city"]:
-            errors["city"] = "the district or town"
-    else:
-        if not values["line1"]:
-            errors["line1"] = "the street and number"
-        if not values["city"]:
-            errors["city"] = "the city or town"
-    region = REGION_REQUIRED.get(country)
-    if region and not values["region"]:
-        errors["region"] = f"the {region}"
-    if country == "US" and values["region"] and not re.fullmatch(r"[A-Za-z]{2}", values["region"]):
-        errors["region"] = "the state's two-letter code, e.g. NY"
-    if country not in NO_POSTAL_CODES:
-        pattern, example = POSTAL_CODES.get(country, (_GENERIC_POSTAL, "a postal code"))
-        if not values["postal_code"]:
-            errors["postal_code"] = f"the postal code, e.g. {example}"
-        elif not re.fullmatch(pattern, values["postal_code"]):
-            errors["postal_code"] = f"not a postal code of {country}, e.g. {example}"
-        else:
-            values["postal_code"] = values["postal_code"].upper()
-    if values["phone"]:
-        try:
-            values["phone"] = phone_normalise(values["phone"], country)
-        except ValueError as error:
-            errors["phone"] = f"{error} for {country}"
-    elif country in PHONE_REQUIRED:
-        errors["phone"] = "a phone number the courier can call"
-    if country in ID_NUMBER_COUNTRIES:
-        raw_id = str(data.get("id_number") or "").strip()
-        if raw_id:
-            try:
-                values["id_number"] = id_number_clean(raw_id)
-            except ValueError as error:
-                errors["id_number"] = str(error)
+    _check_street(country, values, errors)
+    _check_region_and_postal_code(country, values, errors)
+    _check_phone_and_id(country, values, data, errors)
     if errors:
         raise AddressError({f"{prefix}{name}": message for name, message in errors.items()})
     return {"country": country, **{k: v for k, v in values.items() if v}}

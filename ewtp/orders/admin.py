@@ -1,26 +1,41 @@
+"""Admin of orders: read-only. Carts, checkouts and orders change through their services
+(limits, stock holds, transitions with their history and ledger postings)."""
+
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
-from ewtp.orders.models import Cart, Checkout, Order, OrderEvent, OrderLine
+from ewtp.orders.models import Cart, CartLine, Checkout, Order, OrderEvent, OrderLine
 
 
-class OrderLineInline(admin.TabularInline[OrderLine, Order]):
+class ReadOnly:
+    """No add, change or delete: the row is written by a service."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class OrderLineInline(ReadOnly, admin.TabularInline[OrderLine, Order]):
     model = OrderLine
     extra = 0
-    can_delete = False
     readonly_fields = [f.name for f in OrderLine._meta.fields]
 
 
-class OrderEventInline(admin.TabularInline[OrderEvent, Order]):
+class OrderEventInline(ReadOnly, admin.TabularInline[OrderEvent, Order]):
     model = OrderEvent
     extra = 0
-    can_delete = False
     readonly_fields = [f.name for f in OrderEvent._meta.fields]
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin[Order]):
-    """Read-only: orders change through their services (transitions with history)."""
-
+class OrderAdmin(ReadOnly, admin.ModelAdmin[Order]):
     list_display = [
         "public_id",
         "seller",
@@ -34,12 +49,9 @@ class OrderAdmin(admin.ModelAdmin[Order]):
     search_fields = ["public_id"]
     inlines = [OrderLineInline, OrderEventInline]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
 
 @admin.register(Checkout)
-class CheckoutAdmin(admin.ModelAdmin[Checkout]):
+class CheckoutAdmin(ReadOnly, admin.ModelAdmin[Checkout]):
     list_display = [
         "public_id",
         "email",
@@ -53,10 +65,13 @@ class CheckoutAdmin(admin.ModelAdmin[Checkout]):
     search_fields = ["email", "public_id"]
     exclude = ["access_token"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
+
+class CartLineInline(ReadOnly, admin.TabularInline[CartLine, Cart]):
+    model = CartLine
+    extra = 0
 
 
 @admin.register(Cart)
-class CartAdmin(admin.ModelAdmin[Cart]):
+class CartAdmin(ReadOnly, admin.ModelAdmin[Cart]):
     list_display = ["public_id", "user", "created_at", "checked_out_at"]
+    inlines = [CartLineInline]

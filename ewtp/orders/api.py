@@ -15,7 +15,10 @@ from ninja import Router, Schema, Status
 from ewtp.accounts.auth import api_user
 from ewtp.core.http import absolute_links
 from ewtp.core.ratelimit import rate_limit
-from ewtp.orders import selectors, services
+from ewtp.orders import selectors
+from ewtp.orders.services import carts as carts_services
+from ewtp.orders.services.checkout import checkout_submit
+from ewtp.orders.services.handover import checkout_id_number_set
 
 router = Router(tags=["orders"])
 
@@ -45,7 +48,7 @@ def _json(status: int, body: Any) -> HttpResponse:
 @router.post("/carts", response={201: CartOut}, summary="Open a cart (a guest's, or the caller's)")
 def cart_create(request: HttpRequest) -> Status[dict[str, str]]:
     rate_limit(request, "orders.cart", per_minute=60)
-    cart = services.cart_create(user=api_user(request))
+    cart = carts_services.cart_create(user=api_user(request))
     return Status(201, {"id": str(cart.public_id)})
 
 
@@ -58,7 +61,7 @@ def cart_get(request: HttpRequest, cart_id: str) -> dict[str, Any]:
 @router.post("/carts/{cart_id}/lines", summary="Add units of a product to the cart")
 def cart_line_add(request: HttpRequest, cart_id: str, payload: CartLineIn) -> dict[str, Any]:
     cart = selectors.cart_get_for(api_user(request), cart_id)
-    services.cart_line_add(
+    carts_services.cart_line_add(
         cart=cart,
         product_id=payload.product_id,
         quantity=payload.quantity,
@@ -76,7 +79,7 @@ def checkout(request: HttpRequest, cart_id: str, payload: CheckoutIn) -> HttpRes
     rate_limit(request, "orders.checkout", per_minute=30)
     user = api_user(request)
     cart = selectors.cart_get_for(user, cart_id)
-    status, body = services.checkout_submit(
+    status, body = checkout_submit(
         cart=cart,
         payload=payload.model_dump(),
         idempotency_key=request.headers.get("Idempotency-Key"),
@@ -108,7 +111,5 @@ def order_id_number(
     order, actor = selectors.order_get_for(
         api_user(request), order_id, token=token or request.headers.get("X-Order-Token")
     )
-    services.checkout_id_number_set(
-        actor=actor, checkout=order.checkout, id_number=payload.id_number
-    )
+    checkout_id_number_set(actor=actor, checkout=order.checkout, id_number=payload.id_number)
     return selectors.order_body(order)

@@ -9,7 +9,8 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from ewtp.core import periodic
-        from ewtp.orders import money, services
+        from ewtp.orders.services import money
+        from ewtp.orders.services.holds import holds_expire
         from ewtp.payments.registry import register_subject
 
         register_subject(
@@ -17,7 +18,7 @@ class OrdersConfig(AppConfig):
             on_succeeded=money.on_payment_succeeded,
             on_failed=money.on_payment_failed,
         )
-        periodic.register("orders.expire_holds", services.holds_expire, every_seconds=30)
+        periodic.register("orders.expire_holds", holds_expire, every_seconds=30)
         periodic.register("orders.auto_complete", money.orders_auto_complete, every_seconds=300)
         from ewtp.core.navigation import PLATFORM_OPERATOR, NavEntry, register
 

@@ -10,8 +10,9 @@ from typing import TextIO
 from ewtp.accounts.models import User
 from ewtp.catalog.models import Product
 from ewtp.core.errors import DomainError
-from ewtp.orders import services
 from ewtp.orders.models import Checkout
+from ewtp.orders.services.carts import cart_create, cart_line_add
+from ewtp.orders.services.checkout import checkout_place
 
 BUYER = "buyer@demo.ewtp.rw"
 ADDRESS = {
@@ -30,15 +31,15 @@ def load(stdout: TextIO) -> None:
     if Checkout.objects.filter(email=BUYER).exists():
         stdout.write("orders: demo checkout in place\n")
         return
-    cart = services.cart_create(user=buyer)
+    cart = cart_create(user=buyer)
     for seller, sku, quantity in LINES:
         product = Product.objects.filter(seller__slug=seller, variants__sku=sku).first()
         if product is None:
             stdout.write(f"orders: demo product {sku} missing; no demo checkout\n")
             return
-        services.cart_line_add(cart=cart, product_id=str(product.public_id), quantity=quantity)
+        cart_line_add(cart=cart, product_id=str(product.public_id), quantity=quantity)
     try:
-        checkout = services.checkout_place(
+        checkout = checkout_place(
             cart=cart,
             email=BUYER,
             destination="CN",

@@ -13,15 +13,16 @@ from django.utils.translation import gettext
 
 from ewtp.accounts.models import Organisation, User
 from ewtp.accounts.selectors import is_platform_operator
-from ewtp.catalog import pricing, rules
+from ewtp.catalog import landed_prices, traderules_gateway
 from ewtp.catalog.models import ProductTranslation, Variant
-from ewtp.catalog.selectors import localise, seller_get_for
+from ewtp.catalog.selectors.listing import localise
+from ewtp.catalog.selectors.sellers import seller_get_for
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
 from ewtp.logistics.selectors import LaneQuote
 from ewtp.orders import shipping
 from ewtp.orders.models import Cart, CartLine, Checkout, Order, OrderEvent
-from ewtp.orders.services import BuyerAccess, roles_for
+from ewtp.orders.services.transitions import BuyerAccess, roles_for
 
 
 def _uuid_filter[M: Model](queryset: QuerySet[M], public_id: Any) -> M | None:
@@ -91,7 +92,7 @@ def cart_lines(cart: Cart, language: str = "en") -> list[CartLineView]:
                 title=title,
                 variant=line.variant,
                 quantity=line.quantity,
-                unit_price=pricing.variant_price(line.variant),
+                unit_price=landed_prices.variant_price(line.variant),
                 available=sum(s.on_hand - s.reserved for s in line.variant.stock_levels.all()),
             )
         )
@@ -120,7 +121,7 @@ def cart_view(
                 currency=currency,
             )
             group.carriage = carriage
-            group.quote = rules.quote_compute(request)
+            group.quote = traderules_gateway.quote_compute(request)
             total = total + Money.of(group.quote["payable_at_checkout"]["amount"], currency)
         except DomainError as error:
             group.error = error.message
@@ -157,14 +158,6 @@ def cart_body(cart: Cart, language: str = "en") -> dict[str, Any]:
 # Checkouts -----------------------------------------------------------------------------------
 
 
-def checkout_get(public_id: Any) -> Checkout:
-    """A checkout by its public id, for the payment side (no permission check: internal)."""
-    checkout = _uuid_filter(Checkout.objects.all(), public_id)
-    if checkout is None:
-        raise NotFound("not_found", gettext("No such checkout."))
-    return checkout
-
-
 def token_matches(checkout: Checkout, token: str | None) -> bool:
     return bool(token) and hmac.compare_digest(checkout.access_token, str(token))
 
@@ -184,7 +177,7 @@ def checkout_get_for(actor: object, public_id: Any, *, token: str | None = None)
 
 def checkout_payment(checkout: Checkout) -> dict[str, Any]:
     """The payment step of a checkout: the provider's payment once it has been asked for."""
-    from ewtp.orders.money import checkout_payment_of
+    from ewtp.orders.services.money import checkout_payment_of
 
     payment = checkout_payment_of(checkout)
     if payment is not None:

@@ -16,7 +16,7 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ewtp.catalog import pricing
+from ewtp.catalog import landed_prices
 from ewtp.catalog.models import DEFAULT_HUB, Variant
 from ewtp.core.countries import country_name
 from ewtp.core.errors import DomainError, NotFound
@@ -77,7 +77,7 @@ def consignment_request(
 ) -> tuple[dict[str, Any], logistics.LaneQuote]:
     """The landed-cost request for one seller's consignment, carriage included."""
     carriage = carriage_for(lines, destination=destination, hub_code=hub_code)
-    request = pricing.quote_request(
+    request = landed_prices.quote_request(
         lines, destination=destination, currency=currency, incoterm=incoterm, hub_code=hub_code
     )
     request["shipping"] = carriage.price.as_dict()

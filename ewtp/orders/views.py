@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,14 +18,23 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ewtp.accounts.models import User
-from ewtp.catalog.selectors import seller_organisations_for
+from ewtp.accounts.models import Organisation, User
+from ewtp.catalog.selectors.sellers import seller_organisations_for
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
-from ewtp.orders import selectors, services
+from ewtp.orders import selectors
 from ewtp.orders.addresses import ID_NUMBER_COUNTRIES, address_lines, id_number_masked
 from ewtp.orders.forms import CheckoutForm
 from ewtp.orders.models import Cart, Order
+from ewtp.orders.services.carts import cart_create, cart_line_add, cart_line_set
+from ewtp.orders.services.checkout import checkout_submit, hold_minutes
+from ewtp.orders.services.handover import ID_NUMBER_OPEN, checkout_id_number_set
+from ewtp.orders.services.transitions import (
+    BuyerAccess,
+    allowed_actions,
+    order_transition,
+    roles_for,
+)
 
 SESSION_CART = "cart_id"
 
@@ -49,7 +59,7 @@ def _session_cart(request: HttpRequest, *, create: bool = False) -> Cart | None:
             return cart
     if not create:
         return None
-    cart = services.cart_create(user=_user(request))
+    cart = cart_create(user=_user(request))
     request.session[SESSION_CART] = str(cart.public_id)
     return cart
 
@@ -83,7 +93,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     except ValueError:
         quantity = 0
     try:
-        services.cart_line_add(
+        cart_line_add(
             cart=found,
             product_id=request.POST.get("product_id", ""),
             quantity=quantity,
@@ -111,7 +121,7 @@ def cart_line(request: HttpRequest, line_id: int) -> HttpResponse:
     if "remove" in request.POST:
         quantity = 0
     try:
-        services.cart_line_set(cart=found, line_id=line_id, quantity=quantity)
+        cart_line_set(cart=found, line_id=line_id, quantity=quantity)
     except DomainError as error:
         messages.error(request, error.message)
     return HttpResponseRedirect(reverse("orders:cart"))
@@ -148,7 +158,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     error_code = ""
     if request.method == "POST" and form.is_valid():
         try:
-            status, body = services.checkout_submit(
+            status, body = checkout_submit(
                 cart=found,
                 payload=form.payload(),
                 idempotency_key=form.cleaned_data["idempotency_key"],
@@ -177,7 +187,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             "view": view,
             "error_code": error_code,
             "new_key": uuid.uuid4().hex,
-            "hold_minutes": services.hold_minutes(),
+            "hold_minutes": hold_minutes(),
         },
         status=200
         if not error_code
@@ -233,10 +243,9 @@ def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "orders/order_detail.html",
         {
             "order": order,
-            "actions": services.allowed_actions(actor, order),
-            "token": token if isinstance(actor, services.BuyerAccess) else "",
-            "is_buyer": isinstance(actor, services.BuyerAccess)
-            or "buyer" in services.roles_for(actor, order),
+            "actions": allowed_actions(actor, order),
+            "token": token if isinstance(actor, BuyerAccess) else "",
+            "is_buyer": isinstance(actor, BuyerAccess) or "buyer" in roles_for(actor, order),
             "address": address_lines(order.checkout.shipping_address),
             "quote": order.quote,
             "id_number": _id_number_state(order),
@@ -251,7 +260,7 @@ def _id_number_state(order: Order) -> dict[str, Any] | None:
     given = str((order.checkout.shipping_address or {}).get("id_number") or "")
     return {
         "masked": id_number_masked(given),
-        "open": order.status in services.ID_NUMBER_OPEN,
+        "open": order.status in ID_NUMBER_OPEN,
     }
 
 
@@ -281,7 +290,7 @@ def order_id_number(request: HttpRequest, public_id: str) -> HttpResponse:
     return _order_post(
         request,
         public_id,
-        lambda actor, order: services.checkout_id_number_set(
+        lambda actor, order: checkout_id_number_set(
             actor=actor, checkout=order.checkout, id_number=request.POST.get("id_number", "")
         ),
         _("Thank you: the declarations will carry your number."),
@@ -293,7 +302,7 @@ def order_action(request: HttpRequest, public_id: str) -> HttpResponse:
     return _order_post(
         request,
         public_id,
-        lambda actor, order: services.order_transition(
+        lambda actor, order: order_transition(
             actor=actor,
             order=order,
             action=request.POST.get("action", ""),
@@ -316,12 +325,9 @@ def _status_filter(request: HttpRequest) -> str:
     return status if status in Order.Status.values else ""
 
 
-@login_required
-def seller_orders(request: HttpRequest, org: str) -> HttpResponse:
-    try:
-        seller, orders = selectors.order_list_for_seller(request.user, org)
-    except NotFound:
-        raise Http404 from None
+def _order_list(
+    request: HttpRequest, orders: QuerySet[Order], seller: Organisation | None
+) -> HttpResponse:
     status = _status_filter(request)
     if status:
         orders = orders.filter(status=status)
@@ -338,24 +344,21 @@ def seller_orders(request: HttpRequest, org: str) -> HttpResponse:
 
 
 @login_required
+def seller_orders(request: HttpRequest, org: str) -> HttpResponse:
+    try:
+        seller, orders = selectors.order_list_for_seller(request.user, org)
+    except NotFound:
+        raise Http404 from None
+    return _order_list(request, orders, seller)
+
+
+@login_required
 def operator_orders(request: HttpRequest) -> HttpResponse:
     try:
         orders = selectors.order_list_for_operator(request.user)
     except NotFound:
         raise Http404 from None
-    status = _status_filter(request)
-    if status:
-        orders = orders.filter(status=status)
-    return render(
-        request,
-        "orders/order_list.html",
-        {
-            "seller": None,
-            "orders": orders[:200],
-            "status": status,
-            "statuses": Order.Status.choices,
-        },
-    )
+    return _order_list(request, orders, None)
 
 
 @login_required
@@ -365,7 +368,7 @@ def seller_money(request: HttpRequest, org: str) -> HttpResponse:
 
     from ewtp.accounts.selectors import role_in
     from ewtp.ledger.selectors import statement_of
-    from ewtp.orders.money import seller_balances
+    from ewtp.orders.services.money import seller_balances
     from ewtp.payments.models import Payout, PayoutDestination
     from ewtp.payments.payouts import party_of, payout_destination_set
 

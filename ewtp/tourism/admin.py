@@ -1,9 +1,13 @@
-"""Admin of tourism: parks, experiences with their tiers and rules; bookings read-only."""
+"""Admin of tourism: parks, experiences with their tiers and rules.
+
+Read-only (written by the tourism services, which check roles, lock rows and audit): a day's
+capacity, bookings with their visitors, check-ins and refunds."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
+from ewtp.core.admin import WrittenByServices
 from ewtp.tourism.models import (
     Booking,
     BookingRefund,
@@ -66,58 +70,32 @@ class ExperienceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(DailyCapacity)
-class DailyCapacityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    # Places are taken only by the booking services (one conditional update each).
+class DailyCapacityAdmin(WrittenByServices, admin.ModelAdmin):  # type: ignore[type-arg]
+    # Places are taken only by the booking services (one conditional update each); closures
+    # and exceptions are set on the operator's pages (capacity_exception_set).
     list_display = ["experience", "visit_on", "capacity", "taken", "is_closed", "is_exception"]
     list_filter = ["experience", "is_closed", "is_exception"]
-    readonly_fields = ["taken"]
 
 
-class VisitorInline(admin.TabularInline):  # type: ignore[type-arg]
+class VisitorInline(WrittenByServices, admin.TabularInline):  # type: ignore[type-arg]
     model = BookingVisitor
     extra = 0
-    can_delete = False
-    readonly_fields = [
-        "position",
-        "tier",
-        "category",
-        "full_name",
-        "nationality",
-        "birth_date",
-        "document_number",
-        "price_minor",
-    ]
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class BookingAdmin(WrittenByServices, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["code", "experience", "visit_on", "email", "status", "places", "amount"]
     list_filter = ["status", "experience"]
     search_fields = ["email", "public_id"]
     date_hierarchy = "visit_on"
     inlines = [VisitorInline]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CheckInAdmin(WrittenByServices, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["booking", "checked_in_at", "checked_in_by"]
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(BookingRefund)
-class BookingRefundAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class BookingRefundAdmin(WrittenByServices, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["booking", "amount", "status", "attempts", "created_at"]
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False

@@ -20,8 +20,10 @@ from ewtp.core.http import absolute_links
 from ewtp.core.money import Money
 from ewtp.core.pagination import paginate
 from ewtp.core.services import idempotency_key_of, idempotent_call, request_fingerprint
-from ewtp.tourism import selectors, services
+from ewtp.tourism import selectors
 from ewtp.tourism.models import Booking, Experience
+from ewtp.tourism.services import access, changes, holds
+from ewtp.tourism.services.gate import checkin_record, voucher_token
 
 router = Router(tags=["tourism"])
 
@@ -131,7 +133,7 @@ def _experience_out(experience: Experience) -> dict[str, Any]:
 def booking_out(booking: Booking, payment: Any = None) -> dict[str, Any]:
     """A booking as the API shows it to its guest and its operator."""
     language = _language()
-    refund_rate, refund = services.cancellation_refund(booking)
+    refund_rate, refund = changes.cancellation_refund(booking)
     return {
         "id": str(booking.public_id),
         "code": booking.code,
@@ -163,7 +165,7 @@ def booking_out(booking: Booking, payment: Any = None) -> dict[str, Any]:
             else None
         ),
         "payment": payment.as_dict() if payment is not None else None,
-        "booking_url": services.booking_url(booking),
+        "booking_url": access.booking_url(booking),
     }
 
 
@@ -222,12 +224,12 @@ def booking_create(request: HttpRequest, slug: str, payload: BookingIn) -> JsonR
 
     def call() -> tuple[int, dict[str, Any]]:
         experience = selectors.experience_for_booking(slug)
-        booking = services.booking_hold(
+        booking = holds.booking_hold(
             experience=experience,
             visit_on=payload.date,
             email=payload.email,
             visitors=[
-                services.VisitorIn(
+                holds.VisitorIn(
                     category=visitor.category,
                     full_name=visitor.full_name,
                     nationality=visitor.nationality,
@@ -248,7 +250,7 @@ def booking_create(request: HttpRequest, slug: str, payload: BookingIn) -> JsonR
             "payment": payment.as_dict() if payment is not None else None,
             "amount": booking.amount.as_dict(),
             "discount": booking.discount.as_dict(),
-            "booking_url": services.booking_url(booking),
+            "booking_url": access.booking_url(booking),
         }
 
     status, answer = idempotent_call(
@@ -274,7 +276,7 @@ def booking_cancel(request: HttpRequest, booking_id: str, token: str = "") -> Js
 
     def call() -> tuple[int, dict[str, Any]]:
         booking = selectors.booking_get_for(actor, booking_id, token)
-        return 200, booking_out(services.booking_cancel(booking=booking, actor=actor))
+        return 200, booking_out(changes.booking_cancel(booking=booking, actor=actor))
 
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
@@ -299,7 +301,7 @@ def booking_change_date(
     return absolute_links(  # type: ignore[no-any-return]
         request,
         booking_out(
-            services.booking_change_date(booking=booking, visit_on=payload.date, actor=actor)
+            changes.booking_change_date(booking=booking, visit_on=payload.date, actor=actor)
         ),
     )
 
@@ -311,12 +313,12 @@ def booking_change_date(
 )
 def booking_voucher(request: HttpRequest, booking_id: str, token: str = "") -> dict[str, Any]:
     booking = selectors.booking_get_for(api_user(request), booking_id, token)
-    voucher = services.voucher_token(booking)
+    voucher = voucher_token(booking)
     return {
         "token": voucher,
         "keys": "/.well-known/ewtp-keys.json",
         "pdf": reverse("tourism:voucher_pdf", args=[booking.public_id])
-        + f"?t={services.booking_access_token(booking)}",
+        + f"?t={access.booking_access_token(booking)}",
     }
 
 
@@ -329,7 +331,7 @@ def booking_voucher(request: HttpRequest, booking_id: str, token: str = "") -> d
     "422 `voucher_forged`, `wrong_date` or `voucher_superseded`; 409 `voucher_cancelled`.",
 )
 def checkin_create(request: HttpRequest, payload: CheckInIn) -> JsonResponse:
-    result = services.checkin_record(token=payload.token, actor=api_user(request))
+    result = checkin_record(token=payload.token, actor=api_user(request))
     booking = result.booking
     language = _language()
     return JsonResponse(

@@ -11,13 +11,13 @@ class TourismConfig(AppConfig):
         from ewtp.core import periodic
         from ewtp.core.navigation import EVERYONE, NavEntry, register
         from ewtp.payments.registry import register_subject
-        from ewtp.tourism import services
+        from ewtp.tourism.services import common, holds, payments
 
-        periodic.register("tourism.expire_holds", services.holds_expire, every_seconds=30)
+        periodic.register("tourism.expire_holds", holds.holds_expire, every_seconds=30)
         register_subject(
-            services.SUBJECT_TYPE,
-            on_succeeded=services.on_payment_succeeded,
-            on_failed=services.on_payment_failed,
+            common.SUBJECT_TYPE,
+            on_succeeded=payments.on_payment_succeeded,
+            on_failed=payments.on_payment_failed,
         )
         register(
             NavEntry(

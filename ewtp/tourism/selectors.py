@@ -16,7 +16,8 @@ from ewtp.accounts.selectors import as_user, is_platform_operator, require_role
 from ewtp.core.errors import InvalidRequest, NotFound
 from ewtp.core.money import Money
 from ewtp.tourism.models import Booking, DailyCapacity, Experience, PriceTier
-from ewtp.tourism.services import GATE_ROLES, booking_token_matches, local_today
+from ewtp.tourism.services.access import booking_token_matches
+from ewtp.tourism.services.common import GATE_ROLES, local_today
 
 MAX_RANGE_DAYS = 92
 
@@ -191,14 +192,6 @@ def _public_id(raw: object) -> uuid.UUID:
         raise NotFound("not_found", _("No such booking.")) from None
 
 
-def booking_get_for_guest(booking_id: object, token: str) -> Booking:
-    """A guest's booking, reached with the token of its link."""
-    booking = _booking_queryset().filter(public_id=_public_id(booking_id)).first()
-    if booking is None or not booking_token_matches(booking, token):
-        raise NotFound("not_found", _("No such booking."))
-    return booking
-
-
 def booking_get_for(actor: Any, booking_id: object, token: str = "") -> Booking:
     """A booking for its guest (token), a member of its operator, or the platform operator."""
     booking = _booking_queryset().filter(public_id=_public_id(booking_id)).first()
@@ -240,12 +233,6 @@ def operator_experiences_for(actor: Any) -> QuerySet[Experience]:
         .prefetch_related("weekday_capacities")
         .order_by("park__name", "title")
     )
-
-
-def operator_experience_get(actor: Any, slug: str) -> Experience:
-    experience = experience_get(slug, published_only=False)
-    require_role(actor, experience.operator, [role for role, _label in Membership.Role.choices])
-    return experience
 
 
 # The operator's dashboard --------------------------------------------------------------------

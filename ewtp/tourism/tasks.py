@@ -8,23 +8,23 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from ewtp.core import conf
-from ewtp.tourism import services
 from ewtp.tourism.models import Booking
+from ewtp.tourism.services import access, changes, holds
 
 
 @task()
 def tourism_holds_expire() -> int:
-    return services.holds_expire()
+    return holds.holds_expire()
 
 
 @task()
 def booking_refund_send(refund_id: int) -> str:
-    return services.booking_refund_send(refund_id=refund_id).status
+    return changes.booking_refund_send(refund_id=refund_id).status
 
 
 @task()
 def tourism_refunds_retry() -> int:
-    return services.refunds_retry()
+    return changes.refunds_retry()
 
 
 @task()
@@ -35,7 +35,7 @@ def booking_voucher_mail(booking_id: int) -> bool:
         return False
     base = conf.SITE_URL()
     with translation.override(booking.language or "en"):
-        context = {"booking": booking, "url": base + services.booking_url(booking)}
+        context = {"booking": booking, "url": base + access.booking_url(booking)}
         subject = render_to_string("tourism/mail/confirmed_subject.txt", context).strip()
         body = render_to_string("tourism/mail/confirmed.txt", context)
     send_mail(subject, body, None, [booking.email])

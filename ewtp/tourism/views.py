@@ -21,9 +21,12 @@ from django.views.decorators.http import require_http_methods
 from ewtp.core import clock, signing
 from ewtp.core.errors import DomainError, NotFound, PermissionDenied
 from ewtp.core.money import Money
+from ewtp.core.pdf import pdf_from_template
 from ewtp.core.services import idempotent_call, request_fingerprint
-from ewtp.tourism import selectors, services, vouchers
+from ewtp.tourism import selectors, vouchers
 from ewtp.tourism.models import Booking, CheckIn, Experience
+from ewtp.tourism.services import access, capacity, changes, common, holds
+from ewtp.tourism.services.gate import checkin_record, voucher_token
 
 MAX_ROWS = 20
 
@@ -68,7 +71,7 @@ def _experience_context(experience: Experience, month: str | None) -> dict[str, 
         "tiers": list(experience.tiers.all()),
         "cancellation_rules": list(experience.cancellation_rules.all()),
         "calendar": selectors.calendar_month(experience, year, number),
-        "today": services.local_today(experience),
+        "today": common.local_today(experience),
         "duration_hours": f"{experience.duration_minutes / 60:.1f}".removesuffix(".0"),
         "weekdays": [_("Mo"), _("Tu"), _("We"), _("Th"), _("Fr"), _("Sa"), _("Su")],
     }
@@ -131,7 +134,7 @@ def _rows_from(data: Any) -> list[VisitorRow]:
     return rows
 
 
-def _visitors_from(rows: list[VisitorRow]) -> list[services.VisitorIn] | None:
+def _visitors_from(rows: list[VisitorRow]) -> list[holds.VisitorIn] | None:
     """The rows as service input, or None with the shape errors set on the rows."""
     visitors = []
     valid = True
@@ -143,7 +146,7 @@ def _visitors_from(rows: list[VisitorRow]) -> list[services.VisitorIn] | None:
             valid = False
             continue
         visitors.append(
-            services.VisitorIn(
+            holds.VisitorIn(
                 category=row.category,
                 full_name=row.full_name,
                 nationality=row.nationality.upper(),
@@ -166,104 +169,153 @@ def _apply_errors(error: DomainError, rows: list[VisitorRow], errors: dict[str, 
     errors.setdefault("form", error.message)
 
 
+@dataclass
+class BookingFormState:
+    """What the booking form holds between two requests, and the errors found in it."""
+
+    raw_date: str
+    visit_on: date | None
+    rows: list[VisitorRow]
+    email: str
+    whole_group: bool
+    form_key: str
+    action: str
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _form_state(request: HttpRequest) -> BookingFormState:
+    posted = request.method == "POST"
+    data = request.POST if posted else request.GET
+    raw_date = str(data.get("date", ""))
+    errors: dict[str, str] = {}
+    try:
+        visit_on: date | None = date.fromisoformat(raw_date)
+    except ValueError:
+        visit_on = None
+        errors["date"] = _("Pick a date on the calendar.")
+    return BookingFormState(
+        raw_date=raw_date,
+        visit_on=visit_on,
+        rows=_rows_from(data) if posted else [VisitorRow()],
+        email=str(data.get("email", "")).strip(),
+        whole_group=data.get("whole_group") == "on",
+        form_key=str(data.get("form_key", "")) or str(uuid.uuid4()),
+        action=str(request.POST.get("action", "")) if posted else "",
+        errors=errors,
+    )
+
+
+def _change_rows(state: BookingFormState) -> None:
+    """The add-a-visitor and remove-a-visitor buttons."""
+    rows = state.rows
+    if state.action == "add" and len(rows) < MAX_ROWS:
+        rows.append(VisitorRow())
+    elif state.action.startswith("remove-") and len(rows) > 1:
+        suffix = state.action.removeprefix("remove-")
+        if suffix.isdigit() and int(suffix) < len(rows):
+            rows.pop(int(suffix))
+
+
+def _to_booking(request: HttpRequest, booking: Booking) -> HttpResponse:
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = access.booking_url(booking)
+        return response
+    return HttpResponseRedirect(access.booking_url(booking))
+
+
+def _book(
+    request: HttpRequest, experience: Experience, visit_on: date, state: BookingFormState
+) -> HttpResponse | None:
+    """Hold the places once per form key; the redirect to the booking, or None with the
+    errors set on the form."""
+    visitors = _visitors_from(state.rows)
+    if visitors is None:
+        state.errors["form"] = _("Please correct the rows marked below.")
+        return None
+    payload = {
+        "date": state.raw_date,
+        "email": state.email,
+        "whole_group": state.whole_group,
+        "visitors": [row.__dict__ | {"errors": None} for row in state.rows],
+    }
+
+    def call() -> tuple[int, dict[str, Any]]:
+        booking = holds.booking_hold(
+            experience=experience,
+            visit_on=visit_on,
+            email=state.email,
+            visitors=visitors,
+            is_whole_group=state.whole_group,
+            actor=request.user,
+            language=_language(),
+        )
+        return 201, {"id": str(booking.public_id)}
+
+    try:
+        status, answer = idempotent_call(
+            scope=f"tourism.booking.form:{experience.slug}",
+            key=state.form_key,
+            fingerprint=request_fingerprint(payload),
+            call=call,
+        )
+    except DomainError as raised:
+        status, answer = raised.http_status, raised.as_dict()
+    if status == 201:
+        return _to_booking(request, Booking.objects.get(public_id=answer["id"]))
+    problem = DomainError(
+        str(answer.get("code")), str(answer.get("message", "")), fields=answer.get("fields") or {}
+    )
+    if answer.get("code") == "idempotency_key_reused":
+        state.form_key = str(uuid.uuid4())  # the visitor changed the form: a new request
+    _apply_errors(problem, state.rows, state.errors)
+    if answer.get("code") in {"sold_out", "date_closed"}:
+        state.errors["date"] = problem.message
+    return None
+
+
+def _booking_form_page(
+    request: HttpRequest, experience: Experience, state: BookingFormState
+) -> HttpResponse:
+    day = None
+    if state.visit_on is not None:
+        found = selectors.availability(experience, state.visit_on, state.visit_on)
+        day = found[0] if found else None
+    context = {
+        "experience": experience,
+        "title": experience.text("title", _language()),
+        "tiers": list(experience.tiers.all()),
+        "rows": state.rows,
+        "email": state.email,
+        "raw_date": state.raw_date,
+        "visit_on": state.visit_on,
+        "day": day,
+        "whole_group": state.whole_group,
+        "form_key": state.form_key,
+        "errors": state.errors,
+        "max_rows": MAX_ROWS,
+        "hold_minutes": common.hold_minutes(),
+    }
+    if getattr(request, "htmx", False) and request.method == "POST":
+        return render(request, "tourism/booking_form.html#form", context)
+    status = 422 if state.errors else 200
+    return render(request, "tourism/booking_form.html", context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 def booking_form(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         experience = selectors.experience_get(slug)
     except NotFound:
         return _not_found(request)
-    data = request.POST if request.method == "POST" else request.GET
-    raw_date = str(data.get("date", ""))
-    rows = _rows_from(data) if request.method == "POST" else [VisitorRow()]
-    email = str(data.get("email", "")).strip()
-    whole_group = data.get("whole_group") == "on"
-    form_key = str(data.get("form_key", "")) or str(uuid.uuid4())
-    errors: dict[str, str] = {}
-    action = str(request.POST.get("action", "")) if request.method == "POST" else ""
-    try:
-        visit_on: date | None = date.fromisoformat(raw_date)
-    except ValueError:
-        visit_on = None
-        errors["date"] = _("Pick a date on the calendar.")
-
-    if action == "add" and len(rows) < MAX_ROWS:
-        rows.append(VisitorRow())
-    elif action.startswith("remove-") and len(rows) > 1:
-        suffix = action.removeprefix("remove-")
-        if suffix.isdigit() and int(suffix) < len(rows):
-            rows.pop(int(suffix))
-    elif action == "book" and visit_on is not None:
-        visitors = _visitors_from(rows)
-        if visitors is not None:
-            payload = {
-                "date": raw_date,
-                "email": email,
-                "whole_group": whole_group,
-                "visitors": [row.__dict__ | {"errors": None} for row in rows],
-            }
-
-            def call() -> tuple[int, dict[str, Any]]:
-                booking = services.booking_hold(
-                    experience=experience,
-                    visit_on=visit_on,
-                    email=email,
-                    visitors=visitors,
-                    is_whole_group=whole_group,
-                    actor=request.user,
-                    language=_language(),
-                )
-                return 201, {"id": str(booking.public_id)}
-
-            try:
-                status, answer = idempotent_call(
-                    scope=f"tourism.booking.form:{slug}",
-                    key=form_key,
-                    fingerprint=request_fingerprint(payload),
-                    call=call,
-                )
-            except DomainError as raised:
-                status, answer = raised.http_status, raised.as_dict()
-            if status == 201:
-                booking = Booking.objects.get(public_id=answer["id"])
-                if getattr(request, "htmx", False):
-                    response = HttpResponse(status=200)
-                    response["HX-Redirect"] = services.booking_url(booking)
-                    return response
-                return HttpResponseRedirect(services.booking_url(booking))
-            problem = DomainError(
-                str(answer.get("code")),
-                str(answer.get("message", "")),
-                fields=answer.get("fields") or {},
-            )
-            if answer.get("code") == "idempotency_key_reused":
-                form_key = str(uuid.uuid4())  # the visitor changed the form: a new request
-            _apply_errors(problem, rows, errors)
-            if answer.get("code") in {"sold_out", "date_closed"}:
-                errors["date"] = problem.message
-        else:
-            errors["form"] = _("Please correct the rows marked below.")
-    day = None
-    if visit_on is not None:
-        found = selectors.availability(experience, visit_on, visit_on)
-        day = found[0] if found else None
-    context = {
-        "experience": experience,
-        "title": experience.text("title", _language()),
-        "tiers": list(experience.tiers.all()),
-        "rows": rows,
-        "email": email,
-        "raw_date": raw_date,
-        "visit_on": visit_on,
-        "day": day,
-        "whole_group": whole_group,
-        "form_key": form_key,
-        "errors": errors,
-        "max_rows": MAX_ROWS,
-        "hold_minutes": services.hold_minutes(),
-    }
-    if getattr(request, "htmx", False) and request.method == "POST":
-        return render(request, "tourism/booking_form.html#form", context)
-    return render(request, "tourism/booking_form.html", context, status=422 if errors else 200)
+    state = _form_state(request)
+    if state.action == "book" and state.visit_on is not None:
+        booked = _book(request, experience, state.visit_on, state)
+        if booked is not None:
+            return booked
+    else:
+        _change_rows(state)
+    return _booking_form_page(request, experience, state)
 
 
 # The guest's booking page, the voucher ---------------------------------------------------------
@@ -296,7 +348,7 @@ def booking_page(request: HttpRequest, booking_id: UUID) -> HttpResponse:
         return _not_found(request)
     if booking.status == Booking.Status.HELD and booking.expires_at <= clock.now():
         # Overdue: give the places back now rather than wait for the worker.
-        services.holds_expire(experience=booking.experience, visit_on=booking.visit_on)
+        holds.holds_expire(experience=booking.experience, visit_on=booking.visit_on)
         booking.refresh_from_db()
     if request.headers.get("X-Status-Check"):
         # The held page polls: reload it once the payment has been settled.
@@ -310,7 +362,7 @@ def booking_page(request: HttpRequest, booking_id: UUID) -> HttpResponse:
         action = request.POST.get("action")
         try:
             if action == "cancel":
-                booking = services.booking_cancel(
+                booking = changes.booking_cancel(
                     booking=booking, actor=request.user, reason="cancelled by the guest"
                 )
                 messages.success(request, _("Your booking is cancelled."))
@@ -319,7 +371,7 @@ def booking_page(request: HttpRequest, booking_id: UUID) -> HttpResponse:
                     new_date = date.fromisoformat(str(request.POST.get("date", "")))
                 except ValueError:
                     raise DomainError("invalid_request", _("Pick a new date.")) from None
-                booking = services.booking_change_date(
+                booking = changes.booking_change_date(
                     booking=booking, visit_on=new_date, actor=request.user
                 )
                 messages.success(
@@ -329,16 +381,16 @@ def booking_page(request: HttpRequest, booking_id: UUID) -> HttpResponse:
         except DomainError as problem:
             error = problem.message
         else:
-            return HttpResponseRedirect(services.booking_url(booking))
+            return HttpResponseRedirect(access.booking_url(booking))
     booking = selectors.booking_get_for(
-        request.user, booking.public_id, services.booking_access_token(booking)
+        request.user, booking.public_id, access.booking_access_token(booking)
     )
     language = _language()
     token = voucher_svg = ""
     if booking.status == Booking.Status.CONFIRMED:
-        token = services.voucher_token(booking)
+        token = voucher_token(booking)
         voucher_svg = vouchers.qr_svg(token)
-    refund_rate, refund = services.cancellation_refund(booking)
+    refund_rate, refund = changes.cancellation_refund(booking)
     check_in = CheckIn.objects.filter(booking=booking).first()
     context = {
         "booking": booking,
@@ -346,14 +398,14 @@ def booking_page(request: HttpRequest, booking_id: UUID) -> HttpResponse:
         "title": booking.experience.text("title", language),
         "meeting_point": booking.experience.text("meeting_point", language),
         "payment": _payment_of(booking),
-        "access": services.booking_access_token(booking),
+        "access": access.booking_access_token(booking),
         "voucher_token": token,
         "voucher_svg": voucher_svg,
         "refund_rate": refund_rate,
         "refund": refund,
-        "days_before": services.days_before(booking),
+        "days_before": changes.days_before(booking),
         "can_change_date": booking.status == Booking.Status.CONFIRMED
-        and services.days_before(booking) >= booking.experience.date_change_min_days
+        and changes.days_before(booking) >= booking.experience.date_change_min_days
         and check_in is None,
         "check_in": check_in,
         "error": error,
@@ -364,14 +416,11 @@ def booking_page(request: HttpRequest, booking_id: UUID) -> HttpResponse:
 def voucher_pdf(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     try:
         booking = _booking_for(request, booking_id)
-        token = services.voucher_token(booking)
+        token = voucher_token(booking)
     except (NotFound, DomainError):
         return _not_found(request)
-    from weasyprint import HTML
-
     language = _language()
-    html = render(
-        request,
+    pdf = pdf_from_template(
         "tourism/voucher_pdf.html",
         {
             "booking": booking,
@@ -383,8 +432,9 @@ def voucher_pdf(request: HttpRequest, booking_id: UUID) -> HttpResponse:
             "qr": vouchers.qr_png_data_uri(token),
             "visitors": list(booking.visitors.all()),
         },
-    ).content.decode()
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+        request=request,
+        base_url=request.build_absolute_uri("/"),
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="voucher-{booking.code}.pdf"'
     return response
@@ -412,7 +462,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         else:
             raw_capacity = str(request.POST.get("capacity", "")).strip()
             try:
-                services.capacity_exception_set(
+                capacity.capacity_exception_set(
                     experience=chosen,
                     visit_on=close_on,
                     actor=request.user,
@@ -466,7 +516,7 @@ def gate(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         token = str(request.POST.get("token", "")).strip()
         try:
-            result = services.checkin_record(token=token, actor=request.user)
+            result = checkin_record(token=token, actor=request.user)
         except DomainError as error:
             refusal = error
     language = _language()

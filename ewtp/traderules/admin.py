@@ -1,18 +1,15 @@
-"""Admin of trade rules: the working copy is edited through the services (validated, audited);
-versions, HS codes and exchange rates are read-only here."""
+"""Admin of trade rules: everything is read-only here. Stewards edit the working copy and
+publish on their pages (/rules/steward/, through the services: validated, audited, the snapshot
+refreshed); rates are entered on the operator's page or imported with `ewtp fx import`."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
-from django.forms import ModelForm
+from django.db.models import Model
 from django.http import HttpRequest
 
-from ewtp.core.errors import DomainError
-from ewtp.traderules import selectors, services
 from ewtp.traderules.models import (
     AdditionalDuty,
     DocumentRequirement,
@@ -28,65 +25,32 @@ from ewtp.traderules.models import (
     Tax,
     Territory,
 )
+from ewtp.traderules.selectors.permissions import can_steward
 
 
-class _ServiceForm(ModelForm):  # type: ignore[type-arg]
-    """Runs the service's checks while the admin validates, so errors land on the form."""
+class _ReadOnly(admin.ModelAdmin[Any]):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
-    request: HttpRequest | None = None
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
 
-    def _post_clean(self) -> None:  # Django's hook once the instance is built from the data
-        super()._post_clean()  # type: ignore[misc]
-        if self.errors or self.request is None:
-            return
-        fields = services._row_problems_against_working_copy(self.instance)
-        for name, message in fields.items():
-            self.add_error(name if name in self.fields else None, message)
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
 
 
-class RuleRowAdmin(admin.ModelAdmin[Any]):
-    """A working-copy table; saves and deletes go through the audited services."""
+class RuleRowAdmin(_ReadOnly):
+    """A working-copy table, shown to stewards; its writes have rules, kept by the services
+    behind the steward's pages."""
 
-    form = _ServiceForm
     exclude: ClassVar[tuple[str, ...]] = ("position", "extra")
     list_per_page = 50
 
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        form = super().get_form(request, obj, change, **kwargs)
-        return type(form.__name__, (form,), {"request": request})
-
-    def _allowed(self, request: HttpRequest) -> bool:
-        return selectors.can_steward(request.user)
-
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._allowed(request) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self._allowed(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._allowed(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._allowed(request)
+        return can_steward(request.user) or super().has_view_permission(request, obj)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return self._allowed(request) or super().has_module_permission(request)
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        try:
-            services.rule_row_save(actor=request.user, row=obj)
-        except DomainError as error:
-            raise ValidationError(error.message) from error
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        services.rule_row_delete(actor=request.user, row=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for row in queryset:
-            services.rule_row_delete(actor=request.user, row=row)
+        return can_steward(request.user) or super().has_module_permission(request)
 
 
 @admin.register(Territory)
@@ -150,17 +114,6 @@ class SourceAdmin(RuleRowAdmin):
     list_display = ["code", "what"]
     search_fields = ["code", "what", "where"]
     exclude: ClassVar[tuple[str, ...]] = ("position",)
-
-
-class _ReadOnly(admin.ModelAdmin[Any]):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 @admin.register(RuleVersion)

@@ -10,8 +10,11 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from ewtp.core.ratelimit import rate_limit
-from ewtp.traderules import selectors
 from ewtp.traderules.errors import QuoteRejectedError
+from ewtp.traderules.selectors import published
+from ewtp.traderules.selectors.hs import hs_search_page
+from ewtp.traderules.selectors.paging import paginate
+from ewtp.traderules.selectors.snapshot import current_rules, quote_compute
 
 router = Router(tags=["traderules"])
 quotes_router = Router(tags=["quotes"])
@@ -112,7 +115,7 @@ def quote_create(request: HttpRequest) -> HttpResponse:
         )
         return _json(error.as_dict(), status=422)
     try:
-        response = selectors.quote_compute(body)
+        response = quote_compute(body)
     except QuoteRejectedError as error:
         return _json(error.as_dict(), status=422)
     return _json(response)
@@ -154,7 +157,7 @@ class HsQuery(Schema):
 )
 def hs_search(request: HttpRequest, filters: Query[HsQuery]) -> dict[str, Any]:
     per_page = min(max(filters.per_page, 1), 100)
-    found = selectors.hs_search_page(filters.q, page=filters.page, per_page=per_page)
+    found = hs_search_page(filters.q, page=filters.page, per_page=per_page)
     found["items"] = [match.as_dict() for match in found["items"]]
     return found
 
@@ -195,8 +198,8 @@ class PageQuery(Schema):
 )
 def territory_list(request: HttpRequest, paging: Query[PageQuery]) -> dict[str, Any]:
     per_page = min(max(paging.per_page, 1), 100)
-    found = selectors.paginate(selectors.territory_list(), page=paging.page, per_page=per_page)
-    found["rules_version"] = selectors.current_rules().label
+    found = paginate(published.territory_list(), page=paging.page, per_page=per_page)
+    found["rules_version"] = current_rules().label
     return found
 
 
@@ -229,7 +232,7 @@ class VersionPageOut(Schema):
 )
 def version_list(request: HttpRequest, paging: Query[PageQuery]) -> dict[str, Any]:
     per_page = min(max(paging.per_page, 1), 100)
-    versions = selectors.version_list()
+    versions = published.version_list()
     total = versions.count()
     pages = max(1, -(-total // per_page))
     page = min(max(1, paging.page), pages)

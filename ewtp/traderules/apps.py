@@ -13,7 +13,7 @@ class TraderulesConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from ewtp.core.navigation import PLATFORM_OPERATOR, NavEntry, register
-        from ewtp.traderules.services import reference_data_on_migrate
+        from ewtp.traderules.services.reference_data import reference_data_on_migrate
 
         register(NavEntry(_("Rule stewardship"), "traderules:steward", "rule_steward", 40))
         register(NavEntry(_("Exchange rates"), "traderules:fx_enter", PLATFORM_OPERATOR, 91))

@@ -6,7 +6,7 @@ from typing import TextIO
 
 
 def load(stdout: TextIO) -> None:
-    from ewtp.traderules.services import reference_data_ensure
+    from ewtp.traderules.services.reference_data import reference_data_ensure
 
     reference_data_ensure()
     stdout.write("trade rules: reference data in place\n")

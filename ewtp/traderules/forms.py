@@ -54,3 +54,34 @@ class ExchangeRateForm(forms.Form):
         help_text=_("Where the rate comes from: the publisher and the page or document."),
     )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class ScheduleUploadForm(forms.Form):
+    """A new file for one national tariff schedule (checked, then shown before publishing)."""
+
+    schedule = forms.ChoiceField(label=_("Schedule"))
+    file = forms.FileField(label=_("Schedule file (CSV)"))
+    schedule_date = forms.CharField(
+        label=_("Date of the new schedule"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty: the date of the schedule in force."),
+    )
+
+    def __init__(self, *args: Any, schedules: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["schedule"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = schedules
+
+
+class SchedulePublishForm(forms.Form):
+    """Publish a checked schedule file (kept on the server under ``token``)."""
+
+    token = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+    schedule = forms.CharField(widget=forms.HiddenInput)
+    schedule_date = forms.CharField(widget=forms.HiddenInput, required=False)
+    file_name = forms.CharField(widget=forms.HiddenInput, required=False)
+    note = forms.CharField(
+        label=_("What this version changes"), max_length=500, widget=forms.TextInput
+    )

@@ -24,6 +24,8 @@ from ewtp.core.currencies import is_currency
 
 _DECIMAL = re.compile(r"^\d+(\.\d+)?$")
 _HS_CODE = re.compile(r"^\d{2,10}$")
+# A tariff line: a chapter, heading, subheading or national line (2, 4, 6, 8 or 10 digits).
+_TARIFF_CODE = re.compile(r"^(\d\d){1,5}$")
 _SOURCE_IDS = re.compile(r"^[A-Za-z0-9_-]+(;[A-Za-z0-9_-]+)*$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _TERRITORY = re.compile(r"^[A-Z]{2,10}$")
@@ -39,6 +41,14 @@ def validate_decimal_string(value: str) -> None:
 def validate_hs_code(value: str) -> None:
     if not _HS_CODE.match(value):
         raise ValidationError(_("An HS code is 2 to 10 digits."), code="hs_code")
+
+
+def validate_tariff_code(value: str) -> None:
+    if not _TARIFF_CODE.match(value):
+        raise ValidationError(
+            _("A tariff code is 2, 4, 6, 8 or 10 digits (a national line is 8 or 10)."),
+            code="tariff_code",
+        )
 
 
 def validate_hs_prefixes(value: str) -> None:
@@ -331,15 +341,26 @@ class TariffLine(DatedRuleRow):
         "valid_to",
         "source",
         "confidence",
+        "schedule",
+        "computable",
+        "not_computable_reason",
     )
     KEY = ("territory", "code", "valid_from")
 
     class Per(models.TextChoices):
+        """The unit a specific duty is charged per (the engine's ``SPECIFIC_UNITS``)."""
+
         KG = "kg", _("per kg")
+        KG100 = "100kg", _("per 100 kg")
+        KG1000 = "1000kg", _("per 1000 kg (tonne)")
         ITEM = "item", _("per item")
+        DOZEN = "dozen", _("per dozen items")
+        ITEMS1000 = "1000items", _("per 1000 items")
+        LITRE = "l", _("per litre")
+        HECTOLITRE = "hl", _("per hectolitre")
 
     territory = models.CharField(_("territory"), max_length=10, db_index=True)
-    code = models.CharField(_("HS code"), max_length=10, validators=[validate_hs_code])
+    code = models.CharField(_("HS code"), max_length=10, validators=[validate_tariff_code])
     description = models.CharField(
         _("description"), max_length=300, blank=True, validators=[validate_single_line]
     )
@@ -357,22 +378,49 @@ class TariffLine(DatedRuleRow):
         _("specific duty currency"), max_length=3, blank=True, validators=[validate_currency]
     )
     mfn_specific_per = models.CharField(
-        _("specific duty per"), max_length=4, blank=True, choices=Per.choices
+        _("specific duty per"), max_length=10, blank=True, choices=Per.choices
+    )
+    schedule = models.CharField(
+        _("schedule"),
+        max_length=40,
+        blank=True,
+        db_index=True,
+        validators=[validate_identifier],
+        help_text=_(
+            "Short id of the national schedule the line came from (eu-cn8-2020); "
+            "empty for the curated lines."
+        ),
+    )
+    computable = models.BooleanField(
+        _("computable"),
+        default=True,
+        help_text=_("False where the engine cannot compute the duty (entry-price lines)."),
+    )
+    not_computable_reason = models.CharField(
+        _("why not computable"), max_length=300, blank=True, validators=[validate_single_line]
     )
 
     class Meta(DatedRuleRow.Meta):
         verbose_name = _("tariff line")
+        indexes = [models.Index(fields=["territory", "code"])]
 
     def clean(self) -> None:
         super().clean()
         errors: dict[str, str] = {}
-        if not self.mfn_ad_valorem and not self.mfn_specific_amount:
+        if not self.computable:
+            if not self.not_computable_reason:
+                errors["not_computable_reason"] = str(
+                    _("Say why the duty of this line cannot be computed.")
+                )
+        elif self.not_computable_reason:
+            errors["not_computable_reason"] = str(_("Only a line that is not computable has one."))
+        elif not self.mfn_ad_valorem and not self.mfn_specific_amount:
             errors["mfn_ad_valorem"] = str(_("Give an ad valorem rate, a specific amount or both."))
         if self.mfn_specific_amount:
             if not self.mfn_specific_currency:
                 errors["mfn_specific_currency"] = str(_("A specific duty needs its currency."))
             if not self.mfn_specific_per:
-                errors["mfn_specific_per"] = str(_("A specific duty is per kg or per item."))
+                errors["mfn_specific_per"] = str(_("A specific duty needs its unit."))
         elif self.mfn_specific_currency or self.mfn_specific_per:
             errors["mfn_specific_amount"] = str(_("Currency and unit need a specific amount."))
         if errors:
@@ -471,8 +519,17 @@ class Tax(DatedRuleRow):
         "valid_to",
         "source",
         "confidence",
+        "rate_kind",
+        "category",
     )
     KEY = ("country", "kind", "hs_prefix", "valid_from")
+
+    class RateKind(models.TextChoices):
+        STANDARD = "standard", _("standard")
+        REDUCED = "reduced", _("reduced")
+        SUPER_REDUCED = "super_reduced", _("super-reduced")
+        ZERO = "zero", _("zero")
+        EXEMPT = "exempt", _("exempt")
 
     class Kind(models.TextChoices):
         VAT = "vat", _("VAT")
@@ -497,6 +554,20 @@ class Tax(DatedRuleRow):
         validators=[validate_decimal_string],
         help_text=_("A decimal fraction: 0.21 is 21%."),
     )
+    rate_kind = models.CharField(
+        _("rate kind"),
+        max_length=20,
+        blank=True,
+        choices=RateKind.choices,
+        help_text=_("Empty: standard for the * row, reduced for a prefix row (zero at rate 0)."),
+    )
+    category = models.CharField(
+        _("category"),
+        max_length=200,
+        blank=True,
+        validators=[validate_single_line],
+        help_text=_("The category the law names for a reduced or zero rate (foodstuffs)."),
+    )
 
     class Meta(DatedRuleRow.Meta):
         verbose_name = _("tax")
@@ -504,6 +575,8 @@ class Tax(DatedRuleRow):
 
     def clean(self) -> None:
         super().clean()
+        if self.rate_kind == self.RateKind.STANDARD and self.category:
+            raise ValidationError({"category": _("A standard rate names no category.")})
         if self.kind == self.Kind.CONSUMPTION and self.rate and _DECIMAL.match(self.rate):
             if Decimal(self.rate) >= 1:  # a consumption tax is levied on base / (1 - k)
                 raise ValidationError({"rate": _("A consumption tax rate must be below 1.")})
@@ -522,22 +595,102 @@ class Fee(DatedRuleRow):
         "valid_to",
         "source",
         "confidence",
+        "minimum",
+        "maximum",
+        "currency",
+        "per",
+        "amount",
+        "applies_over",
+        "applies_up_to",
     )
     KEY = ("fee", "country", "valid_from")
+    AMOUNT_COLUMNS: ClassVar[tuple[str, ...]] = (
+        "minimum",
+        "maximum",
+        "amount",
+        "applies_over",
+        "applies_up_to",
+    )
+
+    class Per(models.TextChoices):
+        CONSIGNMENT = "consignment", _("per consignment")
 
     fee = models.CharField(_("fee"), max_length=60, validators=[validate_identifier])
     country = models.CharField(_("country"), max_length=2, validators=[validate_country])
     name = models.CharField(_("name"), max_length=300, validators=[validate_single_line])
     ad_valorem = models.CharField(
-        _("ad valorem rate"), max_length=20, validators=[validate_decimal_string]
+        _("ad valorem rate"),
+        max_length=20,
+        blank=True,
+        validators=[validate_decimal_string],
+        help_text=_("A decimal fraction; empty for a flat fee (amount)."),
     )
     exempt_origins = models.TextField(
         _("exempt origins"), blank=True, validators=[validate_countries]
     )
     in_tax_base = models.BooleanField(_("joins the tax base"), default=False)
+    minimum = models.CharField(
+        _("minimum"), max_length=20, blank=True, validators=[validate_decimal_string]
+    )
+    maximum = models.CharField(
+        _("maximum"), max_length=20, blank=True, validators=[validate_decimal_string]
+    )
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        blank=True,
+        validators=[validate_currency],
+        help_text=_("The currency of minimum, maximum, amount and the applies bounds."),
+    )
+    per = models.CharField(
+        _("per"),
+        max_length=20,
+        blank=True,
+        choices=Per.choices,
+        help_text=_("Empty: per line; consignment: once per consignment."),
+    )
+    amount = models.CharField(
+        _("flat amount"), max_length=20, blank=True, validators=[validate_decimal_string]
+    )
+    applies_over = models.CharField(
+        _("applies over"),
+        max_length=20,
+        blank=True,
+        validators=[validate_decimal_string],
+        help_text=_("Only consignments whose customs value is above this amount."),
+    )
+    applies_up_to = models.CharField(
+        _("applies up to"),
+        max_length=20,
+        blank=True,
+        validators=[validate_decimal_string],
+        help_text=_("Only consignments whose customs value is at most this amount."),
+    )
 
     class Meta(DatedRuleRow.Meta):
         verbose_name = _("fee")
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if bool(self.ad_valorem) == bool(self.amount):
+            errors["ad_valorem"] = str(_("Give either an ad valorem rate or a flat amount."))
+        if self.amount and (self.minimum or self.maximum):
+            errors["minimum"] = str(_("A flat fee has no minimum or maximum."))
+        if not self.currency and any(getattr(self, name) for name in self.AMOUNT_COLUMNS):
+            errors["currency"] = str(_("Amounts need their currency."))
+        for low, high in (("minimum", "maximum"), ("applies_over", "applies_up_to")):
+            low_text, high_text = getattr(self, low), getattr(self, high)
+            if (
+                low_text
+                and high_text
+                and _DECIMAL.match(low_text)
+                and _DECIMAL.match(high_text)
+                and Decimal(low_text) > Decimal(high_text)
+            ):
+                errors[high] = str(_("Below the lower bound."))
+        if errors:
+            raise ValidationError(errors)
 
 
 class DocumentRequirement(RuleRow):
@@ -576,7 +729,7 @@ class LowValueRegime(RuleRow):
         "confidence",
     )
     KEY = ("territory", "id")
-    FIELD_FOR: ClassVar[dict[str, str]] = {"id": "regime_id"}
+    FIELD_FOR: ClassVar[dict[str, str]] = {"id": "regime_id", "fees_exempt": "extra"}
 
     territory = models.CharField(_("territory"), max_length=10)
     regime_id = models.CharField(_("regime id"), max_length=60, validators=[validate_identifier])
@@ -601,6 +754,16 @@ class LowValueRegime(RuleRow):
             raise ValidationError({"treatment": _("The treatment is a JSON object.")})
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("The end date is before the start date.")})
+        exempt = (self.extra or {}).get("fees_exempt", [])
+        if not isinstance(exempt, list) or not all(
+            isinstance(item, str) and _IDENTIFIER.match(item) for item in exempt
+        ):
+            # Reported under the regimes.json key (FIELD_FOR maps it to ``extra``).
+            raise ValidationError({"extra": _("fees_exempt: a list of fee ids, such as us-mpf.")})
+
+    def fees_exempt(self) -> list[str]:
+        """Fee ids not charged under the regime (regimes.json ``fees_exempt``)."""
+        return list((self.extra or {}).get("fees_exempt", []))
 
     def to_object(self) -> dict[str, Any]:
         """The regime as regimes.json writes it."""

@@ -30,10 +30,44 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ewtp.core import clock, conf
 from ewtp.core.countries import country_name
 from ewtp.core.errors import DomainError
-from ewtp.traderules import selectors, services
 from ewtp.traderules.errors import QuoteRejectedError
-from ewtp.traderules.forms import ExchangeRateForm, PublishForm, row_form_class
+from ewtp.traderules.forms import (
+    ExchangeRateForm,
+    PublishForm,
+    SchedulePublishForm,
+    ScheduleUploadForm,
+    row_form_class,
+)
 from ewtp.traderules.models import ExchangeRate, RuleRow, Source
+from ewtp.traderules.selectors import coverage as selectors_coverage
+from ewtp.traderules.selectors import published
+from ewtp.traderules.selectors.hs import hs_describe, hs_search, hs_search_page
+from ewtp.traderules.selectors.permissions import can_enter_rates, can_steward
+from ewtp.traderules.selectors.published import (
+    exchange_rate_list,
+    latest_rates,
+    tariff_line_search,
+    territory_rules,
+    version_get,
+)
+from ewtp.traderules.selectors.snapshot import current_rules, quote_compute
+from ewtp.traderules.services.edits import (
+    rule_row_delete,
+    rule_row_save,
+    rules_publish,
+    rules_working_copy_reset,
+    working_copy_content,
+)
+from ewtp.traderules.services.fx import fx_rate_enter
+from ewtp.traderules.services.schedules import (
+    schedule_list,
+    schedule_update_check,
+    schedule_update_publish,
+    upload_read,
+    upload_save,
+)
+from ewtp.traderules.services.validation import EDITABLE_MODELS
+from ewtp.traderules.services.versions import _key, changes_between
 
 MAX_LINES = 100
 PER_PAGE = 25
@@ -136,8 +170,8 @@ def describe_treatment(treatment: Mapping[str, Any]) -> list[str]:
 
 @require_GET
 def rules_home(request: HttpRequest) -> HttpResponse:
-    rules = selectors.current_rules()
-    territories = selectors.territory_list()
+    rules = current_rules()
+    territories = published.territory_list()
     language = _language(request)
     for territory in territories:
         territory["member_names"] = [country_name(code, language) for code in territory["members"]]
@@ -147,8 +181,8 @@ def rules_home(request: HttpRequest) -> HttpResponse:
         {
             "rules": rules,
             "territories": territories,
-            "can_steward": selectors.can_steward(request.user),
-            "can_enter_rates": selectors.can_enter_rates(request.user),
+            "can_steward": can_steward(request.user),
+            "can_enter_rates": can_enter_rates(request.user),
         },
     )
 
@@ -171,17 +205,47 @@ def _status(row: Mapping[str, Any], today: str) -> str:
 
 
 @require_GET
+def coverage_page(request: HttpRequest) -> HttpResponse:
+    """Per destination: HS 2022 subheadings quoted complete, needing a national code or
+    unknown, with the date of the tariff schedule behind them (or the plain word that only
+    curated lines exist)."""
+    rules = current_rules()
+    figures = selectors_coverage.coverage()["destinations"]
+    curated = selectors_coverage.curated_line_counts(rules)
+    language = _language(request)
+    rows = []
+    for row in figures:
+        total = row["subheadings"] or 1
+        rows.append(
+            {
+                **row,
+                "name": country_name(row["destination"], language),
+                "complete_percent": round(100 * row["complete"] / total, 1),
+                "national_percent": round(100 * row["national_code_needed"] / total, 1),
+                "unknown_percent": round(100 * row["unknown"] / total, 1),
+                "curated_lines": curated.get(row["territory"] or "", 0),
+            }
+        )
+    thin = [row for row in rows if not row["schedule_date"]]
+    return render(
+        request,
+        "traderules/coverage.html",
+        {"rules": rules, "rows": rows, "thin": thin, "price": selectors_coverage.PRICE},
+    )
+
+
+@require_GET
 def territory_detail(request: HttpRequest, code: str) -> HttpResponse:
     day = _on_date(request)
-    found = selectors.territory_rules(code, day=day)
+    found = territory_rules(code, day=day)
     if found is None:
         raise Http404("no such territory")
     today = clock.today().isoformat()
     query = request.GET.get("q", "").strip()[:100]
-    lines = selectors.tariff_line_search(found["tariff_lines"], query)
+    lines = tariff_line_search(found["tariff_lines"], query)
     for row in lines:
         row["status"] = _status(row, today)
-        row["hs_description"] = selectors.hs_describe(row["code"])
+        row["hs_description"] = hs_describe(row["code"])
     for table in ("preferences", "additional_duties", "taxes", "fees"):
         for row in found[table]:
             row["status"] = _status(row, today)
@@ -206,7 +270,7 @@ def territory_detail(request: HttpRequest, code: str) -> HttpResponse:
         "query": query,
         "day": day,
         "today": today,
-        "rules": selectors.current_rules(),
+        "rules": current_rules(),
     }
     if getattr(request, "htmx", False) and request.GET.get("part") == "tariff_lines":
         return render(request, "traderules/territory.html#tariff_lines", context)
@@ -215,7 +279,7 @@ def territory_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 def source_list(request: HttpRequest) -> HttpResponse:
-    rules = selectors.current_rules()
+    rules = current_rules()
     query = request.GET.get("q", "").strip()[:100]
     rows = rules.table("sources")
     if query:
@@ -230,7 +294,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def source_detail(request: HttpRequest, code: str) -> HttpResponse:
-    rules = selectors.current_rules()
+    rules = current_rules()
     source = rules.sources().get(code)
     if source is None:
         raise Http404("no such source")
@@ -238,11 +302,11 @@ def source_detail(request: HttpRequest, code: str) -> HttpResponse:
     for table in ("territories", "tariff_lines", "preferences", "additional_duties", "taxes"):
         for row in rules.table(table):
             if code in row.get("source", "").split(";"):
-                used.append((table, services._key(table, row)))
+                used.append((table, _key(table, row)))
     for table in ("fees", "documents"):
         for row in rules.table(table):
             if code in row.get("source", "").split(";"):
-                used.append((table, services._key(table, row)))
+                used.append((table, _key(table, row)))
     for territory, items in rules.regimes():
         for item in items:
             if code in str(item.get("source", "")).split(";"):
@@ -261,7 +325,7 @@ def hs_browse(request: HttpRequest) -> HttpResponse:
         page = int(request.GET.get("page", "1"))
     except ValueError:
         page = 1
-    found = selectors.hs_search_page(query, page=page, per_page=PER_PAGE) if query else None
+    found = hs_search_page(query, page=page, per_page=PER_PAGE) if query else None
     return _partial(request, "traderules/hs.html", "results", {"query": query, "found": found})
 
 
@@ -466,7 +530,7 @@ def _countries(language: str) -> list[tuple[str, str]]:
 
 def _destinations(language: str) -> list[tuple[str, str, str]]:
     out = []
-    for territory in selectors.territory_list():
+    for territory in published.territory_list():
         for code in territory["members"]:
             out.append((code, country_name(code, language), territory["territory"]))
     return sorted(out, key=lambda item: item[1])
@@ -489,7 +553,7 @@ def quote_calculator(request: HttpRequest) -> HttpResponse:
         else:
             values["lines"] = [line for line in values["lines"] if not _is_blank(line)]
             try:
-                response = selectors.quote_compute(_quote_request(values))
+                response = quote_compute(_quote_request(values))
             except QuoteRejectedError as rejected:
                 error = rejected.as_dict()
                 top_errors = _place_errors(values, rejected.fields)
@@ -498,7 +562,7 @@ def quote_calculator(request: HttpRequest) -> HttpResponse:
     else:
         values = _initial_values(request)
     for line in values["lines"]:
-        line["hs_description"] = selectors.hs_describe(line["hs_code"]) if line["hs_code"] else ""
+        line["hs_description"] = hs_describe(line["hs_code"]) if line["hs_code"] else ""
     language = _language(request)
     currencies = sorted(set(conf.CURRENCIES()) | {"RWF", "EUR", "USD"})
     context = {
@@ -511,7 +575,7 @@ def quote_calculator(request: HttpRequest) -> HttpResponse:
         "quote_destinations": _destinations(language),
         "quote_currencies": currencies,
         "max_lines": MAX_LINES,
-        "rules": selectors.current_rules(),
+        "rules": current_rules(),
     }
     return _partial(request, "traderules/quote.html", "calculator", context)
 
@@ -523,7 +587,7 @@ def quote_hs(request: HttpRequest) -> HttpResponse:
     if not line.isdigit() or len(line) > 3:
         line = "0"
     text = request.GET.get(f"line-{line}-find", request.GET.get("q", "")).strip()[:200]
-    matches = selectors.hs_search(text, limit=8) if len(text) >= 2 else []
+    matches = hs_search(text, limit=8) if len(text) >= 2 else []
     return render(
         request,
         "traderules/quote.html#suggestions",
@@ -545,7 +609,7 @@ def quote_hs_pick(request: HttpRequest) -> HttpResponse:
         {
             "index": line,
             "code": dotted,
-            "description": selectors.hs_describe(code),
+            "description": hs_describe(code),
             "oob": True,
         },
     )
@@ -556,7 +620,7 @@ def quote_hs_pick(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def version_list(request: HttpRequest) -> HttpResponse:
-    versions = selectors.version_list()
+    versions = published.version_list()
     newest = versions.values_list("label", flat=True).first()
     return render(
         request,
@@ -567,10 +631,10 @@ def version_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def version_detail(request: HttpRequest, label: str) -> HttpResponse:
-    version = selectors.version_get(label)
+    version = version_get(label)
     if version is None:
         raise Http404("no such version")
-    newest = selectors.version_list().values_list("label", flat=True).first()
+    newest = published.version_list().values_list("label", flat=True).first()
     return render(
         request,
         "traderules/version.html",
@@ -588,7 +652,7 @@ def steward_required(view: View) -> View:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not selectors.can_steward(request.user):
+        if not can_steward(request.user):
             raise PermissionDenied("rule stewards only")
         return view(request, *args, **kwargs)
 
@@ -596,7 +660,7 @@ def steward_required(view: View) -> View:
 
 
 def _model(table: str) -> type[RuleRow] | type[Source]:
-    model = services.EDITABLE_MODELS.get(table)
+    model = EDITABLE_MODELS.get(table)
     if model is None:
         raise Http404("no such table")
     return model
@@ -625,7 +689,7 @@ def steward(request: HttpRequest) -> HttpResponse:
     form = PublishForm(request.POST or None)
     if request.method == "POST" and request.POST.get("action") == "reset":
         try:
-            services.rules_working_copy_reset(actor=request.user)
+            rules_working_copy_reset(actor=request.user)
         except DomainError as error:
             messages.error(request, error.message)
         else:
@@ -633,7 +697,7 @@ def steward(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("traderules:steward"))
     if request.method == "POST" and form.is_valid():
         try:
-            version = services.rules_publish(actor=request.user, note=form.cleaned_data["note"])
+            version = rules_publish(actor=request.user, note=form.cleaned_data["note"])
         except DomainError as error:
             for field, message in error.fields.items():
                 form.add_error(field if field in form.fields else None, message)
@@ -645,13 +709,11 @@ def steward(request: HttpRequest) -> HttpResponse:
                 _("Version %(label)s is published and in force.") % {"label": version.label},
             )
             return HttpResponseRedirect(reverse("traderules:version", args=[version.label]))
-    current = selectors.version_list().first()
-    pending = services.changes_between(
-        current.content if current else None, services.working_copy_content()
-    )
+    current = published.version_list().first()
+    pending = changes_between(current.content if current else None, working_copy_content())
     tables = [
         {"name": name, "title": _table_title(name), "count": model._default_manager.count()}
-        for name, model in services.EDITABLE_MODELS.items()
+        for name, model in EDITABLE_MODELS.items()
     ]
     return render(
         request,
@@ -708,7 +770,7 @@ def steward_row_edit(request: HttpRequest, table: str, pk: int | None = None) ->
     if request.method == "POST" and form.is_valid():
         row = form.save(commit=False)
         try:
-            services.rule_row_save(actor=request.user, row=row)
+            rule_row_save(actor=request.user, row=row)
         except DomainError as error:
             for field, message in error.fields.items():
                 form.add_error(field if field in form.fields else None, message)
@@ -736,7 +798,7 @@ def steward_row_delete(request: HttpRequest, table: str, pk: int) -> HttpRespons
         raise Http404("no such row")
     if request.method == "POST":
         try:
-            services.rule_row_delete(actor=request.user, row=row)
+            rule_row_delete(actor=request.user, row=row)
         except DomainError as error:
             messages.error(request, error.message)
         else:
@@ -761,18 +823,18 @@ def fx_list(request: HttpRequest) -> HttpResponse:
     origin = request.GET.get("origin", "").strip()
     if origin not in ExchangeRate.Origin.values:
         origin = ""
-    rates = selectors.exchange_rate_list(currency=currency, origin=origin)
+    rates = exchange_rate_list(currency=currency, origin=origin)
     return _partial(
         request,
         "traderules/fx.html",
         "rates",
         {
             "page_obj": _page(rates, request, per_page=50),
-            "latest": selectors.latest_rates(),
+            "latest": latest_rates(),
             "currency": currency,
             "origin": origin,
             "origins": ExchangeRate.Origin.choices,
-            "can_enter_rates": selectors.can_enter_rates(request.user),
+            "can_enter_rates": can_enter_rates(request.user),
         },
     )
 
@@ -781,12 +843,12 @@ def fx_list(request: HttpRequest) -> HttpResponse:
 def fx_enter(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not selectors.can_enter_rates(request.user):
+    if not can_enter_rates(request.user):
         raise PermissionDenied("platform operator only")
     form = ExchangeRateForm(request.POST or None, initial={"date": clock.today()})
     if request.method == "POST" and form.is_valid():
         try:
-            rate = services.fx_rate_enter(actor=request.user, **form.cleaned_data)
+            rate = fx_rate_enter(actor=request.user, **form.cleaned_data)
         except DomainError as error:
             for field, message in error.fields.items():
                 form.add_error(field if field in form.fields else None, message)
@@ -800,3 +862,76 @@ def fx_enter(request: HttpRequest) -> HttpResponse:
             )
             return HttpResponseRedirect(reverse("traderules:fx"))
     return render(request, "traderules/fx_enter.html", {"form": form})
+
+
+def _schedule_choices() -> list[tuple[str, str]]:
+    return [
+        (str(row["schedule"]), f"{row['schedule']} ({row['territory']}, {row['schedule_date']})")
+        for row in schedule_list()
+    ]
+
+
+@steward_required
+@require_http_methods(["GET", "POST"])
+def steward_schedule(request: HttpRequest) -> HttpResponse:
+    """Update one national schedule: upload its new file, read the summary of lines added,
+    changed and removed, then publish it as a new version."""
+    choices = _schedule_choices()
+    upload = ScheduleUploadForm(
+        request.POST if request.POST.get("action") == "check" else None,
+        request.FILES or None,
+        schedules=choices,
+    )
+    context: dict[str, Any] = {"upload": upload, "schedules": choices}
+    if request.method == "POST" and request.POST.get("action") == "publish":
+        return _schedule_publish(request, context)
+    if request.method == "POST" and upload.is_valid():
+        data = upload.cleaned_data
+        text = data["file"].read()
+        try:
+            update = schedule_update_check(
+                actor=request.user,
+                schedule=data["schedule"],
+                upload=text,
+                schedule_date=data["schedule_date"],
+                file_name=data["file"].name,
+            )
+        except DomainError as error:
+            context["problems"] = error.fields
+            upload.add_error(None, error.message)
+        else:
+            context["update"] = update
+            context["publish"] = SchedulePublishForm(
+                initial={
+                    "token": upload_save(text),
+                    "schedule": update.schedule,
+                    "schedule_date": update.schedule_date,
+                    "file_name": data["file"].name,
+                }
+            )
+    return render(request, "traderules/steward_schedule.html", context)
+
+
+def _schedule_publish(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    publish = SchedulePublishForm(request.POST)
+    context["publish"] = publish
+    if publish.is_valid():
+        data = publish.cleaned_data
+        try:
+            version = schedule_update_publish(
+                actor=request.user,
+                schedule=data["schedule"],
+                upload=upload_read(data["token"]),
+                schedule_date=data["schedule_date"],
+                note=data["note"],
+                file_name=data["file_name"],
+            )
+        except DomainError as error:
+            publish.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Version %(label)s is published and in force.") % {"label": version.label},
+            )
+            return HttpResponseRedirect(reverse("traderules:version", args=[version.label]))
+    return render(request, "traderules/steward_schedule.html", context)

@@ -22,7 +22,7 @@ PASSWORD = "a-long-password-1"
 @pytest.fixture
 def shop(transactional_db):  # type: ignore[no-untyped-def]
     from ewtp.logistics.demo import network_ensure
-    from ewtp.traderules.services import reference_data_ensure
+    from ewtp.traderules.services.reference_data import reference_data_ensure
 
     reference_data_ensure()
 

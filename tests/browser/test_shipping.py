@@ -15,7 +15,7 @@ from ewtp.logistics.codes import awb_make
 from ewtp.logistics.models import Lane, Parcel, Shipment
 from ewtp.logistics.tests.factories import paid_order, world
 from ewtp.orders.models import Order
-from ewtp.traderules.services import reference_data_ensure
+from ewtp.traderules.services.reference_data import reference_data_ensure
 from ewtp.web.demo import DEMO_PASSWORD
 from tests.browser.conftest import screenshot
 

@@ -8,8 +8,9 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from ewtp.tourism import services
 from ewtp.tourism.models import Booking, CheckIn, DailyCapacity
+from ewtp.tourism.services import common
+from ewtp.tourism.services.gate import voucher_token
 from ewtp.tourism.tests.factories import TOURISM_APPS, make_experience, make_member
 from tests.browser.conftest import screenshot
 
@@ -20,7 +21,7 @@ RANGER_PASSWORD = "gate-password-123"  # set by make_member
 def test_book_pay_download_and_check_in_once(page: Page, browser: Browser, live_server) -> None:  # type: ignore[no-untyped-def]
     experience = make_experience(slug="gorilla-trekking")
     ranger = make_member(experience.operator, "ranger@parks.rw", "staff")
-    today = services.local_today(experience)
+    today = common.local_today(experience)
 
     # The tourist picks a date on the calendar (the month grid navigates with htmx).
     page.goto("/visit/")
@@ -80,7 +81,7 @@ def test_book_pay_download_and_check_in_once(page: Page, browser: Browser, live_
     assert download.value.suggested_filename == f"voucher-{booking.code}.pdf"
     page.click("summary")
     token = page.locator('[data-testid="voucher-token"]').input_value()
-    assert token == services.voucher_token(booking)
+    assert token == voucher_token(booking)
 
     # The ranger checks the voucher in; the same voucher again is refused.
     gate_context = browser.new_context(base_url=live_server.url)

@@ -43,3 +43,33 @@ def test_admin_adds_a_user_with_an_email(admin_client: Any) -> None:
     )
     assert response.status_code == 302
     assert User.objects.get(email="new@example.org").check_password("a long password 1")
+
+
+def test_the_admin_does_not_verify_or_recategorise_an_organisation(
+    admin_client: Any, org_a: Organisation, owner: User
+) -> None:
+    response = admin_client.post(
+        f"/admin/accounts/organisation/{org_a.pk}/change/",
+        {
+            "slug": "org-a",
+            "name": "Org A renamed",
+            "kind": org_a.kind,
+            "country": org_a.country,
+            "description": "",
+            "verification": "verified",
+            "verification_note": "looks fine",
+            "seller_category": "cooperative",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    org_a.refresh_from_db()
+    assert org_a.name == "Org A renamed"  # plain fields stay editable
+    assert (org_a.verification, org_a.verification_note, org_a.verified_by) == (
+        "submitted",
+        "",
+        None,
+    )
+    assert org_a.seller_category == ""
+    assert list(org_a.memberships.values_list("user", "role")) == [(owner.pk, "owner")]

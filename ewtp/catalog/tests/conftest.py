@@ -13,6 +13,6 @@ def _fresh_cache():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def reference_data(db):  # type: ignore[no-untyped-def]
-    from ewtp.traderules.services import reference_data_ensure
+    from ewtp.traderules.services.reference_data import reference_data_ensure
 
     reference_data_ensure()

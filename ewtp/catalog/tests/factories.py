@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ewtp.accounts.models import Membership, Organisation, User
-from ewtp.catalog import services
 from ewtp.catalog.models import Category, Product, Variant
+from ewtp.catalog.services.categories import category_ensure
+from ewtp.catalog.services.products import ProductData, product_insert, product_validate
 from ewtp.core import clock
 
 ADDRESSES: dict[str, dict[str, str]] = {
@@ -78,7 +79,7 @@ def make_operator(email: str = "operator@ewtp.test") -> User:
 
 
 def make_category(slug: str = "coffee", name: str = "Coffee", **names: str) -> Category:
-    return services.category_ensure(slug=slug, name=name, names=names)
+    return category_ensure(slug=slug, name=name, names=names)
 
 
 def make_product(
@@ -98,8 +99,8 @@ def make_product(
     origin: str = "RW",
     certifications: list[str] | None = None,
 ) -> Product:
-    cleaned, errors = services.product_validate(
-        services.ProductData(
+    cleaned, errors = product_validate(
+        ProductData(
             title=title,
             description=description,
             hs_code=hs_code,
@@ -116,7 +117,7 @@ def make_product(
     )
     assert not errors, errors
     status = Product.Status.PUBLISHED if publish else Product.Status.DRAFT
-    return services.product_insert(seller=seller, cleaned=cleaned, status=status)
+    return product_insert(seller=seller, cleaned=cleaned, status=status)
 
 
 def variant_of(product: Product) -> Variant:

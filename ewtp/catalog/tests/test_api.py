@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ewtp.catalog import pricing, rules
+from ewtp.catalog import landed_prices, traderules_gateway
 from ewtp.catalog.tests.factories import make_product, make_seller, variant_of
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +30,8 @@ def test_the_list_has_exactly_the_contract_shape_and_landed_prices(client, refer
         "landed_price",
         "available",
     }
-    expected = rules.quote_compute(
-        pricing.quote_request([(variant_of(product), 1)], destination="CN", currency="CNY")
+    expected = traderules_gateway.quote_compute(
+        landed_prices.quote_request([(variant_of(product), 1)], destination="CN", currency="CNY")
     )
     assert item == {
         "id": str(product.public_id),
@@ -69,19 +69,19 @@ def test_24_a_page_drafts_and_unverified_sellers_left_out(client, reference_data
 def test_prices_are_computed_once_and_cached_per_rules_version(client, reference_data, monkeypatch):
     make_product(make_seller())
     calls = []
-    real = rules.quote_compute
+    real = traderules_gateway.quote_compute
 
     def counting(request, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(request["destination"])
         return real(request, **kwargs)
 
-    monkeypatch.setattr(rules, "quote_compute", counting)
+    monkeypatch.setattr(traderules_gateway, "quote_compute", counting)
     for _ in range(3):
         client.get(URL, {"destination": "BE", "currency": "EUR"})
     assert calls == ["BE"]
     client.get(URL, {"destination": "GB", "currency": "GBP"})
     assert calls == ["BE", "GB"]
-    monkeypatch.setattr(rules, "rules_version", lambda: "a-new-version")
+    monkeypatch.setattr(traderules_gateway, "rules_version", lambda: "a-new-version")
     client.get(URL, {"destination": "BE", "currency": "EUR"})
     assert calls == ["BE", "GB", "BE"]
 

@@ -9,7 +9,7 @@ from django.core.cache import cache
 
 from ewtp.catalog import search
 from ewtp.catalog.search import terms_of
-from ewtp.catalog.selectors import Filters, product_page
+from ewtp.catalog.selectors.listing import Filters, product_page
 from ewtp.catalog.tests.factories import (
     make_category,
     make_member,
@@ -94,13 +94,13 @@ def test_filters_category_origin_seller_and_price(shelf):
 
 
 def test_search_follows_edits(shelf, reference_data):
-    from ewtp.catalog import services
     from ewtp.catalog.models import Product
+    from ewtp.catalog.services.products import product_translation_set
 
     huye, _ = shelf
     owner = make_member(huye, "owner@huye.rw")
     product = Product.objects.get(title="Green coffee, 1 kg")
-    services.product_translation_set(actor=owner, product=product, language="fr", title="Café vert")
+    product_translation_set(actor=owner, product=product, language="fr", title="Café vert")
     from django.core.cache import cache
 
     cache.clear()
@@ -206,7 +206,8 @@ def test_the_api_says_when_the_total_is_a_lower_bound(client, tea_shop, monkeypa
 def test_a_card_shows_the_first_active_variant_the_stock_of_all_and_the_category(
     reference_data,
 ):
-    from ewtp.catalog import pricing, services
+    from ewtp.catalog import landed_prices
+    from ewtp.catalog.services.variants import variant_create
 
     seller = make_seller("huye-coffee", name="Huye Mountain Coffee")
     owner = make_member(seller, "owner@huye.rw")
@@ -220,7 +221,7 @@ def test_a_card_shows_the_first_active_variant_the_stock_of_all_and_the_category
         certifications=["organic"],
         translations={"fr": "Café torréfié"},
     )
-    services.variant_create(
+    variant_create(
         actor=owner, product=product, sku="BEANS-1KG", name="1 kg", price="22000", stock=5
     )
     (card,) = product_page(
@@ -256,7 +257,7 @@ def test_a_card_shows_the_first_active_variant_the_stock_of_all_and_the_category
         Money.of("12000", "RWF"),
         15,
         "",
-        pricing.PriceItem.of(first),
+        landed_prices.PriceItem.of(first),
     )
 
 

@@ -7,10 +7,31 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-from ewtp.catalog import services
 from ewtp.catalog.errors import ImportRejected, OutOfStock
 from ewtp.catalog.models import Photo, Product, StockLevel, StockReservation, Variant
-from ewtp.catalog.selectors import localise
+from ewtp.catalog.selectors.listing import localise
+from ewtp.catalog.services.imports import products_import_csv
+from ewtp.catalog.services.photos import photo_add
+from ewtp.catalog.services.products import (
+    ProductData,
+    product_create,
+    product_publish,
+    product_unpublish,
+    product_update,
+)
+from ewtp.catalog.services.stock import (
+    stock_hold,
+    stock_holds_commit,
+    stock_holds_release,
+    stock_return,
+    stock_set,
+)
+from ewtp.catalog.services.variants import (
+    variant_activate,
+    variant_create,
+    variant_deactivate,
+    variant_update,
+)
 from ewtp.catalog.tests.factories import make_member, make_product, make_seller, variant_of
 from ewtp.core import clock
 from ewtp.core.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
@@ -31,13 +52,13 @@ def data(**overrides):  # type: ignore[no-untyped-def]
         "translations": {"fr": {"title": "Café torréfié de Huye"}},
     }
     values.update(overrides)
-    return services.ProductData(**values)
+    return ProductData(**values)
 
 
 def test_a_member_creates_a_product_with_variant_stock_and_audit(reference_data):
     seller = make_seller()
     owner = make_member(seller, "owner@huye.rw")
-    product = services.product_create(actor=owner, seller=seller, data=data(), publish=True)
+    product = product_create(actor=owner, seller=seller, data=data(), publish=True)
     variant = variant_of(product)
     assert product.hs_code == "090121"
     assert product.status == Product.Status.PUBLISHED
@@ -65,7 +86,7 @@ def test_a_bad_field_is_named_and_nothing_is_written(reference_data, field, valu
     seller = make_seller()
     owner = make_member(seller, "owner@huye.rw")
     with pytest.raises(InvalidRequest) as caught:
-        services.product_create(actor=owner, seller=seller, data=data(**{field: value}))
+        product_create(actor=owner, seller=seller, data=data(**{field: value}))
     assert field in caught.value.fields or (
         field == "currency" and "currency" in caught.value.fields
     )
@@ -78,14 +99,14 @@ def test_only_the_sellers_editors_may_write(reference_data):
     stranger = make_member(tea, "owner@tea.rw")
     viewer = make_member(huye, "viewer@huye.rw", "viewer")
     with pytest.raises(NotFound):
-        services.product_create(actor=stranger, seller=huye, data=data())
+        product_create(actor=stranger, seller=huye, data=data())
     with pytest.raises(PermissionDenied):
-        services.product_create(actor=viewer, seller=huye, data=data())
+        product_create(actor=viewer, seller=huye, data=data())
     product = make_product(huye)
     with pytest.raises(NotFound):
-        services.product_update(actor=stranger, product=product, data=data(title="Mine now"))
+        product_update(actor=stranger, product=product, data=data(title="Mine now"))
     with pytest.raises(NotFound):
-        services.product_unpublish(actor=stranger, product=product)
+        product_unpublish(actor=stranger, product=product)
     product.refresh_from_db()
     assert product.title == "Roasted coffee beans, 500 g" and product.is_published
 
@@ -95,9 +116,9 @@ def test_publish_and_unpublish(reference_data):
     owner = make_member(seller, "owner@huye.rw")
     product = make_product(seller, publish=False)
     assert product.published_at is None
-    services.product_publish(actor=owner, product=product)
+    product_publish(actor=owner, product=product)
     assert product.is_published and product.published_at is not None
-    services.product_unpublish(actor=owner, product=product)
+    product_unpublish(actor=owner, product=product)
     product.refresh_from_db()
     assert product.status == Product.Status.DRAFT
 
@@ -106,22 +127,22 @@ def test_hold_release_commit_and_return_keep_the_counts(reference_data):
     product = make_product(make_seller(), stock=10)
     variant = variant_of(product)
     expires = clock.now() + timedelta(minutes=30)
-    services.stock_hold(variant=variant, quantity=4, reference="order-a", expires_at=expires)
-    services.stock_hold(variant=variant, quantity=6, reference="order-b", expires_at=expires)
+    stock_hold(variant=variant, quantity=4, reference="order-a", expires_at=expires)
+    stock_hold(variant=variant, quantity=6, reference="order-b", expires_at=expires)
     level = StockLevel.objects.get(variant=variant)
     assert (level.on_hand, level.reserved) == (10, 10)
     with pytest.raises(OutOfStock) as caught:
-        services.stock_hold(variant=variant, quantity=1, reference="order-c", expires_at=expires)
+        stock_hold(variant=variant, quantity=1, reference="order-c", expires_at=expires)
     body = caught.value.as_dict()
     assert body["code"] == "out_of_stock" and caught.value.http_status == 409
     assert body["remaining"] == 0 and body["product"] == product.title
     assert body["product_id"] == str(product.public_id)
-    assert services.stock_holds_release(reference="order-a") == 4
-    assert services.stock_holds_release(reference="order-a") == 0  # idempotent
-    assert services.stock_holds_commit(reference="order-b") == 6
+    assert stock_holds_release(reference="order-a") == 4
+    assert stock_holds_release(reference="order-a") == 0  # idempotent
+    assert stock_holds_commit(reference="order-b") == 6
     level.refresh_from_db()
     assert (level.on_hand, level.reserved) == (4, 0)
-    assert services.stock_return(reference="order-b") == 6
+    assert stock_return(reference="order-b") == 6
     level.refresh_from_db()
     assert (level.on_hand, level.reserved) == (10, 0)
     assert list(StockReservation.objects.order_by("id").values_list("state", flat=True)) == [
@@ -134,11 +155,11 @@ def test_stock_cannot_be_set_below_what_is_held(reference_data):
     seller = make_seller()
     owner = make_member(seller, "owner@huye.rw")
     variant = variant_of(make_product(seller, stock=10))
-    services.stock_hold(variant=variant, quantity=7, reference="o", expires_at=clock.now())
+    stock_hold(variant=variant, quantity=7, reference="o", expires_at=clock.now())
     with pytest.raises(Conflict) as caught:
-        services.stock_set(actor=owner, variant=variant, on_hand=5)
+        stock_set(actor=owner, variant=variant, on_hand=5)
     assert caught.value.code == "stock_held"
-    assert services.stock_set(actor=owner, variant=variant, on_hand=7).on_hand == 7
+    assert stock_set(actor=owner, variant=variant, on_hand=7).on_hand == 7
 
 
 def _png(width: int = 1600, height: int = 900) -> bytes:
@@ -154,7 +175,7 @@ def test_photos_are_resized_and_served_with_caching_headers(
     seller = make_seller()
     owner = make_member(seller, "owner@huye.rw")
     product = make_product(seller)
-    photo = services.photo_add(actor=owner, product=product, content=_png(), alt_text="Beans")
+    photo = photo_add(actor=owner, product=product, content=_png(), alt_text="Beans")
     assert (photo.width, photo.height) == (1200, 675)
     with Image.open(photo.thumbnail.path) as thumb:
         assert thumb.size == (400, 225)
@@ -167,7 +188,7 @@ def test_photos_are_resized_and_served_with_caching_headers(
     )
     assert again.status_code == 304
     with pytest.raises(InvalidRequest):
-        services.photo_add(actor=owner, product=product, content=b"not an image")
+        photo_add(actor=owner, product=product, content=b"not an image")
     assert Photo.objects.count() == 1
 
 
@@ -180,7 +201,7 @@ Nyungwe black tea,,,0902.40,RW,0.25,5000,RWF,10,NT-1,,
 def test_csv_import_creates_every_row(reference_data):
     seller = make_seller()
     owner = make_member(seller, "owner@huye.rw")
-    products = services.products_import_csv(actor=owner, seller=seller, content=GOOD_CSV.encode())
+    products = products_import_csv(actor=owner, seller=seller, content=GOOD_CSV.encode())
     assert [p.title for p in products] == ["Huye coffee 500 g", "Nyungwe black tea"]
     first = variant_of(products[0])
     assert first.sku == "HC-1" and products[0].certifications == ["fair_trade", "organic"]
@@ -193,7 +214,7 @@ def test_csv_import_with_one_bad_row_imports_nothing_and_lists_the_errors(refere
     owner = make_member(seller, "owner@huye.rw")
     bad = GOOD_CSV + "Basket,,,1299.99,RW,0,abc,RWF,x,HC-1,shiny,\n"
     with pytest.raises(ImportRejected) as caught:
-        services.products_import_csv(actor=owner, seller=seller, content=bad.encode())
+        products_import_csv(actor=owner, seller=seller, content=bad.encode())
     errors = {(e["row"], e["column"]) for e in caught.value.extra["errors"]}
     assert errors == {
         (4, "hs_code"),
@@ -210,9 +231,7 @@ def test_csv_import_without_required_columns(reference_data):
     seller = make_seller()
     owner = make_member(seller, "owner@huye.rw")
     with pytest.raises(ImportRejected) as caught:
-        services.products_import_csv(
-            actor=owner, seller=seller, content=b"title,price\nCoffee,100\n"
-        )
+        products_import_csv(actor=owner, seller=seller, content=b"title,price\nCoffee,100\n")
     assert caught.value.extra["errors"][0]["column"] == "hs_code,origin,unit_weight_kg,currency"
 
 
@@ -230,7 +249,7 @@ def test_a_seller_adds_a_variant_with_its_own_price_weight_stock_and_audit(refer
     owner = make_member(seller, "owner@huye.rw")
     product = make_product(seller, price="12000", sku="HUYE-500")
     stamp = product.updated_at
-    variant = services.variant_create(
+    variant = variant_create(
         actor=owner,
         product=product,
         sku=" HUYE-250 ",
@@ -278,7 +297,7 @@ def test_a_variant_without_a_weight_weighs_what_the_product_weighs(reference_dat
     seller = make_seller()
     owner = make_member(seller, "owner@huye.rw")
     product = make_product(seller, weight="0.5")
-    variant = services.variant_create(
+    variant = variant_create(
         actor=owner, product=product, sku="B", name="", price="100", unit_weight_kg=""
     )
     assert variant.unit_weight_kg is None
@@ -289,9 +308,7 @@ def test_prices_take_the_decimals_of_the_products_currency(reference_data):
     seller = make_seller()
     owner = make_member(seller, "owner@huye.rw")
     product = make_product(seller, price="9.90", currency="EUR")
-    variant = services.variant_create(
-        actor=owner, product=product, sku="EU-1", name="1 kg", price="24.5"
-    )
+    variant = variant_create(actor=owner, product=product, sku="EU-1", name="1 kg", price="24.5")
     assert (variant.price_minor, variant.currency) == (2450, "EUR")
     for price, message in [
         ("24.505", "A price in EUR with at most 2 decimals, e.g. 12.50."),
@@ -300,13 +317,11 @@ def test_prices_take_the_decimals_of_the_products_currency(reference_data):
         ("1e30", "This price is too large."),
     ]:
         with pytest.raises(InvalidRequest) as caught:
-            services.variant_create(
-                actor=owner, product=product, sku=f"EU-{price}", name="", price=price
-            )
+            variant_create(actor=owner, product=product, sku=f"EU-{price}", name="", price=price)
         assert caught.value.fields == {"price": message}
     # A thousands separator is still read as one.
     assert (
-        services.variant_create(
+        variant_create(
             actor=owner, product=product, sku="EU-2", name="", price="1,250.00"
         ).price_minor
         == 125000
@@ -353,7 +368,7 @@ def test_a_bad_variant_field_is_named_and_nothing_is_written(
     values = {"sku": "HUYE-250", "name": "250 g", "price": "6500", "unit_weight_kg": "0.25"}
     values.update(changes)
     with pytest.raises(InvalidRequest) as caught:
-        services.variant_create(actor=owner, product=product, **values)
+        variant_create(actor=owner, product=product, **values)
     assert caught.value.fields == {field: message}
     assert list(product.variants.values_list("sku", flat=True)) == ["HUYE-500"]
     assert StockLevel.objects.count() == 1
@@ -368,20 +383,20 @@ def test_only_the_sellers_editors_may_change_variants(reference_data):
     staff = make_member(huye, "staff@huye.rw", "staff")
     product = make_product(huye, sku="HUYE-500")
     first = variant_of(product)
-    second = services.variant_create(
+    second = variant_create(
         actor=staff, product=product, sku="HUYE-250", name="250 g", price="6500"
     )
     for actor, error in [(stranger, NotFound), (viewer, PermissionDenied)]:
         with pytest.raises(error):
-            services.variant_create(actor=actor, product=product, sku="MINE", name="", price="1")
+            variant_create(actor=actor, product=product, sku="MINE", name="", price="1")
         with pytest.raises(error):
-            services.variant_update(
+            variant_update(
                 actor=actor, variant=first, sku="MINE", name="", price="1", unit_weight_kg=""
             )
         with pytest.raises(error):
-            services.variant_deactivate(actor=actor, variant=second)
+            variant_deactivate(actor=actor, variant=second)
         with pytest.raises(error):
-            services.variant_activate(actor=actor, variant=second)
+            variant_activate(actor=actor, variant=second)
     assert sorted(product.variants.values_list("sku", "price_minor", "is_active")) == [
         ("HUYE-250", 6500, True),
         ("HUYE-500", 12000, True),
@@ -393,10 +408,10 @@ def test_a_variant_is_updated_and_the_change_audited(reference_data):
     seller = make_seller()
     owner = make_member(seller, "owner@huye.rw")
     product = make_product(seller, sku="HUYE-500")
-    variant = services.variant_create(
+    variant = variant_create(
         actor=owner, product=product, sku="HUYE-250", name="250 g", price="6500"
     )
-    updated = services.variant_update(
+    updated = variant_update(
         actor=owner,
         variant=variant,
         sku="HUYE-250B",
@@ -424,7 +439,7 @@ def test_a_variant_is_updated_and_the_change_audited(reference_data):
         }
     ]
     # The same values again: nothing to record.
-    services.variant_update(
+    variant_update(
         actor=owner,
         variant=updated,
         sku="HUYE-250B",
@@ -434,7 +449,7 @@ def test_a_variant_is_updated_and_the_change_audited(reference_data):
     )
     assert AuditLog.objects.filter(action="catalog.variant.updated").count() == 1
     with pytest.raises(InvalidRequest) as caught:
-        services.variant_update(
+        variant_update(
             actor=owner, variant=updated, sku="HUYE-500", name="", price="1", unit_weight_kg=""
         )
     assert caught.value.fields == {"sku": "This product has a variant with this SKU already."}
@@ -448,7 +463,7 @@ def test_the_last_variant_on_sale_cannot_be_taken_off(reference_data):
     product = make_product(seller, sku="HUYE-500")
     only = variant_of(product)
     with pytest.raises(Conflict) as caught:
-        services.variant_deactivate(actor=owner, variant=only)
+        variant_deactivate(actor=owner, variant=only)
     assert caught.value.code == "last_active_variant"
     assert caught.value.message == (
         "A product keeps at least one variant on sale; add or reactivate another first, "
@@ -458,13 +473,13 @@ def test_the_last_variant_on_sale_cannot_be_taken_off(reference_data):
     assert only.is_active
     assert not AuditLog.objects.filter(action="catalog.variant.deactivated").exists()
 
-    second = services.variant_create(
+    second = variant_create(
         actor=owner, product=product, sku="HUYE-250", name="250 g", price="6500"
     )
-    services.variant_deactivate(actor=owner, variant=only)
-    services.variant_deactivate(actor=owner, variant=only)  # again: nothing more happens
+    variant_deactivate(actor=owner, variant=only)
+    variant_deactivate(actor=owner, variant=only)  # again: nothing more happens
     with pytest.raises(Conflict):
-        services.variant_deactivate(actor=owner, variant=second)
+        variant_deactivate(actor=owner, variant=second)
     assert list(product.variants.order_by("pk").values_list("sku", "is_active")) == [
         ("HUYE-500", False),
         ("HUYE-250", True),
@@ -472,7 +487,7 @@ def test_the_last_variant_on_sale_cannot_be_taken_off(reference_data):
     assert _variant_audit("catalog.variant.deactivated") == [
         {"variant": str(only.public_id), "sku": "HUYE-500", "held": 0}
     ]
-    services.variant_activate(actor=owner, variant=only)
+    variant_activate(actor=owner, variant=only)
     only.refresh_from_db()
     assert only.is_active
     assert _variant_audit("catalog.variant.activated") == [
@@ -481,19 +496,19 @@ def test_the_last_variant_on_sale_cannot_be_taken_off(reference_data):
 
 
 def test_a_variant_with_units_held_goes_off_sale_and_the_holds_stay(reference_data):
-    from ewtp.orders.services import cart_create, cart_line_add
+    from ewtp.orders.services.carts import cart_create, cart_line_add
 
     seller = make_seller()
     owner = make_member(seller, "owner@huye.rw")
     product = make_product(seller, sku="HUYE-500", stock=10)
     big = variant_of(product)
-    small = services.variant_create(
+    small = variant_create(
         actor=owner, product=product, sku="HUYE-250", name="250 g", price="6500", stock=5
     )
-    services.stock_hold(
+    stock_hold(
         variant=big, quantity=3, reference="order-1", expires_at=clock.now() + timedelta(hours=1)
     )
-    services.variant_deactivate(actor=owner, variant=big)
+    variant_deactivate(actor=owner, variant=big)
     assert _variant_audit("catalog.variant.deactivated") == [
         {"variant": str(big.public_id), "sku": "HUYE-500", "held": 3}
     ]
@@ -501,7 +516,7 @@ def test_a_variant_with_units_held_goes_off_sale_and_the_holds_stay(reference_da
     assert (level.on_hand, level.reserved) == (10, 3)
     assert StockReservation.objects.get(reference="order-1").state == "held"
     # No longer sellable: the product page and carts see the other variant only.
-    from ewtp.catalog.selectors import product_get_for
+    from ewtp.catalog.selectors.products import product_get_for
 
     assert [v.sku for v in product_get_for(None, product.slug).variants.all()] == ["HUYE-250"]
     cart = cart_create()
@@ -516,16 +531,14 @@ def test_the_product_form_keeps_one_currency_for_several_variants(reference_data
     seller = make_seller()
     owner = make_member(seller, "owner@huye.rw")
     product = make_product(seller, sku="HUYE-500")
-    services.variant_create(
-        actor=owner, product=product, sku="HUYE-250", name="250 g", price="6500"
-    )
+    variant_create(actor=owner, product=product, sku="HUYE-250", name="250 g", price="6500")
     with pytest.raises(InvalidRequest) as caught:
-        services.product_update(actor=owner, product=product, data=data(price="10", currency="EUR"))
+        product_update(actor=owner, product=product, data=data(price="10", currency="EUR"))
     assert caught.value.fields == {
         "currency": "This product has several variants priced in RWF; they keep that currency."
     }
     with pytest.raises(InvalidRequest) as caught:
-        services.product_update(actor=owner, product=product, data=data(sku="HUYE-250"))
+        product_update(actor=owner, product=product, data=data(sku="HUYE-250"))
     assert caught.value.fields == {"sku": "This product has a variant with this SKU already."}
     assert sorted(product.variants.values_list("sku", "price_minor", "currency")) == [
         ("HUYE-250", 6500, "RWF"),
@@ -538,11 +551,11 @@ def test_the_product_form_edits_the_first_variant_on_sale(reference_data):
     owner = make_member(seller, "owner@huye.rw")
     product = make_product(seller, sku="HUYE-500")
     first = variant_of(product)
-    second = services.variant_create(
+    second = variant_create(
         actor=owner, product=product, sku="HUYE-250", name="250 g", price="6500"
     )
-    services.variant_deactivate(actor=owner, variant=first)
-    services.product_update(actor=owner, product=product, data=data(price="7000"))
+    variant_deactivate(actor=owner, variant=first)
+    product_update(actor=owner, product=product, data=data(price="7000"))
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.price_minor, second.price_minor) == (12000, 7000)
@@ -552,14 +565,14 @@ def test_stock_is_set_per_variant_and_hub(reference_data):
     seller = make_seller()
     owner = make_member(seller, "owner@huye.rw")
     product = make_product(seller, stock=10)
-    second = services.variant_create(
+    second = variant_create(
         actor=owner, product=product, sku="HUYE-250", name="250 g", price="6500", stock=2
     )
-    level = services.stock_set(actor=owner, variant=second, on_hand=40, hub_code="kgl")
+    level = stock_set(actor=owner, variant=second, on_hand=40, hub_code="kgl")
     assert (level.variant_id, level.hub_code, level.on_hand) == (second.pk, "KGL", 40)
     assert StockLevel.objects.get(variant=variant_of(product)).on_hand == 10
     with pytest.raises(InvalidRequest) as caught:
-        services.stock_set(actor=owner, variant=second, on_hand=1, hub_code="NBO")
+        stock_set(actor=owner, variant=second, on_hand=1, hub_code="NBO")
     assert caught.value.fields == {"hub_code": "Not a hub of the platform."}
     assert StockLevel.objects.filter(variant=second).count() == 1
 
@@ -569,10 +582,10 @@ def test_a_seller_prices_every_product_in_one_currency(reference_data):
     owner = make_member(seller, "owner@huye.rw")
     make_product(seller, "Huye coffee 500 g", price="12000", currency="RWF")
     with pytest.raises(InvalidRequest) as caught:
-        services.product_create(
+        product_create(
             actor=owner,
             seller=seller,
-            data=services.ProductData(
+            data=ProductData(
                 title="Huye coffee 1 kg",
                 hs_code="0901.21",
                 origin="RW",
@@ -586,7 +599,7 @@ def test_a_seller_prices_every_product_in_one_currency(reference_data):
     }
     mixed = GOOD_CSV.replace("RWF", "USD", 1)  # the first row in dollars, the second in francs
     with pytest.raises(ImportRejected) as rejected:
-        services.products_import_csv(actor=owner, seller=seller, content=mixed.encode())
+        products_import_csv(actor=owner, seller=seller, content=mixed.encode())
     assert {(e["row"], e["column"]) for e in rejected.value.extra["errors"]} == {(2, "currency")}
     assert Product.objects.count() == 1
 
@@ -596,7 +609,7 @@ def test_rows_of_a_first_import_share_the_first_rows_currency(reference_data):
     owner = make_member(seller, "owner@huye.rw")
     mixed = GOOD_CSV.replace("RWF", "USD", 1)
     with pytest.raises(ImportRejected) as rejected:
-        services.products_import_csv(actor=owner, seller=seller, content=mixed.encode())
+        products_import_csv(actor=owner, seller=seller, content=mixed.encode())
     assert [(e["row"], e["column"], e["message"]) for e in rejected.value.extra["errors"]] == [
         (3, "currency", "Price every row in USD, as the first one.")
     ]

@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ewtp.catalog import services
 from ewtp.catalog.models import Product, StockLevel, Variant
+from ewtp.catalog.services.stock import stock_hold
+from ewtp.catalog.services.variants import variant_create
 from ewtp.catalog.tests.factories import (
     make_category,
     make_member,
@@ -130,7 +131,7 @@ def sizes(shop):  # type: ignore[no-untyped-def]
     huye, product = shop
     owner = make_member(huye, "owner@huye.rw")
     big = variant_of(product)
-    small = services.variant_create(
+    small = variant_create(
         actor=owner,
         product=product,
         sku="HUYE-250",
@@ -139,7 +140,7 @@ def sizes(shop):  # type: ignore[no-untyped-def]
         unit_weight_kg="0.25",
         stock=4,
     )
-    services.stock_hold(
+    stock_hold(
         variant=small, quantity=1, reference="order-1", expires_at=clock.now() + timedelta(hours=1)
     )
     return huye, product, owner, big, small
@@ -323,7 +324,7 @@ def test_another_seller_or_a_viewer_cannot_touch_the_variants(client, sizes):
 
 
 def test_the_product_page_prices_one_unit_with_its_delivery(client, shop):
-    from ewtp.catalog.rules import quote_compute
+    from ewtp.catalog.traderules_gateway import quote_compute
     from ewtp.logistics.demo import network_ensure
     from ewtp.orders.shipping import consignment_request
 

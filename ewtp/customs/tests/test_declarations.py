@@ -10,12 +10,12 @@ import pytest
 from ewtp.core.errors import Conflict, InvalidRequest, NotFound
 from ewtp.core.models import AuditLog
 from ewtp.customs import datasets
+from ewtp.customs.dossier import papers_for
 from ewtp.customs.models import Declaration
-from ewtp.customs.papers import papers_for
 from ewtp.customs.serialise import to_json, to_xml
 from ewtp.customs.services import DeclarationInvalid, declarations_submit
-from ewtp.logistics import services
 from ewtp.logistics.models import Clearance, Parcel
+from ewtp.logistics.services import parcels
 from ewtp.logistics.tests.factories import CN_ID_NUMBER, packed, paid_order, product, world
 
 
@@ -280,8 +280,8 @@ def test_json_and_xml_exports_carry_the_same_data(w):
 
 
 def test_the_buyer_gives_the_identity_number_on_the_order_page_and_the_9610_draft_carries_it(w):
-    from ewtp.orders import services as order_services
-    from ewtp.orders.services import BuyerAccess
+    from ewtp.orders.services.handover import checkout_id_number_set
+    from ewtp.orders.services.transitions import BuyerAccess
 
     order = paid_order([(w.coffee, 1)], destination="CN")
     parcel = packed(w, order, weight="0.8")
@@ -289,17 +289,15 @@ def test_the_buyer_gives_the_identity_number_on_the_order_page_and_the_9610_draf
     checkout = order.checkout
     buyer = BuyerAccess(checkout.pk, checkout.email)
     with pytest.raises(InvalidRequest) as wrong:
-        order_services.checkout_id_number_set(
-            actor=buyer, checkout=checkout, id_number="110105194912310021"
-        )
+        checkout_id_number_set(actor=buyer, checkout=checkout, id_number="110105194912310021")
     assert set(wrong.value.fields) == {"id_number"}
     with pytest.raises(NotFound):  # somebody else's checkout
-        order_services.checkout_id_number_set(
+        checkout_id_number_set(
             actor=BuyerAccess(checkout.pk + 1, "x@example.org"),
             checkout=checkout,
             id_number=CN_ID_NUMBER,
         )
-    order_services.checkout_id_number_set(actor=buyer, checkout=checkout, id_number=CN_ID_NUMBER)
+    checkout_id_number_set(actor=buyer, checkout=checkout, id_number=CN_ID_NUMBER)
     parcel.refresh_from_db()
     draft = papers_for(parcel).draft("import")
     assert draft.errors == {}
@@ -307,46 +305,44 @@ def test_the_buyer_gives_the_identity_number_on_the_order_page_and_the_9610_draf
     audit = AuditLog.objects.filter(action="orders.checkout.id_number_set").get()
     assert audit.data == {"id_number": "••••••••••••••002X"}
     # Once the parcel is with the hub, the declarations are made: the number is fixed.
-    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    parcels.parcel_hand_over(actor=w.seller, parcel=parcel)
     with pytest.raises(Conflict) as late:
-        order_services.checkout_id_number_set(
-            actor=buyer, checkout=checkout, id_number=CN_ID_NUMBER
-        )
+        checkout_id_number_set(actor=buyer, checkout=checkout, id_number=CN_ID_NUMBER)
     assert late.value.code == "declarations_made"
 
 
 def test_the_identity_number_stays_open_until_declared_and_a_correction_wins(w):
     from ewtp.logistics.tests.factories import ADDRESSES
-    from ewtp.orders import services as order_services
-    from ewtp.orders.services import BuyerAccess
+    from ewtp.orders.services.carts import cart_create, cart_line_add
+    from ewtp.orders.services.checkout import checkout_place
+    from ewtp.orders.services.handover import checkout_id_number_set, checkout_mark_paid
+    from ewtp.orders.services.transitions import BuyerAccess, order_cancel
 
-    cart = order_services.cart_create()
+    cart = cart_create()
     for item in (w.coffee, w.basket):
-        order_services.cart_line_add(cart=cart, product_id=item.public_id, quantity=1)
-    checkout = order_services.checkout_place(
+        cart_line_add(cart=cart, product_id=item.public_id, quantity=1)
+    checkout = checkout_place(
         cart=cart,
         email="li.wei@example.cn",
         destination="CN",
         currency="CNY",
         shipping_address={**ADDRESSES["CN"], "id_number": "110105198001010016"},
     )
-    order_services.checkout_mark_paid(checkout=checkout, payment_reference="PAY-1")
+    checkout_mark_paid(checkout=checkout, payment_reference="PAY-1")
     coffee = checkout.orders.get(seller=w.coffee_org)
     basket = checkout.orders.get(seller=w.baskets_org)
     buyer = BuyerAccess(checkout.pk, checkout.email)
     # One seller cancels: the other order still travels, and the buyer may still correct.
-    order_services.order_cancel(actor=w.baskets_seller, order=basket, note="out of stock")
+    order_cancel(actor=w.baskets_seller, order=basket, note="out of stock")
     parcel = packed(w, coffee, weight="0.8")
     assert parcel.ship_to["id_number"] == "110105198001010016"
-    order_services.checkout_id_number_set(actor=buyer, checkout=checkout, id_number=CN_ID_NUMBER)
+    checkout_id_number_set(actor=buyer, checkout=checkout, id_number=CN_ID_NUMBER)
     parcel = Parcel.objects.get(pk=parcel.pk)
     draft = papers_for(parcel).draft("import")  # the correction wins over the packed copy
     assert draft.data["CEB311Message"]["OrderHead"]["buyerIdNumber"] == CN_ID_NUMBER
     declarations_submit(actor=w.seller, parcel=parcel)  # still packed, now declared
     with pytest.raises(Conflict) as late:
-        order_services.checkout_id_number_set(
-            actor=buyer, checkout=checkout, id_number="110105198001010016"
-        )
+        checkout_id_number_set(actor=buyer, checkout=checkout, id_number="110105198001010016")
     assert late.value.code == "declarations_made"
     checkout.refresh_from_db()
     assert checkout.shipping_address["id_number"] == CN_ID_NUMBER

@@ -13,14 +13,14 @@ import pytest
 from pypdf import PdfReader
 
 from ewtp.core.money import Money
-from ewtp.customs.documents import (
+from ewtp.customs.dossier import papers_for, postal_form_for
+from ewtp.customs.models import SdrRate
+from ewtp.customs.pdf import (
     commercial_invoice_pdf,
     origin_statement_text,
     postal_form_pdf,
 )
-from ewtp.customs.models import SdrRate
-from ewtp.customs.papers import papers_for, postal_form_for
-from ewtp.logistics.documents import label_pdf
+from ewtp.logistics.pdf import label_pdf
 from ewtp.logistics.tests.factories import packed, paid_order, world
 
 OUTPUT = Path(__file__).resolve().parents[3] / "test-output" / "documents"

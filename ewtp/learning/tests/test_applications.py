@@ -10,7 +10,6 @@ import pytest
 from ewtp.accounts.models import Organisation
 from ewtp.core import clock
 from ewtp.core.errors import DomainError, PermissionDenied
-from ewtp.learning import selectors, services
 from ewtp.learning.models import (
     Application,
     ApplicationNotice,
@@ -18,6 +17,15 @@ from ewtp.learning.models import (
     ConflictDeclaration,
     Enrolment,
     ReviewAssignment,
+)
+from ewtp.learning.selectors.applications import cohort_ranking_for, ranked_applications
+from ewtp.learning.selectors.figures import application_pipeline
+from ewtp.learning.services import reviews
+from ewtp.learning.services.applications import (
+    application_decide,
+    application_decline,
+    application_notice_send,
+    application_submit,
 )
 from ewtp.learning.tests import factories as f
 
@@ -48,7 +56,7 @@ def _apply(cohort, applicant, **extra):  # type: ignore[no-untyped-def]
         "business_stage": "prototype",
     }
     values.update(extra)
-    return services.application_submit(applicant=applicant, cohort=cohort, **values)
+    return application_submit(applicant=applicant, cohort=cohort, **values)
 
 
 def test_an_eligible_application_is_stored_with_clean_answers(
@@ -131,8 +139,8 @@ def test_reviewers_from_the_applicants_organisation_or_with_a_declared_conflict_
     applicant = f.user("founder@example.org", "Founder")
     f.organisation(Organisation.Kind.SELLER, "founder-coffee", applicant, colleague)
     application = _apply(cohort, applicant)
-    services.conflict_declare(reviewer=conflicted, application=application, reason="My cousin")
-    created = services.reviewers_assign(actor=manager, cohort=cohort)
+    reviews.conflict_declare(reviewer=conflicted, application=application, reason="My cousin")
+    created = reviews.reviewers_assign(actor=manager, cohort=cohort)
     assigned = set(
         ReviewAssignment.objects.filter(application=application).values_list(
             "reviewer__email", flat=True
@@ -141,11 +149,11 @@ def test_reviewers_from_the_applicants_organisation_or_with_a_declared_conflict_
     assert assigned == {"neutral@example.org", "other@example.org"}
     assert len(created) == 2
     with pytest.raises(DomainError) as refused:
-        services.review_assign(actor=manager, application=application, reviewer=colleague)
+        reviews.review_assign(actor=manager, application=application, reviewer=colleague)
     assert refused.value.code == "conflict_of_interest"
     with pytest.raises(DomainError):
-        services.review_assign(actor=manager, application=application, reviewer=conflicted)
-    assert services.conflicted_reviewers(
+        reviews.review_assign(actor=manager, application=application, reviewer=conflicted)
+    assert reviews.conflicted_reviewers(
         application, [r.pk for r in (colleague, conflicted, neutral_a, neutral_b)]
     ) == {colleague.pk, conflicted.pk}
 
@@ -157,7 +165,7 @@ def test_the_business_applied_for_counts_as_the_applicants_organisation(fellowsh
     business = f.organisation(Organisation.Kind.SELLER, "business", applicant)
     business.memberships.create(user=staff, role="viewer")
     application = _apply(cohort, applicant, organisation=business)
-    services.reviewers_assign(actor=manager, cohort=cohort)
+    reviews.reviewers_assign(actor=manager, cohort=cohort)
     assert not ReviewAssignment.objects.filter(application=application).exists()
 
 
@@ -165,21 +173,21 @@ def test_a_conflict_declared_after_assignment_moves_the_review(fellowship) -> No
     manager, programme, cohort = fellowship
     first, second, third = _reviewers(programme, "First", "Second", "Third")
     application = _apply(cohort, f.user())
-    services.reviewers_assign(actor=manager, cohort=cohort)
+    reviews.reviewers_assign(actor=manager, cohort=cohort)
     assigned = set(ReviewAssignment.objects.values_list("reviewer_id", flat=True))
     assert assigned == {first.pk, second.pk}  # least loaded, then by id
     assignment = ReviewAssignment.objects.get(reviewer=first)
-    services.review_submit(
+    reviews.review_submit(
         reviewer=first, assignment=assignment, scores={"impact": 5, "feasibility": 5}
     )
-    services.conflict_declare(reviewer=first, application=application, reason="Former employee")
+    reviews.conflict_declare(reviewer=first, application=application, reason="Former employee")
     assert set(ReviewAssignment.objects.values_list("reviewer_id", flat=True)) == {
         second.pk,
         third.pk,
     }
     assert ConflictDeclaration.objects.count() == 1
     # The first reviewer's scores went with the assignment.
-    assert selectors.ranked_applications([application])[0].score is None
+    assert ranked_applications([application])[0].score is None
 
 
 def test_reviews_load_is_balanced(fellowship) -> None:  # type: ignore[no-untyped-def]
@@ -187,27 +195,27 @@ def test_reviews_load_is_balanced(fellowship) -> None:  # type: ignore[no-untype
     reviewers = _reviewers(programme, "A", "B", "C")
     for _ in range(3):
         _apply(cohort, f.user())
-    services.reviewers_assign(actor=manager, cohort=cohort)
+    reviews.reviewers_assign(actor=manager, cohort=cohort)
     loads = sorted(ReviewAssignment.objects.filter(reviewer=r).count() for r in reviewers)
     assert loads == [2, 2, 2]
-    assert services.reviewers_assign(actor=manager, cohort=cohort) == []  # nothing more to do
+    assert reviews.reviewers_assign(actor=manager, cohort=cohort) == []  # nothing more to do
 
 
 def test_scores_are_checked_against_the_rubric(fellowship) -> None:  # type: ignore[no-untyped-def]
     manager, programme, cohort = fellowship
     (reviewer,) = _reviewers(programme, "Reviewer")
     _apply(cohort, f.user())
-    services.reviewers_assign(actor=manager, cohort=cohort)
+    reviews.reviewers_assign(actor=manager, cohort=cohort)
     assignment = ReviewAssignment.objects.get()
     with pytest.raises(DomainError) as refused:
-        services.review_submit(
+        reviews.review_submit(
             reviewer=reviewer, assignment=assignment, scores={"impact": 6, "feasibility": "x"}
         )
     assert set(refused.value.fields) == {"scores.impact", "scores.feasibility"}
     assignment.refresh_from_db()
     assert assignment.submitted_at is None
     with pytest.raises(DomainError):
-        services.review_submit(
+        reviews.review_submit(
             reviewer=manager, assignment=assignment, scores={"impact": 1, "feasibility": 1}
         )
 
@@ -217,7 +225,7 @@ def _scored(cohort, reviewer, scores_by_applicant):  # type: ignore[no-untyped-d
         assignment = ReviewAssignment.objects.create(
             application=application, reviewer=reviewer, assigned_at=clock.now()
         )
-        services.review_submit(reviewer=reviewer, assignment=assignment, scores=scores)
+        reviews.review_submit(reviewer=reviewer, assignment=assignment, scores=scores)
 
 
 def test_ranking_by_weighted_score_with_ties_to_the_earlier_submission(fellowship) -> None:  # type: ignore[no-untyped-def]
@@ -241,7 +249,7 @@ def test_ranking_by_weighted_score_with_ties_to_the_earlier_submission(fellowshi
             (best, {"impact": 5, "feasibility": 1}),  # 11/15 = 73.33
         ],
     )
-    ranking = selectors.cohort_ranking_for(manager, cohort)
+    ranking = cohort_ranking_for(manager, cohort)
     assert [(row.rank, row.application.pk, str(row.score)) for row in ranking] == [
         (1, best.pk, "73.33"),
         (2, early_tie.pk, "66.67"),
@@ -249,7 +257,7 @@ def test_ranking_by_weighted_score_with_ties_to_the_earlier_submission(fellowshi
         (4, unscored.pk, "None"),
     ]
     with pytest.raises(PermissionDenied):
-        selectors.cohort_ranking_for(reviewer, cohort)
+        cohort_ranking_for(reviewer, cohort)
 
 
 def test_decisions_stay_within_capacity_and_write_in_the_applicants_language(
@@ -263,10 +271,10 @@ def test_decisions_stay_within_capacity_and_write_in_the_applicants_language(
         for n in range(3)
     ]
     with django_capture_on_commit_callbacks(execute=True):
-        services.application_decide(actor=manager, application=applications[0], decision="accepted")
-        services.application_decide(actor=manager, application=applications[1], decision="accepted")
+        application_decide(actor=manager, application=applications[0], decision="accepted")
+        application_decide(actor=manager, application=applications[1], decision="accepted")
     with pytest.raises(DomainError) as full:
-        services.application_decide(actor=manager, application=applications[2], decision="accepted")
+        application_decide(actor=manager, application=applications[2], decision="accepted")
     assert (full.value.code, full.value.http_status) == ("cohort_full", 409)
     applications[2].refresh_from_db()
     assert applications[2].status == Application.Status.SUBMITTED
@@ -284,13 +292,13 @@ def test_decisions_are_for_managers_and_follow_the_allowed_transitions(fellowshi
     (reviewer,) = _reviewers(programme, "Reviewer")
     application = f.application(cohort, f.user())
     with pytest.raises(PermissionDenied):
-        services.application_decide(actor=reviewer, application=application, decision="accepted")
-    services.application_decide(actor=manager, application=application, decision="rejected")
+        application_decide(actor=reviewer, application=application, decision="accepted")
+    application_decide(actor=manager, application=application, decision="rejected")
     with pytest.raises(DomainError) as refused:
-        services.application_decide(actor=manager, application=application, decision="accepted")
+        application_decide(actor=manager, application=application, decision="accepted")
     assert refused.value.code == "decision_not_allowed"
     with pytest.raises(DomainError) as unknown:
-        services.application_decide(actor=manager, application=application, decision="maybe")
+        application_decide(actor=manager, application=application, decision="maybe")
     assert unknown.value.code == "invalid_decision"
 
 
@@ -314,12 +322,12 @@ def test_the_waitlist_moves_when_someone_declines(
         ],
     )
     for application in accepted:
-        services.application_decide(actor=manager, application=application, decision="accepted")
-    services.application_decide(actor=manager, application=second_best, decision="waitlisted")
-    services.application_decide(actor=manager, application=best, decision="waitlisted")
+        application_decide(actor=manager, application=application, decision="accepted")
+    application_decide(actor=manager, application=second_best, decision="waitlisted")
+    application_decide(actor=manager, application=best, decision="waitlisted")
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.application_decline(applicant=accepted[0].applicant, application=accepted[0])
+        application_decline(applicant=accepted[0].applicant, application=accepted[0])
     accepted[0].refresh_from_db()
     best.refresh_from_db()
     second_best.refresh_from_db()
@@ -333,16 +341,16 @@ def test_the_waitlist_moves_when_someone_declines(
     assert [m.to for m in mailoutbox] == [["best@example.org"]]
     assert ApplicationNotice.objects.filter(application=best, kind="promoted").exists()
     # Sending again is a no-op (idempotent task).
-    assert services.application_notice_send(application_id=best.pk, kind="promoted") is False
+    assert application_notice_send(application_id=best.pk, kind="promoted") is False
 
 
 def test_a_decline_with_an_empty_waitlist_frees_the_seat(fellowship) -> None:  # type: ignore[no-untyped-def]
     manager, _programme, cohort = fellowship
     application = f.application(cohort, f.user())
-    services.application_decide(actor=manager, application=application, decision="accepted")
+    application_decide(actor=manager, application=application, decision="accepted")
     with pytest.raises(DomainError):
-        services.application_decline(applicant=manager, application=application)
-    services.application_decline(applicant=application.applicant, application=application)
+        application_decline(applicant=manager, application=application)
+    application_decline(applicant=application.applicant, application=application)
     cohort.refresh_from_db()
     assert cohort.seats_taken == 0
 
@@ -355,8 +363,8 @@ def test_the_pipeline_counts(fellowship) -> None:  # type: ignore[no-untyped-def
         application=applications[0], reviewer=reviewer, assigned_at=clock.now()
     )
     _scored(cohort, reviewer, [(applications[1], {"impact": 1, "feasibility": 1})])
-    services.application_decide(actor=manager, application=applications[2], decision="accepted")
-    assert selectors.application_pipeline(cohort) == {
+    application_decide(actor=manager, application=applications[2], decision="accepted")
+    assert application_pipeline(cohort) == {
         "total": 4,
         "unassigned": 1,
         "in_review": 1,

@@ -14,9 +14,11 @@ from ewtp.accounts.models import Organisation
 from ewtp.core import signing
 from ewtp.core.errors import DomainError, PermissionDenied
 from ewtp.core.models import AuditLog
-from ewtp.learning import codes, selectors, services
+from ewtp.learning import codes
 from ewtp.learning.credentials import verify_credential
 from ewtp.learning.models import Certificate, Lesson, Quiz
+from ewtp.learning.selectors.certificates import export_ready_organisation_ids
+from ewtp.learning.services import certificates, courses, enrolments
 from ewtp.learning.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -35,10 +37,10 @@ def certificate() -> Certificate:
         marks_export_ready=True,
     )
     learner = f.user("aline@example.org", "Aline Uwase")
-    services.enrolment_create(learner=learner, course=course)
-    services.lesson_complete(learner=learner, lesson=Lesson.objects.get(module__course=course))
+    enrolments.enrolment_create(learner=learner, course=course)
+    courses.lesson_complete(learner=learner, lesson=Lesson.objects.get(module__course=course))
     quiz = Quiz.objects.get(module__course=course)
-    services.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
+    courses.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
     return Certificate.objects.get()
 
 
@@ -96,11 +98,13 @@ def test_the_api_verifies_a_valid_certificate(certificate) -> None:  # type: ign
 def test_a_revoked_certificate_says_so_with_its_reason(certificate) -> None:  # type: ignore[no-untyped-def]
     trainer = certificate.programme.provider.memberships.get().user
     with pytest.raises(PermissionDenied):
-        services.certificate_revoke(actor=certificate.holder, certificate=certificate, reason="x")
+        certificates.certificate_revoke(
+            actor=certificate.holder, certificate=certificate, reason="x"
+        )
     with pytest.raises(DomainError) as no_reason:
-        services.certificate_revoke(actor=trainer, certificate=certificate, reason=" ")
+        certificates.certificate_revoke(actor=trainer, certificate=certificate, reason=" ")
     assert no_reason.value.code == "reason_required"
-    services.certificate_revoke(
+    certificates.certificate_revoke(
         actor=trainer, certificate=certificate, reason="Quiz answers were shared."
     )
     body = Client().get(f"/api/v1/certificates/{certificate.code}").json()
@@ -112,7 +116,7 @@ def test_a_revoked_certificate_says_so_with_its_reason(certificate) -> None:  # 
     assert "Revoked" in page.content.decode()
     assert "Quiz answers were shared." in page.content.decode()
     with pytest.raises(DomainError) as twice:
-        services.certificate_revoke(actor=trainer, certificate=certificate, reason="again")
+        certificates.certificate_revoke(actor=trainer, certificate=certificate, reason="again")
     assert twice.value.code == "already_revoked"
 
 
@@ -159,7 +163,7 @@ def test_export_ready_sellers(certificate) -> None:  # type: ignore[no-untyped-d
     seller = f.organisation(Organisation.Kind.SELLER, "huye", certificate.holder)
     f.organisation(Organisation.Kind.TOUR_OPERATOR, "tours", certificate.holder)
     f.organisation(Organisation.Kind.SELLER, "others", f.user())
-    assert selectors.export_ready_organisation_ids() == {seller.pk}
+    assert export_ready_organisation_ids() == {seller.pk}
     trainer = certificate.programme.provider.memberships.get().user
-    services.certificate_revoke(actor=trainer, certificate=certificate, reason="Cheating")
-    assert selectors.export_ready_organisation_ids() == set()
+    certificates.certificate_revoke(actor=trainer, certificate=certificate, reason="Cheating")
+    assert export_ready_organisation_ids() == set()

@@ -6,7 +6,6 @@ import pytest
 
 from ewtp.core.errors import DomainError, PermissionDenied
 from ewtp.core.models import AuditLog
-from ewtp.learning import selectors, services
 from ewtp.learning.models import (
     Certificate,
     Enrolment,
@@ -16,6 +15,8 @@ from ewtp.learning.models import (
     Quiz,
     QuizAttempt,
 )
+from ewtp.learning.selectors.courses import course_items, progress_of, quiz_standing
+from ewtp.learning.services import courses, enrolments
 from ewtp.learning.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -33,13 +34,13 @@ def setting():  # type: ignore[no-untyped-def]
 
 def _finish_lessons(learner, course) -> None:  # type: ignore[no-untyped-def]
     for lesson in Lesson.objects.filter(module__course=course):
-        services.lesson_complete(learner=learner, lesson=lesson)
+        courses.lesson_complete(learner=learner, lesson=lesson)
 
 
 def test_enrolment_in_an_open_course_is_idempotent(setting) -> None:  # type: ignore[no-untyped-def]
     _trainer, _programme, course, learner = setting
-    first = services.enrolment_create(learner=learner, course=course)
-    again = services.enrolment_create(learner=learner, course=course)
+    first = enrolments.enrolment_create(learner=learner, course=course)
+    again = enrolments.enrolment_create(learner=learner, course=course)
     assert first.pk == again.pk
     assert Enrolment.objects.count() == 1
     assert AuditLog.objects.filter(action="learning.enrolment.created").count() == 1
@@ -49,82 +50,82 @@ def test_lessons_need_an_enrolment(setting) -> None:  # type: ignore[no-untyped-
     _trainer, _programme, course, learner = setting
     lesson = Lesson.objects.filter(module__course=course).first()
     with pytest.raises(PermissionDenied) as refused:
-        services.lesson_complete(learner=learner, lesson=lesson)
+        courses.lesson_complete(learner=learner, lesson=lesson)
     assert refused.value.code == "not_enrolled"
     assert LessonCompletion.objects.count() == 0
 
 
 def test_a_failed_quiz_keeps_the_learner_and_counts_attempts(setting) -> None:  # type: ignore[no-untyped-def]
     _trainer, _programme, course, learner = setting
-    services.enrolment_create(learner=learner, course=course)
+    enrolments.enrolment_create(learner=learner, course=course)
     quiz = Quiz.objects.get(module__course=course)
     wrong = f.quiz_answers(quiz, single="A", multiple=("X",))
-    first = services.quiz_submit(learner=learner, quiz=quiz, selected=wrong)
+    first = courses.quiz_submit(learner=learner, quiz=quiz, selected=wrong)
     assert (first.number, first.points, first.max_points, first.passed) == (1, 0, 2, False)
-    half = services.quiz_submit(
+    half = courses.quiz_submit(
         learner=learner, quiz=quiz, selected=f.quiz_answers(quiz, multiple=("X",))
     )
     assert (half.number, half.points, half.passed) == (2, 1, False)  # pass mark 100 %
     with pytest.raises(DomainError) as used_up:
-        services.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
+        courses.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
     assert used_up.value.code == "no_attempts_left"
     assert used_up.value.http_status == 409
     assert QuizAttempt.objects.count() == 2
     enrolment = Enrolment.objects.get()
     assert enrolment.status == Enrolment.Status.ACTIVE  # never removed on failure
-    standing = selectors.quiz_standing(enrolment, quiz)
+    standing = quiz_standing(enrolment, quiz)
     assert (standing.left, standing.may_attempt) == (0, False)
 
 
 def test_a_trainer_may_grant_another_attempt(setting) -> None:  # type: ignore[no-untyped-def]
     trainer, _programme, course, learner = setting
-    enrolment = services.enrolment_create(learner=learner, course=course)
+    enrolment = enrolments.enrolment_create(learner=learner, course=course)
     quiz = Quiz.objects.get(module__course=course)
     wrong = f.quiz_answers(quiz, single="C")
-    services.quiz_submit(learner=learner, quiz=quiz, selected=wrong)
-    services.quiz_submit(learner=learner, quiz=quiz, selected=wrong)
+    courses.quiz_submit(learner=learner, quiz=quiz, selected=wrong)
+    courses.quiz_submit(learner=learner, quiz=quiz, selected=wrong)
     with pytest.raises(PermissionDenied):
-        services.attempts_grant(actor=learner, enrolment=enrolment, quiz=quiz)
-    services.attempts_grant(actor=trainer, enrolment=enrolment, quiz=quiz)
-    third = services.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
+        courses.attempts_grant(actor=learner, enrolment=enrolment, quiz=quiz)
+    courses.attempts_grant(actor=trainer, enrolment=enrolment, quiz=quiz)
+    third = courses.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
     assert (third.number, third.passed) == (3, True)
 
 
 def test_a_passed_quiz_cannot_be_retaken(setting) -> None:  # type: ignore[no-untyped-def]
     _trainer, _programme, course, learner = setting
-    services.enrolment_create(learner=learner, course=course)
+    enrolments.enrolment_create(learner=learner, course=course)
     quiz = Quiz.objects.get(module__course=course)
-    services.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
+    courses.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
     with pytest.raises(DomainError) as again:
-        services.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
+        courses.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
     assert again.value.code == "quiz_already_passed"
 
 
 def test_a_choice_of_another_question_is_refused_and_nothing_is_written(setting) -> None:  # type: ignore[no-untyped-def]
     _trainer, _programme, course, learner = setting
-    services.enrolment_create(learner=learner, course=course)
+    enrolments.enrolment_create(learner=learner, course=course)
     quiz = Quiz.objects.get(module__course=course)
     answers = f.quiz_answers(quiz)
     first, second = list(answers)
     with pytest.raises(DomainError) as refused:
-        services.quiz_submit(learner=learner, quiz=quiz, selected={first: answers[second]})
+        courses.quiz_submit(learner=learner, quiz=quiz, selected={first: answers[second]})
     assert refused.value.code == "invalid_answer"
     assert QuizAttempt.objects.count() == 0
 
 
 def test_completion_needs_every_lesson_and_every_quiz(setting) -> None:  # type: ignore[no-untyped-def]
     _trainer, _programme, course, learner = setting
-    services.enrolment_create(learner=learner, course=course)
+    enrolments.enrolment_create(learner=learner, course=course)
     quiz = Quiz.objects.get(module__course=course)
-    services.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
+    courses.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
     enrolment = Enrolment.objects.get()
     assert enrolment.status == Enrolment.Status.ACTIVE  # lessons not done yet
     assert Certificate.objects.count() == 0
     first, second = Lesson.objects.filter(module__course=course)
-    services.lesson_complete(learner=learner, lesson=first)
-    services.lesson_complete(learner=learner, lesson=first)  # twice is harmless
+    courses.lesson_complete(learner=learner, lesson=first)
+    courses.lesson_complete(learner=learner, lesson=first)  # twice is harmless
     assert Enrolment.objects.get().status == Enrolment.Status.ACTIVE
-    services.lesson_complete(learner=learner, lesson=second)
+    courses.lesson_complete(learner=learner, lesson=second)
     enrolment.refresh_from_db()
     assert enrolment.status == Enrolment.Status.COMPLETED
     assert enrolment.completed_at is not None
@@ -135,20 +136,20 @@ def test_completion_needs_every_lesson_and_every_quiz(setting) -> None:  # type:
         "Aline Uwase",
     )
     assert certificate.status == Certificate.Status.VALID
-    progress = selectors.progress_of(enrolment, selectors.course_items(course))
+    progress = progress_of(enrolment, course_items(course))
     assert (progress.steps_done, progress.steps_total, progress.percent) == (3, 3, 100)
     assert progress.next_item is None
 
 
 def test_lessons_first_then_the_quiz_completes(setting) -> None:  # type: ignore[no-untyped-def]
     _trainer, _programme, course, learner = setting
-    services.enrolment_create(learner=learner, course=course)
+    enrolments.enrolment_create(learner=learner, course=course)
     _finish_lessons(learner, course)
     assert Certificate.objects.count() == 0
     quiz = Quiz.objects.get(module__course=course)
-    services.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz, single="A"))
+    courses.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz, single="A"))
     assert Certificate.objects.count() == 0
-    services.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
+    courses.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
     assert Certificate.objects.filter(holder=learner, course=course).count() == 1
 
 
@@ -157,13 +158,13 @@ def test_prerequisites_gate_enrolment(setting) -> None:  # type: ignore[no-untyp
     advanced = f.course(programme, title="Advanced", quiz=False, lessons=1)
     advanced.prerequisites.add(course)
     with pytest.raises(PermissionDenied) as refused:
-        services.enrolment_create(learner=learner, course=advanced)
+        enrolments.enrolment_create(learner=learner, course=advanced)
     assert refused.value.code == "prerequisites_missing"
-    services.enrolment_create(learner=learner, course=course)
+    enrolments.enrolment_create(learner=learner, course=course)
     _finish_lessons(learner, course)
     quiz = Quiz.objects.get(module__course=course)
-    services.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
-    assert services.enrolment_create(learner=learner, course=advanced).status == "active"
+    courses.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
+    assert enrolments.enrolment_create(learner=learner, course=advanced).status == "active"
 
 
 def test_a_programme_certificate_once_every_course_is_done(setting) -> None:  # type: ignore[no-untyped-def]
@@ -172,10 +173,10 @@ def test_a_programme_certificate_once_every_course_is_done(setting) -> None:  # 
     programme.save()
     second = f.course(programme, title="Second", quiz=False, lessons=1)
     for each in (course, second):
-        services.enrolment_create(learner=learner, course=each)
+        enrolments.enrolment_create(learner=learner, course=each)
         _finish_lessons(learner, each)
     quiz = Quiz.objects.get(module__course=course)
-    services.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
+    courses.quiz_submit(learner=learner, quiz=quiz, selected=f.quiz_answers(quiz))
     assert set(Certificate.objects.values_list("course__title", flat=True)) == {
         "Export readiness",
         "Second",
@@ -186,13 +187,13 @@ def test_a_programme_certificate_once_every_course_is_done(setting) -> None:  # 
 def test_open_cohort_seats_are_taken_once_per_learner(setting) -> None:  # type: ignore[no-untyped-def]
     _trainer, programme, course, learner = setting
     cohort = f.cohort(programme, capacity=1, starts_on=f.clock.today(), ends_on=f.clock.today())
-    services.enrolment_create(learner=learner, course=course, cohort=cohort)
+    enrolments.enrolment_create(learner=learner, course=course, cohort=cohort)
     other_course = f.course(programme, quiz=False)
-    services.enrolment_create(learner=learner, course=other_course, cohort=cohort)
+    enrolments.enrolment_create(learner=learner, course=other_course, cohort=cohort)
     cohort.refresh_from_db()
     assert cohort.seats_taken == 1
     with pytest.raises(DomainError) as full:
-        services.enrolment_create(learner=f.user(), course=course, cohort=cohort)
+        enrolments.enrolment_create(learner=f.user(), course=course, cohort=cohort)
     assert (full.value.code, full.value.http_status) == ("cohort_full", 409)
 
 
@@ -202,18 +203,18 @@ def test_invitation_programmes(setting, django_capture_on_commit_callbacks, mail
     course = f.course(programme, quiz=False, lessons=1)
     cohort = f.cohort(programme, capacity=5)
     with pytest.raises(PermissionDenied) as refused:
-        services.enrolment_create(learner=learner, course=course)
+        enrolments.enrolment_create(learner=learner, course=course)
     assert refused.value.code == "invitation_required"
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = services.invitation_create(
+        invitation = enrolments.invitation_create(
             actor=trainer, cohort=cohort, email="LEARNER@example.org"
         )
     assert [m.to for m in mailoutbox] == [["learner@example.org"]]
     assert f"/learn/invitations/{invitation.token}/" in mailoutbox[0].body
     stranger = f.user("stranger@example.org")
     with pytest.raises(PermissionDenied):
-        services.invitation_accept(learner=stranger, token=invitation.token)
-    services.invitation_accept(learner=learner, token=invitation.token)
+        enrolments.invitation_accept(learner=stranger, token=invitation.token)
+    enrolments.invitation_accept(learner=learner, token=invitation.token)
     assert Enrolment.objects.get(learner=learner, course=course).cohort == cohort
     cohort.refresh_from_db()
     assert cohort.seats_taken == 1

@@ -9,9 +9,10 @@ from django.apps import apps
 
 from ewtp.accounts.models import Organisation
 from ewtp.core import signing
-from ewtp.learning import demo, selectors
+from ewtp.learning import demo
 from ewtp.learning.credentials import verify_credential
 from ewtp.learning.models import Application, Certificate, ReviewAssignment
+from ewtp.learning.selectors.certificates import export_ready_organisation_ids
 from ewtp.learning.tests import factories as f
 
 
@@ -48,4 +49,4 @@ def test_the_demo_loads_once_and_makes_sense() -> None:
     assert certificate.holder.email == "seller@demo.ewtp.rw"
     assert verify_credential(certificate.credential, signing.public_key_bytes())
     huye = Organisation.objects.get(slug="huye-coffee")
-    assert selectors.export_ready_organisation_ids() == {huye.pk}
+    assert export_ready_organisation_ids() == {huye.pk}

@@ -10,15 +10,17 @@ from decimal import Decimal
 from typing import Any
 
 from ewtp.accounts.models import Organisation, User
-from ewtp.catalog import services as catalog_services
 from ewtp.catalog.models import Product
+from ewtp.catalog.services.products import ProductData, product_create
 from ewtp.customs import demo as customs_demo
 from ewtp.customs import services as customs_services
 from ewtp.logistics import demo as logistics_demo
 from ewtp.logistics.models import Hub
-from ewtp.orders import services as order_services
 from ewtp.orders.models import Order
-from ewtp.traderules.services import reference_data_ensure
+from ewtp.orders.services.carts import cart_create, cart_line_add
+from ewtp.orders.services.checkout import checkout_place
+from ewtp.orders.services.handover import checkout_mark_paid
+from ewtp.traderules.services.reference_data import reference_data_ensure
 from ewtp.web.demo import load_base
 
 ADDRESSES: dict[str, dict[str, str]] = {
@@ -100,10 +102,10 @@ def product(
     origin: str = "RW",
     sku: str = "",
 ) -> Product:
-    return catalog_services.product_create(
+    return product_create(
         actor=actor,
         seller=seller,
-        data=catalog_services.ProductData(
+        data=ProductData(
             title=title,
             hs_code=hs_code,
             origin=origin,
@@ -173,10 +175,10 @@ def paid_order(
     email: str = "buyer@example.org",
 ) -> Order:
     """One seller's order, placed through the orders checkout and marked paid."""
-    cart = order_services.cart_create(user=buyer)
+    cart = cart_create(user=buyer)
     for item, quantity in items:
-        order_services.cart_line_add(cart=cart, product_id=item.public_id, quantity=quantity)
-    checkout = order_services.checkout_place(
+        cart_line_add(cart=cart, product_id=item.public_id, quantity=quantity)
+    checkout = checkout_place(
         cart=cart,
         email=buyer.email if buyer else email,
         destination=destination,
@@ -184,17 +186,17 @@ def paid_order(
         shipping_address=address or ADDRESSES[destination],
         user=buyer,
     )
-    order_services.checkout_mark_paid(checkout=checkout, payment_reference=f"PAY-{checkout.pk}")
+    checkout_mark_paid(checkout=checkout, payment_reference=f"PAY-{checkout.pk}")
     return checkout.orders.get()
 
 
 def packed(
     world: World, order: Order, *, weight: Any = "2.1", dims: tuple[int, int, int] = (30, 20, 15)
 ):
-    from ewtp.logistics import services
+    from ewtp.logistics.services import parcels
 
     actor = world.seller if order.seller_id == world.coffee_org.pk else world.baskets_seller
-    return services.parcel_create(
+    return parcels.parcel_create(
         actor=actor,
         order=order,
         weight_kg=weight,

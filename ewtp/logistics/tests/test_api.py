@@ -3,8 +3,8 @@
 import pytest
 
 from ewtp.accounts.services import api_token_issue
-from ewtp.logistics import services
 from ewtp.logistics.codes import awb_make
+from ewtp.logistics.services import parcels
 from ewtp.logistics.tests.factories import packed, paid_order, world
 from ewtp.web.demo import DEMO_PASSWORD
 
@@ -54,7 +54,7 @@ def test_lane_price_answers_the_cheapest_lane(client, w):
 def test_the_hub_steps_through_the_api(client, w):
     order = paid_order([(w.coffee, 1)], destination="BE")
     parcel = packed(w, order)
-    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    parcels.parcel_hand_over(actor=w.seller, parcel=parcel)
     headers = _bearer("hub@demo.ewtp.rw")
     assert (
         client.post(

@@ -9,13 +9,21 @@ from ewtp.accounts.models import Membership, Organisation, User
 from ewtp.core.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from ewtp.core.models import AuditLog
 from ewtp.customs import services as customs_services
-from ewtp.logistics import services
 from ewtp.logistics.codes import awb_make, iso7064_mod37_36
 from ewtp.logistics.models import Clearance, Lane, Parcel, Shipment, TrackingEvent
 from ewtp.logistics.selectors import tracking_for_order
+from ewtp.logistics.services import delivery, exceptions, parcels, shipments
 from ewtp.logistics.tests.factories import packed, paid_order, world
-from ewtp.orders import services as order_services
 from ewtp.orders.models import Order
+from ewtp.orders.services.transitions import (
+    allowed_actions,
+    order_accept,
+    order_hand_to_hub,
+    order_pack,
+    order_ship,
+    order_transition,
+    roles_for,
+)
 
 P = Parcel.Status
 AWB = awb_make("459", "1234567")  # RwandAir prefix, check digit 5
@@ -48,12 +56,12 @@ def _released_export(w, parcel):
 def _at_liege(w, lane):
     order = paid_order([(w.coffee, 3)], destination="BE")
     parcel = packed(w, order)
-    services.parcel_hand_over(actor=w.seller, parcel=parcel)
-    services.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
+    parcels.parcel_hand_over(actor=w.seller, parcel=parcel)
+    parcels.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
     _released_export(w, parcel)
-    shipment = services.shipment_create(actor=w.kigali, lane=lane, awb=AWB, parcels=[parcel])
-    services.shipment_dispatch(actor=w.kigali, shipment=shipment)
-    services.shipment_arrive(actor=w.liege, shipment=shipment)
+    shipment = shipments.shipment_create(actor=w.kigali, lane=lane, awb=AWB, parcels=[parcel])
+    shipments.shipment_dispatch(actor=w.kigali, shipment=shipment)
+    shipments.shipment_arrive(actor=w.liege, shipment=shipment)
     parcel.refresh_from_db()
     return order, parcel, shipment
 
@@ -80,13 +88,13 @@ def test_the_whole_journey_moves_the_parcel_and_the_order(w, lane):
     assert parcel.ship_to["city"] == "Bruxelles"
     assert _status(order) == Order.Status.PACKED  # accepted, then packed, by the seller
 
-    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    parcels.parcel_hand_over(actor=w.seller, parcel=parcel)
     assert _status(order) == Order.Status.HANDED_TO_HUB
 
-    received = services.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code.lower())
+    received = parcels.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code.lower())
     assert (received.status, received.current_hub) == (P.RECEIVED, w.kgl)
 
-    shipment = services.shipment_create(
+    shipment = shipments.shipment_create(
         actor=w.kigali, lane=lane, awb="459 1234 5675", parcels=[parcel]
     )
     parcel.refresh_from_db()
@@ -94,19 +102,19 @@ def test_the_whole_journey_moves_the_parcel_and_the_order(w, lane):
     assert (parcel.status, parcel.shipment) == (P.CONSOLIDATED, shipment)
 
     _released_export(w, parcel)
-    services.shipment_dispatch(actor=w.kigali, shipment=shipment)
+    shipments.shipment_dispatch(actor=w.kigali, shipment=shipment)
     parcel.refresh_from_db()
     assert (parcel.status, parcel.current_hub) == (P.IN_TRANSIT, None)
     assert _status(order) == Order.Status.SHIPPED
 
-    services.shipment_arrive(actor=w.liege, shipment=shipment)
+    shipments.shipment_arrive(actor=w.liege, shipment=shipment)
     parcel.refresh_from_db()
     assert (parcel.status, parcel.current_hub) == (P.ARRIVED, w.lgg)
 
     imported = parcel.declarations.get(kind="import")
     customs_services.declaration_decide(actor=w.officer_be, declaration=imported, action="release")
-    services.parcel_out_for_delivery(actor=w.liege, parcel=parcel)
-    services.parcel_deliver(actor=w.liege, parcel=parcel, note="signed by M. Peeters")
+    delivery.parcel_out_for_delivery(actor=w.liege, parcel=parcel)
+    delivery.parcel_deliver(actor=w.liege, parcel=parcel, note="signed by M. Peeters")
     parcel.refresh_from_db()
     assert parcel.status == P.DELIVERED and parcel.delivered_at is not None
     assert _status(order) == Order.Status.DELIVERED  # the escrow timer starts here
@@ -154,18 +162,18 @@ def test_the_buyer_confirms_receipt_through_the_orders_service(w, lane):
     customs_services.declaration_decide(
         actor=w.officer_be, declaration=parcel.declarations.get(kind="import"), action="release"
     )
-    services.parcel_out_for_delivery(actor=w.liege, parcel=parcel)
+    delivery.parcel_out_for_delivery(actor=w.liege, parcel=parcel)
     with pytest.raises(Conflict):
-        services.parcel_confirm_receipt(actor=None, parcel=parcel)  # not delivered yet
-    services.parcel_deliver(actor=w.liege, parcel=parcel)
+        delivery.parcel_confirm_receipt(actor=None, parcel=parcel)  # not delivered yet
+    delivery.parcel_deliver(actor=w.liege, parcel=parcel)
     with pytest.raises(NotFound):  # a stranger is no buyer of this order
-        services.parcel_confirm_receipt(
+        delivery.parcel_confirm_receipt(
             actor=w.operator.__class__.objects.get(email="tea@demo.ewtp.rw"), parcel=parcel
         )
-    from ewtp.orders.services import BuyerAccess
+    from ewtp.orders.services.transitions import BuyerAccess
 
     order.refresh_from_db()
-    services.parcel_confirm_receipt(
+    delivery.parcel_confirm_receipt(
         actor=BuyerAccess(order.checkout_id, "buyer@example.org"), parcel=parcel
     )
     assert _status(order) == Order.Status.COMPLETED
@@ -199,14 +207,16 @@ def test_forbidden_transitions_are_a_clear_409_and_change_nothing(w, step, statu
         step, w.liege if status == P.ARRIVED else w.kigali
     )
     calls = {
-        "receive": lambda: services.parcel_receive(actor=actor, hub=w.kgl, code=parcel.code),
-        "hand_over": lambda: services.parcel_hand_over(actor=actor, parcel=parcel),
-        "deliver": lambda: services.parcel_deliver(actor=w.liege, parcel=parcel),
-        "out_for_delivery": lambda: services.parcel_out_for_delivery(actor=w.liege, parcel=parcel),
-        "resume": lambda: services.parcel_resume(actor=actor, parcel=parcel),
-        "damage": lambda: services.parcel_report_damage(actor=actor, parcel=parcel, reason="torn"),
-        "hold": lambda: services.parcel_hold(actor=actor, parcel=parcel, reason="check"),
-        "return": lambda: services.parcel_return(actor=actor, parcel=parcel, reason="refused"),
+        "receive": lambda: parcels.parcel_receive(actor=actor, hub=w.kgl, code=parcel.code),
+        "hand_over": lambda: parcels.parcel_hand_over(actor=actor, parcel=parcel),
+        "deliver": lambda: delivery.parcel_deliver(actor=w.liege, parcel=parcel),
+        "out_for_delivery": lambda: delivery.parcel_out_for_delivery(actor=w.liege, parcel=parcel),
+        "resume": lambda: exceptions.parcel_resume(actor=actor, parcel=parcel),
+        "damage": lambda: exceptions.parcel_report_damage(
+            actor=actor, parcel=parcel, reason="torn"
+        ),
+        "hold": lambda: exceptions.parcel_hold(actor=actor, parcel=parcel, reason="check"),
+        "return": lambda: exceptions.parcel_return(actor=actor, parcel=parcel, reason="refused"),
     }
     with pytest.raises(Conflict) as raised:
         calls[step]()
@@ -220,29 +230,29 @@ def test_forbidden_transitions_are_a_clear_409_and_change_nothing(w, step, statu
 def test_only_the_hubs_own_staff_may_act_there(w, lane):
     order = paid_order([(w.coffee, 1)], destination="BE")
     parcel = packed(w, order)
-    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    parcels.parcel_hand_over(actor=w.seller, parcel=parcel)
     with pytest.raises(PermissionDenied):  # Liege staff at Kigali
-        services.parcel_receive(actor=w.liege, hub=w.kgl, code=parcel.code)
+        parcels.parcel_receive(actor=w.liege, hub=w.kgl, code=parcel.code)
     with pytest.raises(PermissionDenied):  # a seller is no hub operator
-        services.parcel_receive(actor=w.seller, hub=w.kgl, code=parcel.code)
+        parcels.parcel_receive(actor=w.seller, hub=w.kgl, code=parcel.code)
     viewer = User.objects.create_user("viewer@hub.test", "x" * 12)
     Membership.objects.create(user=viewer, organisation=w.kgl.operator, role=Membership.Role.VIEWER)
     with pytest.raises(PermissionDenied):
-        services.parcel_receive(actor=viewer, hub=w.kgl, code=parcel.code)
+        parcels.parcel_receive(actor=viewer, hub=w.kgl, code=parcel.code)
     with pytest.raises(NotFound):  # another seller's member does not see this order
-        services.parcel_hand_over(actor=w.baskets_seller, parcel=parcel)
+        parcels.parcel_hand_over(actor=w.baskets_seller, parcel=parcel)
     with pytest.raises(Conflict) as wrong:  # a Liege parcel scanned at the wrong hub
-        services.parcel_receive(actor=w.liege, hub=w.lgg, code=parcel.code)
+        parcels.parcel_receive(actor=w.liege, hub=w.lgg, code=parcel.code)
     assert wrong.value.code == "wrong_hub"
     assert Parcel.objects.get(pk=parcel.pk).status == P.HANDED_OVER
 
 
 def test_intake_names_a_bad_code(w):
     with pytest.raises(InvalidRequest) as raised:
-        services.parcel_receive(actor=w.kigali, hub=w.kgl, code="KGL-ABC")
+        parcels.parcel_receive(actor=w.kigali, hub=w.kgl, code="KGL-ABC")
     assert raised.value.fields == {"code": raised.value.message}
     with pytest.raises(NotFound):
-        services.parcel_receive(
+        parcels.parcel_receive(
             actor=w.kigali, hub=w.kgl, code="KGL-22222222-" + iso7064_mod37_36("KGL22222222")
         )
 
@@ -250,7 +260,7 @@ def test_intake_names_a_bad_code(w):
 def test_packing_checks_the_order_and_the_measures(w):
     order = paid_order([(w.coffee, 1)], destination="BE")
     with pytest.raises(InvalidRequest) as raised:
-        services.parcel_create(
+        parcels.parcel_create(
             actor=w.seller, order=order, weight_kg="0", length_cm="x", width_cm=10, height_cm=301
         )
     assert set(raised.value.fields) == {"weight_kg", "length_cm", "height_cm"}
@@ -267,14 +277,14 @@ def test_packing_checks_the_order_and_the_measures(w):
 def test_a_correction_is_allowed_only_before_hand_over(w):
     order = paid_order([(w.coffee, 2)], destination="BE")
     parcel = packed(w, order, weight="1.3")
-    services.parcel_update(
+    parcels.parcel_update(
         actor=w.seller, parcel=parcel, weight_kg="1.25", length_cm=20, width_cm=20, height_cm=10
     )
     parcel.refresh_from_db()
     assert (parcel.weight_kg, parcel.dimensions) == (Decimal("1.250"), (20, 20, 10))
-    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    parcels.parcel_hand_over(actor=w.seller, parcel=parcel)
     with pytest.raises(Conflict):
-        services.parcel_update(
+        parcels.parcel_update(
             actor=w.seller, parcel=parcel, weight_kg="2", length_cm=20, width_cm=20, height_cm=10
         )
 
@@ -282,83 +292,85 @@ def test_a_correction_is_allowed_only_before_hand_over(w):
 def test_consolidation_checks_the_air_waybill_and_the_lane(w, lane):
     order = paid_order([(w.coffee, 1)], destination="BE")
     parcel = packed(w, order)
-    services.parcel_hand_over(actor=w.seller, parcel=parcel)
-    services.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
+    parcels.parcel_hand_over(actor=w.seller, parcel=parcel)
+    parcels.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
     with pytest.raises(InvalidRequest) as check:
-        services.shipment_create(actor=w.kigali, lane=lane, awb="459-12345676", parcels=[parcel])
+        shipments.shipment_create(actor=w.kigali, lane=lane, awb="459-12345676", parcels=[parcel])
     assert "should be 5" in check.value.fields["awb"]
     with pytest.raises(InvalidRequest) as prefix:  # Lufthansa's prefix on a RwandAir lane
-        services.shipment_create(actor=w.kigali, lane=lane, awb="020-12345675", parcels=[parcel])
+        shipments.shipment_create(actor=w.kigali, lane=lane, awb="020-12345675", parcels=[parcel])
     assert "459" in prefix.value.fields["awb"]
     china = Lane.objects.get(origin=w.kgl, destination=w.hgh)
     with pytest.raises(Conflict) as wrong_lane:
-        services.shipment_create(
+        shipments.shipment_create(
             actor=w.kigali, lane=china, awb=awb_make("071", "7654321"), parcels=[parcel]
         )
     assert wrong_lane.value.code == "wrong_lane"
     assert not Shipment.objects.exists()  # every refusal left nothing behind
-    services.shipment_create(actor=w.kigali, lane=lane, awb=AWB, parcels=[parcel])
+    shipments.shipment_create(actor=w.kigali, lane=lane, awb=AWB, parcels=[parcel])
     with pytest.raises(Conflict) as reused:
-        services.shipment_create(actor=w.kigali, lane=lane, awb=AWB, parcels=[parcel])
+        shipments.shipment_create(actor=w.kigali, lane=lane, awb=AWB, parcels=[parcel])
     assert reused.value.code == "awb_in_use"
 
 
 def test_dispatch_waits_for_the_export_release_and_import_delivery_for_its_release(w, lane):
     order = paid_order([(w.coffee, 1)], destination="BE")
     parcel = packed(w, order)
-    services.parcel_hand_over(actor=w.seller, parcel=parcel)
-    services.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
-    shipment = services.shipment_create(actor=w.kigali, lane=lane, awb=AWB, parcels=[parcel])
+    parcels.parcel_hand_over(actor=w.seller, parcel=parcel)
+    parcels.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
+    shipment = shipments.shipment_create(actor=w.kigali, lane=lane, awb=AWB, parcels=[parcel])
     with pytest.raises(Conflict) as waiting:
-        services.shipment_dispatch(actor=w.kigali, shipment=shipment)
+        shipments.shipment_dispatch(actor=w.kigali, shipment=shipment)
     assert waiting.value.code == "export_not_released" and waiting.value.extra["parcels"] == [
         parcel.code
     ]
     _released_export(w, parcel)
     with pytest.raises(PermissionDenied):
-        services.shipment_dispatch(actor=w.liege, shipment=shipment)
-    services.shipment_dispatch(actor=w.kigali, shipment=shipment)
+        shipments.shipment_dispatch(actor=w.liege, shipment=shipment)
+    shipments.shipment_dispatch(actor=w.kigali, shipment=shipment)
     with pytest.raises(Conflict):
-        services.shipment_dispatch(actor=w.kigali, shipment=shipment)  # already gone
+        shipments.shipment_dispatch(actor=w.kigali, shipment=shipment)  # already gone
     with pytest.raises(PermissionDenied):
-        services.shipment_arrive(actor=w.kigali, shipment=shipment)  # Liege records arrival
-    services.shipment_arrive(actor=w.liege, shipment=shipment)
+        shipments.shipment_arrive(actor=w.kigali, shipment=shipment)  # Liege records arrival
+    shipments.shipment_arrive(actor=w.liege, shipment=shipment)
     parcel.refresh_from_db()
     assert parcel.import_clearance == Clearance.SUBMITTED
     with pytest.raises(Conflict) as not_released:
-        services.parcel_out_for_delivery(actor=w.liege, parcel=parcel)
+        delivery.parcel_out_for_delivery(actor=w.liege, parcel=parcel)
     assert not_released.value.code == "import_not_released"
 
 
 def test_exceptions_damaged_held_resumed_and_returned(w, lane):
     order = paid_order([(w.coffee, 1)], destination="BE")
     parcel = packed(w, order)
-    services.parcel_hand_over(actor=w.seller, parcel=parcel)
-    services.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
-    shipment = services.shipment_create(actor=w.kigali, lane=lane, awb=AWB, parcels=[parcel])
+    parcels.parcel_hand_over(actor=w.seller, parcel=parcel)
+    parcels.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
+    shipment = shipments.shipment_create(actor=w.kigali, lane=lane, awb=AWB, parcels=[parcel])
 
-    damaged = services.parcel_report_damage(actor=w.kigali, parcel=parcel, reason="corner crushed")
+    damaged = exceptions.parcel_report_damage(
+        actor=w.kigali, parcel=parcel, reason="corner crushed"
+    )
     assert (damaged.status, damaged.shipment, damaged.status_before_exception) == (
         P.DAMAGED,
         None,
         P.RECEIVED,
     )
     with pytest.raises(InvalidRequest):
-        services.parcel_hold(actor=w.kigali, parcel=damaged, reason="  ")
-    held = services.parcel_hold(actor=w.kigali, parcel=damaged, reason="waiting for repacking")
+        exceptions.parcel_hold(actor=w.kigali, parcel=damaged, reason="  ")
+    held = exceptions.parcel_hold(actor=w.kigali, parcel=damaged, reason="waiting for repacking")
     assert (held.status, held.status_before_exception) == (P.HELD, P.RECEIVED)
-    resumed = services.parcel_resume(actor=w.kigali, parcel=held, note="repacked")
+    resumed = exceptions.parcel_resume(actor=w.kigali, parcel=held, note="repacked")
     assert (resumed.status, resumed.exception_reason) == (P.RECEIVED, "")
     assert not shipment.parcels.exists()
 
-    returned = services.parcel_return(actor=w.kigali, parcel=resumed, reason="seller recalled it")
+    returned = exceptions.parcel_return(actor=w.kigali, parcel=resumed, reason="seller recalled it")
     assert (returned.status, returned.current_hub, returned.exception_reason) == (
         P.RETURNED,
         None,
         "seller recalled it",
     )
     with pytest.raises(Conflict):
-        services.parcel_resume(actor=w.kigali, parcel=returned)
+        exceptions.parcel_resume(actor=w.kigali, parcel=returned)
     assert _kinds(parcel)[-4:] == ["damaged", "held", "resumed", "returned"]
     # The order follows its parcel; its money waits in escrow for the operator's refund.
     order.refresh_from_db()
@@ -372,32 +384,32 @@ def test_exceptions_damaged_held_resumed_and_returned(w, lane):
     )
     # The operator refunds the buyer, or releases what is left to the seller (a sound parcel
     # refused at the door).
-    assert [t.action for t in order_services.allowed_actions(w.operator, order)] == [
+    assert [t.action for t in allowed_actions(w.operator, order)] == [
         "resolve",
         "refund",
     ]
-    assert order_services.allowed_actions(w.kigali, order) == []
+    assert allowed_actions(w.kigali, order) == []
 
 
 def test_an_order_follows_its_parcel_back_only_through_the_parcels_flow(w, lane):
     order = paid_order([(w.coffee, 1)], destination="BE")
     parcel = packed(w, order)
-    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    parcels.parcel_hand_over(actor=w.seller, parcel=parcel)
     for actor in (w.liege, w.kigali, w.operator):  # not from the order's page or the API
         with pytest.raises(PermissionDenied):
-            order_services.order_transition(actor=actor, order=order, action="return_to_seller")
+            order_transition(actor=actor, order=order, action="return_to_seller")
     assert _status(order) == Order.Status.HANDED_TO_HUB
 
 
 def test_only_the_hubs_of_the_order_act_on_it(w, lane):
     order = paid_order([(w.coffee, 1)], destination="CN")  # Kigali to Hangzhou
-    order_services.order_accept(actor=w.seller, order=order)
-    order_services.order_pack(actor=w.seller, order=order)
-    order_services.order_hand_to_hub(actor=w.seller, order=order)
-    assert "hub" in order_services.roles_for(w.kigali, order)
-    assert order_services.roles_for(w.liege, order) == set()  # Liege has nothing to do with it
+    order_accept(actor=w.seller, order=order)
+    order_pack(actor=w.seller, order=order)
+    order_hand_to_hub(actor=w.seller, order=order)
+    assert "hub" in roles_for(w.kigali, order)
+    assert roles_for(w.liege, order) == set()  # Liege has nothing to do with it
     with pytest.raises(NotFound):
-        order_services.order_ship(actor=w.liege, order=order)
+        order_ship(actor=w.liege, order=order)
     assert _status(order) == Order.Status.HANDED_TO_HUB
 
 
@@ -427,12 +439,12 @@ def test_a_customs_hold_stops_the_parcel_until_the_release(w, lane):
     assert (parcel.status, parcel.exception_source) == (P.HELD, "customs:import")
     assert parcel.exception_reason == "Documents missing: send the origin statement"
     with pytest.raises(Conflict) as hub_cannot:
-        services.parcel_resume(actor=w.liege, parcel=parcel)
+        exceptions.parcel_resume(actor=w.liege, parcel=parcel)
     assert hub_cannot.value.code == "customs_hold"
     customs_services.declaration_decide(actor=w.officer_be, declaration=imported, action="release")
     parcel.refresh_from_db()
     assert (parcel.status, parcel.import_clearance) == (P.ARRIVED, Clearance.RELEASED)
-    services.parcel_out_for_delivery(actor=w.liege, parcel=parcel)
+    delivery.parcel_out_for_delivery(actor=w.liege, parcel=parcel)
 
 
 def test_a_customs_rejection_returns_the_parcel_with_the_reason(w, lane):
@@ -464,7 +476,7 @@ def test_a_seller_of_another_kind_cannot_pack(w):
     hub_only = Organisation.objects.get(slug="kigali-hub")
     assert hub_only.kind == Organisation.Kind.HUB_OPERATOR
     with pytest.raises(NotFound):
-        services.parcel_create(
+        parcels.parcel_create(
             actor=w.kigali, order=order, weight_kg="1", length_cm=10, width_cm=10, height_cm=10
         )
 
@@ -486,12 +498,12 @@ def test_a_parcel_inside_rwanda_goes_from_intake_to_the_buyer_without_a_flight(w
     with pytest.raises(Conflict) as no_papers:
         customs_services.declarations_submit(actor=w.seller, parcel=parcel)
     assert no_papers.value.code == "no_declarations_needed"
-    services.parcel_hand_over(actor=w.seller, parcel=parcel)
-    services.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
-    out = services.parcel_out_for_delivery(actor=w.kigali, parcel=parcel)
+    parcels.parcel_hand_over(actor=w.seller, parcel=parcel)
+    parcels.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
+    out = delivery.parcel_out_for_delivery(actor=w.kigali, parcel=parcel)
     assert out.status == P.OUT_FOR_DELIVERY
     assert _status(order) == Order.Status.SHIPPED
-    services.parcel_deliver(actor=w.kigali, parcel=out, note="Aline at the gate")
+    delivery.parcel_deliver(actor=w.kigali, parcel=out, note="Aline at the gate")
     assert _status(order) == Order.Status.DELIVERED
     assert _kinds(parcel) == [
         "packed",
@@ -505,12 +517,12 @@ def test_a_parcel_inside_rwanda_goes_from_intake_to_the_buyer_without_a_flight(w
 def test_an_international_parcel_at_its_origin_hub_cannot_skip_the_flight(w):
     order = paid_order([(w.coffee, 1)], destination="BE")
     parcel = packed(w, order)
-    services.parcel_hand_over(actor=w.seller, parcel=parcel)
-    services.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
+    parcels.parcel_hand_over(actor=w.seller, parcel=parcel)
+    parcels.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
     with pytest.raises(PermissionDenied):  # Kigali does not work the Liege end
-        services.parcel_out_for_delivery(actor=w.kigali, parcel=parcel)
+        delivery.parcel_out_for_delivery(actor=w.kigali, parcel=parcel)
     with pytest.raises(Conflict) as caught:
-        services.parcel_out_for_delivery(actor=w.liege, parcel=parcel)
+        delivery.parcel_out_for_delivery(actor=w.liege, parcel=parcel)
     assert caught.value.code == "invalid_transition"
     parcel.refresh_from_db()
     assert parcel.status == P.RECEIVED

@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from ewtp.customs.services import declaration_decide, declarations_submit
-from ewtp.logistics import services
 from ewtp.logistics.codes import awb_make
 from ewtp.logistics.models import Lane, Parcel, Shipment
+from ewtp.logistics.services import delivery, parcels
 from ewtp.logistics.tests.factories import packed, paid_order, world
 from ewtp.orders.models import Order
 
@@ -58,7 +58,7 @@ def test_the_seller_packs_and_sees_the_papers(client, w):
 def test_the_hub_scans_consolidates_and_dispatches(client, w):
     order = paid_order([(w.coffee, 3)], destination="BE")
     parcel = packed(w, order)
-    services.parcel_hand_over(actor=w.seller, parcel=parcel)
+    parcels.parcel_hand_over(actor=w.seller, parcel=parcel)
     client.force_login(w.kigali)
     assert (
         client.get(reverse("logistics:hub_dashboard")).status_code == 302
@@ -117,11 +117,11 @@ def test_the_public_tracking_page_and_the_buyers_confirmation(client, w):
     Parcel.objects.filter(pk=parcel.pk).update(
         status=Parcel.Status.OUT_FOR_DELIVERY, current_hub=w.lgg
     )
-    from ewtp.orders import services as order_services
+    from ewtp.orders.services.transitions import order_hand_to_hub, order_ship
 
-    order_services.order_hand_to_hub(actor=w.seller, order=order)
-    order_services.order_ship(actor=w.kigali, order=order)
-    services.parcel_deliver(actor=w.liege, parcel=parcel)
+    order_hand_to_hub(actor=w.seller, order=order)
+    order_ship(actor=w.kigali, order=order)
+    delivery.parcel_deliver(actor=w.liege, parcel=parcel)
     client.force_login(w.buyer)
     page = client.get(track).content.decode()
     assert 'data-testid="confirm-receipt"' in page
@@ -169,8 +169,8 @@ def test_the_hub_sends_a_local_parcel_out_from_its_page_and_the_seller_needs_no_
     assert 'data-testid="submit-declarations"' not in pack_page
     assert client.get(reverse("customs:postal_form", args=[local.code])).status_code == 404
     for parcel in (local, flying):
-        services.parcel_hand_over(actor=w.seller, parcel=parcel)
-        services.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
+        parcels.parcel_hand_over(actor=w.seller, parcel=parcel)
+        parcels.parcel_receive(actor=w.kigali, hub=w.kgl, code=parcel.code)
     client.force_login(w.kigali)
     page = client.get(reverse("logistics:hub", args=["KGL"])).text
     assert f'data-testid="local-{local.code}"' in page

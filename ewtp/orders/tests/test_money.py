@@ -15,9 +15,9 @@ from ewtp.core.money import Money
 from ewtp.ledger.models import Account, Posting
 from ewtp.ledger.services import ledger_verify
 from ewtp.logistics.demo import network_ensure
-from ewtp.orders import money
 from ewtp.orders.models import Checkout, Order, OrderEvent
-from ewtp.orders.services import (
+from ewtp.orders.services import money
+from ewtp.orders.services.transitions import (
     order_accept,
     order_complete,
     order_deliver,
@@ -33,7 +33,7 @@ from ewtp.orders.services import (
 from ewtp.orders.tests.test_api import checkout, new_cart
 from ewtp.payments.models import Payment, Refund
 from ewtp.payments.payouts import payable_account, payout_destination_set, payouts_run
-from ewtp.traderules.services import reference_data_ensure
+from ewtp.traderules.services.reference_data import reference_data_ensure
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -194,7 +194,7 @@ def test_a_refund_is_refused_when_the_seller_has_been_paid_out(shop) -> None:  #
 def test_cancelling_a_paid_order_refunds_it_whole_before_release(shop) -> None:  # type: ignore[no-untyped-def]
     placed = _paid_checkout(shop)
     order = placed.orders.get(seller__slug="nyungwe-tea")
-    from ewtp.orders.services import order_cancel
+    from ewtp.orders.services.transitions import order_cancel
 
     order_cancel(actor=make_operator(), order=order, note="seller out of tea")
     assert _position(f"escrow:order:{order.public_id}", "CNY") == 0
@@ -258,7 +258,7 @@ def test_provider_outage_leaves_orders_pending_and_stock_held_until_expiry(shop,
     assert order.status == "pending_payment"
     stock = StockLevel.objects.get(variant__product=coffee)
     assert stock.reserved == 2
-    from ewtp.orders.services import holds_expire
+    from ewtp.orders.services.holds import holds_expire
 
     assert holds_expire(now=clock.now() + timedelta(hours=2)) == 1
     stock.refresh_from_db()

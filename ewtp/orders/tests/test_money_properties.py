@@ -13,12 +13,11 @@ from ewtp.core.money import Money
 from ewtp.ledger.models import Account
 from ewtp.ledger.services import ledger_verify
 from ewtp.logistics.demo import network_ensure
-from ewtp.orders import money
 from ewtp.orders.models import Order
-from ewtp.orders.services import (
-    cart_create,
-    cart_line_add,
-    checkout_place,
+from ewtp.orders.services import money
+from ewtp.orders.services.carts import cart_create, cart_line_add
+from ewtp.orders.services.checkout import checkout_place
+from ewtp.orders.services.transitions import (
     order_complete,
     order_dispute,
     order_refund_partial,
@@ -27,7 +26,7 @@ from ewtp.orders.services import (
 from ewtp.payments.payouts import payout_destination_set, payouts_run
 from ewtp.payments.providers import Status
 from ewtp.payments.services import payment_settle
-from ewtp.traderules.services import reference_data_ensure
+from ewtp.traderules.services.reference_data import reference_data_ensure
 
 ADDRESS = {
     "name": "Anne Peeters",

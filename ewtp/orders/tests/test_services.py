@@ -19,21 +19,38 @@ from ewtp.core import clock
 from ewtp.core.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from ewtp.core.models import AuditLog
 from ewtp.core.money import Money
-from ewtp.orders import services
 from ewtp.orders.models import Cart, Checkout, Order, OrderEvent, OrderLine
+from ewtp.orders.services.carts import cart_create, cart_line_add
+from ewtp.orders.services.checkout import checkout_place
+from ewtp.orders.services.handover import checkout_mark_paid, checkout_release
+from ewtp.orders.services.holds import holds_expire
+from ewtp.orders.services.mails import order_mail_send
+from ewtp.orders.services.transitions import (
+    BuyerAccess,
+    order_accept,
+    order_cancel,
+    order_complete,
+    order_deliver,
+    order_hand_to_hub,
+    order_pack,
+    order_refund,
+    order_return_to_seller,
+    order_ship,
+    order_transition,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def cart_with(*lines):  # type: ignore[no-untyped-def]
-    cart = services.cart_create()
+    cart = cart_create()
     for product, quantity in lines:
-        services.cart_line_add(cart=cart, product_id=str(product.public_id), quantity=quantity)
+        cart_line_add(cart=cart, product_id=str(product.public_id), quantity=quantity)
     return cart
 
 
 def place(cart, destination="BE", currency="EUR", **kwargs):  # type: ignore[no-untyped-def]
-    return services.checkout_place(
+    return checkout_place(
         cart=cart,
         email=kwargs.pop("email", "anne@example.be"),
         destination=destination,
@@ -118,19 +135,25 @@ def test_a_cart_is_checked_out_once(three_sellers):
         place(cart)
     assert caught.value.code == "cart_checked_out"
     with pytest.raises(Conflict):
-        services.cart_line_add(cart=cart, product_id=str(coffee.public_id), quantity=1)
+        cart_line_add(cart=cart, product_id=str(coffee.public_id), quantity=1)
 
 
 def test_the_stored_quote_is_charged_after_rates_and_rules_change(three_sellers, monkeypatch):
-    from ewtp.catalog import pricing, rules
-    from ewtp.traderules.services import fx_rate_enter
+    from ewtp.catalog import landed_prices, traderules_gateway
+    from ewtp.logistics.demo import network_ensure
+    from ewtp.orders.services import money
+    from ewtp.payments.providers import Status
+    from ewtp.payments.services import payment_settle
+    from ewtp.traderules.services.fx import fx_rate_enter
 
-    coffee, *_ = three_sellers
+    coffee, tea, _ = three_sellers
     checkout = place(cart_with((coffee, 2)))
     order = checkout.orders.get()
     total_before = (order.total_minor, checkout.total_minor)
-    request = pricing.quote_request([(variant_of(coffee), 2)], destination="BE", currency="EUR")
-    fresh_before = rules.quote_compute(request)["payable_at_checkout"]["amount"]
+    request = landed_prices.quote_request(
+        [(variant_of(coffee), 2)], destination="BE", currency="EUR"
+    )
+    fresh_before = traderules_gateway.quote_compute(request)["payable_at_checkout"]["amount"]
     fx_rate_enter(
         actor=make_operator(),
         date=clock.today(),
@@ -138,33 +161,49 @@ def test_the_stored_quote_is_charged_after_rates_and_rules_change(three_sellers,
         units_per_eur="900",  # the franc almost twice as strong
         source="test: operator rate",
     )
-    fresh_after = rules.quote_compute(request)["payable_at_checkout"]["amount"]
+    fresh_after = traderules_gateway.quote_compute(request)["payable_at_checkout"]["amount"]
     assert Decimal(fresh_after) > Decimal(fresh_before)
-    # And a published rule change (any new quote now differs), long after checkout.
-    real = rules.quote_compute
-    monkeypatch.setattr(
-        rules, "quote_compute", lambda r, **k: {**real(r, **k), "rules_version": "later"}
-    )
+    # And a published rule change, long after checkout: every new quote is twice as dear.
+    real = traderules_gateway.quote_compute
+    calls = []
+
+    def later_rules(r, **k):  # type: ignore[no-untyped-def]
+        calls.append(r)
+        quote = real(r, **k)
+        payable = quote["payable_at_checkout"]
+        doubled = {**payable, "amount": str(Decimal(payable["amount"]) * 2)}
+        return {**quote, "rules_version": "later", "payable_at_checkout": doubled}
+
+    monkeypatch.setattr(traderules_gateway, "quote_compute", later_rules)
+    # The patch is where checkouts really look: a new checkout is priced by the later rules.
+    newer = place(cart_with((tea, 1)))
+    assert len(calls) == 1 and newer.orders.get().rules_version == "later"
+    # The first checkout is charged what it was quoted, and is paid at that.
+    network_ensure()
+    payment = money.checkout_payment_start(checkout)
+    assert (payment.amount_minor, payment.currency) == (total_before[1], "EUR")
+    payment_settle(payment_id=payment.pk, status=Status("succeeded"))
     order.refresh_from_db()
     checkout.refresh_from_db()
     assert (order.total_minor, checkout.total_minor) == total_before
-    paid = services.checkout_mark_paid(checkout=checkout, payment_reference="pay_1")
-    assert paid.total_minor == total_before[1]
+    assert (order.status, checkout.payment_status) == ("paid", "paid")
+    assert order.rules_version != "later"
+    assert len(calls) == 1  # paying asked for no new quote
 
 
 def test_a_hold_that_expires_returns_its_stock(three_sellers):
     coffee, tea, _ = three_sellers
     checkout = place(cart_with((coffee, 4), (tea, 1)))
     assert stock(coffee) == (10, 4)
-    assert services.holds_expire(now=clock.now()) == 0  # not yet
-    assert services.holds_expire(now=checkout.hold_expires_at + timedelta(seconds=1)) == 2
+    assert holds_expire(now=clock.now()) == 0  # not yet
+    assert holds_expire(now=checkout.hold_expires_at + timedelta(seconds=1)) == 2
     assert stock(coffee) == (10, 0) and stock(tea) == (20, 0)
     assert set(checkout.orders.values_list("status", flat=True)) == {"expired"}
     checkout.refresh_from_db()
     assert checkout.payment_status == "expired"
     assert set(StockReservation.objects.values_list("state", flat=True)) == {"released"}
     with pytest.raises(Conflict) as caught:
-        services.checkout_mark_paid(checkout=checkout)
+        checkout_mark_paid(checkout=checkout)
     assert caught.value.code == "hold_expired"
 
 
@@ -183,8 +222,8 @@ def test_the_expire_holds_command(three_sellers, settings):
 def test_payment_sells_the_stock_once(three_sellers):
     coffee, *_ = three_sellers
     checkout = place(cart_with((coffee, 4)))
-    services.checkout_mark_paid(checkout=checkout, payment_reference="pay_1")
-    services.checkout_mark_paid(checkout=checkout, payment_reference="pay_1")  # a replayed webhook
+    checkout_mark_paid(checkout=checkout, payment_reference="pay_1")
+    checkout_mark_paid(checkout=checkout, payment_reference="pay_1")  # a replayed webhook
     assert stock(coffee) == (6, 0)
     order = checkout.orders.get()
     assert order.status == "paid" and checkout.orders.get().events.count() == 2
@@ -193,7 +232,7 @@ def test_payment_sells_the_stock_once(three_sellers):
 def test_a_failed_payment_releases_the_holds(three_sellers):
     coffee, *_ = three_sellers
     checkout = place(cart_with((coffee, 4)))
-    services.checkout_release(checkout=checkout)
+    checkout_release(checkout=checkout)
     assert stock(coffee) == (10, 0) and checkout.orders.get().status == "cancelled"
 
 
@@ -205,25 +244,25 @@ def test_transitions_check_state_and_rights(three_sellers):
     huye_viewer = make_member(order.seller, "viewer@huye.rw", "viewer")
     tea_owner = make_member(checkout.orders.get(seller__slug="nyungwe-tea").seller, "owner@tea.rw")
     with pytest.raises(Conflict) as caught:
-        services.order_accept(actor=huye_owner, order=order)  # not paid yet
+        order_accept(actor=huye_owner, order=order)  # not paid yet
     assert caught.value.code == "invalid_transition"
-    services.checkout_mark_paid(checkout=checkout)
+    checkout_mark_paid(checkout=checkout)
     with pytest.raises(NotFound):
-        services.order_accept(actor=tea_owner, order=order)
+        order_accept(actor=tea_owner, order=order)
     with pytest.raises(NotFound):
-        services.order_accept(actor=make_user("someone@example.com"), order=order)
+        order_accept(actor=make_user("someone@example.com"), order=order)
     with pytest.raises(PermissionDenied):
-        services.order_accept(actor=huye_viewer, order=order)
-    services.order_accept(actor=huye_owner, order=order)
-    services.order_pack(actor=huye_owner, order=order)
-    services.order_hand_to_hub(actor=huye_owner, order=order)
+        order_accept(actor=huye_viewer, order=order)
+    order_accept(actor=huye_owner, order=order)
+    order_pack(actor=huye_owner, order=order)
+    order_hand_to_hub(actor=huye_owner, order=order)
     with pytest.raises(PermissionDenied):
-        services.order_ship(actor=huye_owner, order=order)  # the hub's step
+        order_ship(actor=huye_owner, order=order)  # the hub's step
     operator = make_operator()
-    services.order_ship(actor=operator, order=order, note="AWB 123")
-    services.order_deliver(actor=operator, order=order)
-    buyer = services.BuyerAccess(checkout.pk, checkout.email)
-    services.order_complete(actor=buyer, order=order)
+    order_ship(actor=operator, order=order, note="AWB 123")
+    order_deliver(actor=operator, order=order)
+    buyer = BuyerAccess(checkout.pk, checkout.email)
+    order_complete(actor=buyer, order=order)
     history = list(order.events.values_list("from_status", "to_status"))
     assert history == [
         ("", "pending_payment"),
@@ -243,20 +282,18 @@ def test_transitions_check_state_and_rights(three_sellers):
 def test_cancelling_returns_stock_and_the_buyer_may_only_cancel_unpaid(three_sellers):
     coffee, tea, _ = three_sellers
     unpaid = place(cart_with((tea, 1)))
-    services.order_cancel(
-        actor=services.BuyerAccess(unpaid.pk, unpaid.email), order=unpaid.orders.get()
-    )
+    order_cancel(actor=BuyerAccess(unpaid.pk, unpaid.email), order=unpaid.orders.get())
     assert stock(tea) == (20, 0)
-    paid = services.checkout_mark_paid(checkout=place(cart_with((coffee, 2))))
+    paid = checkout_mark_paid(checkout=place(cart_with((coffee, 2))))
     order = paid.orders.get()
     assert stock(coffee) == (8, 0)
     with pytest.raises(PermissionDenied):
-        services.order_cancel(actor=services.BuyerAccess(paid.pk, paid.email), order=order)
-    services.order_cancel(actor=make_member(order.seller, "owner@huye.rw"), order=order)
+        order_cancel(actor=BuyerAccess(paid.pk, paid.email), order=order)
+    order_cancel(actor=make_member(order.seller, "owner@huye.rw"), order=order)
     assert stock(coffee) == (10, 0)  # sold, then put back on the shelf
     with pytest.raises(Conflict):
-        services.order_refund(actor=None, order=unpaid.orders.get())  # never paid: no refund
-    services.order_refund(actor=None, order=order)
+        order_refund(actor=None, order=unpaid.orders.get())  # never paid: no refund
+    order_refund(actor=None, order=order)
     order.refresh_from_db()
     assert order.status == "refunded"
 
@@ -271,18 +308,18 @@ def test_mails_are_sent_after_commit_in_the_buyers_language(
     placed = mailoutbox[0]
     assert placed.to == ["anne@example.be"] and f"?token={checkout.access_token}" in placed.body
     with django_capture_on_commit_callbacks(execute=True):
-        services.checkout_mark_paid(checkout=checkout)
+        checkout_mark_paid(checkout=checkout)
     order = checkout.orders.get()
     operator = make_operator()
     owner = make_member(order.seller, "owner@huye.rw")
     for action in ("accept", "pack", "hand_to_hub"):
-        services.order_transition(actor=owner, order=order, action=action)
+        order_transition(actor=owner, order=order, action=action)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.order_ship(actor=operator, order=order)
+        order_ship(actor=operator, order=order)
     assert len(callbacks) == 1
     assert len(mailoutbox) == 3
     with django_capture_on_commit_callbacks(execute=True):
-        services.order_mail_send(order_id=order.pk, kind="shipped")  # a task run twice sends once
+        order_mail_send(order_id=order.pk, kind="shipped")  # a task run twice sends once
     assert len(mailoutbox) == 3
 
 
@@ -291,16 +328,14 @@ def test_the_buyer_hears_once_when_the_parcel_goes_back_to_the_seller(
 ):
     coffee, *_ = three_sellers
     checkout = place(cart_with((coffee, 1)))
-    services.checkout_mark_paid(checkout=checkout)
+    checkout_mark_paid(checkout=checkout)
     order = checkout.orders.get()
     owner = make_member(order.seller, "owner@huye.rw")
     for action in ("accept", "pack", "hand_to_hub"):
-        services.order_transition(actor=owner, order=order, action=action)
+        order_transition(actor=owner, order=order, action=action)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.order_return_to_seller(
-            actor=make_operator(), order=order, note="refused at the door"
-        )
+        order_return_to_seller(actor=make_operator(), order=order, note="refused at the door")
     assert len(mailoutbox) == 1
     returned = mailoutbox[0]
     assert returned.to == ["anne@example.be"]
@@ -309,5 +344,5 @@ def test_the_buyer_hears_once_when_the_parcel_goes_back_to_the_seller(
     assert "Reason: refused at the door" in returned.body
     assert f"?token={checkout.access_token}" in returned.body
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.order_mail_send(order_id=order.pk, kind="returned") is False
+        assert order_mail_send(order_id=order.pk, kind="returned") is False
     assert len(mailoutbox) == 1

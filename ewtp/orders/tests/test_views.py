@@ -93,13 +93,13 @@ def test_out_of_stock_at_checkout_is_shown(client, three_sellers):
 
 
 def test_seller_order_pages_and_actions(client, three_sellers):
-    from ewtp.orders import services
+    from ewtp.orders.services.handover import checkout_mark_paid
 
     coffee, tea, _ = three_sellers
     fill_cart(client, coffee, tea)
     client.post("/orders/checkout/", form())
     checkout = Checkout.objects.get()
-    services.checkout_mark_paid(checkout=checkout)
+    checkout_mark_paid(checkout=checkout)
     order = checkout.orders.get(seller__slug="huye-coffee")
     owner = make_member(make_seller("huye-coffee"), "owner@huye.rw")
     client.force_login(owner)

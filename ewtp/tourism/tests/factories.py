@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 
 from ewtp.accounts.models import Membership, Organisation, User
-from ewtp.tourism import services
 from ewtp.tourism.models import CancellationRule, Experience, Park, PriceTier
+from ewtp.tourism.services import common, holds
 
 EAC = ["BI", "CD", "KE", "RW", "SO", "SS", "TZ", "UG"]
 
@@ -124,8 +124,8 @@ def visitor(
     name: str = "Ann Lee",
     nationality: str = "FR",
     birth_date: date = date(1990, 5, 1),
-) -> services.VisitorIn:
-    return services.VisitorIn(category, name, nationality, birth_date, "P" + name[:3].upper())
+) -> holds.VisitorIn:
+    return holds.VisitorIn(category, name, nationality, birth_date, "P" + name[:3].upper())
 
 
 def visitor_json(
@@ -144,7 +144,7 @@ def visitor_json(
 
 
 def kigali_today(experience: Experience) -> date:
-    return services.local_today(experience)
+    return common.local_today(experience)
 
 
 def future(experience: Experience, days: int = 40) -> date:

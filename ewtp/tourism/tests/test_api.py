@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from ewtp.core.models import IdempotencyRecord
 from ewtp.payments.models import Payment
-from ewtp.tourism import services
 from ewtp.tourism.models import Booking, BookingVisitor, DailyCapacity
+from ewtp.tourism.services import capacity, holds
 from ewtp.tourism.tests.factories import (
     book_api,
     future,
@@ -48,10 +48,10 @@ def test_experiences_are_listed_with_paging(experience) -> None:  # type: ignore
 def test_availability_of_a_range_is_one_query_and_exact(experience) -> None:  # type: ignore[no-untyped-def]
     start = future(experience)
     owner = make_member(experience.operator, "owner@parks.rw", "owner")
-    services.capacity_exception_set(
+    capacity.capacity_exception_set(
         experience=experience, visit_on=start + timedelta(days=1), actor=owner, is_closed=True
     )
-    services.booking_hold(
+    holds.booking_hold(
         experience=experience,
         visit_on=start,
         email="a@x.org",
@@ -175,7 +175,7 @@ def test_booking_is_201_held_replayed_once_and_409_when_sold_out(experience) -> 
 
     # Sold out: 409 with what remains, and the same answer on a replay.
     owner = make_member(experience.operator, "owner@parks.rw", "owner")
-    services.capacity_exception_set(experience=experience, visit_on=day, actor=owner, capacity=3)
+    capacity.capacity_exception_set(experience=experience, visit_on=day, actor=owner, capacity=3)
     two = {
         "date": day.isoformat(),
         "email": "a@x.org",

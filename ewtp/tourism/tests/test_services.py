@@ -19,7 +19,6 @@ from ewtp.ledger.models import Account, Posting
 from ewtp.ledger.services import ledger_verify
 from ewtp.payments import sandbox
 from ewtp.payments.models import Payment, Refund
-from ewtp.tourism import services
 from ewtp.tourism.models import (
     Booking,
     BookingRefund,
@@ -28,6 +27,8 @@ from ewtp.tourism.models import (
     DailyCapacity,
     WeekdayCapacity,
 )
+from ewtp.tourism.services import access, capacity, changes, holds
+from ewtp.tourism.services.gate import voucher_token
 from ewtp.tourism.tests.factories import (
     book_api,
     future,
@@ -43,7 +44,7 @@ from ewtp.tourism.tests.factories import (
 
 
 def hold(experience, visit_on, visitors, email="ann@example.org", **kwargs):  # type: ignore[no-untyped-def]
-    return services.booking_hold(
+    return holds.booking_hold(
         experience=experience,
         visit_on=visit_on,
         email=email,
@@ -106,7 +107,7 @@ def test_a_broken_rule_is_a_clear_error_and_writes_nothing(experience, change, c
     if values["birth_date"] == "young":  # 15 the day after the trek, in the park's zone
         values["birth_date"] = day.replace(year=day.year - 15) + timedelta(days=1)
     with pytest.raises(DomainError) as caught:
-        hold(experience, day, [services.VisitorIn(**values)])
+        hold(experience, day, [holds.VisitorIn(**values)])
     assert caught.value.code == code
     assert caught.value.http_status == 422
     assert field in caught.value.fields
@@ -135,7 +136,7 @@ def test_dates_past_closed_or_too_far_and_too_many_visitors(experience) -> None:
     assert many.value.code == "too_many_visitors"
     owner = make_member(experience.operator, "owner@parks.rw", "owner")
     closed = future(experience, 50)
-    services.capacity_exception_set(
+    capacity.capacity_exception_set(
         experience=experience, visit_on=closed, actor=owner, is_closed=True, note="Census"
     )
     with pytest.raises(DomainError) as shut:
@@ -148,7 +149,7 @@ def test_dates_past_closed_or_too_far_and_too_many_visitors(experience) -> None:
 def test_sold_out_is_409_with_what_remains_and_takes_nothing(experience) -> None:  # type: ignore[no-untyped-def]
     day = future(experience)
     owner = make_member(experience.operator, "owner@parks.rw", "owner")
-    services.capacity_exception_set(experience=experience, visit_on=day, actor=owner, capacity=5)
+    capacity.capacity_exception_set(experience=experience, visit_on=day, actor=owner, capacity=5)
     hold(experience, day, [visitor(name=f"A{i}") for i in range(3)])
     with pytest.raises(DomainError) as caught:
         hold(experience, day, [visitor(name=f"B{i}") for i in range(3)], email="b@example.org")
@@ -165,20 +166,20 @@ def test_sold_out_is_409_with_what_remains_and_takes_nothing(experience) -> None
 def test_capacity_per_weekday_and_exceptions(experience) -> None:  # type: ignore[no-untyped-def]
     owner = make_member(experience.operator, "owner@parks.rw", "owner")
     day = future(experience)
-    services.weekday_capacity_set(
+    capacity.weekday_capacity_set(
         experience=experience, weekday=day.weekday(), capacity=80, actor=owner
     )
     assert WeekdayCapacity.objects.get().capacity == 80
     hold(experience, day, [visitor()])
     assert DailyCapacity.objects.get(visit_on=day).capacity == 80
     with pytest.raises(DomainError) as below:
-        services.capacity_exception_set(
+        capacity.capacity_exception_set(
             experience=experience, visit_on=day, actor=owner, capacity=0
         )
     assert below.value.code == "capacity_below_taken"
     staff = make_member(experience.operator, "gate@parks.rw", "staff")
     with pytest.raises(DomainError) as denied:
-        services.capacity_exception_set(
+        capacity.capacity_exception_set(
             experience=experience, visit_on=day, actor=staff, capacity=90
         )
     assert denied.value.code == "permission_denied"
@@ -188,7 +189,7 @@ def test_capacity_per_weekday_and_exceptions(experience) -> None:  # type: ignor
 def test_expired_holds_return_their_places(experience) -> None:  # type: ignore[no-untyped-def]
     day = future(experience)
     owner = make_member(experience.operator, "owner@parks.rw", "owner")
-    services.capacity_exception_set(experience=experience, visit_on=day, actor=owner, capacity=4)
+    capacity.capacity_exception_set(experience=experience, visit_on=day, actor=owner, capacity=4)
     first = hold(experience, day, [visitor(name=f"A{i}") for i in range(4)])
     Booking.objects.filter(pk=first.pk).update(expires_at=clock.now() - timedelta(seconds=1))
     # A full day whose holds are overdue: the next request expires them and gets the places.
@@ -202,7 +203,7 @@ def test_expired_holds_return_their_places(experience) -> None:  # type: ignore[
     call_command("tourism", "expire-holds", stdout=out)
     assert out.getvalue().strip() == "expired holds: 1"
     assert DailyCapacity.objects.get(visit_on=day).taken == 0
-    assert services.holds_expire() == 0  # nothing left, nothing given back twice
+    assert holds.holds_expire() == 0  # nothing left, nothing given back twice
 
 
 @pytest.mark.django_db
@@ -305,7 +306,7 @@ def test_payment_confirms_and_splits_exactly_what_was_paid_a_failure_releases(
     [mail] = mailoutbox
     assert booking.code in mail.subject
     assert mail.to == ["ann@example.org"]
-    assert services.booking_url(booking) in mail.body
+    assert access.booking_url(booking) in mail.body
 
     # A declined payment gives the places back.
     day = future(experience, 41)
@@ -327,20 +328,20 @@ def test_a_payment_after_expiry_confirms_if_room_else_refunds(experience) -> Non
     client = Client()
     day = future(experience)
     owner = make_member(experience.operator, "owner@parks.rw", "owner")
-    services.capacity_exception_set(experience=experience, visit_on=day, actor=owner, capacity=1)
+    capacity.capacity_exception_set(experience=experience, visit_on=day, actor=owner, capacity=1)
     late = book_api(
         client,
         experience.slug,
         {"date": day.isoformat(), "email": "a@x.org", "visitors": [visitor_json()]},
     )
     Booking.objects.update(expires_at=clock.now() - timedelta(minutes=1))
-    assert services.holds_expire() == 1
+    assert holds.holds_expire() == 1
     pay(client, late.json())
     assert Booking.objects.get(public_id=late.json()["id"]).status == "confirmed"
     assert DailyCapacity.objects.get(visit_on=day).taken == 1
 
     other = future(experience, 60)
-    services.capacity_exception_set(experience=experience, visit_on=other, actor=owner, capacity=1)
+    capacity.capacity_exception_set(experience=experience, visit_on=other, actor=owner, capacity=1)
     slow = book_api(
         client,
         experience.slug,
@@ -372,7 +373,7 @@ def test_cancellation_refunds_per_policy_and_date_changes(experience) -> None:  
     operator_code = f"payable:{experience.operator.public_id}"
     for days, refunded in [(40, 170000), (20, 85000), (5, 0)]:
         booking = _paid_booking(client, experience, future(experience, days))
-        cancelled = services.booking_cancel(booking=booking, actor=None, reason="plans changed")
+        cancelled = changes.booking_cancel(booking=booking, actor=None, reason="plans changed")
         assert cancelled.status == "cancelled"
         assert cancelled.refunded_minor == refunded, days
         assert DailyCapacity.objects.get(visit_on=booking.visit_on).taken == 0
@@ -380,7 +381,7 @@ def test_cancellation_refunds_per_policy_and_date_changes(experience) -> None:  
         shares = cancelled.operator_minor + cancelled.community_minor + cancelled.fee_minor
         assert shares == kept
         with pytest.raises(DomainError) as again:
-            services.booking_cancel(booking=cancelled, actor=None)
+            changes.booking_cancel(booking=cancelled, actor=None)
         assert again.value.code == "not_cancellable"
     assert list(Refund.objects.order_by("amount_minor").values_list("amount_minor", "status")) == [
         (85000, "succeeded"),
@@ -397,16 +398,16 @@ def test_cancellation_refunds_per_policy_and_date_changes(experience) -> None:  
 
     # A date change: free until 8 days before, if the new date has room.
     booking = _paid_booking(client, experience, future(experience, 20))
-    old_token = services.voucher_token(booking)
+    old_token = voucher_token(booking)
     new_day = future(experience, 25)
-    moved = services.booking_change_date(booking=booking, visit_on=new_day, actor=None)
+    moved = changes.booking_change_date(booking=booking, visit_on=new_day, actor=None)
     assert moved.visit_on == new_day
     assert DailyCapacity.objects.get(visit_on=future(experience, 20)).taken == 0
     assert DailyCapacity.objects.get(visit_on=new_day).taken == 2
-    assert services.voucher_token(moved) != old_token
+    assert voucher_token(moved) != old_token
     soon = _paid_booking(client, experience, future(experience, 6))
     with pytest.raises(DomainError) as late:
-        services.booking_change_date(booking=soon, visit_on=future(experience, 30), actor=None)
+        changes.booking_change_date(booking=soon, visit_on=future(experience, 30), actor=None)
     assert late.value.code == "date_change_not_allowed"
     soon.refresh_from_db()
     assert soon.visit_on == future(experience, 6)

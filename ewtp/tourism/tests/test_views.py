@@ -10,8 +10,9 @@ import pytest
 from django.test import Client
 from pypdf import PdfReader
 
-from ewtp.tourism import services
 from ewtp.tourism.models import Booking, CheckIn, DailyCapacity
+from ewtp.tourism.services import access, capacity, holds
+from ewtp.tourism.services.gate import voucher_token
 from ewtp.tourism.tests.factories import (
     future,
     kigali_today,
@@ -53,7 +54,7 @@ def test_french_texts_and_closed_or_sold_out_days(experience) -> None:  # type: 
     assert "Trek des gorilles" in page.content.decode()
     owner = make_member(experience.operator, "owner@parks.rw", "owner")
     day = future(experience, 3)
-    services.capacity_exception_set(
+    capacity.capacity_exception_set(
         experience=experience, visit_on=day, actor=owner, is_closed=True
     )
     page = Client().get(f"/visit/gorillas/?month={day:%Y-%m}").content.decode()
@@ -118,7 +119,7 @@ def test_book_pay_and_download_the_voucher_through_the_pages(experience) -> None
     response = client.post("/visit/gorillas/book/", data)
     assert response.status_code == 302
     booking = Booking.objects.get()
-    assert response["Location"] == services.booking_url(booking)
+    assert response["Location"] == access.booking_url(booking)
     again = client.post("/visit/gorillas/book/", data)  # a double submit: the same booking
     assert again["Location"] == response["Location"] and Booking.objects.count() == 1
 
@@ -127,7 +128,7 @@ def test_book_pay_and_download_the_voucher_through_the_pages(experience) -> None
     assert client.get(f"/visit/bookings/{booking.public_id}/").status_code == 404  # no token
     by_api_name = client.get(  # the API's name for the token opens the page too
         f"/visit/bookings/{booking.public_id}/",
-        {"token": services.booking_access_token(booking)},
+        {"token": access.booking_access_token(booking)},
     )
     assert by_api_name.status_code == 200
     polled = client.get(
@@ -142,8 +143,7 @@ def test_book_pay_and_download_the_voucher_through_the_pages(experience) -> None
     assert "refunds 100%" in confirmed
 
     pdf = client.get(
-        f"/visit/bookings/{booking.public_id}/voucher.pdf?t="
-        f"{services.booking_access_token(booking)}"
+        f"/visit/bookings/{booking.public_id}/voucher.pdf?t={access.booking_access_token(booking)}"
     )
     assert pdf["Content-Type"] == "application/pdf"
     text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
@@ -151,7 +151,7 @@ def test_book_pay_and_download_the_voucher_through_the_pages(experience) -> None
 
     cancelled = client.post(
         f"/visit/bookings/{booking.public_id}/",
-        {"action": "cancel", "t": services.booking_access_token(booking)},
+        {"action": "cancel", "t": access.booking_access_token(booking)},
     )
     assert cancelled.status_code == 302
     booking.refresh_from_db()
@@ -178,7 +178,7 @@ def test_dashboard_and_gate_for_the_operator_only(experience) -> None:  # type: 
     booking = Booking.objects.get()
     guest.post(f"/pay/sandbox/{booking.payment_ref}/", {"decision": "approve"})
     booking.refresh_from_db()
-    services.booking_hold(
+    holds.booking_hold(
         experience=experience,
         visit_on=today,
         email="b@x.org",
@@ -208,7 +208,7 @@ def test_dashboard_and_gate_for_the_operator_only(experience) -> None:  # type: 
     outsider = Client()
     outsider.force_login(make_member(make_operator("other"), "x@other.rw"))
     assert outsider.get("/visit/operator/").status_code == 403
-    refused = outsider.post("/visit/gate/", {"token": services.voucher_token(booking)})
+    refused = outsider.post("/visit/gate/", {"token": voucher_token(booking)})
     assert "another operator" in refused.content.decode()
     visitor_only = Client()
     visitor_only.force_login(make_member(make_operator("shop", kind="seller"), "s@shop.rw"))
@@ -216,7 +216,7 @@ def test_dashboard_and_gate_for_the_operator_only(experience) -> None:  # type: 
 
     gate = Client()
     gate.force_login(make_member(experience.operator, "ranger@parks.rw", "staff"))
-    token = services.voucher_token(booking)
+    token = voucher_token(booking)
     first = gate.post("/visit/gate/", {"token": token}).content.decode()
     assert 'data-testid="gate-ok"' in first and "Ann Lee" in first and "Passport" in first
     second = gate.post("/visit/gate/", {"token": token}, headers={"HX-Request": "true"})
@@ -227,7 +227,7 @@ def test_dashboard_and_gate_for_the_operator_only(experience) -> None:  # type: 
 
 @pytest.mark.django_db
 def test_an_overdue_hold_is_released_when_its_page_is_seen(experience) -> None:  # type: ignore[no-untyped-def]
-    booking = services.booking_hold(
+    booking = holds.booking_hold(
         experience=experience,
         visit_on=future(experience),
         email="a@x.org",
@@ -235,8 +235,8 @@ def test_an_overdue_hold_is_released_when_its_page_is_seen(experience) -> None: 
         start_payment=False,
     )
     Booking.objects.filter(pk=booking.pk).update(expires_at=booking.created_at)
-    polled = Client().get(services.booking_url(booking), headers={"X-Status-Check": "held"})
+    polled = Client().get(access.booking_url(booking), headers={"X-Status-Check": "held"})
     assert polled["HX-Refresh"] == "true"
-    page = Client().get(services.booking_url(booking)).content.decode()
+    page = Client().get(access.booking_url(booking)).content.decode()
     assert "This hold expired before it was paid" in page
     assert DailyCapacity.objects.get(visit_on=booking.visit_on).taken == 0

@@ -708,10 +708,10 @@ def _quote(
                 mfn = _ZERO if tariff.ad_valorem is None else tariff.ad_valorem * cv
                 if tariff.specific is not None:
                     weight = line[7]
-                    if not tariff.specific_per_kg:
-                        specific = tariff.specific * line[4]
+                    if tariff.specific_measure != "weight":
+                        specific = tariff.specific * line[4] / tariff.specific_divisor
                     elif weight is not None:
-                        specific = tariff.specific * weight * line[4]
+                        specific = tariff.specific * weight * line[4] / tariff.specific_divisor
                     else:
                         weight_errors[f"lines.{line[0]}.unit_weight_kg"] = (
                             f"required: tariff line {tariff.code} has a duty per kg"
@@ -795,7 +795,11 @@ def _quote(
         fee_out: list[dict[str, Any]] = []
         fees_in_base = _ZERO
         for fee in fees:
-            if fee.start <= day_ordinal <= fee.end and origin not in fee.exempt_origins:
+            if (
+                fee.rate is not None
+                and fee.start <= day_ordinal <= fee.end
+                and origin not in fee.exempt_origins
+            ):
                 amount = _round(fee.rate * cv, q)
                 fee_sum += amount
                 if fee.in_tax_base:
@@ -1078,7 +1082,7 @@ def _check_conditions(
         if regime.threshold_currency != customs:
             limit = limit * fx.rate(regime.threshold_currency, customs)
             limit_text = f"{limit_text} ({_round(limit, q)} {customs})"
-        if regime.threshold_on_customs:
+        if regime.threshold_on == "customs":
             label = "customs value"
             value = customs_total
         else:

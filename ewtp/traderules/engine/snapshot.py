@@ -7,7 +7,7 @@ ValueError on malformed data, so a rules import can validate by building one.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -29,8 +29,36 @@ _CONDITION_KEYS = frozenset(
         "positive_list",
         "excluded_prefixes",
         "excluded_origins",
+        "gift",
+        "seller_ioss",
     }
 )
+_CONFIDENCES = ("high", "medium", "low")
+_RATE_KINDS = ("standard", "reduced", "super_reduced", "zero", "exempt")
+
+# The unit a specific duty is charged per: what it measures (the request field that gives
+# the quantity) and how many of that measure's base unit it counts (kg, item, litre).
+SPECIFIC_UNITS: dict[str, tuple[str, Decimal]] = {
+    "kg": ("weight", Decimal(1)),
+    "100kg": ("weight", Decimal(100)),
+    "1000kg": ("weight", Decimal(1000)),
+    "item": ("item", Decimal(1)),
+    "dozen": ("item", Decimal(12)),
+    "1000items": ("item", Decimal(1000)),
+    "l": ("volume", Decimal(1)),
+    "hl": ("volume", Decimal(100)),
+}
+
+
+class RuleFileError(ValueError):
+    """A rule the engine cannot read, naming its table, row (as the file counts) and column."""
+
+    def __init__(self, table: str, row: int | str, column: str, message: str) -> None:
+        self.table = table
+        self.row = str(row)
+        self.column = column
+        self.message = message
+        super().__init__(f"{table} row {row}: {column}: {message}" if column else message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,17 +78,31 @@ class TariffLine:
     ad_valorem: Decimal | None
     specific: Decimal | None
     specific_currency: str
-    specific_per_kg: bool
+    specific_per: str  # a key of SPECIFIC_UNITS, "" without a specific part
+    specific_measure: str  # "weight", "item" or "volume"
+    specific_divisor: Decimal  # units of the measure per duty unit (100 for "100kg")
     start: int
     end: int
     source: str
     rate_label: str
+    confidence: str = ""
+    schedule: str = ""  # the national schedule the line came from; "" for curated lines
+    computable: bool = True
+    not_computable_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class TariffIndex:
     lengths: tuple[int, ...]  # code lengths present, longest first
     by_code: dict[str, tuple[TariffLine, ...]]
+    codes: tuple[str, ...] = ()  # every code, sorted: the national lines under a prefix
+
+    def under(self, prefix: str) -> tuple[str, ...]:
+        """The codes longer than ``prefix`` that start with it, in code order."""
+        codes = self.codes
+        first = bisect_left(codes, prefix)
+        last = bisect_left(codes, prefix + ":")  # ":" sorts just after "9"
+        return tuple(code for code in codes[first:last] if len(code) > len(prefix))
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +118,7 @@ class Preference:
     start: int
     end: int
     source: str
+    confidence: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +133,7 @@ class AdditionalDuty:
     start: int
     end: int
     source: str
+    confidence: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +144,9 @@ class TaxRate:
     start: int
     end: int
     source: str
+    confidence: str = ""
+    rate_kind: str = "standard"
+    category: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +174,21 @@ class TaxKind:
 class Fee:
     fee: str
     name: str
-    rate: Decimal
+    rate: Decimal | None  # None for a flat fee
     rate_text: str
     exempt_origins: frozenset[str]
     in_tax_base: bool
     start: int
     end: int
     source: str
+    confidence: str = ""
+    per_consignment: bool = False
+    amount: Decimal | None = None  # a flat fee, in ``currency``
+    minimum: Decimal | None = None  # bounds of a consignment fee, in ``currency``
+    maximum: Decimal | None = None
+    currency: str = ""
+    applies_over: Decimal | None = None  # the consignment's customs value, in ``currency``
+    applies_up_to: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,14 +202,14 @@ class Regime:
     threshold: Decimal | None
     threshold_currency: str
     threshold_text: str
-    threshold_on_customs: bool
+    threshold_on: str  # "goods", "customs" or "item"
     cap: Decimal | None
     cap_currency: str
     cap_text: str
     positive_list: tuple[str, ...] | None
     excluded_prefixes: tuple[str, ...]
     excluded_origins: frozenset[str]
-    duty: str  # "standard", "exempt" or "flat_per_hs6"
+    duty: str  # "standard", "exempt", "flat_per_hs6" or "flat_ad_valorem"
     flat_amount: Decimal
     flat_currency: str
     flat_text: str
@@ -164,6 +219,12 @@ class Regime:
     taxes_at_checkout: bool
     tax_override: tuple[TaxKind, ...] | None
     source: str
+    gift: bool | None = None  # None: the condition is absent
+    seller_ioss: bool | None = None
+    flat_rate: Decimal = Decimal(0)  # flat_ad_valorem
+    flat_rate_text: str = ""
+    fees_exempt: frozenset[str] = frozenset()
+    confidence: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +259,7 @@ STANDARD_REGIME = Regime(
     threshold=None,
     threshold_currency="",
     threshold_text="",
-    threshold_on_customs=False,
+    threshold_on="goods",
     cap=None,
     cap_currency="",
     cap_text="",
@@ -372,47 +433,106 @@ def _build_territories(rows: Iterable[Row]) -> tuple[dict[str, Territory], dict[
     return territories, by_country
 
 
+def _confidence(row: Row, table: str, number: int) -> str:
+    value = row.get("confidence", "").strip()
+    if value and value not in _CONFIDENCES:
+        raise RuleFileError(table, number, "confidence", "high, medium, low or empty")
+    return value
+
+
+def _specific_part(
+    row: Row, where: str, currencies: frozenset[str], labels: list[str]
+) -> tuple[Decimal | None, str, str]:
+    """The specific duty of a tariff row: amount, currency and unit (a SPECIFIC_UNITS key)."""
+    specific = _decimal(row.get("mfn_specific_amount", ""), where, allow_empty=True)
+    if specific is None:
+        return None, "", ""
+    currency = _currency(row.get("mfn_specific_currency", ""), currencies, where)
+    per = row.get("mfn_specific_per", "").strip()
+    if per not in SPECIFIC_UNITS:
+        units = ", ".join(SPECIFIC_UNITS)
+        raise RuleFileError(
+            "tariff_lines", where.rsplit(" ", 1)[1], "mfn_specific_per", f"one of {units}"
+        )
+    labels.append(f"{specific:f} {currency}/{per}")
+    return specific, currency, per
+
+
+def _tariff_line(row: Row, index: int, currencies: frozenset[str]) -> TariffLine:
+    where = _where("tariff_lines", index)
+    code = row["code"].strip()
+    if not code.isdigit() or len(code) % 2 or len(code) > 10:
+        raise ValueError(f"{where}: bad code {code!r} (2, 4, 6, 8 or 10 digits)")
+    computable = _bool(row.get("computable", "") or "true", where)
+    reason = row.get("not_computable_reason", "").strip()
+    if not computable and not reason:
+        raise ValueError(f"{where}: a line that is not computable needs not_computable_reason")
+    labels: list[str] = []
+    ad_valorem = _decimal(row.get("mfn_ad_valorem", ""), where, allow_empty=True)
+    if ad_valorem is not None:
+        labels.append(percent_label(ad_valorem))
+    specific, specific_currency, per = _specific_part(row, where, currencies, labels)
+    if not labels and computable:
+        raise ValueError(f"{where}: neither an ad valorem nor a specific rate")
+    measure, divisor = SPECIFIC_UNITS.get(per, ("", Decimal(1)))
+    start, end = _valid(row, where)
+    return TariffLine(
+        code=code,
+        description=row.get("description", ""),
+        ad_valorem=ad_valorem,
+        specific=specific,
+        specific_currency=specific_currency,
+        specific_per=per,
+        specific_measure=measure,
+        specific_divisor=divisor,
+        start=start,
+        end=end,
+        source=row.get("source", ""),
+        rate_label=" + ".join(labels) if computable else "not computable",
+        confidence=_confidence(row, "tariff_lines", index + 2),
+        schedule=row.get("schedule", "").strip(),
+        computable=computable,
+        not_computable_reason=reason,
+    )
+
+
+def _check_overlaps(table: str, dated: Mapping[Any, list[tuple[int, int, int]]]) -> None:
+    """Rows of one key (start, end, row index) must not be in force on the same day."""
+    for key, spans in dated.items():
+        if len(spans) < 2:
+            continue
+        ordered = sorted(spans)
+        latest_end, latest_row = ordered[0][1], ordered[0][2]
+        for start, end, index in ordered[1:]:
+            if start <= latest_end:
+                rows = sorted((latest_row + 2, index + 2))
+                raise RuleFileError(
+                    table,
+                    rows[1],
+                    "valid_from",
+                    f"the dates overlap those of row {rows[0]} (same {_key_text(key)})",
+                )
+            latest_end, latest_row = end, index
+
+
+def _key_text(key: Any) -> str:
+    return " ".join(str(part) or "*" for part in key) if isinstance(key, tuple) else str(key)
+
+
 def _build_tariffs(rows: Iterable[Row], currencies: frozenset[str]) -> dict[str, TariffIndex]:
     grouped: dict[str, dict[str, list[TariffLine]]] = {}
+    dated: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
     for index, row in enumerate(rows):
-        where = _where("tariff_lines", index)
-        code = row["code"].strip()
-        if not code.isdigit():
-            raise ValueError(f"{where}: bad code {code!r}")
-        ad_valorem = _decimal(row.get("mfn_ad_valorem", ""), where, allow_empty=True)
-        specific = _decimal(row.get("mfn_specific_amount", ""), where, allow_empty=True)
-        specific_currency = ""
-        per_kg = False
-        labels: list[str] = []
-        if ad_valorem is not None:
-            labels.append(percent_label(ad_valorem))
-        if specific is not None:
-            specific_currency = _currency(row.get("mfn_specific_currency", ""), currencies, where)
-            per = row.get("mfn_specific_per", "").strip()
-            if per not in ("kg", "item"):
-                raise ValueError(f"{where}: mfn_specific_per must be kg or item")
-            per_kg = per == "kg"
-            labels.append(f"{specific:f} {specific_currency}/{per}")
-        if not labels:
-            raise ValueError(f"{where}: neither an ad valorem nor a specific rate")
-        start, end = _valid(row, where)
-        line = TariffLine(
-            code=code,
-            description=row.get("description", ""),
-            ad_valorem=ad_valorem,
-            specific=specific,
-            specific_currency=specific_currency,
-            specific_per_kg=per_kg,
-            start=start,
-            end=end,
-            source=row.get("source", ""),
-            rate_label=" + ".join(labels),
-        )
-        grouped.setdefault(row["territory"].strip(), {}).setdefault(code, []).append(line)
+        line = _tariff_line(row, index, currencies)
+        territory = row["territory"].strip()
+        grouped.setdefault(territory, {}).setdefault(line.code, []).append(line)
+        dated.setdefault((territory, line.code), []).append((line.start, line.end, index))
+    _check_overlaps("tariff_lines", dated)
     return {
         territory: TariffIndex(
             lengths=tuple(sorted({len(code) for code in codes}, reverse=True)),
             by_code={code: tuple(lines) for code, lines in codes.items()},
+            codes=tuple(sorted(codes)),
         )
         for territory, codes in grouped.items()
     }
@@ -437,6 +557,7 @@ def _build_preferences(rows: Iterable[Row]) -> dict[str, tuple[Preference, ...]]
                 start=start,
                 end=end,
                 source=row.get("source", ""),
+                confidence=_confidence(row, "preferences", index + 2),
             )
         )
     return {key: tuple(value) for key, value in out.items()}
@@ -460,6 +581,7 @@ def _build_additional(rows: Iterable[Row]) -> dict[str, tuple[AdditionalDuty, ..
                 start=start,
                 end=end,
                 source=row.get("source", ""),
+                confidence=_confidence(row, "additional_duties", index + 2),
             )
         )
     return {key: tuple(value) for key, value in out.items()}
@@ -485,23 +607,52 @@ def _check_rate(rate: Decimal, kind: str, where: str) -> None:
         raise ValueError(f"{where}: a consumption tax rate must be below 1")
 
 
+def _rate_kind(row: Row, prefix: str, rate: Decimal, number: int) -> tuple[str, str]:
+    """The rate kind and category of a tax row; an empty kind is inferred (older files)."""
+    kind = row.get("rate_kind", "").strip()
+    category = row.get("category", "").strip()
+    if not kind:
+        kind = "standard" if not prefix else ("zero" if rate == 0 else "reduced")
+    elif kind not in _RATE_KINDS:
+        raise RuleFileError("taxes", number, "rate_kind", "one of " + ", ".join(_RATE_KINDS))
+    return kind, category
+
+
+def _tax_rate(row: Row, index: int) -> TaxRate:
+    where = _where("taxes", index)
+    kind = row["kind"].strip()
+    if not kind:
+        raise ValueError(f"{where}: kind is required")
+    prefix = row.get("hs_prefix", "").strip()
+    prefix = "" if prefix in ("*", "") else prefix
+    if prefix and not prefix.isdigit():
+        raise ValueError(f"{where}: bad hs_prefix {prefix!r}")
+    rate = _required_decimal(row["rate"], where)
+    _check_rate(rate, kind, where)
+    start, end = _valid(row, where)
+    rate_kind, category = _rate_kind(row, prefix, rate, index + 2)
+    return TaxRate(
+        prefix,
+        rate,
+        row["rate"].strip(),
+        start,
+        end,
+        row.get("source", ""),
+        _confidence(row, "taxes", index + 2),
+        rate_kind,
+        category,
+    )
+
+
 def _build_taxes(rows: Iterable[Row]) -> dict[str, tuple[TaxKind, ...]]:
     grouped: dict[str, dict[str, list[TaxRate]]] = {}
+    dated: dict[tuple[str, str, str], list[tuple[int, int, int]]] = {}
     for index, row in enumerate(rows):
-        where = _where("taxes", index)
-        kind = row["kind"].strip()
-        if not kind:
-            raise ValueError(f"{where}: kind is required")
-        prefix = row.get("hs_prefix", "").strip()
-        prefix = "" if prefix in ("*", "") else prefix
-        if prefix and not prefix.isdigit():
-            raise ValueError(f"{where}: bad hs_prefix {prefix!r}")
-        rate = _required_decimal(row["rate"], where)
-        _check_rate(rate, kind, where)
-        start, end = _valid(row, where)
-        grouped.setdefault(row["country"].strip(), {}).setdefault(kind, []).append(
-            TaxRate(prefix, rate, row["rate"].strip(), start, end, row.get("source", ""))
-        )
+        rate = _tax_rate(row, index)
+        country, kind = row["country"].strip(), row["kind"].strip()
+        grouped.setdefault(country, {}).setdefault(kind, []).append(rate)
+        dated.setdefault((country, kind, rate.prefix), []).append((rate.start, rate.end, index))
+    _check_overlaps("taxes", dated)
     out: dict[str, tuple[TaxKind, ...]] = {}
     for country, kinds in grouped.items():
         built = [_tax_kind(kind, rates) for kind, rates in kinds.items()]
@@ -511,25 +662,71 @@ def _build_taxes(rows: Iterable[Row]) -> dict[str, tuple[TaxKind, ...]]:
     return out
 
 
-def _build_fees(rows: Iterable[Row]) -> dict[str, tuple[Fee, ...]]:
+def _optional_amount(row: Row, column: str, number: int) -> Decimal | None:
+    text = row.get(column, "").strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0:
+        raise RuleFileError("fees", number, column, f"a decimal number >= 0, not {text!r}")
+    return value
+
+
+def _fee(row: Row, index: int, currencies: frozenset[str]) -> Fee:
+    where, number = _where("fees", index), index + 2
+    rate = _optional_amount(row, "ad_valorem", number)
+    amount = _optional_amount(row, "amount", number)
+    if (rate is None) == (amount is None):
+        raise RuleFileError("fees", number, "ad_valorem", "either a rate or a flat amount")
+    bounds = {
+        column: _optional_amount(row, column, number)
+        for column in ("minimum", "maximum", "applies_over", "applies_up_to")
+    }
+    currency = row.get("currency", "").strip()
+    if currency or amount is not None or any(value is not None for value in bounds.values()):
+        currency = _currency(currency, currencies, where)
+    per = row.get("per", "").strip()
+    if per not in ("", "consignment"):
+        raise RuleFileError("fees", number, "per", "empty (per line) or consignment")
+    minimum, maximum = bounds["minimum"], bounds["maximum"]
+    if minimum is not None and maximum is not None and minimum > maximum:
+        raise RuleFileError("fees", number, "maximum", "below the minimum")
+    if (minimum is not None or maximum is not None) and (rate is None or not per):
+        raise RuleFileError("fees", number, "minimum", "bounds need a rate per consignment")
+    start, end = _valid(row, where)
+    return Fee(
+        fee=row["fee"].strip(),
+        name=row.get("name", ""),
+        rate=rate,
+        rate_text=row.get("ad_valorem", "").strip(),
+        exempt_origins=frozenset(_words(row.get("exempt_origins", ""))),
+        in_tax_base=_bool(row.get("in_tax_base", ""), where),
+        start=start,
+        end=end,
+        source=row.get("source", ""),
+        confidence=_confidence(row, "fees", number),
+        per_consignment=per == "consignment",
+        amount=amount,
+        minimum=minimum,
+        maximum=maximum,
+        currency=currency,
+        applies_over=bounds["applies_over"],
+        applies_up_to=bounds["applies_up_to"],
+    )
+
+
+def _build_fees(rows: Iterable[Row], currencies: frozenset[str]) -> dict[str, tuple[Fee, ...]]:
     out: dict[str, list[Fee]] = {}
+    dated: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
     for index, row in enumerate(rows):
-        where = _where("fees", index)
-        rate = _required_decimal(row["ad_valorem"], where)
-        start, end = _valid(row, where)
-        out.setdefault(row["country"].strip(), []).append(
-            Fee(
-                fee=row["fee"].strip(),
-                name=row.get("name", ""),
-                rate=rate,
-                rate_text=row["ad_valorem"].strip(),
-                exempt_origins=frozenset(_words(row.get("exempt_origins", ""))),
-                in_tax_base=_bool(row.get("in_tax_base", ""), where),
-                start=start,
-                end=end,
-                source=row.get("source", ""),
-            )
-        )
+        fee = _fee(row, index, currencies)
+        country = row["country"].strip()
+        out.setdefault(country, []).append(fee)
+        dated.setdefault((country, fee.fee), []).append((fee.start, fee.end, index))
+    _check_overlaps("fees", dated)
     return {key: tuple(value) for key, value in out.items()}
 
 
@@ -549,6 +746,134 @@ def _prefix_list(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _regime_conditions(conditions: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The flag and buyer conditions: buyer_kind, gift, seller_ioss."""
+    for key in conditions:
+        if key not in _CONDITION_KEYS and not str(key).endswith("_confidence"):
+            # An unknown condition could not be checked: refuse the data rather than
+            # apply a regime whose condition may fail.
+            raise ValueError(f"{where}: unknown condition {key!r}")
+    buyer_kind = conditions.get("buyer_kind")
+    if buyer_kind is not None and buyer_kind not in ("consumer", "business"):
+        raise ValueError(f"{where}: buyer_kind must be consumer or business")
+    out: dict[str, Any] = {"buyer_kind": buyer_kind}
+    for flag in ("gift", "seller_ioss"):
+        value = conditions.get(flag)
+        if value is not None and type(value) is not bool:
+            raise ValueError(f"{where}: {flag} must be true or false")
+        out[flag] = value
+    return out
+
+
+def _regime_limits(
+    conditions: Mapping[str, Any], where: str, currencies: frozenset[str]
+) -> dict[str, Any]:
+    """The value threshold and the annual cap."""
+    out: dict[str, Any] = {
+        "threshold": None,
+        "threshold_currency": "",
+        "threshold_text": "",
+        "threshold_on": "goods",
+        "cap": None,
+        "cap_currency": "",
+        "cap_text": "",
+    }
+    if "value_threshold" in conditions:
+        spec = conditions["value_threshold"]
+        amount, currency, text = _money_rule(spec, where, currencies)
+        on = spec.get("on", "goods")
+        if on not in ("goods", "customs", "item"):
+            raise ValueError(f"{where}: value_threshold.on must be goods, customs or item")
+        out.update(threshold=amount, threshold_currency=currency, threshold_text=text)
+        out["threshold_on"] = on
+    if "annual_cap" in conditions:
+        amount, currency, text = _money_rule(conditions["annual_cap"], where, currencies)
+        out.update(cap=amount, cap_currency=currency, cap_text=text)
+    return out
+
+
+def _regime_goods(conditions: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The positive list, excluded prefixes and excluded origins."""
+    positive = conditions.get("positive_list")
+    excluded_origins = conditions.get("excluded_origins", [])
+    if not isinstance(excluded_origins, list):
+        raise ValueError(f"{where}: excluded_origins is a list")
+    return {
+        "positive_list": None if positive is None else _prefix_list(positive, where),
+        "excluded_prefixes": _prefix_list(conditions.get("excluded_prefixes", []), where),
+        "excluded_origins": frozenset(str(item) for item in excluded_origins),
+    }
+
+
+def _regime_duty(
+    treatment: Mapping[str, Any], where: str, currencies: frozenset[str]
+) -> dict[str, Any]:
+    duty_raw = treatment.get("duty", "standard")
+    out: dict[str, Any] = {
+        "duty": "",
+        "flat_amount": Decimal(0),
+        "flat_currency": "",
+        "flat_text": "",
+        "flat_rate": Decimal(0),
+        "flat_rate_text": "",
+    }
+    if isinstance(duty_raw, Mapping) and "flat_per_hs6" in duty_raw:
+        amount, currency, text = _money_rule(duty_raw["flat_per_hs6"], where, currencies)
+        out.update(duty="flat_per_hs6", flat_amount=amount, flat_currency=currency)
+        out["flat_text"] = text
+    elif duty_raw == "flat_ad_valorem":
+        rate_text = str(treatment.get("rate", ""))
+        out.update(duty="flat_ad_valorem", flat_rate_text=rate_text)
+        out["flat_rate"] = _required_decimal(rate_text, f"{where}: treatment.rate")
+    elif duty_raw in ("exempt", "standard"):
+        out["duty"] = str(duty_raw)
+    else:
+        raise ValueError(f"{where}: unknown duty treatment {duty_raw!r}")
+    return out
+
+
+def _regime_taxes(treatment: Mapping[str, Any], where: str, source: str) -> dict[str, Any]:
+    tax_base = treatment.get("tax_base", "standard")
+    if tax_base not in ("standard", "goods", "supply"):
+        raise ValueError(f"{where}: tax_base must be standard, goods or supply")
+    factor_text = str(treatment.get("tax_factor", "1"))
+    collected = treatment.get("taxes_collected_at", "border")
+    if collected not in ("checkout", "border"):
+        raise ValueError(f"{where}: taxes_collected_at must be checkout or border")
+    return {
+        "tax_base": str(tax_base),
+        "tax_factor": _required_decimal(factor_text, where),
+        "tax_factor_text": factor_text,
+        "taxes_at_checkout": collected == "checkout",
+        "tax_override": _tax_override(treatment.get("tax_override"), where, source),
+    }
+
+
+def _tax_override(raw: Any, where: str, source: str) -> tuple[TaxKind, ...] | None:
+    if raw is None:
+        return None
+    kinds: list[TaxKind] = []
+    for item in raw if isinstance(raw, list) else [raw]:
+        if not isinstance(item, Mapping) or "kind" not in item or "rate" not in item:
+            raise ValueError(f"{where}: tax_override entries need kind and rate")
+        rate = _required_decimal(str(item["rate"]), where)
+        kind = str(item["kind"])
+        _check_rate(rate, kind, where)
+        rate_kind = "zero" if rate == 0 else str(item.get("rate_kind", "standard"))
+        if rate_kind not in _RATE_KINDS:
+            raise ValueError(f"{where}: tax_override rate_kind must be one of {_RATE_KINDS}")
+        row = TaxRate("", rate, str(item["rate"]), 1, OPEN_END, source, "", rate_kind, "")
+        kinds.append(_tax_kind(kind, [row]))
+    kinds.sort(key=lambda k: not k.is_consumption)
+    return tuple(kinds)
+
+
+def _fees_exempt(raw: Any, where: str) -> frozenset[str]:
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise ValueError(f"{where}: fees_exempt is a list of fee ids")
+    return frozenset(raw)
+
+
 def _build_regime(raw: Any, where: str, currencies: frozenset[str]) -> Regime:
     if not isinstance(raw, Mapping):
         raise ValueError(f"{where}: a regime is an object")
@@ -556,114 +881,29 @@ def _build_regime(raw: Any, where: str, currencies: frozenset[str]) -> Regime:
     if not regime_id or regime_id == "standard":
         raise ValueError(f"{where}: a regime needs an id other than 'standard'")
     where = f"{where} ({regime_id})"
-    start = _ordinal(str(raw.get("valid_from") or ""), end=False, where=where)
-    end = _ordinal(str(raw.get("valid_to") or ""), end=True, where=where)
     conditions = raw.get("conditions") or {}
     treatment = raw.get("treatment") or {}
     if not isinstance(conditions, Mapping) or not isinstance(treatment, Mapping):
         raise ValueError(f"{where}: conditions and treatment are objects")
-    for key in conditions:
-        if key not in _CONDITION_KEYS and not str(key).endswith("_confidence"):
-            # An unknown condition could not be checked: refuse the data rather than
-            # apply a regime whose condition may fail.
-            raise ValueError(f"{where}: unknown condition {key!r}")
-
-    buyer_kind = conditions.get("buyer_kind")
-    if buyer_kind is not None and buyer_kind not in ("consumer", "business"):
-        raise ValueError(f"{where}: buyer_kind must be consumer or business")
-
-    threshold: Decimal | None = None
-    threshold_currency = threshold_text = ""
-    on_customs = False
-    if "value_threshold" in conditions:
-        spec = conditions["value_threshold"]
-        threshold, threshold_currency, threshold_text = _money_rule(spec, where, currencies)
-        on = spec.get("on", "goods")
-        if on not in ("goods", "customs"):
-            raise ValueError(f"{where}: value_threshold.on must be goods or customs")
-        on_customs = on == "customs"
-
-    cap: Decimal | None = None
-    cap_currency = cap_text = ""
-    if "annual_cap" in conditions:
-        cap, cap_currency, cap_text = _money_rule(conditions["annual_cap"], where, currencies)
-
-    positive = conditions.get("positive_list")
-    positive_list = None if positive is None else _prefix_list(positive, where)
-    excluded_prefixes = _prefix_list(conditions.get("excluded_prefixes", []), where)
-    excluded_origins_raw = conditions.get("excluded_origins", [])
-    if not isinstance(excluded_origins_raw, list):
-        raise ValueError(f"{where}: excluded_origins is a list")
-    excluded_origins = frozenset(str(item) for item in excluded_origins_raw)
-
-    duty_raw = treatment.get("duty", "standard")
-    flat_amount = Decimal(0)
-    flat_currency = flat_text = ""
-    if isinstance(duty_raw, Mapping) and "flat_per_hs6" in duty_raw:
-        duty = "flat_per_hs6"
-        flat_amount, flat_currency, flat_text = _money_rule(
-            duty_raw["flat_per_hs6"], where, currencies
-        )
-    elif duty_raw in ("exempt", "standard"):
-        duty = str(duty_raw)
-    else:
-        raise ValueError(f"{where}: unknown duty treatment {duty_raw!r}")
-
-    tax_base = treatment.get("tax_base", "standard")
-    if tax_base not in ("standard", "goods", "supply"):
-        raise ValueError(f"{where}: tax_base must be standard, goods or supply")
-    factor_text = str(treatment.get("tax_factor", "1"))
-    factor = _required_decimal(factor_text, where)
-    collected = treatment.get("taxes_collected_at", "border")
-    if collected not in ("checkout", "border"):
-        raise ValueError(f"{where}: taxes_collected_at must be checkout or border")
-
-    override_raw = treatment.get("tax_override")
-    override: tuple[TaxKind, ...] | None = None
     source = str(raw.get("source", ""))
-    if override_raw is not None:
-        items = override_raw if isinstance(override_raw, list) else [override_raw]
-        kinds: list[TaxKind] = []
-        for item in items:
-            if not isinstance(item, Mapping) or "kind" not in item or "rate" not in item:
-                raise ValueError(f"{where}: tax_override entries need kind and rate")
-            rate = _required_decimal(str(item["rate"]), where)
-            kind = str(item["kind"])
-            _check_rate(rate, kind, where)
-            kinds.append(
-                _tax_kind(kind, [TaxRate("", rate, str(item["rate"]), 1, OPEN_END, source)])
-            )
-        kinds.sort(key=lambda k: not k.is_consumption)
-        override = tuple(kinds)
-
+    confidence = str(raw.get("confidence") or "")
+    if confidence and confidence not in _CONFIDENCES:
+        raise ValueError(f"{where}: confidence must be high, medium, low or empty")
     valid_to = str(raw.get("valid_to") or "")
     return Regime(
         id=regime_id,
         name=str(raw.get("name", regime_id)),
-        start=start,
-        end=end,
+        start=_ordinal(str(raw.get("valid_from") or ""), end=False, where=where),
+        end=_ordinal(valid_to, end=True, where=where),
         valid_text=f"{raw.get('valid_from') or '…'} to {valid_to or 'open'}",
-        buyer_kind=buyer_kind,
-        threshold=threshold,
-        threshold_currency=threshold_currency,
-        threshold_text=threshold_text,
-        threshold_on_customs=on_customs,
-        cap=cap,
-        cap_currency=cap_currency,
-        cap_text=cap_text,
-        positive_list=positive_list,
-        excluded_prefixes=excluded_prefixes,
-        excluded_origins=excluded_origins,
-        duty=duty,
-        flat_amount=flat_amount,
-        flat_currency=flat_currency,
-        flat_text=flat_text,
-        tax_base=str(tax_base),
-        tax_factor=factor,
-        tax_factor_text=factor_text,
-        taxes_at_checkout=collected == "checkout",
-        tax_override=override,
+        **_regime_conditions(conditions, where),
+        **_regime_limits(conditions, where, currencies),
+        **_regime_goods(conditions, where),
+        **_regime_duty(treatment, where, currencies),
+        **_regime_taxes(treatment, where, source),
         source=source,
+        fees_exempt=_fees_exempt(raw.get("fees_exempt", []), where),
+        confidence=confidence,
     )
 
 
@@ -747,7 +987,7 @@ def build_snapshot(ruleset: RuleSet) -> Snapshot:
         preferences=_build_preferences(ruleset.preferences),
         additional_duties=_build_additional(ruleset.additional_duties),
         taxes=_build_taxes(ruleset.taxes),
-        fees=_build_fees(ruleset.fees),
+        fees=_build_fees(ruleset.fees, currencies),
         regimes=_build_regimes(ruleset.regimes, currencies),
         documents=_build_documents(ruleset.documents),
         fx=fx,

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 
 from ewtp.accounts.models import Membership, Organisation, User
-from ewtp.traderules import selectors
+from ewtp.traderules.selectors.snapshot import snapshot_cache_clear
 
 SHIPPED_RULES = Path(settings.EWTP_DATA_DIR) / "rules"
 RULE_FILES = (
@@ -32,9 +32,9 @@ RULE_FILES = (
 @pytest.fixture(autouse=True)
 def _fresh_snapshot() -> Iterator[None]:
     # The snapshot cache lives in the process; a test's rolled-back version must not leak.
-    selectors.snapshot_cache_clear()
+    snapshot_cache_clear()
     yield
-    selectors.snapshot_cache_clear()
+    snapshot_cache_clear()
 
 
 def _member(email: str, kind: str, slug: str) -> User:

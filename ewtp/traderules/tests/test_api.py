@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from ewtp.traderules.models import RuleVersion, TariffLine
-from ewtp.traderules.services import rules_publish, tariff_line_save
+from ewtp.traderules.services.edits import rules_publish, tariff_line_save
 
 pytestmark = pytest.mark.django_db
 

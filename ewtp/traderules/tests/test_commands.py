@@ -31,7 +31,11 @@ def test_rules_export_and_import_commands(tmp_path: Path) -> None:
         SHIPPED_RULES / "taxes.csv"
     ).read_bytes()
     imported = _run("rules", "import", str(tmp_path / "out"), "--note", "round trip")
-    assert imported == {"version": RuleVersion.objects.order_by("-id").first().label, "changes": {}}  # type: ignore[union-attr]
+    assert imported == {
+        "version": RuleVersion.objects.order_by("-id").first().label,  # type: ignore[union-attr]
+        "schedules": [],
+        "changes": {},
+    }
 
 
 def test_rules_import_command_rejects_bad_files(tmp_path: Path) -> None:

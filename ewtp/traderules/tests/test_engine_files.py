@@ -87,6 +87,9 @@ def test_shipped_files_load_in_their_shapes(ruleset: RuleSet) -> None:
         "valid_to": "",
         "source": "S09;S56",
         "confidence": "high",
+        "schedule": "",
+        "computable": "true",
+        "not_computable_reason": "",
     }
     assert ruleset.version == "2026-11-26.3"
 

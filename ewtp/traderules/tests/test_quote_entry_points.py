@@ -17,7 +17,7 @@ from django.test import Client
 
 from ewtp.traderules.errors import QuoteRejectedError
 from ewtp.traderules.models import RuleVersion
-from ewtp.traderules.selectors import quote_compute
+from ewtp.traderules.selectors.snapshot import quote_compute
 
 from .conftest import without_volatile
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from ewtp.core.models import AuditLog
-from ewtp.traderules import selectors
 from ewtp.traderules.models import (
     ExchangeRate,
     FxState,
@@ -18,7 +17,8 @@ from ewtp.traderules.models import (
     Tax,
     Territory,
 )
-from ewtp.traderules.services import reference_data_ensure
+from ewtp.traderules.selectors.snapshot import current_rules, snapshot_cache_clear
+from ewtp.traderules.services.reference_data import reference_data_ensure
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_reference_data_ensure_fills_what_is_missing() -> None:
 
 
 def test_snapshot_comes_from_the_database_version() -> None:
-    rules = selectors.current_rules()
+    rules = current_rules()
     assert rules.origin == "database"
     assert rules.label == RuleVersion.objects.get().label
     assert "090121" in rules.snapshot.hs_subheadings
@@ -77,8 +77,8 @@ def test_snapshot_comes_from_the_database_version() -> None:
 
 def test_without_a_version_the_shipped_files_are_used() -> None:
     RuleVersion.objects.all().delete()
-    selectors.snapshot_cache_clear()
-    rules = selectors.current_rules()
+    snapshot_cache_clear()
+    rules = current_rules()
     assert rules.origin == "files"
     assert rules.label == "shipped"
     assert len(rules.table("tariff_lines")) == 138

@@ -13,7 +13,6 @@ import pytest
 
 from ewtp.core.errors import PermissionDenied
 from ewtp.core.models import AuditLog
-from ewtp.traderules import selectors
 from ewtp.traderules.errors import NothingToPublish, RatesInvalid, RulesInvalid
 from ewtp.traderules.models import (
     ExchangeRate,
@@ -25,17 +24,17 @@ from ewtp.traderules.models import (
     Tax,
     Territory,
 )
-from ewtp.traderules.services import (
-    fx_import,
-    fx_rate_enter,
+from ewtp.traderules.selectors.permissions import can_steward
+from ewtp.traderules.selectors.snapshot import quote_compute, snapshot_cache_clear
+from ewtp.traderules.services.edits import (
     rule_row_delete,
     rule_row_save,
-    rules_export,
-    rules_import,
     rules_publish,
     tariff_line_save,
     tax_save,
 )
+from ewtp.traderules.services.fx import fx_import, fx_rate_enter
+from ewtp.traderules.services.versions import rules_export, rules_import
 
 from .conftest import RULE_FILES, SHIPPED_RULES
 
@@ -237,7 +236,7 @@ def test_a_seller_can_neither_edit_nor_publish(seller: Any) -> None:
 def test_a_steward_edits_and_publishes_and_the_quote_changes(
     steward: Any, kenyan_coffee: dict[str, Any]
 ) -> None:
-    before = selectors.quote_compute(kenyan_coffee)
+    before = quote_compute(kenyan_coffee)
     assert before["lines"][0]["duty"]["amount"] == "22.50"
     assert before["totals"]["customs"]["landed"] == "390.23"
 
@@ -245,8 +244,8 @@ def test_a_steward_edits_and_publishes_and_the_quote_changes(
     line.mfn_ad_valorem = "0.08"
     tariff_line_save(actor=steward, tariff_line=line)
     # Not in force before it is published.
-    selectors.snapshot_cache_clear()
-    assert selectors.quote_compute(kenyan_coffee)["totals"]["customs"]["landed"] == "390.23"
+    snapshot_cache_clear()
+    assert quote_compute(kenyan_coffee)["totals"]["customs"]["landed"] == "390.23"
 
     version = rules_publish(actor=steward, note="EU roasted coffee to 8%")
     assert version.label == f"{date.today().isoformat()}.2"
@@ -258,7 +257,7 @@ def test_a_steward_edits_and_publishes_and_the_quote_changes(
             "fields": {"mfn_ad_valorem": ["0.075", "0.08"]},
         }
     ]
-    after = selectors.quote_compute(kenyan_coffee)
+    after = quote_compute(kenyan_coffee)
     assert after["rules_version"] == version.label
     assert after["lines"][0]["duty"] == {
         "amount": "24.00",
@@ -286,11 +285,11 @@ def test_a_steward_edits_and_publishes_and_the_quote_changes(
 
 def test_an_unverified_steward_organisation_may_not_publish(steward: Any) -> None:
     steward.memberships.update(role="viewer")
-    assert not selectors.can_steward(steward)
+    assert not can_steward(steward)
     steward.memberships.update(role="staff")
-    assert selectors.can_steward(steward)
+    assert can_steward(steward)
     steward.memberships.first().organisation.__class__.objects.update(verification="submitted")
-    assert not selectors.can_steward(steward)
+    assert not can_steward(steward)
     with pytest.raises(PermissionDenied):
         rules_publish(actor=steward, note="anything")
 
@@ -321,7 +320,7 @@ def test_row_validation_and_references(steward: Any) -> None:
     with pytest.raises(Exception) as caught:
         rule_row_save(actor=steward, row=line)
     assert caught.value.fields == {  # type: ignore[attr-defined]
-        "code": "An HS code is 2 to 10 digits.",
+        "code": "A tariff code is 2, 4, 6, 8 or 10 digits (a national line is 8 or 10).",
         "mfn_ad_valorem": "Give an ad valorem rate, a specific amount or both.",
     }
     line.code = "090111"
@@ -407,7 +406,7 @@ def test_fx_import_of_the_platform_rate_table(
     request["lines"] = [
         {**request["lines"][0], "unit_price": {"amount": "171240", "currency": "RWF"}}
     ]
-    quoted = selectors.quote_compute(request)
+    quoted = quote_compute(request)
     assert quoted["fx"] == [
         {
             "from": "RWF",
@@ -489,7 +488,7 @@ def test_an_operator_enters_a_rate_and_quotes_use_it(operator: Any, seller: Any)
     audit = AuditLog.objects.get(action="traderules.fx.entered")
     assert audit.actor == operator
     assert audit.data["units_per_eur"] == "1715.00"
-    quoted = selectors.quote_compute(
+    quoted = quote_compute(
         {
             "origin": "RW",
             "destination": "BE",

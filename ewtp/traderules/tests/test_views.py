@@ -249,19 +249,30 @@ def test_the_operator_enters_a_rate(client: Client, operator: Any, steward: Any)
     assert "1715.00" in client.get("/rules/fx/", {"currency": "RWF"}).content.decode()
 
 
-def test_admin_saves_go_through_the_services(client: Client, steward: Any) -> None:
+def test_the_admin_shows_rule_rows_and_versions_read_only(client: Client, steward: Any) -> None:
     steward.is_staff = True
     steward.save()
     client.force_login(steward)
     line = TariffLine.objects.get(territory="EU", code="090121")
-    page = client.get(f"/admin/traderules/tariffline/{line.pk}/change/")
+    before = line.to_row()
+    change = f"/admin/traderules/tariffline/{line.pk}/change/"
+    page = client.get(change)
     assert page.status_code == 200
-    data = {**line.to_row(), "valid_to": "", "mfn_ad_valorem": "0.09"}
-    response = client.post(f"/admin/traderules/tariffline/{line.pk}/change/", data)
-    assert response.status_code == 302
-    assert TariffLine.objects.get(pk=line.pk).mfn_ad_valorem == "0.09"
-    assert AuditLog.objects.filter(action="traderules.row.updated", actor=steward).count() == 1
-    data["territory"] = "ZZ"
-    refused = client.post(f"/admin/traderules/tariffline/{line.pk}/change/", data)
-    assert refused.status_code == 200
-    assert "ZZ is not a territory." in refused.content.decode()
+    assert 'name="mfn_ad_valorem"' not in page.content.decode()  # shown, not a field
+    refused = client.post(change, {**before, "valid_to": "", "mfn_ad_valorem": "0.09"})
+    assert refused.status_code == 403
+    assert client.get("/admin/traderules/tariffline/add/").status_code == 403
+    deleted = client.post(f"/admin/traderules/tariffline/{line.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 403
+    assert TariffLine.objects.get(pk=line.pk).to_row() == before
+    version = RuleVersion.objects.get()
+    version_change = f"/admin/traderules/ruleversion/{version.pk}/change/"
+    assert client.post(version_change, {"label": "x", "note": "x"}).status_code == 403
+    assert (
+        client.post(
+            f"/admin/traderules/ruleversion/{version.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert RuleVersion.objects.get().label == version.label
+    assert not AuditLog.objects.filter(actor=steward).exists()

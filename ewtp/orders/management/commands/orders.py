@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ewtp.orders.services import holds_expire
+from ewtp.orders.services.holds import holds_expire
 
 
 class Command(BaseCommand):

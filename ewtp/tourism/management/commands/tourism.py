@@ -11,7 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from ewtp.tourism.services import holds_expire, refunds_retry
+from ewtp.tourism.services.changes import refunds_retry
+from ewtp.tourism.services.holds import holds_expire
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from ewtp.core.errors import DomainError
-from ewtp.traderules.services import fx_import
+from ewtp.traderules.services.fx import fx_import
 
 INVALID = 2
 

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ewtp.traderules.engine import explain_table
 from ewtp.traderules.errors import QuoteRejectedError
-from ewtp.traderules.selectors import quote_compute
+from ewtp.traderules.selectors.snapshot import quote_compute
 
 REJECTED = 2
 

@@ -1,0 +1,150 @@
+"""Stock and its holds.
+
+Stock is capacity: a hold is one conditional UPDATE (``on_hand >= reserved + n``) whose row
+count says whether it was taken, so concurrent checkouts can never oversell.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext
+
+from ewtp.catalog.errors import OutOfStock
+from ewtp.catalog.models import (
+    DEFAULT_HUB,
+    StockLevel,
+    StockReservation,
+    Variant,
+)
+from ewtp.catalog.services.common import _check_hub, require_seller_editor
+from ewtp.core import clock
+from ewtp.core.errors import Conflict, InvalidRequest
+from ewtp.core.services import audit_record
+
+HELD = StockReservation.State.HELD
+COMMITTED = StockReservation.State.COMMITTED
+RELEASED = StockReservation.State.RELEASED
+
+
+@transaction.atomic
+def stock_set(
+    *, actor: object, variant: Variant, on_hand: int, hub_code: str = DEFAULT_HUB
+) -> StockLevel:
+    """Set the units on hand at a hub; never below what unpaid orders hold."""
+    require_seller_editor(actor, variant.product.seller)
+    if on_hand < 0:
+        raise InvalidRequest(
+            "invalid_request", gettext("0 or more."), fields={"on_hand": "0 or more"}
+        )
+    hub_code = _check_hub(hub_code)
+    level, _ = StockLevel.objects.get_or_create(variant=variant, hub_code=hub_code)
+    changed = StockLevel.objects.filter(pk=level.pk, reserved__lte=on_hand).update(on_hand=on_hand)
+    if not changed:
+        level.refresh_from_db()
+        raise Conflict(
+            "stock_held",
+            gettext("%(count)s units are held by unpaid orders; set at least that many.")
+            % {"count": level.reserved},
+            fields={"on_hand": f"at least {level.reserved}"},
+        )
+    level.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="catalog.stock.set",
+        target=variant.product,
+        organisation_ref=str(variant.product.seller.public_id),
+        data={"sku": variant.sku, "hub": hub_code, "on_hand": on_hand},
+    )
+    return level
+
+
+def stock_hold(
+    *, variant: Variant, quantity: int, reference: str, expires_at: datetime
+) -> StockReservation:
+    """Hold ``quantity`` units of ``variant`` at one hub for an order; OutOfStock if short.
+
+    Run inside the caller's transaction (the checkout's). Each attempt is one conditional
+    UPDATE, so two buyers can never take the same unit; callers take variants in pk order.
+    """
+    if quantity <= 0:
+        raise InvalidRequest("invalid_request", gettext("Quantity must be 1 or more."))
+    levels = list(StockLevel.objects.filter(variant=variant).order_by("hub_code", "pk"))
+    for level in levels:
+        taken = StockLevel.objects.filter(
+            pk=level.pk, on_hand__gte=F("reserved") + quantity
+        ).update(reserved=F("reserved") + quantity)
+        if taken:
+            return StockReservation.objects.create(
+                stock_level=level,
+                quantity=quantity,
+                reference=reference,
+                expires_at=expires_at,
+                created_at=clock.now(),
+            )
+    remaining = max(
+        (lvl.on_hand - lvl.reserved for lvl in StockLevel.objects.filter(variant=variant)),
+        default=0,
+    )
+    product = variant.product
+    raise OutOfStock(
+        "out_of_stock",
+        gettext("Only %(left)s left of %(product)s; you asked for %(asked)s.")
+        % {
+            "left": max(remaining, 0),
+            "product": product.title + (f" ({variant.name})" if variant.name else ""),
+            "asked": quantity,
+        },
+        extra={
+            "product_id": str(product.public_id),
+            "product": product.title,
+            "variant_id": str(variant.public_id),
+            "requested": quantity,
+            "remaining": max(remaining, 0),
+        },
+    )
+
+
+def _holds_settle(
+    *, reference: str, source: str, target: str, reserved: int = 0, on_hand: int = 0
+) -> int:
+    """Move the reservations of ``reference`` from state ``source`` to ``target``. Idempotent.
+
+    Each reservation moves with one conditional UPDATE (so two callers settle it once), and
+    its stock level changes by ``reserved`` and ``on_hand`` times its quantity. Returns the
+    units settled.
+    """
+    settled = 0
+    holds = StockReservation.objects.filter(reference=reference, state=source)
+    for hold in holds.order_by("stock_level_id", "pk"):
+        if StockReservation.objects.filter(pk=hold.pk, state=source).update(
+            state=target, settled_at=clock.now()
+        ):
+            changes: dict[str, Any] = {}
+            if reserved:
+                changes["reserved"] = F("reserved") + reserved * hold.quantity
+            if on_hand:
+                changes["on_hand"] = F("on_hand") + on_hand * hold.quantity
+            StockLevel.objects.filter(pk=hold.stock_level_id).update(**changes)
+            settled += hold.quantity
+    return settled
+
+
+def stock_holds_release(*, reference: str) -> int:
+    """Give back the units held for ``reference`` (an unpaid order ended). Idempotent."""
+    return _holds_settle(reference=reference, source=HELD, target=RELEASED, reserved=-1)
+
+
+def stock_holds_commit(*, reference: str) -> int:
+    """The order is paid: its held units leave the stock for good. Idempotent."""
+    return _holds_settle(
+        reference=reference, source=HELD, target=COMMITTED, reserved=-1, on_hand=-1
+    )
+
+
+def stock_return(*, reference: str) -> int:
+    """A paid order was cancelled before it left: its units go back on the shelf. Idempotent."""
+    return _holds_settle(reference=reference, source=COMMITTED, target=RELEASED, on_hand=1)

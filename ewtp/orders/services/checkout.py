@@ -1,0 +1,379 @@
+"""The checkout: quotes fixed, stock held, one order per seller.
+
+The checkout prices every seller's consignment before it opens its transaction; inside it,
+it only takes stock (conditional updates, variants in pk order) and writes rows, so a short
+transaction either commits everything or nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ewtp.accounts.models import Organisation, User
+from ewtp.catalog import traderules_gateway
+from ewtp.catalog.models import DEFAULT_HUB
+from ewtp.catalog.services.stock import stock_hold
+from ewtp.core import clock, conf
+from ewtp.core.currencies import is_currency
+from ewtp.core.errors import Conflict, DomainError, InvalidRequest
+from ewtp.core.locks import retry_on_lock_timeout
+from ewtp.core.money import Money
+from ewtp.core.services import audit_record, idempotent_call, request_fingerprint
+from ewtp.orders import shipping
+from ewtp.orders.addresses import (
+    AddressError,
+    address_clean,
+)
+from ewtp.orders.models import Cart, CartLine, Checkout, Incoterm, Order, OrderEvent, OrderLine
+from ewtp.orders.services import money
+from ewtp.orders.services.carts import _require_open
+from ewtp.orders.services.mails import _after_commit, _enqueue_checkout_mail
+from ewtp.orders.services.transitions import BuyerAccess
+
+
+def hold_minutes() -> int:
+    return conf.CHECKOUT_HOLD_MINUTES()
+
+
+@dataclass
+class _Consignment:
+    seller: Organisation
+    lines: list[CartLine]
+    quote: dict[str, Any]
+    carriage: dict[str, Any]
+    public_id: Any
+
+
+def _display_minor(quote: dict[str, Any], key: str, currency: str) -> int:
+    value = quote["totals"]["display"].get(key) or "0"
+    return Money.of(value, currency).rounded().minor
+
+
+def _money_minor(money: dict[str, str] | None, currency: str) -> int:
+    if not money:
+        return 0
+    if money.get("currency") != currency:
+        raise DomainError("quote_currency_mismatch", _("The quote came back in another currency."))
+    return Money.of(money["amount"], currency).rounded().minor
+
+
+def _validate_checkout(
+    *, email: str, destination: str, currency: str, incoterm: str, shipping_address: Any
+) -> tuple[str, str, str, str, dict[str, str]]:
+    errors: dict[str, str] = {}
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = "a valid email address"
+    destination = (destination or "").strip().upper()
+    if len(destination) != 2 or not destination.isalpha():
+        errors["destination"] = "a country code of two letters"
+    currency = (currency or "").strip().upper()
+    if not is_currency(currency):
+        errors["currency"] = "an ISO 4217 currency code"
+    incoterm = (incoterm or Incoterm.DDP).strip().upper()
+    if incoterm not in Incoterm.values:
+        errors["incoterm"] = "DDP or DAP"
+    address: dict[str, str] = {}
+    if "destination" not in errors:
+        try:
+            address = address_clean(destination, shipping_address)
+        except AddressError as error:
+            errors.update(error.fields)
+    if errors:
+        raise InvalidRequest(
+            "invalid_request", _("Please correct the fields shown."), fields=errors
+        )
+    return email, destination, currency, incoterm, address
+
+
+def _cart_lines(cart: Cart) -> list[CartLine]:
+    """The cart's lines by seller; InvalidRequest if empty, Conflict if one is off sale."""
+    lines = list(
+        cart.lines.select_related("variant__product__seller").order_by(
+            "variant__product__seller__name", "id"
+        )
+    )
+    if not lines:
+        raise InvalidRequest("cart_empty", _("The cart is empty."))
+    for line in lines:
+        product = line.variant.product
+        if not (
+            product.is_published
+            and line.variant.is_active
+            and product.seller.is_verified
+            and product.seller.kind == Organisation.Kind.SELLER
+        ):
+            raise Conflict(
+                "product_unavailable",
+                _("%(product)s is no longer on sale; remove it from the cart.")
+                % {"product": product.title},
+                extra={"product_id": str(product.public_id), "product": product.title},
+            )
+    return lines
+
+
+def _priced_consignments(
+    lines: list[CartLine], *, destination: str, currency: str, incoterm: str
+) -> list[_Consignment]:
+    """Slow work, outside any transaction: one quote per seller consignment."""
+    grouped: OrderedDict[int, list[CartLine]] = OrderedDict()
+    for line in lines:
+        grouped.setdefault(line.variant.product.seller_id, []).append(line)
+    consignments = []
+    for group in grouped.values():
+        request, carriage = shipping.consignment_request(
+            [(line.variant, line.quantity) for line in group],
+            destination=destination,
+            currency=currency,
+            incoterm=incoterm,
+        )
+        quote = traderules_gateway.quote_compute(request)
+        consignments.append(
+            _Consignment(
+                seller=group[0].variant.product.seller,
+                lines=group,
+                quote=quote,
+                carriage=carriage.as_dict(),
+                public_id=uuid.uuid4(),
+            )
+        )
+    return consignments
+
+
+def _hold_stock(consignments: list[_Consignment], expires_at: datetime) -> None:
+    # Capacity first, in one global order (variant pk), so that concurrent checkouts
+    # queue on the same rows instead of deadlocking.
+    holds = sorted(
+        ((line, c) for c in consignments for line in c.lines),
+        key=lambda pair: pair[0].variant_id,
+    )
+    for line, consignment in holds:
+        stock_hold(
+            variant=line.variant,
+            quantity=line.quantity,
+            reference=str(consignment.public_id),
+            expires_at=expires_at,
+        )
+
+
+def checkout_place(
+    *,
+    cart: Cart,
+    email: str,
+    destination: str,
+    currency: str,
+    shipping_address: Any,
+    incoterm: str = Incoterm.DDP,
+    language: str = "en",
+    user: User | None = None,
+) -> Checkout:
+    """Check out a cart: one order per seller, each with its quote fixed and its stock held.
+
+    Raises InvalidRequest (fields named), a quote's DomainError, Conflict (cart already
+    checked out, product no longer on sale) or OutOfStock (409, the product and what is
+    left); then nothing is written.
+    """
+    email, destination, currency, incoterm, address = _validate_checkout(
+        email=email,
+        destination=destination,
+        currency=currency,
+        incoterm=incoterm,
+        shipping_address=shipping_address,
+    )
+    _require_open(cart)
+    consignments = _priced_consignments(
+        _cart_lines(cart), destination=destination, currency=currency, incoterm=incoterm
+    )
+    now = clock.now()
+    expires_at = now + timedelta(minutes=hold_minutes())
+
+    def write() -> Checkout:
+        with transaction.atomic():
+            if not Cart.objects.filter(pk=cart.pk, checked_out_at__isnull=True).update(
+                checked_out_at=now, updated_at=now
+            ):
+                raise Conflict("cart_checked_out", _("This cart has been checked out already."))
+            _hold_stock(consignments, expires_at)
+            return _write_checkout(
+                cart=cart,
+                user=user,
+                email=email,
+                language=language,
+                destination=destination,
+                currency=currency,
+                incoterm=incoterm,
+                address=address,
+                consignments=consignments,
+                now=now,
+                expires_at=expires_at,
+            )
+
+    checkout = retry_on_lock_timeout(write)
+    return checkout
+
+
+def _write_checkout(
+    *,
+    cart: Cart,
+    user: User | None,
+    email: str,
+    language: str,
+    destination: str,
+    currency: str,
+    incoterm: str,
+    address: dict[str, str],
+    consignments: list[_Consignment],
+    now: datetime,
+    expires_at: datetime,
+) -> Checkout:
+    totals = [_money_minor(c.quote.get("payable_at_checkout"), currency) for c in consignments]
+    on_delivery = [_money_minor(c.quote.get("payable_on_delivery"), currency) for c in consignments]
+    checkout = Checkout(
+        cart=cart,
+        user=user,
+        email=email,
+        language=language,
+        destination=destination,
+        currency=currency,
+        incoterm=incoterm,
+        shipping_address=address,
+        total_minor=sum(totals),
+        on_delivery_minor=sum(on_delivery),
+        hold_expires_at=expires_at,
+        created_at=now,
+    )
+    checkout.save()
+    for consignment, total, later in zip(consignments, totals, on_delivery, strict=True):
+        _write_order(checkout=checkout, consignment=consignment, total=total, later=later, now=now)
+    _after_commit(partial(_enqueue_checkout_mail, checkout.pk, "placed"))
+    return checkout
+
+
+def _write_order(
+    *, checkout: Checkout, consignment: _Consignment, total: int, later: int, now: datetime
+) -> Order:
+    """One seller's order of a checkout, its lines, its first event and its audit row."""
+    quote = consignment.quote
+    currency = checkout.currency
+    first = consignment.lines[0].variant
+    order = Order.objects.create(
+        public_id=consignment.public_id,
+        checkout=checkout,
+        seller=consignment.seller,
+        hub_code=DEFAULT_HUB,
+        destination=checkout.destination,
+        incoterm=checkout.incoterm,
+        currency=currency,
+        total_minor=total,
+        on_delivery_minor=later,
+        goods_minor=_display_minor(quote, "goods", currency),
+        duty_minor=_display_minor(quote, "duty", currency),
+        taxes_minor=_display_minor(quote, "taxes", currency),
+        fees_minor=_display_minor(quote, "fees", currency),
+        shipping_minor=_display_minor(quote, "shipping", currency),
+        carriage=consignment.carriage,
+        seller_currency=first.currency,
+        seller_category=consignment.seller.seller_category,
+        seller_goods_minor=sum(
+            line.variant.price_minor * line.quantity
+            for line in consignment.lines
+            if line.variant.currency == first.currency
+        ),
+        quote=quote,
+        quote_id=str(quote.get("quote_id", "")),
+        rules_version=str(quote.get("rules_version", "")),
+        fx_rates=list(quote.get("fx", [])),
+        is_quote_complete=bool(quote.get("complete", False)),
+        hold_expires_at=checkout.hold_expires_at,
+        created_at=now,
+        updated_at=now,
+    )
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                variant=line.variant,
+                product_title=line.variant.product.title,
+                sku=line.variant.sku,
+                hs_code=line.variant.product.hs_code,
+                origin=line.variant.product.origin,
+                unit_weight_kg=line.variant.weight_kg,
+                quantity=line.quantity,
+                unit_price_minor=line.variant.price_minor,
+                currency=line.variant.currency,
+                quote_line_id=str(line.variant.public_id),
+            )
+            for line in consignment.lines
+        ]
+    )
+    OrderEvent.objects.create(
+        order=order,
+        from_status="",
+        to_status=Order.Status.PENDING_PAYMENT,
+        actor=checkout.user,
+        actor_label=checkout.email,
+        note="placed",
+        created_at=now,
+    )
+    audit_record(
+        actor=checkout.user or BuyerAccess(checkout.pk, checkout.email),
+        action="orders.order.placed",
+        target=order,
+        organisation_ref=str(consignment.seller.public_id),
+        data={
+            "checkout": str(checkout.public_id),
+            "total": Money.from_minor(total, currency).as_string(),
+            "currency": currency,
+            "rules_version": order.rules_version,
+        },
+    )
+    return order
+
+
+def checkout_submit(
+    *,
+    cart: Cart,
+    payload: dict[str, Any],
+    idempotency_key: str | None,
+    language: str = "en",
+    user: User | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Check out with an optional Idempotency-Key: (HTTP status, body); a replay returns the
+    first answer (errors included) and writes nothing."""
+    from ewtp.orders.selectors import checkout_body
+
+    def call() -> tuple[int, dict[str, Any]]:
+        checkout = checkout_place(
+            cart=cart,
+            email=str(payload.get("email") or ""),
+            destination=str(payload.get("destination") or ""),
+            currency=str(payload.get("currency") or ""),
+            shipping_address=payload.get("shipping_address"),
+            incoterm=str(payload.get("incoterm") or Incoterm.DDP),
+            language=language,
+            user=user,
+        )
+        # The checkout has committed: now (outside any transaction) ask the provider.
+        money.checkout_payment_start(checkout)
+        return 201, checkout_body(checkout)
+
+    if not idempotency_key:
+        return call()
+    return idempotent_call(
+        scope=f"orders.checkout:{cart.public_id}",
+        key=idempotency_key,
+        fingerprint=request_fingerprint(payload),
+        call=call,
+    )

@@ -1,0 +1,176 @@
+"""The published rules and their quote snapshot (cached in-process), and the quote itself."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ewtp.core import conf
+from ewtp.traderules.content import content_of, ruleset_from_content
+from ewtp.traderules.engine import (
+    QuoteRejected,
+    RuleSet,
+    Snapshot,
+    build_snapshot,
+    load_ruleset_from_files,
+)
+from ewtp.traderules.engine import quote as engine_quote
+from ewtp.traderules.errors import QuoteRejectedError
+from ewtp.traderules.models import ExchangeRate, FxState, RuleVersion
+from ewtp.traderules.selectors.hs import _read_or_none, hs_subheadings
+
+# How often a process looks whether a new rules version or new rates were published.
+SNAPSHOT_CHECK_SECONDS = 5.0
+
+
+# The published rules and their snapshot -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedRules:
+    """The rules in force: the version's label and content and the snapshot built from them."""
+
+    label: str
+    created_at: datetime | None
+    content: dict[str, Any]
+    snapshot: Snapshot
+    fx_revision: int
+    origin: str  # "database" or "files" (no tables or no version yet)
+
+    def table(self, name: str) -> list[dict[str, str]]:
+        return list(self.content.get("tables", {}).get(name, ()))
+
+    def regimes(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        return [(str(pair[0]), list(pair[1])) for pair in self.content.get("regimes", ())]
+
+    def sources(self) -> dict[str, dict[str, str]]:
+        return {row["id"]: row for row in self.table("sources")}
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.key: tuple[Any, ...] | None = None
+        self.rules: PublishedRules | None = None
+        self.checked_at = 0.0
+
+
+_cache = _Cache()
+
+
+def snapshot_cache_clear() -> None:
+    """Look again at the next quote (this process); other processes look within seconds."""
+    _cache.checked_at = 0.0
+
+
+def _database_key() -> tuple[Any, ...] | None:
+    """(version id, label, created_at, FX revision, FX changed_at); None without a version."""
+
+    def read() -> tuple[Any, ...] | None:
+        version = (
+            RuleVersion.objects.order_by("-id").values_list("id", "label", "created_at").first()
+        )
+        state = FxState.objects.filter(pk=1).values_list("revision", "changed_at").first()
+        return None if version is None else (*version, *(state or (0, None)))
+
+    return _read_or_none(read)
+
+
+def _shipped_rules() -> PublishedRules:
+    base = Path(conf.DATA_DIR())
+    ruleset = load_ruleset_from_files(
+        base / "rules",
+        base / "hs" / "harmonized-system.csv",
+        sorted((base / "fx").glob("*.csv")),
+        version="shipped",
+    )
+    return PublishedRules(
+        label="shipped",
+        created_at=None,
+        content=content_of(ruleset),
+        snapshot=build_snapshot(ruleset),
+        fx_revision=0,
+        origin="files",
+    )
+
+
+def _database_rules(key: tuple[Any, ...]) -> PublishedRules:
+    version_id, label, created_at, revision = key[0], key[1], key[2], key[3]
+    content = RuleVersion.objects.values_list("content", flat=True).get(pk=version_id)
+    table: dict[tuple[str, str], dict[str, str]] = {}
+    ecb: list[tuple[str, str, str]] = []
+    rates = ExchangeRate.objects.order_by("date", "currency").values_list(
+        "date", "currency", "rate_text", "source", "confidence", "note", "origin"
+    )
+    for day, currency, text, source, confidence, note, origin in rates.iterator(chunk_size=5000):
+        iso = day.isoformat()
+        if origin == ExchangeRate.Origin.ECB:
+            ecb.append((iso, currency, text))
+            continue
+        # An operator's rate wins over the rule table's on the same day.
+        if origin == ExchangeRate.Origin.RULE_TABLE and (iso, currency) in table:
+            continue
+        table[(iso, currency)] = {
+            "date": iso,
+            "currency": currency,
+            "units_per_eur": text,
+            "source": source,
+            "confidence": confidence,
+            "note": note,
+        }
+    ruleset: RuleSet = ruleset_from_content(
+        content,
+        hs_subheadings=hs_subheadings(),
+        fx_rates=list(table.values()),
+        ecb_rates=tuple(ecb),
+        version=label,
+    )
+    return PublishedRules(
+        label=label,
+        created_at=created_at,
+        content=content,
+        snapshot=build_snapshot(ruleset),
+        fx_revision=int(revision),
+        origin="database",
+    )
+
+
+def current_rules() -> PublishedRules:
+    """The rules in force, rebuilt only when the (version, FX revision) key changes.
+
+    The key is read at most every SNAPSHOT_CHECK_SECONDS, so a quote does not touch the
+    database. Without tables or without a version, the shipped files in data/ are used.
+    """
+    rules = _cache.rules
+    if rules is not None and time.monotonic() - _cache.checked_at < SNAPSHOT_CHECK_SECONDS:
+        return rules
+    with _cache.lock:
+        key = _database_key()
+        cache_key: tuple[Any, ...] = key if key is not None else ("files",)
+        if _cache.rules is None or cache_key != _cache.key:
+            _cache.rules = _database_rules(key) if key is not None else _shipped_rules()
+            _cache.key = cache_key
+        _cache.checked_at = time.monotonic()
+        return _cache.rules
+
+
+def current_snapshot() -> Snapshot:
+    return current_rules().snapshot
+
+
+def quote_compute(
+    request: Any, *, today: date | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """A landed-cost quote on the rules in force (landed-cost.md).
+
+    Raises QuoteRejectedError (a DomainError, HTTP 422) with the engine's code, message and
+    fields. ``today`` is the date used when the request gives none.
+    """
+    try:
+        return engine_quote(request, current_snapshot(), today=today, now=now)
+    except QuoteRejected as rejected:
+        raise QuoteRejectedError(rejected.code, rejected.message, fields=rejected.fields) from None
