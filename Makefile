@@ -29,6 +29,7 @@ deps:
 # The demo pays with the two simulators (the sandbox card provider and the mobile-money
 # simulator); every page then says that payments are simulated.
 run: export EWTP_PAYMENT_PROVIDERS ?= sandbox,momo-sim
+run: export EWTP_IOSS_NUMBER ?= IM0560000001
 run: venv deps messages
 	$(BIN)/ewtp migrate --noinput -v 0
 	$(BIN)/ewtp loaddemo
