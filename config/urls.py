@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.api import api
+from ewtp.accounts.views import admin_login
 
 handler403 = "ewtp.web.views.error_403"
 handler404 = "ewtp.web.views.error_404"
@@ -11,6 +12,7 @@ handler500 = "ewtp.web.views.error_500"
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("ewtp.accounts.urls")),
