@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "ewtp.customs",
     "ewtp.tourism",
     "ewtp.learning",
+    "ewtp.insights",
     "ewtp.web",
 ]
 

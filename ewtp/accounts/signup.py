@@ -98,16 +98,38 @@ def user_sign_up_request(
     )
 
 
-@transaction.atomic
-def user_sign_up_confirm(*, uidb64: str, token: str) -> User:
-    """Open the account a sign-up confirmation link names (once: logging in voids the link)."""
+def _confirmable(uidb64: str, token: str, *, lock: bool = False) -> User:
+    """The unconfirmed account a sign-up link names, or ``link_invalid``."""
+    users = User.objects.select_for_update() if lock else User.objects.all()
     try:
-        user = User.objects.select_for_update().get(pk=int(urlsafe_base64_decode(uidb64)))
+        user: User | None = users.get(pk=int(urlsafe_base64_decode(uidb64)))
     except (ValueError, OverflowError, User.DoesNotExist):
         user = None
     if user is None or user.is_active or not default_token_generator.check_token(user, token):
         raise InvalidRequest(
             "link_invalid", _("This link is not valid any more: it was used or it expired.")
+        )
+    return user
+
+
+def user_sign_up_link_check(*, uidb64: str, token: str) -> User:
+    """The account a confirmation link names, checked and left as it is (a GET changes nothing:
+    mail scanners follow links)."""
+    return _confirmable(uidb64, token)
+
+
+@transaction.atomic
+def user_sign_up_confirm(*, uidb64: str, token: str, password: str) -> User:
+    """Open the account a sign-up confirmation link names, once, for whoever knows the password
+    chosen at sign-up. The link alone proves the address, not who signed up: without the
+    password, someone who signed up with another person's address would get an account that
+    its owner opened for them."""
+    user = _confirmable(uidb64, token, lock=True)
+    if not user.check_password(password):
+        raise InvalidRequest(
+            "password_mismatch",
+            _("This is not the password chosen at sign-up."),
+            fields={"password": _("This is not the password chosen at sign-up.")},
         )
     user.is_active = True
     user.save(update_fields=["is_active"])

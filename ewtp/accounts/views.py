@@ -108,11 +108,25 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 
 
 def signup_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
-    """The link of the confirmation mail: the account opens and its owner is logged in."""
+    """The link of the confirmation mail: the password chosen at sign-up opens the account and
+    logs its owner in."""
+    error, status = "", 200
     try:
-        user = signup_services.user_sign_up_confirm(uidb64=uidb64, token=token)
-    except DomainError as error:
-        return render(request, "accounts/signup_sent.html", {"error": error.message}, status=400)
+        if request.method == "POST":
+            rate_limit(request, "accounts.signup_confirm", per_minute=10, account=uidb64)
+            user = signup_services.user_sign_up_confirm(
+                uidb64=uidb64, token=token, password=request.POST.get("password", "")
+            )
+        else:
+            signup_services.user_sign_up_link_check(uidb64=uidb64, token=token)
+            return render(request, "accounts/signup_confirm.html", {})
+    except DomainError as failure:
+        if failure.code not in {"password_mismatch", "rate_limited"}:
+            context = {"error": failure.message}
+            return render(request, "accounts/signup_sent.html", context, status=400)
+        error, status = failure.message, failure.http_status
+    if error:
+        return render(request, "accounts/signup_confirm.html", {"error": error}, status=status)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     translation.activate(user.language)
     messages.success(request, _("Welcome to eWTP."))

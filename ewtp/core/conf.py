@@ -205,6 +205,20 @@ TOURISM_PLATFORM_FEE_RATE = _declare(
     "The platform's fee on a booking's price, as a fraction.",
 )
 
+# -- Trade insights -------------------------------------------------------------------------
+INSIGHTS_MIN_ORDERS = _declare(
+    "EWTP_INSIGHTS_MIN_ORDERS",
+    int,
+    "5",
+    "The public insights show a seller's own figures only from this many orders up.",
+)
+INSIGHTS_CACHE_SECONDS = _declare(
+    "EWTP_INSIGHTS_CACHE_SECONDS",
+    int,
+    "600",
+    "How long insight figures may lag behind new orders (a new day recomputes them).",
+)
+
 # -- Payment providers ----------------------------------------------------------------------
 PAYMENT_PROVIDERS = _declare(
     "EWTP_PAYMENT_PROVIDERS",

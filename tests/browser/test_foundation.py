@@ -68,6 +68,9 @@ def test_sign_up_log_in_switch_language_and_currency(
     link = re.search(r"https?://\S+(/accounts/signup/confirm/\S+/)", _last_mail_to(EMAIL))
     assert link
     page.goto(link.group(1))
+    page.fill("main input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
     expect(page.locator(".messages")).to_contain_text("Welcome to eWTP.")
     expect(page.locator('[data-testid="profile"]')).to_be_visible()
 

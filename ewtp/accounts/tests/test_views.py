@@ -54,7 +54,13 @@ def test_sign_up_mails_a_link_that_opens_the_account_with_the_visitors_choices(
     )
     assert "_auth_user_id" not in client.session
     link = _confirmation_link("ama@example.org")
-    opened = client.get(link)
+    # Following the link changes nothing (mail scanners follow links); it asks for the password.
+    asked = client.get(link)
+    assert asked.status_code == 200
+    assert 'data-testid="signup-confirm-form"' in _html(asked)
+    user.refresh_from_db()
+    assert not user.is_active
+    opened = client.post(link, {"password": PASSWORD})
     assert opened.status_code == 302
     assert opened["Location"] == "/"
     user.refresh_from_db()
@@ -64,6 +70,23 @@ def test_sign_up_mails_a_link_that_opens_the_account_with_the_visitors_choices(
     again = Client().get(link)
     assert again.status_code == 400
     assert "not valid any more" in _html(again)
+
+
+def test_a_sign_up_with_someone_elses_address_cannot_be_opened_by_its_owner(
+    client: Client,
+) -> None:
+    # Mallory signs up with Ama's address and a password of his own; Ama follows the mail's link.
+    Client().post(
+        "/accounts/signup/",
+        {"full_name": "Ama", "email": "ama@example.org", "password": "mallory-chose-this-9"},
+    )
+    link = _confirmation_link("ama@example.org")
+    refused = client.post(link, {"password": PASSWORD})
+    assert refused.status_code == 422
+    assert "not the password chosen at sign-up" in _html(refused)
+    user = User.objects.get(email="ama@example.org")
+    assert (user.is_active, "_auth_user_id" in client.session) == (False, False)
+    # A new password through the reset link is what opens it for Ama (tested with the reset).
 
 
 def test_sign_up_answers_the_same_whether_or_not_the_address_is_known(client: Client) -> None:
