@@ -37,6 +37,8 @@ def _fast_hashing(settings):  # type: ignore[no-untyped-def]
     # about stale rates sell on them; those that are set the limit themselves.
     settings.EWTP_FX_MAX_AGE_DAYS = 0
     settings.EWTP_FX_URL = ""  # no test reaches the ECB; fetch tests give their own file
+    # The simulated providers, as `make run` names them (tests of the default override it).
+    settings.EWTP_PAYMENT_PROVIDERS = ["sandbox", "momo-sim"]
     # The platform is registered for IOSS, as in the demo (`make run`): EU low-value VAT is
     # collected at checkout. Tests of the unregistered platform set it empty.
     settings.EWTP_IOSS_NUMBER = "IM0560000001"

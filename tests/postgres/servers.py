@@ -50,7 +50,7 @@ def environment(**extra: str) -> dict[str, str]:
         DEBUG="off",
         EWTP_RATE_LIMITS="off",
         EWTP_HTTPS="off",
-        EWTP_PAYMENT_PROVIDERS="sandbox,momo",
+        EWTP_PAYMENT_PROVIDERS="sandbox,momo-sim",
         EWTP_CONN_MAX_AGE="0",
         EWTP_SANDBOX_WEBHOOK_SECRET=WEBHOOK_SECRET,
     )

@@ -62,7 +62,7 @@ def split_of(order: Order) -> tuple[int, int]:
 
 
 def checkout_payment_start(
-    checkout: Checkout, *, provider_name: str = "sandbox", payer_msisdn: str = ""
+    checkout: Checkout, *, provider_name: str | None = None, payer_msisdn: str = ""
 ) -> Payment:
     """Ask the provider for the checkout's payment; call after the checkout has committed."""
     existing = Payment.objects.filter(

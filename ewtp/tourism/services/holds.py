@@ -345,6 +345,10 @@ def booking_hold(
     row = capacity_row(experience, visit_on)
     if row.is_closed:
         raise _rule("date_closed", _("This date is closed."), "date")
+    if start_payment:
+        from ewtp.payments.services import payment_providers_require
+
+        payment_providers_require()  # no provider: say so before holding any place
     try:
         booking = _hold(quote, row, actor=actor, language=language)
     except SoldOut as error:
