@@ -52,6 +52,7 @@ class _Consignment:
     quote: dict[str, Any]
     carriage: dict[str, Any]
     public_id: Any
+    gift: bool = False
 
 
 def _display_minor(quote: dict[str, Any], key: str, currency: str) -> int:
@@ -125,7 +126,7 @@ def _cart_lines(cart: Cart) -> list[CartLine]:
 
 
 def _priced_consignments(
-    lines: list[CartLine], *, destination: str, currency: str, incoterm: str
+    lines: list[CartLine], *, destination: str, currency: str, incoterm: str, gift: bool
 ) -> list[_Consignment]:
     """Slow work, outside any transaction: one quote per seller consignment."""
     grouped: OrderedDict[int, list[CartLine]] = OrderedDict()
@@ -138,6 +139,7 @@ def _priced_consignments(
             destination=destination,
             currency=currency,
             incoterm=incoterm,
+            gift=gift,
         )
         quote = traderules_gateway.quote_compute(request)
         consignments.append(
@@ -147,6 +149,7 @@ def _priced_consignments(
                 quote=quote,
                 carriage=carriage.as_dict(),
                 public_id=uuid.uuid4(),
+                gift=gift,
             )
         )
     return consignments
@@ -176,10 +179,14 @@ def checkout_place(
     currency: str,
     shipping_address: Any,
     incoterm: str = Incoterm.DDP,
+    gift: bool = False,
     language: str = "en",
     user: User | None = None,
 ) -> Checkout:
     """Check out a cart: one order per seller, each with its quote fixed and its stock held.
+
+    ``gift``: the buyer declares the parcels gifts between private persons (the quote then
+    follows a gift regime where the destination has one); each order keeps the flag.
 
     Raises InvalidRequest (fields named), a quote's DomainError, Conflict (cart already
     checked out, product no longer on sale) or OutOfStock (409, the product and what is
@@ -193,8 +200,18 @@ def checkout_place(
         shipping_address=shipping_address,
     )
     _require_open(cart)
+    if type(gift) is not bool:
+        raise InvalidRequest(
+            "invalid_request",
+            _("Please correct the fields shown."),
+            fields={"gift": "true or false"},
+        )
     consignments = _priced_consignments(
-        _cart_lines(cart), destination=destination, currency=currency, incoterm=incoterm
+        _cart_lines(cart),
+        destination=destination,
+        currency=currency,
+        incoterm=incoterm,
+        gift=gift,
     )
     now = clock.now()
     expires_at = now + timedelta(minutes=hold_minutes())
@@ -275,6 +292,7 @@ def _write_order(
         hub_code=DEFAULT_HUB,
         destination=checkout.destination,
         incoterm=checkout.incoterm,
+        is_gift=consignment.gift,
         currency=currency,
         total_minor=total,
         on_delivery_minor=later,
@@ -362,6 +380,7 @@ def checkout_submit(
             currency=str(payload.get("currency") or ""),
             shipping_address=payload.get("shipping_address"),
             incoterm=str(payload.get("incoterm") or Incoterm.DDP),
+            gift=payload.get("gift") or False,
             language=language,
             user=user,
         )
