@@ -274,7 +274,10 @@ def _regime(work: Work) -> None:
         work.regime = DOMESTIC_REGIME
         work.why = f"{req.origin} is inside the {territory.code} customs territory: not an import"
         return
-    facts = Facts(req, work.fx, work.customs, work.q, work.goods, work.customs_total)
+    # tuple.__new__ skips the NamedTuple's Python-level constructor (once per quote).
+    facts: Facts = tuple.__new__(
+        Facts, (req, work.fx, work.customs, work.q, work.goods, work.customs_total)
+    )
     work.regime, work.why = choose_regime(
         work.snapshot.regimes.get(territory.code, ()),
         facts,
