@@ -27,6 +27,8 @@ deps:
 	@scripts/system-deps
 
 run: export EWTP_IOSS_NUMBER ?= IM0560000001
+# The demo is served over plain HTTP on 127.0.0.1 (EWTP_HTTPS=off: no redirect to HTTPS).
+run: export EWTP_HTTPS ?= off
 run: venv deps messages
 	$(BIN)/ewtp migrate --noinput -v 0
 	$(BIN)/ewtp loaddemo

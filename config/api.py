@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
+from django.db import OperationalError, connection
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -14,6 +14,7 @@ import ewtp
 from ewtp.accounts.api import router as auth_router
 from ewtp.catalog.api import router as catalog_router
 from ewtp.core.errors import DomainError
+from ewtp.core.locks import is_lock_timeout
 from ewtp.customs.api import router as customs_router
 from ewtp.learning.api import router as learning_router
 from ewtp.logistics.api import router as logistics_router
@@ -23,7 +24,55 @@ from ewtp.tourism.api import router as tourism_router
 from ewtp.traderules.api import quotes_router
 from ewtp.traderules.api import router as traderules_router
 
-api = NinjaAPI(
+# Answers any operation may give, documented once for all (the contract: every error body is
+# {"code", "message", "fields"?}); an operation that documents its own keeps it.
+_ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    "required": ["code", "message"],
+}
+_COMMON_ERRORS = {
+    "400": "The request cannot be read (a body that is not JSON, a bad signature header).",
+    "401": "Authentication needed, or the bearer token is not valid.",
+    "403": "Authenticated, but not allowed.",
+    "422": "The request is not valid; `fields` says where.",
+    "429": "Too many requests; `Retry-After` says when to try again.",
+}
+
+
+class PlatformApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
+        for path, operations in schema["paths"].items():
+            if path.endswith("/health"):
+                continue
+            for operation in operations.values():
+                _document_common_errors(operation)
+        return schema
+
+
+def _document_common_errors(operation: dict[str, Any]) -> None:
+    errors = dict(_COMMON_ERRORS)
+    if any(param.get("in") == "path" for param in operation.get("parameters", [])):
+        errors["404"] = "Nothing with this identifier that the caller may see."
+    responses = operation.setdefault("responses", {})
+    for status, description in errors.items():
+        responses.setdefault(
+            status,
+            {
+                "description": description,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        )
+
+
+api = PlatformApi(
     title="eWTP API",
     version="1",
     description="The Electronic World Trade Platform's JSON API. Errors are "
@@ -43,6 +92,17 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     response = api.create_response(request, exc.as_dict(), status=exc.http_status)
     if exc.http_status == 429 and "retry_after" in exc.extra:
         response["Retry-After"] = str(exc.extra["retry_after"])
+    return response
+
+
+@api.exception_handler(OperationalError)
+def database_busy(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    """A lock wait that ran out (EWTP_LOCK_TIMEOUT_MS) is a busy item, not a server error."""
+    if not is_lock_timeout(exc):
+        raise exc
+    body = {"code": "busy", "message": "The platform is busy with the same item; try again."}
+    response = api.create_response(request, body, status=409)
+    response["Retry-After"] = "1"
     return response
 
 

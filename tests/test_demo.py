@@ -22,7 +22,10 @@ def _row_counts() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_loaddemo_is_idempotent_and_prints_the_logins() -> None:
+def test_loaddemo_is_idempotent_and_prints_the_logins(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A short history keeps this test quick; ewtp/insights/tests/test_history.py covers it.
+    monkeypatch.setattr("ewtp.insights.demo.HISTORY_ORDERS", 40)
+    monkeypatch.setattr("ewtp.insights.demo.HISTORY_BOOKINGS", 10)
     first = io.StringIO()
     call_command("loaddemo", stdout=first)
     counts = _row_counts()

@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class CoreConfig(AppConfig):
     name = "ewtp.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from ewtp.core import checks  # noqa: F401 - registers the deployment checks
+        from ewtp.core.locks import set_lock_timeout
+
+        connection_created.connect(set_lock_timeout, dispatch_uid="ewtp-lock-timeout")

@@ -83,8 +83,20 @@ def _non_negative(text: str) -> int:
 HTTPS = _declare(
     "EWTP_HTTPS",
     parse_flag,
-    "off",
+    "on",
     "With DEBUG off: secure cookies, HSTS and redirect to HTTPS; off for plain HTTP on a private network.",
+)
+MAX_REQUEST_BYTES = _declare(
+    "EWTP_MAX_REQUEST_BYTES",
+    _non_negative,
+    "10485760",
+    "The largest request body accepted (a larger Content-Length is refused with 413 unread).",
+)
+API_TOKEN_DAYS = _declare(
+    "EWTP_API_TOKEN_DAYS",
+    _non_negative,
+    "30",
+    "Days an API bearer token is valid after it is issued (0: tokens do not expire).",
 )
 SITE_URL = _declare(
     "EWTP_SITE_URL",
@@ -128,11 +140,38 @@ VAR_DIR = _declare(
     "var",
     "Folder for the embedded database, media and development keys (relative to the checkout).",
 )
+STATIC_ROOT = _declare(
+    "EWTP_STATIC_ROOT",
+    Path,
+    "staticfiles",
+    "Folder `ewtp serve` collects the static files into (hashed, compressed; relative to the checkout).",
+)
 SIGNING_KEY = _declare(
     "EWTP_SIGNING_KEY",
     str,
     "",
-    "The Ed25519 signing key (PEM, or a path to one); without it, a development key in var/.",
+    "The Ed25519 signing key (PEM, or a path to one), or `database` for a key set held in the "
+    "database and rotated by `ewtp keys rotate`; required by a public server (DEBUG off, "
+    "EWTP_HTTPS on); empty elsewhere means `database`.",
+)
+
+LOG_FORMAT = _declare(
+    "EWTP_LOG_FORMAT",
+    str,
+    "plain",
+    "How logs are written: `plain` text lines, or `json` (one object a line, for a collector).",
+)
+METRICS_TOKEN = _declare(
+    "EWTP_METRICS_TOKEN",
+    str,
+    "",
+    "The bearer token /metrics requires; empty: /metrics answers only the server's own address.",
+)
+LOCK_TIMEOUT_MS = _declare(
+    "EWTP_LOCK_TIMEOUT_MS",
+    _non_negative,
+    "5000",
+    "On PostgreSQL, the longest a transaction waits for a row lock before answering busy (ms).",
 )
 
 # -- Money and holds ------------------------------------------------------------------------
@@ -183,6 +222,20 @@ TOURISM_PLATFORM_FEE_RATE = _declare(
     str,
     "0.05",
     "The platform's fee on a booking's price, as a fraction.",
+)
+
+# -- Trade insights -------------------------------------------------------------------------
+INSIGHTS_MIN_ORDERS = _declare(
+    "EWTP_INSIGHTS_MIN_ORDERS",
+    int,
+    "5",
+    "The public insights show a seller's own figures only from this many orders up.",
+)
+INSIGHTS_CACHE_SECONDS = _declare(
+    "EWTP_INSIGHTS_CACHE_SECONDS",
+    int,
+    "600",
+    "How long insight figures may lag behind new orders (a new day recomputes them).",
 )
 
 # -- Payment providers ----------------------------------------------------------------------

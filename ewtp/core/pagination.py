@@ -10,6 +10,13 @@ from django.db.models import QuerySet
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
+# Far past any real list, and small enough that page x page size fits a 64-bit SQL OFFSET.
+MAX_PAGE = 1_000_000
+
+
+def clamp_page(number: int) -> int:
+    """A page number between 1 and MAX_PAGE (a larger one would overflow the database's OFFSET)."""
+    return min(max(number, 1), MAX_PAGE)
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,7 @@ def page_number(raw: object) -> int:
         number = int(str(raw))
     except (TypeError, ValueError):
         return 1
-    return max(number, 1)
+    return clamp_page(number)
 
 
 def paginate(

@@ -34,6 +34,7 @@ APP_DEMOS = [
     "ewtp.customs.demo",
     "ewtp.tourism.demo",
     "ewtp.learning.demo",
+    "ewtp.insights.demo",  # last: a year of history over all of the above
 ]
 
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from ewtp.core import conf
+from ewtp.core import conf, signing
 
 
 class Command(BaseCommand):
@@ -24,6 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=int, default=60)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        problem = signing.configuration_problem()
+        if problem:
+            raise CommandError(problem)
         if not settings.DEBUG and not settings.SECRET_KEY_FROM_ENVIRONMENT:
             self.stderr.write(
                 "SECRET_KEY is not set: using the development key in var/secret_key. "
@@ -32,6 +36,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         os.environ.setdefault("EWTP_CONN_MAX_AGE", "600")
         host, _, port = options["bind"].rpartition(":")
+        self._metrics_directory(port)
         self.stdout.write(f"eWTP is serving on http://{host or '127.0.0.1'}:{port}/")
         sys.stdout.flush()
         argv = [
@@ -51,5 +56,19 @@ class Command(BaseCommand):
             conf.ACCESS_LOG(),
             "--error-logfile",
             "-",
+            "--config",
+            "python:config.gunicorn",
         ]
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
+
+    @staticmethod
+    def _metrics_directory(port: str) -> None:
+        """gunicorn's workers add up their Prometheus counters in one folder per server,
+        emptied at start (a restarted server starts counting from zero, as Prometheus expects)."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            return
+        folder = conf.VAR_DIR() / "metrics" / (port or "8000")
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)

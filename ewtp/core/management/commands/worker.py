@@ -9,11 +9,14 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
 from ewtp.core import periodic
+from ewtp.core.locks import is_lock_timeout
 
 logger = logging.getLogger("ewtp.worker")
+# Waits between attempts while the database is unreachable: 1, 2, 4 ... up to 30 seconds.
+BACKOFF_FIRST, BACKOFF_MOST = 1.0, 30.0
 
 
 class Command(BaseCommand):
@@ -33,19 +36,42 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         last_run: dict[str, float] = {}
         self.stdout.write("eWTP worker started")
+        pause = 0.0  # > 0 while the database is unreachable
         while True:
-            close_old_connections()
-            call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
-            now = time.monotonic()
-            for job in periodic.jobs():
-                if options["once"] or now - last_run.get(job.name, -1e9) >= job.every_seconds:
-                    last_run[job.name] = now
-                    try:
-                        result = job.run()
-                    except Exception:  # one failing job must not stop the others
-                        logger.exception("periodic job %s failed", job.name)
-                    else:
-                        logger.debug("periodic job %s: %s", job.name, result)
+            try:
+                close_old_connections()
+                self._run_due(last_run, once=options["once"])
+            except (OperationalError, InterfaceError) as error:
+                if not is_lock_timeout(error):
+                    # A restart, a fail-over or a refused connection: wait, reconnect, go on.
+                    pause = min(max(pause * 2, BACKOFF_FIRST), BACKOFF_MOST)
+                    logger.warning("database unavailable (%s); retrying in %.0f s", error, pause)
+                    connections.close_all()
+                    time.sleep(pause)
+                    continue
+                logger.warning("a task waited too long for a lock: %s", error)
+            if pause:
+                logger.warning("database reachable again; worker resumed")
+                pause = 0.0
             if options["once"]:
                 return
             time.sleep(options["interval"])
+
+    @staticmethod
+    def _run_due(last_run: dict[str, float], *, once: bool) -> None:
+        """The queued tasks, then every periodic job that is due."""
+        call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+        now = time.monotonic()
+        for job in periodic.jobs():
+            if once or now - last_run.get(job.name, -1e9) >= job.every_seconds:
+                last_run[job.name] = now
+                try:
+                    result = job.run()
+                except (OperationalError, InterfaceError) as error:
+                    if not is_lock_timeout(error):
+                        raise  # the database is gone: the loop waits for it
+                    logger.warning("periodic job %s waited too long for a lock", job.name)
+                except Exception:  # one failing job must not stop the others
+                    logger.exception("periodic job %s failed", job.name)
+                else:
+                    logger.debug("periodic job %s: %s", job.name, result)

@@ -1,0 +1,57 @@
+"""`ewtp worker` outlives a database that goes away: it waits, reconnects and carries on."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import OperationalError
+
+from ewtp.core.management.commands import worker
+
+
+@pytest.fixture(autouse=True)
+def _no_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker's own connection handling, out of the way: these tests fake the database."""
+    monkeypatch.setattr(worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(worker.connections, "close_all", lambda: None)
+
+
+def test_the_worker_waits_with_back_off_while_the_database_refuses_then_resumes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+    pauses: list[float] = []
+
+    def db_worker(name: str, **options: Any) -> None:
+        calls.append(name)
+        if len(calls) <= 3:
+            raise OperationalError('connection to server at "127.0.0.1" failed: refused')
+
+    monkeypatch.setattr(worker, "call_command", db_worker)
+    monkeypatch.setattr(worker.time, "sleep", pauses.append)
+    monkeypatch.setattr(worker.periodic, "jobs", lambda: [])
+    out = io.StringIO()
+    call_command("worker", "--once", stdout=out)
+    assert calls == ["db_worker"] * 4  # three refusals, then the work is done
+    assert pauses == [1.0, 2.0, 4.0]
+    assert "worker started" in out.getvalue()
+
+
+def test_a_job_that_fails_for_its_own_reasons_does_not_stop_the_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ewtp.core.periodic import PeriodicJob
+
+    ran: list[str] = []
+
+    def broken() -> None:
+        raise ValueError("a bug in one job")
+
+    jobs = [PeriodicJob("a", broken, 30), PeriodicJob("b", lambda: ran.append("b"), 30)]
+    monkeypatch.setattr(worker, "call_command", lambda *args, **kwargs: None)
+    monkeypatch.setattr(worker.periodic, "jobs", lambda: jobs)
+    call_command("worker", "--once", stdout=io.StringIO())
+    assert ran == ["b"]
