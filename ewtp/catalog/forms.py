@@ -23,7 +23,10 @@ class ProductForm(forms.Form):
     hs_code = forms.CharField(
         label=_("HS code"),
         max_length=14,
-        help_text=_("The HS 2022 subheading, e.g. 0901.21 for roasted coffee."),
+        help_text=_(
+            "The HS 2022 subheading, e.g. 0901.21 for roasted coffee, or a national code of up "
+            "to 10 digits that starts with it (e.g. 0902.10.10) where a tariff splits it."
+        ),
     )
     origin = forms.CharField(label=_("Country of origin"), max_length=2, initial="RW")
     unit_weight_kg = forms.DecimalField(

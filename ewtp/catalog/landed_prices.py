@@ -2,7 +2,9 @@
 
 Listing pages price many products at once; each unit quote is cached (Django cache) under
 the product's edit stamp, the variant's price, the rules version, the FX date (the quote
-date, whose rates apply) and the destination and currency.
+date, whose rates apply), the destination and currency, and whether the platform sells as
+an IOSS registrant (EWTP_IOSS_NUMBER). Every request here, the checkout's too, says so
+(``seller_ioss``), so a listed price is the price checkout charges.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.core.cache import cache
 
 from ewtp.catalog import traderules_gateway
 from ewtp.catalog.models import DEFAULT_HUB, HUB_COUNTRIES, Variant
-from ewtp.core import clock
+from ewtp.core import clock, conf
 from ewtp.core.errors import DomainError
 from ewtp.core.money import Money
 
@@ -129,10 +131,12 @@ def quote_request(
     currency: str,
     incoterm: str = "DDP",
     hub_code: str = DEFAULT_HUB,
+    gift: bool = False,
 ) -> dict[str, Any]:
     """The landed-cost request for one consignment leaving ``hub_code``.
 
-    Carriage is not priced yet (the logistics issue brings lanes and rates): shipping 0.
+    Carriage is not priced here (checkout adds its lane's price): shipping 0. The platform
+    sells as the IOSS registrant when it has a number (EU low-value sales): ``seller_ioss``.
     """
     return {
         "origin": origin_country(hub_code),
@@ -140,14 +144,22 @@ def quote_request(
         "currency": currency,
         "incoterm": incoterm,
         "buyer": {"kind": "consumer"},
+        "gift": gift,
+        "seller_ioss": seller_ioss(),
         "lines": [quote_line(variant, quantity) for variant, quantity in lines],
     }
+
+
+def seller_ioss() -> bool:
+    """Whether the platform is registered for the EU's IOSS (it has an IOSS number)."""
+    return bool(conf.IOSS_NUMBER())
 
 
 def _key(
     kind: str, item: PriceItem, version: str, day: str, destination: str, currency: str
 ) -> str:
-    return f"{kind}:{item.stamp}:{_SAFE.sub('_', version)}:{day}:{destination}:{currency}"
+    ioss = "ioss" if seller_ioss() else "no-ioss"
+    return f"{kind}:{item.stamp}:{_SAFE.sub('_', version)}:{day}:{destination}:{currency}:{ioss}"
 
 
 class _RatesKey:

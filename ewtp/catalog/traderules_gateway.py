@@ -30,6 +30,13 @@ def quote_compute(request: dict[str, Any], *, today: date | None = None) -> dict
     return result
 
 
+def gift_destinations() -> frozenset[str]:
+    """Countries where a regime for gifts between private persons applies (checkout offers
+    the gift option there)."""
+    found: frozenset[str] = _snapshot().gift_destinations()
+    return found
+
+
 def rules_version() -> str:
     return str(_snapshot().current_snapshot().version)
 

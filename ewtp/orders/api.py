@@ -39,6 +39,7 @@ class CheckoutIn(Schema):
     currency: str
     shipping_address: dict[str, Any]
     incoterm: str = "DDP"
+    gift: bool = False  # a gift between private persons (where a gift regime applies)
 
 
 def _json(status: int, body: Any) -> HttpResponse:

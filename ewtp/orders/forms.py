@@ -43,6 +43,14 @@ class CheckoutForm(forms.Form):
             "identity card number. You may also give it later, on your order page."
         ),
     )
+    gift = forms.BooleanField(
+        label=_("This is a gift between private persons"),
+        required=False,
+        help_text=_(
+            "A present sent by one private person to another, not paid for by the recipient: "
+            "the destination's customs may charge less on it."
+        ),
+    )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=200)
 
     ADDRESS_FIELDS = (
@@ -57,8 +65,11 @@ class CheckoutForm(forms.Form):
         "id_number",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, gift_offered: bool = False, **kwargs: Any) -> None:
+        """``gift_offered``: the destination has a regime for gifts; else no gift field."""
         super().__init__(*args, **kwargs)
+        if not gift_offered:
+            del self.fields["gift"]
         destination = self.fields["destination"]
         currency = self.fields["currency"]
         assert isinstance(destination, forms.ChoiceField) and isinstance(
@@ -74,5 +85,6 @@ class CheckoutForm(forms.Form):
             "destination": data["destination"],
             "currency": data["currency"],
             "incoterm": data["incoterm"],
+            "gift": bool(data.get("gift", False)),
             "shipping_address": {name: data.get(name, "") for name in self.ADDRESS_FIELDS},
         }

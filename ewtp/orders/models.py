@@ -156,6 +156,8 @@ class Order(models.Model):
     seller_goods_minor = models.BigIntegerField()  # the goods at the seller's own prices
     quote = models.JSONField()  # the landed-cost response, whole, as fixed at checkout
     quote_id = models.CharField(max_length=100, blank=True)
+    # The buyer declared the parcel a gift between private persons (the quote's request flag).
+    is_gift = models.BooleanField(default=False)
     rules_version = models.CharField(max_length=100)
     fx_rates = models.JSONField(default=list)
     is_quote_complete = models.BooleanField(default=True)

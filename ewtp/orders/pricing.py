@@ -146,10 +146,15 @@ def require_fresh_rates(quote: dict[str, Any]) -> None:
 
 
 def _quote(
-    lines: Sequence[tuple[Variant, int]], *, destination: str, currency: str, incoterm: str
+    lines: Sequence[tuple[Variant, int]],
+    *,
+    destination: str,
+    currency: str,
+    incoterm: str,
+    gift: bool = False,
 ) -> tuple[dict[str, Any], LaneQuote]:
     request, carriage = shipping.consignment_request(
-        lines, destination=destination, currency=currency, incoterm=incoterm
+        lines, destination=destination, currency=currency, incoterm=incoterm, gift=gift
     )
     quote = traderules_gateway.quote_compute(request)
     # The request rides with the stored quote, so that the order can be replayed (a rule
@@ -165,6 +170,7 @@ def consignment_priced(
     currency: str,
     incoterm: str = DDP,
     language: str = "en",
+    gift: bool = False,
 ) -> Priced:
     """The consignment's quote as it may be sold.
 
@@ -172,7 +178,9 @@ def consignment_priced(
     under ``refuse``, QuoteIncomplete with the reason in words. Under ``dap`` an incomplete
     DDP quote is quoted again DAP.
     """
-    quote, carriage = _quote(lines, destination=destination, currency=currency, incoterm=incoterm)
+    quote, carriage = _quote(
+        lines, destination=destination, currency=currency, incoterm=incoterm, gift=gift
+    )
     require_fresh_rates(quote)
     if not is_incomplete(quote):
         return Priced(quote, carriage, incoterm)
@@ -189,5 +197,7 @@ def consignment_priced(
             extra={"reasons": unknown_reasons(quote, language)},
         )
     if incoterm == DDP:
-        quote, carriage = _quote(lines, destination=destination, currency=currency, incoterm=DAP)
+        quote, carriage = _quote(
+            lines, destination=destination, currency=currency, incoterm=DAP, gift=gift
+        )
     return Priced(quote, carriage, DAP)

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from ewtp.catalog import landed_prices
 from ewtp.catalog.models import DEFAULT_HUB, Variant
-from ewtp.core import conf
 from ewtp.core.countries import country_name
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.logistics import rating
@@ -75,13 +74,18 @@ def consignment_request(
     currency: str,
     incoterm: str = "DDP",
     hub_code: str = DEFAULT_HUB,
+    gift: bool = False,
 ) -> tuple[dict[str, Any], logistics.LaneQuote]:
-    """The landed-cost request for one seller's consignment, carriage included."""
+    """The landed-cost request for one seller's consignment, carriage included; ``gift``:
+    the buyer declared it a gift between private persons."""
     carriage = carriage_for(lines, destination=destination, hub_code=hub_code)
     request = landed_prices.quote_request(
-        lines, destination=destination, currency=currency, incoterm=incoterm, hub_code=hub_code
+        lines,
+        destination=destination,
+        currency=currency,
+        incoterm=incoterm,
+        hub_code=hub_code,
+        gift=gift,
     )
     request["shipping"] = carriage.price.as_dict()
-    # The platform sells as the IOSS registrant when it has a number (EU low-value sales).
-    request["seller_ioss"] = bool(conf.IOSS_NUMBER())
     return request, carriage

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ewtp.accounts.models import Organisation, User
+from ewtp.catalog import traderules_gateway
 from ewtp.catalog.selectors.sellers import seller_organisations_for
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
@@ -155,7 +156,13 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if found is None or not found.lines.exists():
         messages.error(request, _("Your cart is empty."))
         return HttpResponseRedirect(reverse("orders:cart"))
-    form = CheckoutForm(request.POST or None, initial=_checkout_initial(request))
+    initial = _checkout_initial(request)
+    chosen = str(request.POST.get("destination") or initial["destination"]).upper()
+    form = CheckoutForm(
+        request.POST or None,
+        initial=initial,
+        gift_offered=chosen in traderules_gateway.gift_destinations(),
+    )
     error_code = ""
     if request.method == "POST" and form.is_valid():
         try:

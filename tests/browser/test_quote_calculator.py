@@ -71,3 +71,30 @@ def test_a_visitor_quotes_roasted_coffee_to_belgium_and_china(page: Page) -> Non
     )
     expect(result).to_contain_text("Landed cost: 2329.30 CNY")
     screenshot(page, "quote-calculator-china")
+
+
+def test_a_visitor_picks_a_national_code_for_green_tea_to_the_us(page: Page) -> None:
+    """US green tea 0902.10 is split into 0902.10.10 (flavored, 6.4%) and 0902.10.90 (not
+    flavored, free): the calculator offers both and prices the one picked."""
+    reference_data_ensure()
+    page.goto("/rules/quote/")
+    page.fill('[data-testid="quote-date"]', "2025-11-15")
+    page.select_option('[data-testid="quote-origin"]', "RW")
+    page.select_option('[data-testid="quote-destination"]', "US")
+    page.select_option('[data-testid="currency-choice"]', "USD")
+    page.fill('[data-testid="line-0-hs_code"]', "0902.10")
+    page.fill('[data-testid="line-0-quantity"]', "1")
+    page.fill('[data-testid="line-0-price"]', "100.00")
+    page.select_option('select[name="line-0-price_currency"]', "USD")
+    page.fill('[data-testid="line-0-weight"]', "1")
+    _quote(page)
+    offered = page.locator('[data-testid="line-0-national"] [data-testid="national-candidate"]')
+    expect(offered).to_have_text(["09021010", "09021090"])
+    expect(page.locator('[data-testid="line-0-national"]')).to_contain_text("flavored")
+    screenshot(page, "quote-calculator-national-codes")
+    offered.first.click()
+    expect(page.locator('[data-testid="line-0-hs_code"]')).to_have_value("0902.1010")
+    _quote(page)
+    expect(page.locator('[data-testid="line-0-national"]')).to_have_count(0)
+    # 6.4% x 100.00 = 6.40 on the national line picked.
+    expect(page.locator('[data-testid="result-line"]').first).to_contain_text("6.40 at 6.4%")

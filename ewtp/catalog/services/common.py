@@ -50,8 +50,8 @@ def normalise_hs_code(value: str) -> str:
 
 def _check_hs(code: str) -> str | None:
     """An error message for a bad HS code, else None."""
-    if not re.fullmatch(r"\d{6}(\d{2}){0,2}", code):
-        return "6, 8 or 10 digits, starting with an HS 2022 subheading (e.g. 0901.21)."
+    if not re.fullmatch(r"\d{6,10}", code):
+        return "6 to 10 digits, starting with an HS 2022 subheading (e.g. 0901.21)."
     if not traderules_gateway.hs_subheading_exists(code[:6]):
         return f"{code[:4]}.{code[4:6]} is not a subheading of the HS 2022 nomenclature."
     return None

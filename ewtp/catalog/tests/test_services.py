@@ -76,6 +76,7 @@ def test_a_member_creates_a_product_with_variant_stock_and_audit(reference_data)
     [
         ("hs_code", "1299.99"),  # well formed, not in HS 2022
         ("hs_code", "09012"),
+        ("hs_code", "0902.10.10.001"),  # 11 digits
         ("origin", "XX"),
         ("unit_weight_kg", "0"),
         ("price", "12000.5"),  # RWF has no minor unit
@@ -613,3 +614,11 @@ def test_rows_of_a_first_import_share_the_first_rows_currency(reference_data):
     assert [(e["row"], e["column"], e["message"]) for e in rejected.value.extra["errors"]] == [
         (3, "currency", "Price every row in USD, as the first one.")
     ]
+
+
+@pytest.mark.parametrize("code", ["0902.10", "0902.10.1", "0902.10.10", "0902.10.10.00"])
+def test_an_hs_code_of_6_to_10_digits_is_kept(reference_data, code):  # type: ignore[no-untyped-def]
+    seller = make_seller()
+    owner = make_member(seller, "owner@huye.rw")
+    product = product_create(actor=owner, seller=seller, data=data(hs_code=code))
+    assert product.hs_code == code.replace(".", "")

@@ -55,6 +55,7 @@ class _Consignment:
     carriage: dict[str, Any]
     public_id: Any
     incoterm: str = Incoterm.DDP
+    gift: bool = False
 
 
 def _display_minor(quote: dict[str, Any], key: str, currency: str) -> int:
@@ -128,7 +129,13 @@ def _cart_lines(cart: Cart) -> list[CartLine]:
 
 
 def _priced_consignments(
-    lines: list[CartLine], *, destination: str, currency: str, incoterm: str, language: str
+    lines: list[CartLine],
+    *,
+    destination: str,
+    currency: str,
+    incoterm: str,
+    language: str,
+    gift: bool,
 ) -> list[_Consignment]:
     """Slow work, outside any transaction: one quote per seller consignment, as it may be sold
     (orders.pricing: an incomplete quote goes DAP or is refused, a stale rate is refused)."""
@@ -143,6 +150,7 @@ def _priced_consignments(
             currency=currency,
             incoterm=incoterm,
             language=language,
+            gift=gift,
         )
         consignments.append(
             _Consignment(
@@ -152,6 +160,7 @@ def _priced_consignments(
                 carriage=priced.carriage.as_dict(),
                 public_id=uuid.uuid4(),
                 incoterm=priced.incoterm,
+                gift=gift,
             )
         )
     return consignments
@@ -181,10 +190,14 @@ def checkout_place(
     currency: str,
     shipping_address: Any,
     incoterm: str = Incoterm.DDP,
+    gift: bool = False,
     language: str = "en",
     user: User | None = None,
 ) -> Checkout:
     """Check out a cart: one order per seller, each with its quote fixed and its stock held.
+
+    ``gift``: the buyer declares the parcels gifts between private persons (the quote then
+    follows a gift regime where the destination has one); each order keeps the flag.
 
     Raises InvalidRequest (fields named), a quote's DomainError, Conflict (cart already
     checked out, product no longer on sale) or OutOfStock (409, the product and what is
@@ -198,12 +211,19 @@ def checkout_place(
         shipping_address=shipping_address,
     )
     _require_open(cart)
+    if type(gift) is not bool:
+        raise InvalidRequest(
+            "invalid_request",
+            _("Please correct the fields shown."),
+            fields={"gift": "true or false"},
+        )
     consignments = _priced_consignments(
         _cart_lines(cart),
         destination=destination,
         currency=currency,
         incoterm=incoterm,
         language=language,
+        gift=gift,
     )
     if any(c.incoterm == Incoterm.DAP for c in consignments):
         incoterm = Incoterm.DAP  # some duty is due on delivery: the checkout says so
@@ -293,6 +313,7 @@ def _write_order(
         hub_code=DEFAULT_HUB,
         destination=checkout.destination,
         incoterm=consignment.incoterm,
+        is_gift=consignment.gift,
         currency=currency,
         total_minor=total,
         on_delivery_minor=later,
@@ -381,6 +402,7 @@ def checkout_submit(
             currency=str(payload.get("currency") or ""),
             shipping_address=payload.get("shipping_address"),
             incoterm=str(payload.get("incoterm") or Incoterm.DDP),
+            gift=payload.get("gift") or False,
             language=language,
             user=user,
         )

@@ -49,3 +49,26 @@ def test_the_platforms_ioss_number_sets_seller_ioss(  # type: ignore[no-untyped-
     # DAP: duty and fees are paid on delivery; the taxes too unless collected at checkout.
     left = shown["duty"] + shown["fees"] + (0 if registered else shown["taxes"])
     assert Decimal(order.quote["payable_on_delivery"]["amount"]) == left
+
+
+@pytest.mark.parametrize(("number", "collected"), [("", "border"), ("IM0560000001", "checkout")])
+def test_catalogue_prices_quote_as_checkout_does(  # type: ignore[no-untyped-def]
+    three_sellers, settings, number, collected
+):
+    """The product page's and the listings' landed prices use the same seller_ioss as checkout
+    (from EWTP_IOSS_NUMBER), so the price shown is the price charged."""
+    from ewtp.catalog.landed_prices import landed_unit_prices, quote_request, unit_quote
+
+    settings.EWTP_IOSS_NUMBER = number
+    coffee, *_ = three_sellers
+    variant = variant_of(coffee)
+    assert quote_request([(variant, 1)], destination="BE", currency="EUR")["seller_ioss"] is bool(
+        number
+    )
+    shown = unit_quote(variant, destination="BE", currency="EUR")
+    assert shown["regime"]["taxes_collected_at"] == collected
+    price = landed_unit_prices([variant], destination="BE", currency="EUR")[variant.pk]
+    assert price.amount is not None
+    assert price.amount.as_string() == shown["totals"]["display"]["landed"]
+    request, _ = consignment_request([(variant, 1)], destination="BE", currency="EUR")
+    assert request["seller_ioss"] is bool(number)

@@ -187,6 +187,11 @@ def _quote(
 
 def _check_subheadings(req: Request, snapshot: Snapshot) -> None:
     hs6 = snapshot.hs_subheadings
+    for line in req.lines:
+        if line.hs[:6] not in hs6:
+            break
+    else:
+        return
     unknown = {
         f"lines.{line.position}.hs_code": f"{dotted(line.hs[:6])} is not an HS 2022 subheading"
         for line in req.lines
@@ -274,7 +279,10 @@ def _regime(work: Work) -> None:
         work.regime = DOMESTIC_REGIME
         work.why = f"{req.origin} is inside the {territory.code} customs territory: not an import"
         return
-    facts = Facts(req, work.fx, work.customs, work.q, work.goods, work.customs_total)
+    # tuple.__new__ skips the NamedTuple's Python-level constructor (once per quote).
+    facts: Facts = tuple.__new__(
+        Facts, (req, work.fx, work.customs, work.q, work.goods, work.customs_total)
+    )
     work.regime, work.why = choose_regime(
         work.snapshot.regimes.get(territory.code, ()),
         facts,

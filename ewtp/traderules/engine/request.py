@@ -157,7 +157,7 @@ def _money(value: object, path: str, errors: dict[str, str], known: frozenset[st
         amount = decimal_text(value.get("amount"))
         currency = value.get("currency")
         if amount is not None and type(currency) is str and currency in known:
-            return Money(amount, currency)
+            return _new_tuple(Money, (amount, currency))
     _money_errors(value, path, errors, known)
     return None
 
@@ -339,6 +339,24 @@ def _parse_lines(
 # The request -------------------------------------------------------------------------------
 
 
+# Request dates by their text (a cache of ``_iso_date``; few distinct days are quoted).
+_DATES: dict[str, date] = {}
+
+
+def _iso_date(day: object) -> date | None:
+    """A date written YYYY-MM-DD; None when it is not one."""
+    if type(day) is not str or len(day) != 10 or day[4] != "-" or day[7] != "-":
+        return None
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        return None
+    if len(_DATES) >= 10_000:
+        _DATES.clear()
+    _DATES[day] = parsed
+    return parsed
+
+
 def _parse_places(get: Any, req: Request, errors: dict[str, str]) -> None:
     """origin, destination and date."""
     origin = get("origin")
@@ -353,12 +371,12 @@ def _parse_places(get: Any, req: Request, errors: dict[str, str]) -> None:
         errors["destination"] = "required" if destination is None else _COUNTRY_MESSAGE
     day = get("date")
     if day is not None:
-        try:
-            if type(day) is not str or len(day) != 10 or day[4] != "-" or day[7] != "-":
-                raise ValueError(day)
-            req.day = date.fromisoformat(day)
-        except ValueError:
+        parsed = _DATES.get(day) if type(day) is str else None
+        if parsed is None:
+            parsed = _iso_date(day)
+        if parsed is None:
             errors["date"] = "must be an ISO date YYYY-MM-DD"
+        req.day = parsed
 
 
 def _parse_terms(get: Any, req: Request, errors: dict[str, str], known: frozenset[str]) -> None:

@@ -177,6 +177,20 @@ def current_snapshot() -> Snapshot:
     return current_rules().snapshot
 
 
+def gift_destinations() -> frozenset[str]:
+    """The destination countries whose customs territory has a regime for gifts between
+    private persons (a ``gift`` condition): where a buyer may declare the parcel a gift."""
+    snapshot = current_snapshot()
+    territories = {
+        code for code, regimes in snapshot.regimes.items() if any(regime.gift for regime in regimes)
+    }
+    return frozenset(
+        country
+        for country, territory in snapshot.country_territory.items()
+        if territory.code in territories
+    )
+
+
 def quote_compute(
     request: Any, *, today: date | None = None, now: datetime | None = None
 ) -> dict[str, Any]:

@@ -8,6 +8,7 @@ currency so that the arithmetic stays exact; the FX cases give the rate they use
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -1209,3 +1210,12 @@ def test_a_consignment_inside_its_own_territory_is_not_an_import(snapshot: Snaps
     # Rwanda to Belgium is an import as before.
     export = run(snapshot, request("BE", [line("0901.21", 1, "10.00", "EUR")], "2026-03-20"))
     assert export["regime"]["id"] != "domestic"
+
+
+def test_quote_ids_are_random_and_never_repeat(snapshot: Snapshot) -> None:
+    # Drawn 256 at a time from the system's randomness: more than two pools' worth, all
+    # different, each "q_" and 12 random bytes in hex.
+    body = request("BE", [line("0901.21", 1, "10.00", "EUR")], "2026-03-20")
+    ids = [quote(body, snapshot, now=NOW)["quote_id"] for _ in range(600)]
+    assert len(set(ids)) == 600
+    assert all(re.fullmatch(r"q_[0-9a-f]{24}", item) for item in ids)

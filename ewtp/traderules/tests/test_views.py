@@ -277,3 +277,32 @@ def test_the_admin_shows_rule_rows_and_versions_read_only(client: Client, stewar
     )
     assert RuleVersion.objects.get().label == version.label
     assert not AuditLog.objects.filter(actor=steward).exists()
+
+
+def test_the_calculator_offers_the_national_codes_of_a_split_subheading(client: Client) -> None:
+    # US green tea 0902.10 is split into 0902.10.10 (flavored, 6.4%) and 0902.10.90 (not
+    # flavored, free): the 6-digit code cannot be priced, the calculator offers both.
+    fields = {
+        "destination": "US",
+        "currency": "USD",
+        "date": "2025-11-15",
+        "line-0-quantity": "1",
+        "line-0-price": "100.00",
+        "line-0-price_currency": "USD",
+        "line-0-weight": "1",
+    }
+    html = client.post(
+        "/rules/quote/", _form(**fields, **{"line-0-hs_code": "0902.10"}), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'data-testid="line-0-national"' in html
+    assert re.findall(r'data-testid="national-candidate">(\d+)<', html) == ["09021010", "09021090"]
+    assert "in immediate packings not over 3 kg, flavored" in html and "6.4%" in html
+    assert "code=09021010" in html and 'hx-target="#line-0-code"' in html
+    picked = client.get("/rules/quote/hs/pick/", {"line": "0", "code": "09021010"})
+    assert 'name="line-0-hs_code" value="0902.1010"' in picked.content.decode()
+    # Quoted with the national code: 6.4% x 100.00 = 6.40, no candidates left.
+    html = client.post(
+        "/rules/quote/", _form(**fields, **{"line-0-hs_code": "0902.10.10"}), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'data-testid="line-0-national"' not in html
+    assert "<strong>6.40</strong> at 6.4%" in html

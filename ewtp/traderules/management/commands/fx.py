@@ -23,7 +23,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        commands = parser.add_subparsers(dest="action", required=True, metavar="import|fetch|carry-forward")
+        commands = parser.add_subparsers(
+            dest="action", required=True, metavar="import|fetch|carry-forward"
+        )
         importing = commands.add_parser("import", help="import a rate file")
         importing.add_argument("file")
         importing.add_argument(
