@@ -26,6 +26,9 @@ messages: venv
 deps:
 	@scripts/system-deps
 
+# The demo pays with the two simulators (the sandbox card provider and the mobile-money
+# simulator); every page then says that payments are simulated.
+run: export EWTP_PAYMENT_PROVIDERS ?= sandbox,momo-sim
 run: venv deps messages
 	$(BIN)/ewtp migrate --noinput -v 0
 	$(BIN)/ewtp loaddemo

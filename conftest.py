@@ -30,6 +30,8 @@ def _fast_hashing(settings):  # type: ignore[no-untyped-def]
     snapshot_cache_clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EWTP_RATE_LIMITS = False
+    # The simulated providers, as `make run` names them (tests of the default override it).
+    settings.EWTP_PAYMENT_PROVIDERS = ["sandbox", "momo-sim"]
     # Background tasks run at once, in the test's process (enqueue them with on_commit).
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     yield

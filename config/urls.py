@@ -28,7 +28,7 @@ urlpatterns = [
     path("ledger/", include("ewtp.ledger.urls")),
     path("hubs/", include("ewtp.logistics.urls")),
     path("customs/", include("ewtp.customs.urls")),
-    # The mobile-money simulator: the provider at the edge of the world, in process.
+    # The mobile-money simulator: it answers only when EWTP_PAYMENT_PROVIDERS names momo-sim.
     path("sim/momo/", include("ewtp.payments.momo_simulator")),
     path("visit/", include("ewtp.tourism.urls")),
     path("learn/", include("ewtp.learning.urls")),

@@ -201,6 +201,19 @@ TOURISM_PLATFORM_FEE_RATE = _declare(
 )
 
 # -- Payment providers ----------------------------------------------------------------------
+PAYMENT_PROVIDERS = _declare(
+    "EWTP_PAYMENT_PROVIDERS",
+    parse_list,
+    "",
+    "Payment providers offered, comma-separated, in the order buyers see them (sandbox, momo-sim,"
+    " mtn-momo, airtel-money, flutterwave); empty offers none.",
+)
+PROVIDER_TIMEOUT_SECONDS = _declare(
+    "EWTP_PROVIDER_TIMEOUT_SECONDS",
+    float,
+    "15",
+    "Seconds to wait for a payment provider's answer; a timeout leaves the request unknown.",
+)
 WEBHOOK_BASE_URL = _declare(
     "EWTP_WEBHOOK_BASE_URL",
     str,
@@ -223,19 +236,160 @@ MOMO_BASE_URL = _declare(
     "EWTP_MOMO_BASE_URL",
     str,
     "",
-    "The mobile-money API's base URL (empty: the built-in simulator, in process).",
+    "Base URL of the mobile-money simulator momo-sim talks to (empty: the built-in one, in process).",
 )
 MOMO_TOKEN = _declare(
     "EWTP_MOMO_TOKEN",
     str,
     "sandbox-token",
-    "The bearer token the mobile-money simulator accepts.",
+    "The bearer token the mobile-money simulator requires (and momo-sim sends).",
 )
 MOMO_ENVIRONMENT = _declare(
     "EWTP_MOMO_ENVIRONMENT",
     str,
     "sandbox",
-    "The mobile-money API's X-Target-Environment (sandbox, or the live environment's name).",
+    "The mobile-money simulator's X-Target-Environment.",
+)
+MTN_BASE_URL = _declare(
+    "EWTP_MTN_BASE_URL",
+    _site_url,
+    "https://sandbox.momodeveloper.mtn.com",
+    "MTN MoMo Open API base URL (Rwanda production: the one MTN gives at go-live).",
+)
+MTN_ENVIRONMENT = _declare(
+    "EWTP_MTN_ENVIRONMENT",
+    str,
+    "sandbox",
+    "MTN MoMo X-Target-Environment (sandbox; mtnrwanda in production, to confirm with MTN).",
+)
+MTN_CALLBACK_URL = _declare(
+    "EWTP_MTN_CALLBACK_URL",
+    str,
+    "",
+    "Public URL MTN calls back (…/api/v1/payments/callbacks/mtn-momo); empty sends none (polling).",
+)
+MTN_COLLECTION_USER = _declare(
+    "EWTP_MTN_COLLECTION_USER", str, "", "MTN MoMo Collection API user (a UUID)."
+)
+MTN_COLLECTION_KEY = _declare(
+    "EWTP_MTN_COLLECTION_KEY", str, "", "MTN MoMo Collection API key (secret)."
+)
+MTN_COLLECTION_KEY_FILE = _declare(
+    "EWTP_MTN_COLLECTION_KEY_FILE", str, "", "A file holding EWTP_MTN_COLLECTION_KEY."
+)
+MTN_COLLECTION_SUBSCRIPTION = _declare(
+    "EWTP_MTN_COLLECTION_SUBSCRIPTION",
+    str,
+    "",
+    "MTN MoMo Collection subscription key, Ocp-Apim-Subscription-Key (secret).",
+)
+MTN_COLLECTION_SUBSCRIPTION_FILE = _declare(
+    "EWTP_MTN_COLLECTION_SUBSCRIPTION_FILE",
+    str,
+    "",
+    "A file holding EWTP_MTN_COLLECTION_SUBSCRIPTION.",
+)
+MTN_DISBURSEMENT_USER = _declare(
+    "EWTP_MTN_DISBURSEMENT_USER", str, "", "MTN MoMo Disbursement API user (a UUID)."
+)
+MTN_DISBURSEMENT_KEY = _declare(
+    "EWTP_MTN_DISBURSEMENT_KEY", str, "", "MTN MoMo Disbursement API key (secret)."
+)
+MTN_DISBURSEMENT_KEY_FILE = _declare(
+    "EWTP_MTN_DISBURSEMENT_KEY_FILE", str, "", "A file holding EWTP_MTN_DISBURSEMENT_KEY."
+)
+MTN_DISBURSEMENT_SUBSCRIPTION = _declare(
+    "EWTP_MTN_DISBURSEMENT_SUBSCRIPTION",
+    str,
+    "",
+    "MTN MoMo Disbursement subscription key (secret).",
+)
+MTN_DISBURSEMENT_SUBSCRIPTION_FILE = _declare(
+    "EWTP_MTN_DISBURSEMENT_SUBSCRIPTION_FILE",
+    str,
+    "",
+    "A file holding EWTP_MTN_DISBURSEMENT_SUBSCRIPTION.",
+)
+AIRTEL_BASE_URL = _declare(
+    "EWTP_AIRTEL_BASE_URL",
+    _site_url,
+    "https://openapiuat.airtel.africa",
+    "Airtel Money Open API base URL (production: https://openapi.airtel.africa).",
+)
+AIRTEL_COUNTRY = _declare("EWTP_AIRTEL_COUNTRY", str, "RW", "Airtel Money X-Country.")
+AIRTEL_CURRENCY = _declare("EWTP_AIRTEL_CURRENCY", str, "RWF", "Airtel Money X-Currency.")
+AIRTEL_CLIENT_ID = _declare("EWTP_AIRTEL_CLIENT_ID", str, "", "Airtel Money application client id.")
+AIRTEL_CLIENT_SECRET = _declare(
+    "EWTP_AIRTEL_CLIENT_SECRET", str, "", "Airtel Money application client secret (secret)."
+)
+AIRTEL_CLIENT_SECRET_FILE = _declare(
+    "EWTP_AIRTEL_CLIENT_SECRET_FILE", str, "", "A file holding EWTP_AIRTEL_CLIENT_SECRET."
+)
+AIRTEL_PIN = _declare(
+    "EWTP_AIRTEL_PIN", str, "", "The disbursement wallet's PIN (secret; sent RSA-encrypted)."
+)
+AIRTEL_PIN_FILE = _declare("EWTP_AIRTEL_PIN_FILE", str, "", "A file holding EWTP_AIRTEL_PIN.")
+AIRTEL_PUBLIC_KEY = _declare(
+    "EWTP_AIRTEL_PUBLIC_KEY",
+    str,
+    "",
+    "Airtel's RSA public key (PEM text or a path) the PIN is encrypted with.",
+)
+AIRTEL_CALLBACK_KEY = _declare(
+    "EWTP_AIRTEL_CALLBACK_KEY",
+    str,
+    "",
+    "Airtel callback authentication key (secret); when set, callbacks without a valid hash are refused.",
+)
+AIRTEL_CALLBACK_KEY_FILE = _declare(
+    "EWTP_AIRTEL_CALLBACK_KEY_FILE", str, "", "A file holding EWTP_AIRTEL_CALLBACK_KEY."
+)
+FLUTTERWAVE_BASE_URL = _declare(
+    "EWTP_FLUTTERWAVE_BASE_URL",
+    _site_url,
+    "https://api.flutterwave.com",
+    "Flutterwave API base URL (the mode, test or live, follows the secret key).",
+)
+FLUTTERWAVE_SECRET_KEY = _declare(
+    "EWTP_FLUTTERWAVE_SECRET_KEY", str, "", "Flutterwave v3 secret key (secret)."
+)
+FLUTTERWAVE_SECRET_KEY_FILE = _declare(
+    "EWTP_FLUTTERWAVE_SECRET_KEY_FILE", str, "", "A file holding EWTP_FLUTTERWAVE_SECRET_KEY."
+)
+FLUTTERWAVE_SECRET_HASH = _declare(
+    "EWTP_FLUTTERWAVE_SECRET_HASH",
+    str,
+    "",
+    "Flutterwave webhook secret hash (secret): the verif-hash header must carry it.",
+)
+FLUTTERWAVE_SECRET_HASH_FILE = _declare(
+    "EWTP_FLUTTERWAVE_SECRET_HASH_FILE", str, "", "A file holding EWTP_FLUTTERWAVE_SECRET_HASH."
+)
+
+# -- Payouts and reconciliation -------------------------------------------------------------
+PAYOUT_PROVIDER = _declare(
+    "EWTP_PAYOUT_PROVIDER",
+    str,
+    "",
+    "Provider that sends payouts (empty: the first named provider that can pay out).",
+)
+PAYOUT_EVERY_DAYS = _declare(
+    "EWTP_PAYOUT_EVERY_DAYS",
+    int,
+    "7",
+    "Days between scheduled payout batches (0: payouts only by hand).",
+)
+PAYOUT_MINIMUM = _declare(
+    "EWTP_PAYOUT_MINIMUM",
+    parse_list,
+    "5000 RWF",
+    "Smallest payout per currency, comma-separated amounts (e.g. 5000 RWF,10 EUR); less waits.",
+)
+MONEY_TASK_MAX_ATTEMPTS = _declare(
+    "EWTP_MONEY_TASK_MAX_ATTEMPTS",
+    int,
+    "12",
+    "Attempts of a money task (with doubling back-off) before it is parked for the operator.",
 )
 
 # -- Catalogue of the deployment ------------------------------------------------------------
@@ -264,6 +418,15 @@ RULES_SCHEDULES = _declare(
     "Load the full tariff schedules and VAT by product (data/rules/schedules) with the shipped "
     "rules after migrate (off: the curated rules only).",
 )
+
+
+def secret(value: Setting[str], file: Setting[str]) -> str:
+    """A secret from its setting, or else from the file its ``_FILE`` setting names."""
+    text = value()
+    if text:
+        return text
+    path = file()
+    return Path(path).read_text().strip() if path else ""
 
 
 def declared() -> tuple[Setting[Any], ...]:

@@ -46,6 +46,16 @@ def party_payable(party: str, name: str) -> AccountSpec:
     )
 
 
+def organisation_party(public_id: object) -> str:
+    """The ledger's name for an organisation (a seller, a tour operator) as a party."""
+    return f"org:{public_id}"
+
+
+def organisation_payable(public_id: object, name: str) -> AccountSpec:
+    """What the platform owes an organisation: the account payouts read and empty."""
+    return party_payable(organisation_party(public_id), name)
+
+
 def community_share(party: str, name: str) -> AccountSpec:
     """The community share of tourism revenue, held for the communities around a park."""
     return AccountSpec(

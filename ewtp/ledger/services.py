@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,6 +191,29 @@ def posting_reverse(*, posting: Posting, actor: Any = None, memo: str = "") -> P
     )
 
 
+_OUTSIDE_CHECKS: list[Callable[[], dict[str, Any]]] = []
+
+
+def register_outside_check(check: Callable[[], dict[str, Any]]) -> None:
+    """A comparison of the ledger with records kept outside it (the payments app registers
+    the provider-side refunds and payouts). It answers extra fields for the verdict, with
+    ``only_at_provider`` and ``only_in_ledger`` lists that count as problems."""
+    if check not in _OUTSIDE_CHECKS:
+        _OUTSIDE_CHECKS.append(check)
+
+
+def _outside_checks(problems: list[str]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for check in _OUTSIDE_CHECKS:
+        found = check()
+        for name in ("only_at_provider", "only_in_ledger"):
+            side = "the provider" if name == "only_at_provider" else "the ledger"
+            problems += [f"only in {side}: {item}" for item in found.get(name, [])]
+            fields[name] = fields.get(name, []) + list(found.get(name, []))
+        fields.update({key: value for key, value in found.items() if not key.startswith("only_")})
+    return fields
+
+
 def ledger_verify() -> dict[str, Any]:
     """Check every invariant of the ledger; `balanced` is true only when none is broken."""
     problems: list[str] = []
@@ -224,9 +247,11 @@ def ledger_verify() -> dict[str, Any]:
     lonely = Posting.objects.filter(entries__isnull=True).count()
     if lonely:
         problems.append(f"{lonely} postings without entries")
+    outside = _outside_checks(problems)
     return {
         "balanced": not problems,
         "accounts": accounts,
         "postings": Posting.objects.count(),
         "problems": problems,
+        **outside,
     }

@@ -11,7 +11,8 @@ from ninja import Router
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.payments import sandbox, webhooks
 from ewtp.payments.models import Payment
-from ewtp.payments.services import webhook_receive
+from ewtp.payments.providers import SANDBOX, offered
+from ewtp.payments.services import callback_receive, webhook_receive
 
 router = Router(tags=["payments"])
 
@@ -36,6 +37,8 @@ def payment_get(request: HttpRequest, payment_id: str) -> dict[str, object]:
     description="The sandbox provider then delivers its signed webhook to the platform.",
 )
 def sandbox_approve(request: HttpRequest, payment_id: str) -> dict[str, object]:
+    if SANDBOX not in offered():
+        raise NotFound("not_found", _("Not found."))
     payment = _payment(payment_id)
     if payment.provider != "sandbox" or not payment.provider_reference:
         raise NotFound("not_found", _("No such sandbox payment."))
@@ -50,6 +53,8 @@ def sandbox_approve(request: HttpRequest, payment_id: str) -> dict[str, object]:
     "events older than five minutes are refused; each event id is taken once.",
 )
 def sandbox_webhook(request: HttpRequest) -> HttpResponse:
+    if SANDBOX not in offered():
+        raise NotFound("not_found", _("Not found."))
     body = request.body
     problem = webhooks.verify(body, request.headers.get(webhooks.SIGNATURE_HEADER, ""))
     if problem is not None:
@@ -61,4 +66,18 @@ def sandbox_webhook(request: HttpRequest) -> HttpResponse:
     if not isinstance(event, dict):
         raise DomainError("invalid_request", "The body must be a JSON object.", http_status=400)
     outcome = webhook_receive(provider_name="sandbox", event=event)
+    return HttpResponse(json.dumps({"status": outcome}), content_type="application/json")
+
+
+@router.api_operation(
+    ["POST", "PUT"],
+    "/callbacks/{provider}",
+    summary="A payment provider's callback or webhook (mtn-momo, airtel-money, flutterwave)",
+    description="Refused (401) unless it proves itself as its provider specifies (Flutterwave: "
+    "`verif-hash` or `flutterwave-signature`; Airtel: `hash` when callback authentication is "
+    "on); taken once; it only makes the platform ask the provider for the status. 404 for a "
+    "provider this deployment does not offer.",
+)
+def provider_callback(request: HttpRequest, provider: str) -> HttpResponse:
+    outcome = callback_receive(provider_name=provider, headers=request.headers, body=request.body)
     return HttpResponse(json.dumps({"status": outcome}), content_type="application/json")

@@ -77,6 +77,7 @@ class Refund(models.Model):
     reason = models.CharField(max_length=300)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     provider_reference = models.CharField(max_length=100, blank=True)
+    failure_reason = models.CharField(max_length=300, blank=True)
     actor_label = models.CharField(max_length=254, blank=True)
     created_at = models.DateTimeField()
 
@@ -129,6 +130,8 @@ class SandboxCharge(models.Model):
     description = models.CharField(max_length=300)
     return_url = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Refunds made, by the merchant's refund key: {key: {reference, amount_minor, at}}.
+    refunds = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -201,6 +204,7 @@ class Payout(models.Model):
         "accounts.Organisation", on_delete=models.PROTECT, related_name="payouts"
     )
     batch = models.CharField(max_length=40, db_index=True)
+    provider = models.CharField(max_length=20, default="momo-sim")
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     msisdn = models.CharField(max_length=20)
@@ -219,3 +223,62 @@ class Payout(models.Model):
     @property
     def amount(self) -> Money:
         return Money.from_minor(self.amount_minor, self.currency)
+
+
+class MoneyTask(models.Model):
+    """A piece of money work (a webhook, a refund, a payout, a mail that matters) that is
+    retried with back-off until it is done, or parked for the operator with the reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        DONE = "done", _("Done")
+        PARKED = "parked", _("Parked")
+
+    name = models.CharField(max_length=60)
+    key = models.CharField(max_length=200, unique=True)
+    args = models.JSONField(default=dict)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.key} ({self.status})"
+
+
+class ProviderDifference(models.Model):
+    """A difference between a provider's statement and the platform's records, for the
+    operator: found by the daily reconciliation."""
+
+    class Kind(models.TextChoices):
+        ONLY_AT_PROVIDER = "only_provider", _("Only at the provider")
+        ONLY_HERE = "only_here", _("Only on the platform")
+        AMOUNT = "amount", _("Amounts differ")
+        STATE = "state", _("States differ")
+
+    provider = models.CharField(max_length=20)
+    day = models.DateField()
+    record = models.CharField(max_length=10)  # payment, refund or payout
+    reference = models.CharField(max_length=100)
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    ours = models.CharField(max_length=100, blank=True)
+    theirs = models.CharField(max_length=100, blank=True)
+    found_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-day", "provider", "reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "day", "record", "reference", "kind"],
+                name="provider_difference_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.day} {self.record} {self.reference}: {self.kind}"

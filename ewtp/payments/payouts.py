@@ -1,39 +1,47 @@
 """Payouts: what the platform owes each organisation, sent in its currency to mobile money.
 
-A run books, per organisation with money available, Dr its payable / Cr payouts pending and
-commits; then asks the provider to transfer (outside any transaction); the provider's final
-word moves Dr payouts pending / Cr provider settlement, or reverses the first posting.
+A batch books, per organisation owed at least the minimum, Dr its payable / Cr payouts in
+transit and commits; then asks the payout provider to transfer (a money task, outside any
+transaction, retried under the same reference). The provider's final word, polled (callbacks
+only hint), moves Dr payouts in transit / Cr provider settlement, or reverses the first
+posting. A payout is completed only when the provider says so. The worker makes a batch every
+EWTP_PAYOUT_EVERY_DAYS days.
 """
 
 from __future__ import annotations
 
 import secrets
+import uuid
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Organisation
-from ewtp.core import clock
-from ewtp.core.errors import InvalidRequest
+from ewtp.core import clock, conf
+from ewtp.core.errors import DomainError
 from ewtp.core.money import Money
 from ewtp.core.services import audit_record
 from ewtp.ledger import accounts as chart
 from ewtp.ledger.models import Account, Posting
 from ewtp.ledger.services import account_for, credit, debit, posting_record, posting_reverse
-from ewtp.payments.models import Payout, PayoutDestination
-from ewtp.payments.providers import ProviderUnavailable, momo_transfer, momo_transfer_status
+from ewtp.payments import providers
+from ewtp.payments.models import MoneyTask, Payout, PayoutDestination
+from ewtp.payments.providers import PaymentProvider, ProviderUnavailable
+from ewtp.payments.retry import money_task_enqueue
 from ewtp.payments.services import msisdn_normalise
-
-PAYOUT_PROVIDER = "momo"
 
 
 def party_of(organisation: Organisation) -> str:
     """The ledger's name for an organisation as a party that is owed money."""
-    return f"org:{organisation.public_id}"
+    return chart.organisation_party(organisation.public_id)
 
 
 def payable_account(organisation: Organisation, currency: str) -> Account:
-    return account_for(chart.party_payable(party_of(organisation), organisation.name), currency)
+    return account_for(
+        chart.organisation_payable(organisation.public_id, organisation.name), currency
+    )
 
 
 @transaction.atomic
@@ -44,7 +52,7 @@ def payout_destination_set(
 
     require_role(actor, organisation, {"owner"})
     number = msisdn_normalise(msisdn, organisation.country or "RW")
-    destination, _ = PayoutDestination.objects.update_or_create(
+    destination, _created = PayoutDestination.objects.update_or_create(
         organisation=organisation,
         defaults={"msisdn": number, "currency": currency, "updated_at": clock.now()},
     )
@@ -58,34 +66,63 @@ def payout_destination_set(
     return destination
 
 
-def _pending_account(currency: str) -> Account:
-    return account_for(chart.payouts_in_transit(PAYOUT_PROVIDER), currency)
+def _in_transit(provider: str, currency: str) -> Account:
+    return account_for(chart.payouts_in_transit(provider), currency)
+
+
+def minimum_minor(currency: str) -> int:
+    """The smallest payout in a currency (EWTP_PAYOUT_MINIMUM); 1 where none is set."""
+    for text in conf.PAYOUT_MINIMUM():
+        amount, _space, code = text.strip().partition(" ")
+        if code.strip().upper() == currency:
+            return max(Money.of(amount, currency).minor, 1)
+    return 1
+
+
+def _provider() -> PaymentProvider:
+    adapter = providers.payout_provider()
+    if adapter is None:
+        raise DomainError(
+            "no_payout_provider",
+            _("No payout provider is configured (EWTP_PAYOUT_PROVIDER or EWTP_PAYMENT_PROVIDERS)."),
+            http_status=503,
+        )
+    return adapter
 
 
 def payouts_run(*, actor: Any = None) -> list[Payout]:
-    """Pay every organisation with a destination what is available to it; one payout each."""
+    """Pay every organisation with a destination what is available to it (at least the
+    minimum of its currency); one payout each."""
+    adapter = _provider()
     batch = "po_" + clock.now().strftime("%Y%m%d%H%M%S") + secrets.token_hex(2)
     created: list[Payout] = []
     for destination in PayoutDestination.objects.select_related("organisation"):
-        payout = _payout_book(destination=destination, batch=batch, actor=actor)
+        payout = _payout_book(
+            destination=destination, batch=batch, actor=actor, provider=adapter.name
+        )
         if payout is not None:
             created.append(payout)
     for payout in created:
-        _payout_send(payout)
+        money_task_enqueue(
+            "payments.payout_send", key=f"payout:{payout.public_id}", args={"payout_id": payout.pk}
+        )
     return [Payout.objects.get(pk=payout.pk) for payout in created]
 
 
 @transaction.atomic
-def _payout_book(*, destination: PayoutDestination, batch: str, actor: Any) -> Payout | None:
+def _payout_book(
+    *, destination: PayoutDestination, batch: str, actor: Any, provider: str
+) -> Payout | None:
     payable = payable_account(destination.organisation, destination.currency)
     payable = Account.objects.select_for_update().get(pk=payable.pk)
     available = payable.position_minor
-    if available <= 0:
+    if available <= 0 or available < minimum_minor(destination.currency):
         return None
     amount = Money.from_minor(available, destination.currency)
     payout = Payout.objects.create(
         organisation=destination.organisation,
         batch=batch,
+        provider=provider,
         amount_minor=available,
         currency=destination.currency,
         msisdn=destination.msisdn,
@@ -93,7 +130,7 @@ def _payout_book(*, destination: PayoutDestination, batch: str, actor: Any) -> P
     )
     posting_record(
         kind="payout.initiated",
-        legs=[debit(payable, amount), credit(_pending_account(amount.currency), amount)],
+        legs=[debit(payable, amount), credit(_in_transit(provider, amount.currency), amount)],
         memo=f"Payout to {destination.organisation.name}",
         reference=str(payout.public_id),
         dedupe_key=f"payout:{payout.public_id}:initiated",
@@ -102,33 +139,40 @@ def _payout_book(*, destination: PayoutDestination, batch: str, actor: Any) -> P
     return payout
 
 
-def _payout_send(payout: Payout) -> None:
+def payout_send(*, payout_id: int) -> None:
+    """A money task: ask the provider to transfer, under the payout's own reference (so a
+    retry after a timeout finds the first request instead of paying twice)."""
+    payout = Payout.objects.select_related("organisation").get(pk=payout_id)
+    if payout.status != Payout.Status.PENDING or payout.provider_reference:
+        return
+    adapter = providers.provider(payout.provider)
     try:
-        reference = momo_transfer(
-            msisdn=payout.msisdn, amount=payout.amount, external_id=f"payout:{payout.public_id}"
+        reference = adapter.payout_send(
+            key=str(payout.public_id),
+            msisdn=payout.msisdn,
+            amount=payout.amount,
+            name=payout.organisation.name,
         )
-    except (ProviderUnavailable, InvalidRequest) as error:
-        payout_settle(payout_id=payout.pk, state="failed", reason=str(error))
+    except DomainError as refusal:  # the provider (or our own check) said no: nothing moved
+        payout_settle(payout_id=payout.pk, state="failed", reason=str(refusal.message))
         return
-    except Exception as error:  # a refusal from the provider
-        payout_settle(payout_id=payout.pk, state="failed", reason=str(error))
-        return
-    Payout.objects.filter(pk=payout.pk).update(provider_reference=reference)
+    Payout.objects.filter(pk=payout.pk).update(provider_reference=reference[:100])
 
 
 @transaction.atomic(durable=True)
 def payout_settle(*, payout_id: int, state: str, reason: str = "") -> Payout:
-    payout = Payout.objects.select_for_update().get(pk=payout_id)
-    if payout.status != Payout.Status.PENDING or state == "pending":
+    payout = Payout.objects.select_for_update().select_related("organisation").get(pk=payout_id)
+    if payout.status != Payout.Status.PENDING or state not in {"succeeded", "failed"}:
         return payout
     amount = payout.amount
     if state == "succeeded":
         posting_record(
             kind="payout.completed",
             legs=[
-                debit(_pending_account(amount.currency), amount),
+                debit(_in_transit(payout.provider, amount.currency), amount),
                 credit(
-                    account_for(chart.provider_settlement(PAYOUT_PROVIDER), amount.currency), amount
+                    account_for(chart.provider_settlement(payout.provider), amount.currency),
+                    amount,
                 ),
             ],
             memo=f"Payout to {payout.organisation.name}",
@@ -153,16 +197,73 @@ def payout_settle(*, payout_id: int, state: str, reason: str = "") -> Payout:
     return payout
 
 
+def payout_refresh(*, payout_id: int) -> Payout:
+    """Ask the provider about one payout; settle it when final; send it again under the same
+    reference when the provider never got it."""
+    payout = Payout.objects.get(pk=payout_id)
+    if payout.status != Payout.Status.PENDING:
+        return payout
+    if not payout.provider_reference:
+        payout_send(payout_id=payout.pk)
+        return Payout.objects.get(pk=payout.pk)
+    status = providers.provider(payout.provider).payout_status(payout.provider_reference)
+    if status.state == "missing":
+        Payout.objects.filter(pk=payout.pk).update(provider_reference="")
+        payout_send(payout_id=payout.pk)
+        return Payout.objects.get(pk=payout.pk)
+    return payout_settle(payout_id=payout.pk, state=status.state, reason=status.reason)
+
+
 def payouts_poll_pending() -> int:
+    """The worker's job: ask the provider about every pending payout; returns how many ended."""
     settled = 0
-    for payout in list(
-        Payout.objects.filter(status=Payout.Status.PENDING).exclude(provider_reference="")[:200]
+    for payout_id in list(
+        Payout.objects.filter(status=Payout.Status.PENDING)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:200]
     ):
         try:
-            status = momo_transfer_status(payout.provider_reference)
+            payout = payout_refresh(payout_id=payout_id)
         except ProviderUnavailable:
-            continue
-        if status.state != "pending":
-            payout_settle(payout_id=payout.pk, state=status.state, reason=status.reason)
-            settled += 1
+            continue  # unknown for now: asked again at the next poll
+        settled += payout.status != Payout.Status.PENDING
     return settled
+
+
+def payout_for_reference(provider: str, reference: str) -> Payout | None:
+    """The payout a callback is about (by the provider's reference or our payout id)."""
+    found = Payout.objects.filter(provider=provider, provider_reference=reference).first()
+    if found is not None:
+        return found
+    try:
+        public_id = uuid.UUID(reference.split(":")[-1])
+    except ValueError:
+        return None
+    return Payout.objects.filter(provider=provider, public_id=public_id).first()
+
+
+def payout_refresh_later(payout: Payout, *, event_key: str) -> None:
+    money_task_enqueue(
+        "payments.payout_refresh", key=f"event:{event_key}", args={"payout_id": payout.pk}
+    )
+
+
+def payout_period(now: datetime) -> int:
+    """The number of the payout period ``now`` falls in (periods of EWTP_PAYOUT_EVERY_DAYS)."""
+    return now.date().toordinal() // max(conf.PAYOUT_EVERY_DAYS(), 1)
+
+
+def payouts_scheduled() -> int:
+    """The worker's job: one payout batch per period, made once (a money task keyed by the
+    period) and retried if it fails; returns 1 when a batch was asked for."""
+    if conf.PAYOUT_EVERY_DAYS() <= 0 or providers.payout_provider() is None:
+        return 0
+    key = f"payout-batch:{payout_period(clock.now())}"
+    if MoneyTask.objects.filter(key=key).exists():
+        return 0
+    money_task_enqueue("payments.payout_batch", key=key, args={})
+    return 1
+
+
+def payout_batch() -> None:
+    payouts_run()

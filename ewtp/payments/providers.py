@@ -1,51 +1,82 @@
-"""Payment providers behind one interface: create, status, refund (and payout where offered)."""
+"""Payment providers behind one interface, and which of them this deployment offers.
+
+`EWTP_PAYMENT_PROVIDERS` names the providers offered, in the order buyers see them. A
+provider not named does not exist for new payments, and the simulators' pages and endpoints
+answer 404. Payments already made with a provider keep being polled and refunded through it.
+"""
 
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 import uuid
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from ewtp.core import conf
-from ewtp.core.errors import DomainError
+from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
 from ewtp.payments import sandbox
-from ewtp.payments.models import Payment, SandboxCharge
+from ewtp.payments.adapters.airtel import AirtelMoney
+from ewtp.payments.adapters.base import Created, Refused, StatementLine, Status
+from ewtp.payments.adapters.flutterwave import Flutterwave
+from ewtp.payments.adapters.mtn import MtnMomo
+from ewtp.payments.models import SandboxCharge
+from ewtp.payments.transport import ProviderUnavailable, Response, send
 
-ProviderUnavailable = sandbox.ProviderUnavailable
+if TYPE_CHECKING:
+    from ewtp.payments.models import Payment
 
+__all__ = [
+    "Created",
+    "PaymentProvider",
+    "ProviderUnavailable",
+    "Refused",
+    "StatementLine",
+    "Status",
+    "offered",
+    "provider",
+    "provider_offered",
+]
 
-@dataclass(frozen=True)
-class Created:
-    reference: str
-    approve_url: str
-
-
-@dataclass(frozen=True)
-class Status:
-    """A provider's word on a payment: pending, succeeded or failed (with a reason)."""
-
-    state: str
-    reason: str = ""
+SANDBOX, MOMO_SIM = "sandbox", "momo-sim"
 
 
 class PaymentProvider(Protocol):
     name: str
+    simulated: bool
+    pays_out: bool
+    needs_msisdn: bool
+
+    def reference_for(self, payment: Payment) -> str: ...
 
     def create(self, payment: Payment) -> Created: ...
 
     def status(self, payment: Payment) -> Status: ...
 
-    def refund(self, payment: Payment, amount_minor: int) -> str: ...
+    def refund(self, payment: Payment, amount_minor: int, key: str) -> str: ...
+
+    def payout_send(self, *, key: str, msisdn: str, amount: Money, name: str) -> str: ...
+
+    def payout_status(self, reference: str) -> Status: ...
+
+    def statement(self, day: object) -> list[StatementLine] | None: ...
+
+    def callback(self, headers: Mapping[str, str], body: bytes) -> str | None: ...
 
 
 class SandboxProvider:
-    name = "sandbox"
+    """The sandbox card provider: its own charges, approval page and signed webhooks."""
+
+    name = SANDBOX
+    simulated = True
+    pays_out = False
+    needs_msisdn = False
+
+    def reference_for(self, payment: Payment) -> str:
+        return ""  # the sandbox names its charges itself
 
     def create(self, payment: Payment) -> Created:
         charge = sandbox.charge_create(
@@ -66,10 +97,22 @@ class SandboxProvider:
             return Status("failed", "declined by the payer")
         return Status("pending")
 
-    def refund(self, payment: Payment, amount_minor: int) -> str:
+    def refund(self, payment: Payment, amount_minor: int, key: str) -> str:
         return sandbox.charge_refund(
-            reference=payment.provider_reference, amount_minor=amount_minor
+            reference=payment.provider_reference, amount_minor=amount_minor, key=key
         )
+
+    def payout_send(self, *, key: str, msisdn: str, amount: Money, name: str) -> str:
+        raise Refused(self.name, "the sandbox card provider makes no payouts")
+
+    def payout_status(self, reference: str) -> Status:
+        return Status("missing")
+
+    def statement(self, day: object) -> list[StatementLine] | None:
+        return sandbox.statement(day)
+
+    def callback(self, headers: Mapping[str, str], body: bytes) -> str | None:
+        return None  # the sandbox has its own signed webhook endpoint
 
 
 MOMO_NAMESPACE = uuid.UUID("5b0e4a52-2f3c-4e43-9c55-6b1f0c7a9e10")
@@ -77,9 +120,9 @@ MOMO_NAMESPACE = uuid.UUID("5b0e4a52-2f3c-4e43-9c55-6b1f0c7a9e10")
 
 def _momo_call(
     method: str, path: str, *, reference: str = "", body: dict[str, object] | None = None
-) -> tuple[int, dict[str, object]]:
-    """One request to the mobile-money API: over HTTP when EWTP_MOMO_BASE_URL is set, else to
-    the simulator through the platform's own WSGI handler (same paths, headers and bodies)."""
+) -> Response:
+    """One request to the mobile-money simulator: over HTTP when EWTP_MOMO_BASE_URL is set,
+    else through the platform's own WSGI handler (same paths, headers and bodies)."""
     headers = {
         "Authorization": "Bearer " + conf.MOMO_TOKEN(),
         "X-Target-Environment": conf.MOMO_ENVIRONMENT(),
@@ -89,54 +132,63 @@ def _momo_call(
     data = json.dumps(body).encode() if body is not None else None
     base_url = conf.MOMO_BASE_URL()
     if base_url:
-        request = urllib.request.Request(  # noqa: S310 - the operator's configured provider
+        return send(
+            method,
             base_url.rstrip("/") + path,
-            data=data,
-            method=method,
             headers={**headers, "Content-Type": "application/json"},
+            body=data,
         )
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
-                status, text = int(response.status), response.read()
-        except urllib.error.HTTPError as error:
-            status, text = int(error.code), error.read()
-        except OSError as error:
-            raise ProviderUnavailable(str(error)) from error
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    if method == "POST":
+        answer = client.post(
+            "/sim/momo" + path, data=data or b"", content_type="application/json", headers=headers
+        )
     else:
-        from django.test import Client
+        answer = client.get("/sim/momo" + path, headers=headers)
+    if answer.status_code >= 500:
+        raise ProviderUnavailable(f"mobile money answered {answer.status_code}")
+    return Response(int(answer.status_code), answer.content)
 
-        client = Client(raise_request_exception=False)
-        if method == "POST":
-            response = client.post(
-                "/sim/momo" + path,
-                data=data or b"",
-                content_type="application/json",
-                headers=headers,
+
+def _momo_state(response: Response) -> Status:
+    if response.status == 404:
+        return Status("missing")
+    body = response.json()
+    state = str(body.get("status", "PENDING")) if response.status == 200 else "PENDING"
+    if state == "SUCCESSFUL":
+        return Status("succeeded")
+    if state == "FAILED":
+        return Status("failed", str(body.get("reason", "failed")))
+    return Status("pending")
+
+
+class MomoSimProvider:
+    """The mobile-money simulator (request to pay, polled; transfers for payouts and refunds)."""
+
+    name = MOMO_SIM
+    simulated = True
+    pays_out = True
+    needs_msisdn = True
+
+    def reference_for(self, payment: Payment) -> str:
+        return str(uuid.uuid5(MOMO_NAMESPACE, f"payment:{payment.public_id}"))
+
+    def _request(self, path: str, reference: str, body: dict[str, object]) -> None:
+        response = _momo_call("POST", path, reference=reference, body=body)
+        if response.status not in {202, 409}:  # 409: this reference exists (a retry)
+            message = str(response.json().get("message", "refused"))
+            raise DomainError(
+                "payment_refused", message, fields={"payer_msisdn": message}, http_status=409
             )
-        else:
-            response = client.get("/sim/momo" + path, headers=headers)
-        status, text = int(response.status_code), response.content
-    if status >= 500:
-        raise ProviderUnavailable(f"mobile money answered {status}")
-    try:
-        parsed = json.loads(text) if text else {}
-    except ValueError:
-        parsed = {}
-    return status, parsed if isinstance(parsed, dict) else {}
-
-
-class MomoProvider:
-    """Request-to-pay: a reference id per request, a pending status, polling until final."""
-
-    name = "momo"
 
     def create(self, payment: Payment) -> Created:
-        reference = str(uuid.uuid5(MOMO_NAMESPACE, f"payment:{payment.public_id}"))
-        status, body = _momo_call(
-            "POST",
+        reference = self.reference_for(payment)
+        self._request(
             "/collection/v1_0/requesttopay",
-            reference=reference,
-            body={
+            reference,
+            {
                 "amount": payment.amount.as_string(),
                 "currency": payment.currency,
                 "externalId": str(payment.public_id),
@@ -145,68 +197,107 @@ class MomoProvider:
                 "payeeNote": payment.description[:160],
             },
         )
-        if status not in {202, 409}:  # 409: this reference was already taken (a retry)
-            raise DomainError(
-                "payment_refused",
-                str(body.get("message", "refused")),
-                fields={"payer_msisdn": str(body.get("message", ""))},
-            )
         return Created(reference=reference, approve_url="")
 
     def status(self, payment: Payment) -> Status:
-        code, body = _momo_call(
-            "GET", f"/collection/v1_0/requesttopay/{payment.provider_reference}"
+        return _momo_state(
+            _momo_call("GET", f"/collection/v1_0/requesttopay/{payment.provider_reference}")
         )
-        if code != 200:
-            return Status("pending")
-        state = str(body.get("status", "PENDING"))
-        if state == "SUCCESSFUL":
-            return Status("succeeded")
-        if state == "FAILED":
-            return Status("failed", str(body.get("reason", "failed")))
-        return Status("pending")
 
-    def refund(self, payment: Payment, amount_minor: int) -> str:
-        return momo_transfer(
+    def refund(self, payment: Payment, amount_minor: int, key: str) -> str:
+        return self.payout_send(
+            key=f"refund:{key}",
             msisdn=payment.payer_msisdn,
             amount=Money.from_minor(amount_minor, payment.currency),
-            external_id=f"refund:{payment.public_id}",
+            name=payment.email,
         )
 
+    def payout_send(self, *, key: str, msisdn: str, amount: Money, name: str) -> str:
+        reference = str(uuid.uuid5(MOMO_NAMESPACE, f"transfer:{key}"))
+        self._request(
+            "/disbursement/v1_0/transfer",
+            reference,
+            {
+                "amount": amount.as_string(),
+                "currency": amount.currency,
+                "externalId": key[:100],
+                "payee": {"partyIdType": "MSISDN", "partyId": msisdn.lstrip("+")},
+                "payerMessage": key[:160],
+                "payeeNote": key[:160],
+            },
+        )
+        return reference
 
-def momo_transfer(*, msisdn: str, amount: Money, external_id: str) -> str:
-    """Send money to a mobile-money number (a payout or a refund); returns the reference id."""
-    reference = str(uuid.uuid4())
-    status, body = _momo_call(
-        "POST",
-        "/disbursement/v1_0/transfer",
-        reference=reference,
-        body={
-            "amount": amount.as_string(),
-            "currency": amount.currency,
-            "externalId": external_id,
-            "payee": {"partyIdType": "MSISDN", "partyId": msisdn.lstrip("+")},
-            "payerMessage": external_id,
-            "payeeNote": external_id,
-        },
-    )
-    if status != 202:
-        raise DomainError("transfer_refused", str(body.get("message", "refused")))
-    return reference
+    def payout_status(self, reference: str) -> Status:
+        return _momo_state(_momo_call("GET", f"/disbursement/v1_0/transfer/{reference}"))
+
+    def statement(self, day: object) -> list[StatementLine] | None:
+        response = _momo_call("GET", f"/statement/{day}")
+        if response.status != 200:
+            raise ProviderUnavailable(f"momo statement answered {response.status}")
+        lines = response.json().get("lines")
+        return [
+            StatementLine(
+                kind=str(line["kind"]),
+                reference=str(line["referenceId"]),
+                amount_minor=Money.of(str(line["amount"]), str(line["currency"])).minor,
+                currency=str(line["currency"]),
+                state=str(line["status"]).lower(),
+            )
+            for line in (lines if isinstance(lines, list) else [])
+        ]
+
+    def callback(self, headers: Mapping[str, str], body: bytes) -> str | None:
+        return None  # polled
 
 
-def momo_transfer_status(reference: str) -> Status:
-    code, body = _momo_call("GET", f"/disbursement/v1_0/transfer/{reference}")
-    state = str(body.get("status", "PENDING")) if code == 200 else "PENDING"
-    if state == "SUCCESSFUL":
-        return Status("succeeded")
-    if state == "FAILED":
-        return Status("failed", str(body.get("reason", "failed")))
-    return Status("pending")
+ALL: dict[str, PaymentProvider] = {
+    SANDBOX: SandboxProvider(),
+    MOMO_SIM: MomoSimProvider(),
+    MtnMomo.name: MtnMomo(),
+    AirtelMoney.name: AirtelMoney(),
+    Flutterwave.name: Flutterwave(),
+}
+SIMULATED = frozenset(name for name, adapter in ALL.items() if adapter.simulated)
 
 
-PROVIDERS: dict[str, PaymentProvider] = {"sandbox": SandboxProvider(), "momo": MomoProvider()}
+def offered() -> list[str]:
+    """The providers this deployment offers, in the order buyers see them."""
+    return [name for name in conf.PAYMENT_PROVIDERS() if name in ALL]
+
+
+def simulated_offered() -> bool:
+    return any(name in SIMULATED for name in offered())
 
 
 def provider(name: str) -> PaymentProvider:
-    return PROVIDERS[name]
+    """The adapter of a provider a payment was made with (offered now or not)."""
+    try:
+        return ALL[name]
+    except KeyError:
+        raise NotFound(
+            "unknown_provider", _("No payment provider %(provider)s.") % {"provider": repr(name)}
+        ) from None
+
+
+def provider_offered(name: str) -> PaymentProvider:
+    """The adapter of a provider offered for new payments; 404 for any other."""
+    if name not in offered():
+        raise NotFound(
+            "unknown_provider", _("No payment provider %(provider)s.") % {"provider": repr(name)}
+        )
+    return ALL[name]
+
+
+def payout_provider() -> PaymentProvider | None:
+    """Who sends payouts: EWTP_PAYOUT_PROVIDER, else the first named provider that pays out."""
+    chosen = conf.PAYOUT_PROVIDER()
+    if chosen:
+        adapter = ALL.get(chosen)
+        if adapter is None or (adapter.simulated and chosen not in offered()):
+            return None  # a simulator pays out only where it is named
+        return adapter
+    for name in offered():
+        if ALL[name].pays_out:
+            return ALL[name]
+    return None

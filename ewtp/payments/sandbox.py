@@ -17,14 +17,14 @@ from django.utils.translation import gettext as _
 from ewtp.core import clock, conf
 from ewtp.core.errors import Conflict, NotFound
 from ewtp.payments import webhooks
+from ewtp.payments.adapters.base import StatementLine
 from ewtp.payments.models import SandboxCharge, SandboxWebhook
+from ewtp.payments.transport import ProviderUnavailable
+
+__all__ = ["ProviderUnavailable"]
 
 WEBHOOK_PATH = "/api/v1/payments/webhooks/sandbox"
 MAX_ATTEMPTS = 8
-
-
-class ProviderUnavailable(Exception):
-    """The provider did not answer (an outage); nothing was created there."""
 
 
 def _outage() -> bool:
@@ -90,10 +90,13 @@ def charge_decide(*, reference: str, approve: bool) -> SandboxCharge:
 
 
 @transaction.atomic
-def charge_refund(*, reference: str, amount_minor: int) -> str:
+def charge_refund(*, reference: str, amount_minor: int, key: str = "") -> str:
+    """Refund part of a charge; idempotent on the merchant's refund key."""
     if _outage():
         raise ProviderUnavailable("sandbox provider unavailable")
     charge = SandboxCharge.objects.select_for_update().get(reference=reference)
+    if key and key in charge.refunds:
+        return str(charge.refunds[key]["reference"])
     if charge.status not in {SandboxCharge.Status.SUCCEEDED, SandboxCharge.Status.REFUNDED}:
         raise Conflict("not_refundable", _("Only a paid charge can be refunded."))
     if charge.refunded_minor + amount_minor > charge.amount_minor:
@@ -101,8 +104,40 @@ def charge_refund(*, reference: str, amount_minor: int) -> str:
     charge.refunded_minor += amount_minor
     if charge.refunded_minor == charge.amount_minor:
         charge.status = SandboxCharge.Status.REFUNDED
-    charge.save(update_fields=["refunded_minor", "status"])
-    return "re_" + secrets.token_hex(8)
+    refund_reference = "re_" + secrets.token_hex(8)
+    if key:
+        charge.refunds[key] = {
+            "reference": refund_reference,
+            "amount_minor": amount_minor,
+            "at": clock.now().isoformat(),
+        }
+    charge.save(update_fields=["refunded_minor", "status", "refunds"])
+    return refund_reference
+
+
+def statement(day: object) -> list[StatementLine]:
+    """The sandbox's statement of one day: charges decided and refunds made that day."""
+    lines: list[StatementLine] = []
+    for charge in SandboxCharge.objects.filter(decided_at__date=day).order_by("pk"):
+        if charge.status != SandboxCharge.Status.DECLINED:
+            lines.append(
+                StatementLine(
+                    "payment", charge.reference, charge.amount_minor, charge.currency, "succeeded"
+                )
+            )
+    for charge in SandboxCharge.objects.exclude(refunds={}).order_by("pk"):
+        for made in charge.refunds.values():
+            if str(made["at"])[:10] == str(day):
+                lines.append(
+                    StatementLine(
+                        "refund",
+                        str(made["reference"]),
+                        int(made["amount_minor"]),
+                        charge.currency,
+                        "succeeded",
+                    )
+                )
+    return lines
 
 
 def _webhook_owe(event_type: str, reference: str) -> SandboxWebhook:

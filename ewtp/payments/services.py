@@ -6,6 +6,8 @@ calls the provider, then writes again.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -21,9 +23,12 @@ from ewtp.core.services import audit_record
 from ewtp.core.transactions import in_transaction
 from ewtp.ledger import accounts as chart
 from ewtp.ledger.services import account_for, credit, debit, posting_record
-from ewtp.payments import registry
+from ewtp.payments import providers, registry
+from ewtp.payments.adapters.base import event_id as event_id_of
+from ewtp.payments.adapters.base import json_object
 from ewtp.payments.models import Payment, ProviderEvent, Refund
-from ewtp.payments.providers import ProviderUnavailable, Status, provider
+from ewtp.payments.providers import SANDBOX, ProviderUnavailable, Status
+from ewtp.payments.retry import money_task_attempt, money_task_enqueue
 
 
 def msisdn_normalise(number: str, region: str = "RW") -> str:
@@ -45,6 +50,35 @@ def _payment_ttl() -> timedelta:
     return timedelta(minutes=conf.PAYMENT_TTL_MINUTES())
 
 
+def no_provider_error() -> DomainError:
+    return DomainError(
+        "no_payment_provider",
+        _(
+            "No payment provider is configured, so payments cannot be taken here yet. "
+            "The platform's operator must name one (EWTP_PAYMENT_PROVIDERS)."
+        ),
+        http_status=503,
+    )
+
+
+def provider_choose(provider_name: str | None, payer_msisdn: str) -> str:
+    """The provider for a new payment: the one asked for (it must be offered), else the first
+    offered that can take this payment (a mobile-money one only with a payer's number)."""
+    names = providers.offered()
+    if not names:
+        raise no_provider_error()
+    if provider_name:
+        return providers.provider_offered(provider_name).name
+    for name in names:
+        if payer_msisdn or not providers.provider(name).needs_msisdn:
+            return name
+    raise InvalidRequest(
+        "payer_msisdn_required",
+        _("Give the mobile-money number to pay from."),
+        fields={"payer_msisdn": "required"},
+    )
+
+
 def payment_start(
     *,
     subject_type: str,
@@ -53,27 +87,25 @@ def payment_start(
     email: str,
     description: str,
     return_url: str = "",
-    provider_name: str = "sandbox",
+    provider_name: str | None = None,
     payer_msisdn: str = "",
 ) -> Payment:
     """Open a payment and ask the provider for it; call outside any transaction.
 
-    A provider outage leaves the payment pending without an approval link (the subject's hold
-    keeps running and expires as usual); `payment_retry` asks the provider again.
+    Without ``provider_name`` the first offered provider that fits is used; with none offered
+    the answer says so (503 no_payment_provider). A provider outage leaves the payment pending
+    without an approval link (the subject's hold keeps running and expires as usual);
+    `payment_retry` asks the provider again, with the same reference.
     """
     if in_transaction():
         raise RuntimeError("payment_start calls the provider: call it outside a transaction")
     if amount.amount <= 0:
         raise InvalidRequest("invalid_amount", _("A payment needs a positive amount."))
-    if provider_name not in {"sandbox", "momo"}:
-        raise InvalidRequest(
-            "unknown_provider",
-            _("No payment provider %(provider)s.") % {"provider": repr(provider_name)},
-        )
-    if provider_name == "momo":
+    name = provider_choose(provider_name, payer_msisdn)
+    if providers.provider(name).needs_msisdn:
         payer_msisdn = msisdn_normalise(payer_msisdn)
     payment = Payment.objects.create(
-        provider=provider_name,
+        provider=name,
         subject_type=subject_type,
         subject_ref=subject_ref,
         amount_minor=amount.rounded().minor,
@@ -88,14 +120,27 @@ def payment_start(
     return payment_retry(payment=payment)
 
 
+UNCONFIRMED = "provider unavailable; retry later"
+
+
 def payment_retry(*, payment: Payment) -> Payment:
-    """Ask the provider to create the payment (again); idempotent at the provider."""
-    if payment.provider_reference or payment.status in Payment.FINAL:
+    """Ask the provider to create the payment (again, under the same reference).
+
+    The reference is stored before the request, so that after a timeout the status query
+    finds what the provider made of it."""
+    confirmed = payment.provider_reference and payment.failure_reason != UNCONFIRMED
+    if payment.status in Payment.FINAL or confirmed:
         return payment
+    adapter = providers.provider(payment.provider)
+    reference = payment.provider_reference or adapter.reference_for(payment)
+    if reference and not payment.provider_reference:
+        payment.provider_reference = reference
+        payment.failure_reason = UNCONFIRMED  # until the provider confirms it has it
+        payment.save(update_fields=["provider_reference", "failure_reason"])
     try:
-        created = provider(payment.provider).create(payment)
+        created = adapter.create(payment)
     except ProviderUnavailable:
-        payment.failure_reason = "provider unavailable; retry later"
+        payment.failure_reason = UNCONFIRMED
         payment.save(update_fields=["failure_reason"])
         return payment
     payment.provider_reference = created.reference
@@ -105,15 +150,34 @@ def payment_retry(*, payment: Payment) -> Payment:
     return payment
 
 
-def payment_refresh(*, payment: Payment) -> Payment:
-    """Fetch the provider's word on the payment and settle it when final."""
+def payment_refresh(*, payment: Payment, strict: bool = False) -> Payment:
+    """Fetch the provider's word on the payment and settle it when final.
+
+    A provider that has no such request (creation timed out before it arrived) is asked to
+    create it again under the same reference. ``strict`` lets an outage raise (for retries)."""
     if payment.status in Payment.FINAL or not payment.provider_reference:
         return payment
     try:
-        status = provider(payment.provider).status(payment)
+        status = providers.provider(payment.provider).status(payment)
     except ProviderUnavailable:
+        if strict:
+            raise
+        return payment
+    if status.state == "missing":
+        Payment.objects.filter(pk=payment.pk).update(failure_reason=UNCONFIRMED)
+        payment.failure_reason = UNCONFIRMED
+        return payment_retry(payment=payment)
+    if status.state == "pending":
+        if payment.failure_reason == UNCONFIRMED:  # the provider has it after all
+            Payment.objects.filter(pk=payment.pk).update(failure_reason="")
+            payment.failure_reason = ""
         return payment
     return payment_settle(payment_id=payment.pk, status=status)
+
+
+def payment_refresh_task(*, payment_id: int) -> None:
+    """A money task: settle the payment from the provider's status (retried on an outage)."""
+    payment_refresh(payment=Payment.objects.get(pk=payment_id), strict=True)
 
 
 @transaction.atomic(durable=True)
@@ -159,15 +223,16 @@ def payment_settle(*, payment_id: int, status: Status) -> Payment:
 
 
 def payments_poll_pending() -> int:
-    """Poll the providers that have no webhooks (mobile money) for pending payments."""
+    """Ask the providers about pending payments (callbacks are only hints, and may never come);
+    payments whose creation is unconfirmed are asked for again."""
     settled = 0
-    for payment in list(
-        Payment.objects.filter(status=Payment.Status.PENDING, provider="momo").exclude(
-            provider_reference=""
-        )[:200]
-    ):
-        if payment_refresh(payment=payment).status in Payment.FINAL:
-            settled += 1
+    pending = Payment.objects.filter(status=Payment.Status.PENDING).exclude(provider=SANDBOX)
+    for payment in list(pending.order_by("created_at")[:200]):
+        if payment.provider_reference:
+            payment = payment_refresh(payment=payment)
+        else:
+            payment = payment_retry(payment=payment)
+        settled += payment.status in Payment.FINAL
     return settled
 
 
@@ -194,36 +259,100 @@ def payments_expire() -> int:
     return expired
 
 
-def webhook_receive(*, provider_name: str, event: dict[str, Any]) -> str:
-    """Take a verified provider event once; it only triggers a status fetch."""
-    event_id = str(event.get("id", ""))
-    reference = str((event.get("data") or {}).get("reference", ""))
-    if not event_id or not reference:
-        raise InvalidRequest("invalid_event", "The event needs an id and data.reference.")
+def _event_record(
+    *, provider_name: str, event_id: str, kind: str, reference: str, payload: Any
+) -> bool:
+    """Record an incoming event once; False when it was delivered before."""
     try:
         with transaction.atomic():
             ProviderEvent.objects.create(
                 provider=provider_name,
                 event_id=event_id,
-                kind=str(event.get("type", "")),
+                kind=kind,
                 reference=reference,
-                payload=event,
+                payload=payload,
                 received_at=clock.now(),
             )
     except IntegrityError:
+        return False
+    return True
+
+
+def _refresh_later(event_key: str, payment: Payment) -> None:
+    money_task_enqueue(
+        "payments.refresh", key=f"event:{event_key}", args={"payment_id": payment.pk}
+    )
+
+
+def webhook_receive(*, provider_name: str, event: dict[str, Any]) -> str:
+    """Take a verified sandbox event once; it only triggers a status fetch (retried)."""
+    event_id = str(event.get("id", ""))
+    reference = str((event.get("data") or {}).get("reference", ""))
+    if not event_id or not reference:
+        raise InvalidRequest("invalid_event", "The event needs an id and data.reference.")
+    if not _event_record(
+        provider_name=provider_name,
+        event_id=event_id,
+        kind=str(event.get("type", "")),
+        reference=reference,
+        payload=event,
+    ):
         return "duplicate"
     payment = Payment.objects.filter(provider=provider_name, provider_reference=reference).first()
     if payment is None:
         return "unknown_reference"
-    payment_refresh(payment=payment)
+    _refresh_later(f"{provider_name}:{event_id}", payment)
     return "processed"
+
+
+def _as_uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+def callback_receive(*, provider_name: str, headers: Mapping[str, str], body: bytes) -> str:
+    """A provider's callback or webhook: refused unless it proves itself, taken once, and
+    never trusted: it only makes the platform ask the provider for the status."""
+    adapter = providers.provider_offered(provider_name)
+    reference = adapter.callback(headers, body)
+    if reference is None:
+        raise DomainError("invalid_signature", "Callback refused: not proven.", http_status=401)
+    event_id = event_id_of(body)
+    payload = json_object(body)
+    if not _event_record(
+        provider_name=provider_name,
+        event_id=event_id,
+        kind="callback",
+        reference=reference[:100],
+        payload=payload,
+    ):
+        return "duplicate"
+    as_uuid = _as_uuid(reference.split(":")[-1])
+    payment = Payment.objects.filter(provider=provider_name, provider_reference=reference).first()
+    if payment is None and as_uuid is not None:
+        payment = Payment.objects.filter(provider=provider_name, public_id=as_uuid).first()
+    if payment is not None:
+        _refresh_later(f"{provider_name}:{event_id}", payment)
+        return "processed"
+    from ewtp.payments.payouts import payout_for_reference, payout_refresh_later
+
+    payout = payout_for_reference(provider_name, reference)
+    if payout is not None:
+        payout_refresh_later(payout, event_key=f"{provider_name}:{event_id}")
+        return "processed"
+    return "unknown_reference"
 
 
 def payment_refund(*, payment: Payment, amount: Money, reason: str, actor: Any) -> Refund:
     """Give money back to the payer through the provider: Dr clearing, Cr settlement.
 
     The caller first moves the refunded amount back into payments clearing (out of escrow,
-    a payable or a share) with its own reversing posting.
+    a payable or a share) with its own reversing posting. The refund is a money task: a
+    provider refusal fails it at once (409 refund_failed, the reservation released); an outage,
+    or a crash after the provider refunded, leaves it pending and retried until it is booked,
+    once (the provider's refund is keyed by ours, and its reference is kept as soon as known).
     """
     if in_transaction():
         raise RuntimeError("payment_refund calls the provider: call it outside a transaction")
@@ -247,40 +376,76 @@ def payment_refund(*, payment: Payment, amount: Money, reason: str, actor: Any) 
             created_at=clock.now(),
             actor_label=getattr(actor, "email", "") or "system",
         )
-    try:
-        reference = provider(payment.provider).refund(payment, amount.minor)
-    except (ProviderUnavailable, DomainError) as error:
-        with transaction.atomic(durable=True):  # release the reservation
-            Payment.objects.filter(pk=payment.pk).update(
-                refunded_minor=F("refunded_minor") - amount.minor
-            )
-            Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.FAILED)
-        raise Conflict(
-            "refund_failed", _("The provider did not refund: %(error)s") % {"error": error}
-        ) from None
-    with transaction.atomic(durable=True):
-        Refund.objects.filter(pk=refund.pk).update(
-            status=Refund.Status.SUCCEEDED, provider_reference=reference
+        task = money_task_enqueue(
+            "payments.refund",
+            key=f"refund:{refund.public_id}",
+            args={"refund_id": refund.pk},
+            run_now=False,
         )
-        posting_record(
-            kind="payment.refunded",
-            legs=[
-                debit(account_for(chart.payments_clearing(), amount.currency), amount),
-                credit(
-                    account_for(chart.provider_settlement(payment.provider), amount.currency),
-                    amount,
-                ),
-            ],
-            memo=reason,
-            reference=str(payment.public_id),
-            dedupe_key=f"refund:{refund.public_id}",
-            actor=actor,
-        )
-        audit_record(
-            actor=actor,
-            action="payments.refund.succeeded",
-            target=refund,
-            data={"amount": str(amount), "reason": reason},
-        )
+    money_task_attempt(task_id=task.pk)
     refund.refresh_from_db()
+    if refund.status == Refund.Status.FAILED:
+        raise Conflict(
+            "refund_failed",
+            _("The provider did not refund: %(error)s") % {"error": refund.failure_reason},
+        )
     return refund
+
+
+def refund_complete(*, refund_id: int) -> None:
+    """A money task: have the provider refund (keyed by our refund), keep its reference at
+    once, then book the refund. Run again after any failure, it never refunds twice."""
+    refund = Refund.objects.select_related("payment").get(pk=refund_id)
+    if refund.status != Refund.Status.PENDING:
+        return
+    payment = refund.payment
+    if not refund.provider_reference:
+        try:
+            reference = providers.provider(payment.provider).refund(
+                payment, refund.amount_minor, str(refund.public_id)
+            )
+        except DomainError as refusal:  # the provider said no: nothing was refunded
+            _refund_fail(refund, str(refusal.message))
+            return
+        Refund.objects.filter(pk=refund.pk).update(provider_reference=reference[:100])
+        refund.provider_reference = reference[:100]
+    refund_book(refund=refund)
+
+
+def _refund_fail(refund: Refund, reason: str) -> None:
+    with transaction.atomic(durable=True):  # release the reservation
+        Payment.objects.filter(pk=refund.payment_id).update(
+            refunded_minor=F("refunded_minor") - refund.amount_minor
+        )
+        Refund.objects.filter(pk=refund.pk).update(
+            status=Refund.Status.FAILED, failure_reason=reason[:300]
+        )
+
+
+@transaction.atomic(durable=True)
+def refund_book(*, refund: Refund) -> None:
+    """Book a refund the provider made: once, whatever the number of attempts."""
+    locked = Refund.objects.select_for_update().select_related("payment").get(pk=refund.pk)
+    if locked.status != Refund.Status.PENDING:
+        return
+    payment, amount = locked.payment, locked.amount
+    locked.status = Refund.Status.SUCCEEDED
+    locked.save(update_fields=["status"])
+    posting_record(
+        kind="payment.refunded",
+        legs=[
+            debit(account_for(chart.payments_clearing(), amount.currency), amount),
+            credit(
+                account_for(chart.provider_settlement(payment.provider), amount.currency), amount
+            ),
+        ],
+        memo=locked.reason,
+        reference=str(payment.public_id),
+        dedupe_key=f"refund:{locked.public_id}",
+    )
+    audit_record(
+        actor=None,
+        action="payments.refund.succeeded",
+        target=locked,
+        data={"amount": str(amount), "reason": locked.reason, "by": locked.actor_label},
+    )

@@ -1,19 +1,30 @@
-"""The sandbox provider's approval page (it stands where a card network's page would)."""
+"""The sandbox provider's approval page (it stands where a card network's page would), and
+the operator's money desk (parked money tasks, reconciliation differences)."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from ewtp.accounts.selectors import is_platform_operator
 from ewtp.core.errors import DomainError
 from ewtp.payments import sandbox
-from ewtp.payments.models import Payment
+from ewtp.payments.models import MoneyTask, Payment, ProviderDifference
+from ewtp.payments.providers import SANDBOX, offered
+from ewtp.payments.retry import money_task_requeue
 
 
 def sandbox_approve_page(request: HttpRequest, payment_id: UUID) -> HttpResponse:
-    payment = Payment.objects.filter(public_id=payment_id, provider="sandbox").first()
+    if SANDBOX not in offered():
+        raise Http404
+    payment = Payment.objects.filter(public_id=payment_id, provider=SANDBOX).first()
     if payment is None or not payment.provider_reference:
         raise Http404
     charge = sandbox.charge_get(payment.provider_reference)
@@ -31,4 +42,31 @@ def sandbox_approve_page(request: HttpRequest, payment_id: UUID) -> HttpResponse
         request,
         "payments/sandbox_approve.html",
         {"payment": payment, "charge": charge, "error": error},
+    )
+
+
+@login_required
+def operator_page(request: HttpRequest) -> HttpResponse:
+    """The operator's money desk: parked money tasks and reconciliation differences."""
+    if not is_platform_operator(request.user):
+        raise Http404
+    if request.method == "POST":
+        task = MoneyTask.objects.filter(pk=request.POST.get("task", "0") or 0).first()
+        if task is None:
+            raise Http404
+        money_task_requeue(actor=request.user, task=task)
+        messages.success(request, _("The task is back in the queue."))
+        return HttpResponseRedirect(reverse("payments:operator"))
+    parked = MoneyTask.objects.filter(status=MoneyTask.Status.PARKED).order_by("-finished_at")
+    waiting = MoneyTask.objects.filter(status=MoneyTask.Status.PENDING, attempts__gt=0).count()
+    differences = Paginator(ProviderDifference.objects.all(), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "payments/operator.html",
+        {
+            "parked": parked[:200],
+            "waiting": waiting,
+            "page": differences,
+            "providers": offered(),
+        },
     )

@@ -58,4 +58,12 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "ewtp_version": ewtp.__version__,
         # A callable: the template evaluates it only where the navigation is drawn.
         "nav_links": lambda: nav_links(request),
+        "payments_simulated": payments_simulated(),
     }
+
+
+def payments_simulated() -> bool:
+    """A simulated payment provider is offered: every page says so."""
+    from ewtp.payments.providers import simulated_offered
+
+    return simulated_offered()

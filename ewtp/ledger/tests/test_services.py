@@ -59,7 +59,15 @@ def test_a_balanced_posting_moves_balances_and_is_audited() -> None:
     assert AuditLog.objects.get(action="ledger.payment.captured").target_id == str(
         posting.public_id
     )
-    assert ledger_verify() == {"balanced": True, "accounts": 2, "postings": 1, "problems": []}
+    assert ledger_verify() == {
+        "balanced": True,
+        "accounts": 2,
+        "postings": 1,
+        "problems": [],
+        "provider_records": {"refunds": 0, "payouts": 0},
+        "only_at_provider": [],
+        "only_in_ledger": [],
+    }
 
 
 @pytest.mark.django_db
@@ -188,6 +196,9 @@ def test_verify_command_reports_a_tampered_balance() -> None:
         "accounts": 2,
         "postings": 1,
         "problems": [],
+        "provider_records": {"refunds": 0, "payouts": 0},
+        "only_at_provider": [],
+        "only_in_ledger": [],
     }
     Account.objects.filter(pk=settlement.pk).update(balance_minor=1)
     with pytest.raises(SystemExit) as exit_info:

@@ -27,7 +27,9 @@ def _seller(slug: str, msisdn: str) -> Organisation:
     posting_record(
         kind="escrow.released",
         legs=[
-            debit(account_for(chart.provider_settlement("momo"), "RWF"), Money.of("169750", "RWF")),
+            debit(
+                account_for(chart.provider_settlement("momo-sim"), "RWF"), Money.of("169750", "RWF")
+            ),
             credit(payable_account(seller, "RWF"), Money.of("169750", "RWF")),
         ],
     )
@@ -47,9 +49,9 @@ def test_a_payout_run_pays_what_is_available_once() -> None:
     assert payouts_poll_pending() == 1
     payout = Payout.objects.get()
     assert payout.status == "succeeded"
-    pending = Account.objects.get(code="provider:momo:payouts", currency="RWF")
+    pending = Account.objects.get(code="provider:momo-sim:payouts", currency="RWF")
     assert pending.balance_minor == 0
-    assert account_for(chart.provider_settlement("momo"), "RWF").balance_minor == 0
+    assert account_for(chart.provider_settlement("momo-sim"), "RWF").balance_minor == 0
     assert ledger_verify()["balanced"] is True
 
 

@@ -227,7 +227,7 @@ def test_mobile_money_request_to_pay_is_pending_then_polled_to_success() -> None
         amount=Money.of("15000", "RWF"),
         email="a@example.org",
         description="Baskets",
-        provider_name="momo",
+        provider_name="momo-sim",
         payer_msisdn="+250 788 123 456",
     )
     assert payment.payer_msisdn == "250788123456"
@@ -239,7 +239,7 @@ def test_mobile_money_request_to_pay_is_pending_then_polled_to_success() -> None
     payment.refresh_from_db()
     assert payment.status == "succeeded"
     assert CALLS == [("succeeded", "S2")]
-    settlement = Account.objects.get(code="provider:momo:settlement", currency="RWF")
+    settlement = Account.objects.get(code="provider:momo-sim:settlement", currency="RWF")
     assert settlement.balance_minor == 15000
     refund = payment_refund(
         payment=payment, amount=Money.of("5000", "RWF"), reason="one basket", actor=None
@@ -257,7 +257,7 @@ def test_mobile_money_rejected_by_the_payer_fails_and_bad_numbers_are_refused() 
         amount=Money.of("15000", "RWF"),
         email="a@example.org",
         description="Baskets",
-        provider_name="momo",
+        provider_name="momo-sim",
         payer_msisdn="0788123450",
     )
     payments_poll_pending()
@@ -271,7 +271,7 @@ def test_mobile_money_rejected_by_the_payer_fails_and_bad_numbers_are_refused() 
             amount=Money.of("1", "RWF"),
             email="a@example.org",
             description="x",
-            provider_name="momo",
+            provider_name="momo-sim",
             payer_msisdn="12345",
         )
     assert getattr(error.value, "fields", {}) == {"payer_msisdn": "not a valid mobile number"}
@@ -280,13 +280,24 @@ def test_mobile_money_rejected_by_the_payer_fails_and_bad_numbers_are_refused() 
 
 def test_simulator_speaks_the_request_to_pay_protocol(db) -> None:  # type: ignore[no-untyped-def]
     client = Client()
-    headers = {"Authorization": "Bearer t", "X-Reference-Id": "not-a-uuid"}
+    headers = {
+        "Authorization": "Bearer t",
+        "X-Reference-Id": "0f6c9a7e-1d2b-4c3a-9e8f-123456789abc",
+    }
     body = {
         "amount": "100",
         "currency": "RWF",
         "externalId": "x",
         "payer": {"partyIdType": "MSISDN", "partyId": "250788000001"},
     }
+    refused = client.post(
+        "/sim/momo/collection/v1_0/requesttopay",
+        body,
+        content_type="application/json",
+        headers=headers,
+    )
+    assert (refused.status_code, refused.json()["code"]) == (401, "UNAUTHORIZED")
+    headers = {"Authorization": "Bearer sandbox-token", "X-Reference-Id": "not-a-uuid"}
     assert (
         client.post(
             "/sim/momo/collection/v1_0/requesttopay",
@@ -316,7 +327,8 @@ def test_simulator_speaks_the_request_to_pay_protocol(db) -> None:  # type: igno
         == 409
     )
     status = client.get(
-        "/sim/momo/collection/v1_0/requesttopay/0f6c9a7e-1d2b-4c3a-9e8f-123456789abc"
+        "/sim/momo/collection/v1_0/requesttopay/0f6c9a7e-1d2b-4c3a-9e8f-123456789abc",
+        headers={"Authorization": "Bearer sandbox-token"},
     ).json()
     assert status == {
         "amount": "100",

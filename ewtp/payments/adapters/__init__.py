@@ -1,0 +1,1 @@
+"""Adapters for real payment providers, each speaking its provider's published HTTP protocol."""
