@@ -29,6 +29,8 @@ deps:
 # The demo pays with the two simulators (the sandbox card provider and the mobile-money
 # simulator); every page then says that payments are simulated.
 run: export EWTP_PAYMENT_PROVIDERS ?= sandbox,momo-sim
+# The demo is served over plain HTTP on 127.0.0.1 (EWTP_HTTPS=off: no redirect to HTTPS).
+run: export EWTP_HTTPS ?= off
 run: venv deps messages
 	$(BIN)/ewtp migrate --noinput -v 0
 	$(BIN)/ewtp loaddemo

@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("EWTP_RATE_LIMITS", "off")
+# Servers the tests start (`ewtp serve` subprocesses) speak plain HTTP; config/settings.py does
+# the same for the test process itself.
+os.environ.setdefault("EWTP_HTTPS", "off")
 
 
 @pytest.fixture(autouse=True, scope="session")

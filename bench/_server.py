@@ -27,7 +27,7 @@ def free_port() -> int:
 
 
 def bench_env() -> dict[str, str]:
-    return dict(os.environ, EWTP_RATE_LIMITS="off", EWTP_ACCESS_LOG="/dev/null")
+    return dict(os.environ, EWTP_RATE_LIMITS="off", EWTP_HTTPS="off", EWTP_ACCESS_LOG="/dev/null")
 
 
 def migrate() -> None:

@@ -121,6 +121,7 @@ def main() -> int:
         )
     migrate()
     os.environ["EWTP_RATE_LIMITS"] = "off"
+    os.environ["EWTP_HTTPS"] = "off"
     slug, day = prepare(options.capacity)
 
     with serving(options.server_workers) as (host, port):

@@ -241,7 +241,13 @@ def _start_server(
 ) -> tuple[subprocess.Popen[bytes], tempfile.TemporaryDirectory[str] | None]:
     """The platform served by gunicorn for the benchmark, and the directory of its settings
     (kept while the server runs)."""
-    env = dict(os.environ, EWTP_RATE_LIMITS="off", EWTP_ACCESS_LOG="/dev/null", DEBUG="off")
+    env = dict(
+        os.environ,
+        EWTP_RATE_LIMITS="off",
+        EWTP_HTTPS="off",
+        EWTP_ACCESS_LOG="/dev/null",
+        DEBUG="off",
+    )
     env.setdefault("SECRET_KEY", "bench-" + "x" * 40)
     overrides = None
     if not args.shipped_cache:

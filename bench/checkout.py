@@ -103,6 +103,7 @@ def main() -> int:
         )
     migrate()
     os.environ["EWTP_RATE_LIMITS"] = "off"
+    os.environ["EWTP_HTTPS"] = "off"
     products = prepare(stock=options.guests + 10)
     with serving(options.server_workers, with_worker=True) as (host, port):
         started = time.perf_counter()

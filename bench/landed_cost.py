@@ -158,7 +158,12 @@ def main() -> None:
     print(f"engine: snapshot built in {built * 1000:.0f} ms (once)")
     print(f"engine: {per_second:,.0f} quotes/s, {micros:.1f} us/quote (3-line RW -> BE, 1 core)")
 
-    env = {**os.environ, "EWTP_RATE_LIMITS": "off", "EWTP_ACCESS_LOG": "/dev/null"}
+    env = {
+        **os.environ,
+        "EWTP_RATE_LIMITS": "off",
+        "EWTP_HTTPS": "off",
+        "EWTP_ACCESS_LOG": "/dev/null",
+    }
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     ewtp = [sys.executable, "-m", "ewtp.cli"]
     database = env.get("DATABASE_URL") or f"sqlite ({env.get('EWTP_VAR_DIR', ROOT / 'var')})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -13,8 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from ewtp.core import conf
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The test suite (pytest) serves plain HTTP to `testserver`; nothing else does.
+TESTING = "pytest" in sys.modules
 # Every EWTP_* setting, typed, with its default (ewtp/core/conf.py declares them).
 _ewtp = conf.from_environment(os.environ, BASE_DIR)
+if TESTING and not os.environ.get("EWTP_HTTPS", "").strip():
+    _ewtp["EWTP_HTTPS"] = False
 globals().update(_ewtp)
 VAR_DIR: Path = _ewtp["EWTP_VAR_DIR"]
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -45,9 +50,11 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 SECRET_KEY_FROM_ENVIRONMENT = bool(os.environ.get("SECRET_KEY", "").strip())
 
-ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"] + [
-    host.strip() for host in os.environ.get("ALLOWED_HOSTS", "").split(",") if host.strip()
-]
+ALLOWED_HOSTS = (
+    ["localhost", "127.0.0.1", "[::1]"]
+    + (["testserver"] if TESTING else [])
+    + [host.strip() for host in os.environ.get("ALLOWED_HOSTS", "").split(",") if host.strip()]
+)
 CSRF_TRUSTED_ORIGINS = [
     f"https://{host}" for host in ALLOWED_HOSTS if host not in {"localhost", "127.0.0.1"}
 ]
@@ -79,8 +86,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "ewtp.core.metrics.MetricsMiddleware",
+    "ewtp.web.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "ewtp.core.staticfiles.StaticFilesMiddleware",
     "ewtp.core.http.RefuseNulBytesMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -88,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ewtp.web.middleware.ApiCsrfMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -200,15 +210,16 @@ TIME_ZONE = "UTC"
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT: Path = _ewtp["EWTP_STATIC_ROOT"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            # Hashed, compressed names once `ewtp serve` (or collectstatic) has built them.
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if (STATIC_ROOT / "staticfiles.json").exists() and not DEBUG
+            # Hashed names, gzip and brotli copies, built by `ewtp serve` (collectstatic) before
+            # gunicorn starts: chosen whether or not they exist yet when settings load.
+            "ewtp.core.staticfiles.StaticStorage"
+            if not DEBUG and not TESTING
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
@@ -245,6 +256,9 @@ if os.environ.get("REDIS_URL"):
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ["REDIS_URL"],
     }
+    # Rate limits count in Redis, shared by every worker and server (without Redis: in the
+    # database, see ewtp/core/ratelimit.py).
+    CACHES["ratelimit"] = {**CACHES["default"], "KEY_PREFIX": "ewtp"}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -252,9 +266,41 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG and _ewtp["EWTP_HTTPS"]:
+    # Served over HTTPS behind a proxy that sets X-Forwarded-Proto (docs/deploy.md).
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # A load balancer may probe health over plain HTTP inside the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# Request bodies: fields beyond this are refused while parsing; a declared Content-Length over
+# EWTP_MAX_REQUEST_BYTES is refused (413) before anything is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Content-Security-Policy (django-csp): scripts from this site only, no inline script or
+# handler (site.js gives pages their behaviour); stylesheets from this site, style attributes
+# allowed (the bars of the charts); QR codes are inline SVG or data: images. The API's
+# interactive documentation (Swagger UI from its CDN) is outside the policy.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/docs"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        # No form-action: a checkout form may be redirected to a payment provider's page.
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from config import observability
 from config.api import api
+from ewtp.accounts.views import admin_login
 from ewtp.core import health, metrics
 
 observability.install()
@@ -18,6 +19,7 @@ urlpatterns = [
     path("healthz/ready", health.ready, name="healthz_ready"),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("api/v1/", api.urls),
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("ewtp.accounts.urls")),

@@ -22,7 +22,7 @@ def api_user(request: HttpRequest) -> User | None:
         if user is None:
             raise NotAuthenticated(
                 "not_authenticated",
-                _("The bearer token is not valid: it is mistyped or revoked."),
+                _("The bearer token is not valid: it is mistyped, expired or revoked."),
             )
         return user
     user = getattr(request, "user", None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -157,7 +158,8 @@ def _digest(token: str) -> str:
 
 
 def _issue(user: User, name: str) -> tuple[ApiToken, str]:
-    active = ApiToken.objects.filter(user=user, revoked_at__isnull=True).count()
+    unrevoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    active = unrevoked.exclude(expires_at__lte=clock.now()).count()
     if active >= MAX_ACTIVE_TOKENS:
         raise Conflict(
             "too_many_tokens",
@@ -165,8 +167,13 @@ def _issue(user: User, name: str) -> tuple[ApiToken, str]:
             % {"count": active},
         )
     clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    days = conf.API_TOKEN_DAYS()
     token = ApiToken.objects.create(
-        user=user, prefix=clear[:12], digest=_digest(clear), name=name.strip()[:100]
+        user=user,
+        prefix=clear[:12],
+        digest=_digest(clear),
+        name=name.strip()[:100],
+        expires_at=clock.now() + timedelta(days=days) if days else None,
     )
     audit_record(actor=user, action="accounts.api_token.issued", target=token)
     return token, clear
@@ -205,14 +212,15 @@ def api_token_user(clear: str) -> User | None:
     """The active user a bearer token belongs to, or None."""
     if not clear.startswith(TOKEN_PREFIX):
         return None
+    now = clock.now()
     token = (
         ApiToken.objects.select_related("user")
         .filter(digest=_digest(clear), revoked_at__isnull=True)
+        .exclude(expires_at__lte=now)  # expired
         .first()
     )
     if token is None or not token.user.is_active:
         return None
-    now = clock.now()
     # Touch last_used_at at most once a minute, so that busy clients do not write every call.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

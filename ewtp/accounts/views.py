@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ewtp.accounts import selectors, services
+from ewtp.accounts import signup as signup_services
 from ewtp.accounts.forms import (
     EmailAuthenticationForm,
     MemberAddForm,
@@ -73,7 +74,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            rate_limit(request, "accounts.signup", per_minute=10)
+            rate_limit(
+                request, "accounts.signup", per_minute=10, account=request.POST.get("email", "")
+            )
         except RateLimited as error:
             form.is_valid()
             form.add_error(None, _("Too many attempts; wait a minute and try again."))
@@ -81,7 +84,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         preferences = resolve(request)
         try:
-            user = services.user_sign_up(
+            # The same answer whether or not the address has an account: a mail tells.
+            signup_services.user_sign_up_request(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 full_name=form.cleaned_data["full_name"],
@@ -91,16 +95,46 @@ def signup(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as error:
             _show_error(form, error)
-            status = 422 if error.http_status == 422 else 409
+            status = 422
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome to eWTP."))
-            response = HttpResponseRedirect(reverse("web:home"))
-            _remember_profile(response, user)
-            return response
+            return HttpResponseRedirect(reverse("accounts:signup_sent"))
     elif request.method == "POST":
         status = 422
     return render(request, "accounts/signup.html", {"form": form}, status=status)
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_sent.html")
+
+
+def signup_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The link of the confirmation mail: the account opens and its owner is logged in."""
+    try:
+        user = signup_services.user_sign_up_confirm(uidb64=uidb64, token=token)
+    except DomainError as error:
+        return render(request, "accounts/signup_sent.html", {"error": error.message}, status=400)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    translation.activate(user.language)
+    messages.success(request, _("Welcome to eWTP."))
+    response = HttpResponseRedirect(reverse("web:home"))
+    _remember_profile(response, user)
+    return response
+
+
+def admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    """The admin's log-in, under the same limits as the site's (per address and per account)."""
+    from django.contrib import admin
+
+    if request.method == "POST":
+        try:
+            rate_limit(
+                request, "admin.login", per_minute=10, account=request.POST.get("username", "")
+            )
+        except RateLimited as error:
+            response = render(request, "web/error.html", {"status": 429}, status=429)
+            response["Retry-After"] = str(error.extra["retry_after"])
+            return response
+    return admin.site.login(request, extra_context)
 
 
 class LoginView(auth_views.LoginView):
@@ -114,7 +148,9 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            rate_limit(request, "accounts.login", per_minute=10)
+            rate_limit(
+                request, "accounts.login", per_minute=10, account=request.POST.get("username", "")
+            )
         except RateLimited:
             self.rate_limited = True
         response = super().post(request, *args, **kwargs)
@@ -141,7 +177,12 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            rate_limit(request, "accounts.password_reset", per_minute=5)
+            rate_limit(
+                request,
+                "accounts.password_reset",
+                per_minute=5,
+                account=request.POST.get("email", ""),
+            )
         except RateLimited as error:
             form = self.get_form()
             form.is_valid()
@@ -159,7 +200,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: NewPasswordForm) -> HttpResponse:  # type: ignore[override]
         messages.success(self.request, _("Your new password is saved. Log in with it."))
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        signup_services.user_open_after_reset(user=form.user)
+        return response
 
 
 # Profile -----------------------------------------------------------------------------------

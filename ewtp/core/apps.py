@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from ewtp.core import checks  # noqa: F401 - registers the deployment checks
         from ewtp.core.locks import set_lock_timeout
 
         connection_created.connect(set_lock_timeout, dispatch_uid="ewtp-lock-timeout")

@@ -79,8 +79,20 @@ def _non_negative(text: str) -> int:
 HTTPS = _declare(
     "EWTP_HTTPS",
     parse_flag,
-    "off",
+    "on",
     "With DEBUG off: secure cookies, HSTS and redirect to HTTPS; off for plain HTTP on a private network.",
+)
+MAX_REQUEST_BYTES = _declare(
+    "EWTP_MAX_REQUEST_BYTES",
+    _non_negative,
+    "10485760",
+    "The largest request body accepted (a larger Content-Length is refused with 413 unread).",
+)
+API_TOKEN_DAYS = _declare(
+    "EWTP_API_TOKEN_DAYS",
+    _non_negative,
+    "30",
+    "Days an API bearer token is valid after it is issued (0: tokens do not expire).",
 )
 SITE_URL = _declare(
     "EWTP_SITE_URL",
@@ -124,11 +136,19 @@ VAR_DIR = _declare(
     "var",
     "Folder for the embedded database, media and development keys (relative to the checkout).",
 )
+STATIC_ROOT = _declare(
+    "EWTP_STATIC_ROOT",
+    Path,
+    "staticfiles",
+    "Folder `ewtp serve` collects the static files into (hashed, compressed; relative to the checkout).",
+)
 SIGNING_KEY = _declare(
     "EWTP_SIGNING_KEY",
     str,
     "",
-    "The Ed25519 signing key (PEM, or a path to one); without it, a development key in var/.",
+    "The Ed25519 signing key (PEM, or a path to one), or `database` for a key set held in the "
+    "database and rotated by `ewtp keys rotate`; required by a public server (DEBUG off, "
+    "EWTP_HTTPS on); empty elsewhere means `database`.",
 )
 
 LOG_FORMAT = _declare(

@@ -74,3 +74,53 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} -> {self.to}"
+
+
+class SigningKey(models.Model):
+    """One Ed25519 key of the platform's key set, named by its id (kid).
+
+    Every key ever used stays here with its public part, so that what a retired key signed
+    still verifies; the published JWK set lists them all. Exactly one row is active when the
+    keys are held in the database (EWTP_SIGNING_KEY empty or ``database``); its private part is
+    kept until it is retired. A key given through EWTP_SIGNING_KEY is recorded here with its
+    public part only.
+    """
+
+    class Source(models.TextChoices):
+        DATABASE = "database"
+        CONFIGURED = "configured"
+
+    kid = models.CharField(max_length=32, unique=True)
+    public_key = models.CharField(max_length=64)  # base64url of the 32 raw bytes
+    private_pem = models.TextField(blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    active = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"],
+                condition=models.Q(active=True),
+                name="signing_key_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "active" if self.active else ("retired" if self.retired_at else "published")
+        return f"{self.kid} ({state})"
+
+
+class RateCounter(models.Model):
+    """Requests counted in one minute for one client or account and one bucket: the shared
+    store of the rate limits when no Redis is configured (every worker and server counts
+    here)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -1,15 +1,27 @@
-"""Per-client request limits (a fixed window in the cache); EWTP_RATE_LIMITS=off disables."""
+"""Per-client request limits: a fixed one-minute window, counted per address and per account
+(the logged-in user, or the e-mail a log-in names) in a store every worker and server shares:
+Redis when REDIS_URL is set (the ``ratelimit`` cache), else the database (RateCounter).
+EWTP_RATE_LIMITS=off disables them."""
 
 from __future__ import annotations
 
+import hashlib
+import random
 import time
+from datetime import UTC, datetime, timedelta
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import caches
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from ewtp.core import conf
 from ewtp.core.errors import RateLimited
+
+WINDOW_SECONDS = 60
+_KEEP_SECONDS = 70  # a window's counter outlives it a little
 
 
 def trusted_proxies() -> int:
@@ -37,21 +49,68 @@ def client_key(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", "unknown"))
 
 
-def rate_limit(request: HttpRequest, bucket: str, *, per_minute: int) -> None:
+def _account_of(request: HttpRequest, account: str) -> str:
+    if account.strip():
+        return account.strip().lower()
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return ""
+
+
+def _hit_redis(key: str) -> int:
+    cache = caches["ratelimit"]
+    if cache.add(key, 1, timeout=_KEEP_SECONDS):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between the two calls
+        cache.set(key, 1, timeout=_KEEP_SECONDS)
+        return 1
+
+
+def _hit_database(key: str) -> int:
+    from ewtp.core.models import RateCounter
+
+    now = datetime.now(UTC)
+    with transaction.atomic():
+        counters = RateCounter.objects.filter(key=key)
+        if not counters.update(count=F("count") + 1):
+            try:
+                with transaction.atomic():
+                    RateCounter.objects.create(
+                        key=key, count=1, expires_at=now + timedelta(seconds=_KEEP_SECONDS)
+                    )
+                if random.random() < 0.02:  # now and then, drop the windows gone by
+                    RateCounter.objects.filter(expires_at__lt=now).delete()
+                return 1
+            except IntegrityError:  # another worker counted the first hit
+                counters.update(count=F("count") + 1)
+        return int(counters.values_list("count", flat=True).get())
+
+
+def _hit(key: str) -> int:
+    """One more request under ``key``; the count of this window so far."""
+    if "ratelimit" in settings.CACHES:
+        return _hit_redis(key)
+    return _hit_database(key)
+
+
+def rate_limit(request: HttpRequest, bucket: str, *, per_minute: int, account: str = "") -> None:
+    """Count the request for its address and for its account (``account``, else the
+    logged-in user) and refuse it (RateLimited, 429) once either is over ``per_minute``."""
     if not conf.RATE_LIMITS():
         return
-    window = int(time.time() // 60)
-    key = f"ratelimit:{bucket}:{client_key(request)}:{window}"
-    if cache.add(key, 1, timeout=70):
-        return
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=70)
-        return
-    if count > per_minute:
+    now = time.time()
+    window = int(now // WINDOW_SECONDS)
+    subjects = [f"ip:{client_key(request)}"]
+    who = _account_of(request, account)
+    if who:
+        subjects.append("account:" + hashlib.sha256(who.encode()).hexdigest()[:32])
+    counts = [_hit(f"ratelimit:{bucket}:{subject}:{window}") for subject in subjects]
+    if max(counts) > per_minute:
         raise RateLimited(
             "rate_limited",
             _("Too many requests; the limit is %(limit)s a minute.") % {"limit": per_minute},
-            extra={"retry_after": 60 - int(time.time()) % 60},
+            extra={"retry_after": WINDOW_SECONDS - int(now) % WINDOW_SECONDS},
         )

@@ -802,12 +802,16 @@ def issuer(request: HttpRequest) -> JsonResponse:
     """The issuer's profile and controller document: its Ed25519 key as a Multikey under
     assertionMethod, which a credential's verificationMethod (issuer#key-id) dereferences."""
     url = issuer_url()
-    method = {
-        "id": f"{url}#{signing.key_id()}",
-        "type": "Multikey",
-        "controller": url,
-        "publicKeyMultibase": signing.public_key_multibase(),
-    }
+    # Every key of the set, the active one first: retired keys still verify what they signed.
+    methods = [
+        {
+            "id": f"{url}#{kid}",
+            "type": "Multikey",
+            "controller": url,
+            "publicKeyMultibase": signing.multibase(raw),
+        }
+        for kid, raw, _active in signing.published_keys()
+    ]
     body = {
         "@context": [
             "https://www.w3.org/ns/credentials/v2",
@@ -816,8 +820,8 @@ def issuer(request: HttpRequest) -> JsonResponse:
         "id": url,
         "type": ["Profile"],
         "name": "eWTP",
-        "verificationMethod": [method],
-        "assertionMethod": [method["id"]],
+        "verificationMethod": methods,
+        "assertionMethod": [method["id"] for method in methods],
     }
     response = JsonResponse(body)
     response["Access-Control-Allow-Origin"] = "*"

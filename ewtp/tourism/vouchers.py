@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -57,10 +57,12 @@ def _b64url_decode(text: str) -> bytes:
 
 
 def token_issue(payload: VoucherPayload) -> str:
-    """Sign a payload with the platform key."""
+    """Sign a payload with the platform's active key, which the payload names (kid)."""
+    key = signing.active_key()
+    payload = replace(payload, kid=key.kid)
     encoded = json.dumps(payload.as_dict(), separators=(",", ":"), sort_keys=True).encode()
     message = signing.b64url(encoded)
-    return f"{message}.{signing.b64url(signing.sign(message.encode()))}"
+    return f"{message}.{signing.b64url(key.sign(message.encode()))}"
 
 
 def _parse(token: str) -> tuple[bytes, bytes, dict[str, Any]]:
@@ -92,9 +94,11 @@ def _payload(data: dict[str, Any]) -> VoucherPayload:
 
 
 def token_verify(token: str, raw_public_key: bytes | None = None) -> VoucherPayload:
-    """The payload of a voucher signed by the platform key (or the key given); else raise."""
+    """The payload of a voucher signed by the platform key it names (active or retired), or
+    by the key given; else raise."""
     message, signature, data = _parse(token)
-    if not signing.verify(message, signature, raw_public_key=raw_public_key):
+    kid = str(data.get("kid", ""))
+    if not signing.verify(message, signature, raw_public_key=raw_public_key, kid=kid):
         raise VoucherInvalid("the signature does not match")
     return _payload(data)
 

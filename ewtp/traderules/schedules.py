@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ewtp.core.currencies import is_currency
+from ewtp.traderules.engine.cells import restore as restore_cell
 from ewtp.traderules.engine.snapshot import SPECIFIC_UNITS
 
 MANIFEST = "schedules.csv"
@@ -250,7 +251,8 @@ def parse_csv(
             cells = f"{len(record)} cells where the header has {len(header)}"
             issues.append(Issue(name, str(index), "", cells))
             continue
-        rows.append((index, dict(zip(header, record, strict=True))))
+        # A cell neutralised on export (a leading apostrophe before =, +, -, @) is restored.
+        rows.append((index, dict(zip(header, map(restore_cell, record), strict=True))))
     return rows
 
 

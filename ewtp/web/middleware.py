@@ -4,12 +4,17 @@ user their profile's language on a device that has no language cookie yet."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
+from ninja.utils import check_csrf
 
+from ewtp.core import conf
 from ewtp.core.preferences import is_language, remember_language, resolve
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 class VisitorPreferencesMiddleware:
@@ -62,3 +67,76 @@ class ApiMethodNotAllowedMiddleware:
             body["Allow"] = allowed
             return body
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """A request whose declared body is over EWTP_MAX_REQUEST_BYTES is refused with 413 before
+    a byte of it is read; an unsafe request of unknown length (chunked) gets 411."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = conf.MAX_REQUEST_BYTES()
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked and not declared:
+            return _refusal(request, 411, "length_required", "Send a Content-Length.")
+        try:
+            length = int(declared) if declared else 0
+        except ValueError:
+            return _refusal(request, 400, "invalid_request", "The Content-Length is not a number.")
+        if limit and length > limit:
+            return _refusal(
+                request,
+                413,
+                "too_large",
+                f"The request body is over the limit of {limit} bytes.",
+            )
+        return self.get_response(request)
+
+
+def _refusal(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": code, "message": message}, status=status)
+    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    response["Connection"] = "close"
+    return response
+
+
+class ApiCsrfMiddleware:
+    """The API's unsafe requests made with the session cookie of a logged-in user pass the CSRF
+    check the pages pass (a cross-site form or script cannot act for the user); a request with
+    a bearer token, or from nobody logged in, needs none (a browser never adds a token itself)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., HttpResponse],
+        args: Any,
+        kwargs: Any,
+    ) -> HttpResponse | None:
+        if (
+            not request.path.startswith("/api/")
+            or request.method in SAFE_METHODS
+            or request.headers.get("Authorization", "").lower().startswith("bearer ")
+            or getattr(request, "_dont_enforce_csrf_checks", False)
+        ):
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if check_csrf(request) is None:
+            return None
+        body = {
+            "code": "csrf_failed",
+            "message": "This request carries your session but no CSRF token: send the "
+            "X-CSRFToken header, or authenticate with a bearer token.",
+        }
+        return JsonResponse(body, status=403)

@@ -119,8 +119,9 @@ def error_500(request: HttpRequest) -> HttpResponse:
 
 
 def signing_keys(request: HttpRequest) -> JsonResponse:
-    """The platform's public signing key(s), for offline checks of vouchers and certificates."""
+    """The platform's signing keys (the active one first, then every retired one), for offline
+    checks of vouchers and certificates. Cached briefly: a rotation reaches verifiers soon."""
     response = JsonResponse(signing.jwks())
-    response["Cache-Control"] = "public, max-age=3600"
+    response["Cache-Control"] = "public, max-age=300"
     response["Access-Control-Allow-Origin"] = "*"
     return response

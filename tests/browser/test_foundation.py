@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from ewtp.accounts.models import User
+from ewtp.core.models import OutboxMessage
 from ewtp.web.tests.messages import ensure_compiled
 from tests.browser.conftest import screenshot
 
@@ -19,6 +20,16 @@ EMAIL = "ama@example.org"
 @pytest.fixture(autouse=True)
 def _compiled_messages() -> None:
     ensure_compiled()
+
+
+def _last_mail_to(email: str) -> str:
+    """The body of the last mail to ``email`` (the outbox table, or Django's test outbox)."""
+    from django.core import mail
+
+    bodies = [str(message.body) for message in getattr(mail, "outbox", []) if email in message.to]
+    bodies += [m.body for m in OutboxMessage.objects.filter(to=email).order_by("created_at")]
+    assert bodies, f"no mail to {email}"
+    return bodies[-1]
 
 
 def _log_in(page: Page) -> None:
@@ -52,6 +63,11 @@ def test_sign_up_log_in_switch_language_and_currency(
     page.fill("input[name=password]", PASSWORD)
     with page.expect_navigation():
         page.click("main button[type=submit]")
+    # The same answer for every address; the mail's link opens the account.
+    expect(page.locator('[data-testid="signup-sent"]')).to_be_visible()
+    link = re.search(r"https?://\S+(/accounts/signup/confirm/\S+/)", _last_mail_to(EMAIL))
+    assert link
+    page.goto(link.group(1))
     expect(page.locator(".messages")).to_contain_text("Welcome to eWTP.")
     expect(page.locator('[data-testid="profile"]')).to_be_visible()
 

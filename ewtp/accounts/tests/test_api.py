@@ -38,7 +38,7 @@ def test_token_for_good_credentials(client: Client, alice: User) -> None:
     assert response.status_code == 200
     token = response.json()["token"]
     assert token.startswith("ewtp_")
-    assert list(response.json()) == ["token"]
+    assert list(response.json()) == ["token", "expires_at"]
     stored = ApiToken.objects.get()
     assert stored.user == alice
     assert stored.prefix == token[:12]
@@ -127,7 +127,7 @@ def test_a_bad_or_missing_token_is_401(client: Client, alice: User, header: str)
     assert response.status_code == 401
     assert response.json() == {
         "code": "not_authenticated",
-        "message": "The bearer token is not valid: it is mistyped or revoked."
+        "message": "The bearer token is not valid: it is mistyped, expired or revoked."
         if header.startswith("Bearer")
         else "Log in or send a bearer token.",
     }

@@ -25,7 +25,16 @@ def _html(response: Any) -> str:
 # Sign up, log in, log out ------------------------------------------------------------------
 
 
-def test_sign_up_logs_in_and_remembers_the_visitors_choices(client: Client) -> None:
+def _confirmation_link(email: str) -> str:
+    mail = OutboxMessage.objects.filter(to=email).latest("created_at")
+    link = re.search(r"https?://\S+/accounts/signup/confirm/\S+/", mail.body)
+    assert link, mail.body
+    return "/" + link.group(0).split("/", 3)[3]
+
+
+def test_sign_up_mails_a_link_that_opens_the_account_with_the_visitors_choices(
+    client: Client,
+) -> None:
     client.cookies["ewtp_currency"] = "CNY"
     client.cookies["ewtp_destination"] = "CN"
     client.cookies["ewtp_language"] = "fr"
@@ -34,26 +43,57 @@ def test_sign_up_logs_in_and_remembers_the_visitors_choices(client: Client) -> N
         {"full_name": "Ama", "email": "Ama@Example.org", "password": PASSWORD},
     )
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/accounts/signup/sent/"
     user = User.objects.get()
-    assert (user.email, user.language, user.currency, user.destination) == (
+    assert (user.email, user.language, user.currency, user.destination, user.is_active) == (
         "ama@example.org",
         "fr",
         "CNY",
         "CN",
+        False,
     )
+    assert "_auth_user_id" not in client.session
+    link = _confirmation_link("ama@example.org")
+    opened = client.get(link)
+    assert opened.status_code == 302
+    assert opened["Location"] == "/"
+    user.refresh_from_db()
+    assert user.is_active
     assert int(client.session["_auth_user_id"]) == user.pk
+    # The link opens the account once.
+    again = Client().get(link)
+    assert again.status_code == 400
+    assert "not valid any more" in _html(again)
+
+
+def test_sign_up_answers_the_same_whether_or_not_the_address_is_known(client: Client) -> None:
+    make_user("ama@example.org")
+    known = Client().post(
+        "/accounts/signup/", {"full_name": "A", "email": "ama@example.org", "password": PASSWORD}
+    )
+    new = Client().post(
+        "/accounts/signup/", {"full_name": "A", "email": "kofi@example.org", "password": PASSWORD}
+    )
+    assert (known.status_code, known["Location"]) == (new.status_code, new["Location"])
+    assert sorted(known.cookies) == sorted(new.cookies)
+    page = Client().get(known["Location"])
+    assert "We sent a mail to the address you gave." in _html(page)
+    # The owner of the known address is told, with a way in; nothing else changed.
+    notice = OutboxMessage.objects.get(to="ama@example.org")
+    assert "has one already" in notice.body
+    assert "/accounts/reset/" in notice.body
+    assert User.objects.get(email="ama@example.org").check_password(PASSWORD)
+    assert User.objects.count() == 2
 
 
 def test_sign_up_shows_errors_next_to_the_fields_and_writes_nothing(client: Client) -> None:
     make_user("ama@example.org")
-    response = client.post("/accounts/signup/", {"email": "ama@example.org", "password": PASSWORD})
-    assert response.status_code == 409
-    assert "already registered" in _html(response)
-    response = client.post("/accounts/signup/", {"email": "new@example.org", "password": "123"})
-    assert response.status_code == 422
-    assert "At least 10 characters." in _html(response)
+    for email in ("ama@example.org", "new@example.org"):
+        response = client.post("/accounts/signup/", {"email": email, "password": "123"})
+        assert response.status_code == 422
+        assert "At least 10 characters." in _html(response)
     assert User.objects.count() == 1
+    assert not OutboxMessage.objects.exists()
 
 
 def test_log_in_with_the_email_in_any_case_takes_the_profiles_language(client: Client) -> None:
@@ -514,3 +554,25 @@ def test_a_non_seller_has_no_category_block(client: Client, owner: User) -> None
         "/accounts/organisations/hub/seller-category/", {"seller_category": "company"}
     )
     assert response.status_code == 404
+
+
+def test_a_sign_up_never_confirmed_opens_with_the_password_chosen_through_the_notice(
+    client: Client,
+) -> None:
+    # Someone signs up with Ama's address (she never confirms); then Ama signs up herself.
+    Client().post("/accounts/signup/", {"email": "ama@example.org", "password": PASSWORD})
+    Client().post("/accounts/signup/", {"email": "ama@example.org", "password": "ama's own 123"})
+    notice = OutboxMessage.objects.filter(to="ama@example.org").latest("created_at")
+    reset = re.search(r"https?://\S+(/accounts/reset/\S+/)", notice.body)
+    assert reset, notice.body
+    form = client.get(reset.group(1), follow=True)
+    assert form.status_code == 200
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "ama's own 123", "new_password2": "ama's own 123"},
+    )
+    assert done.status_code == 302
+    user = User.objects.get(email="ama@example.org")
+    assert user.is_active
+    assert user.check_password("ama's own 123")
+    assert not user.check_password(PASSWORD)

@@ -69,6 +69,7 @@ def _now() -> Any:
     return now()
 
 
+@pytest.mark.django_db
 def test_rate_limit_counts_per_client_and_bucket(settings: Any) -> None:
     from django.core.cache import cache
 

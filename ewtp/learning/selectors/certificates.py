@@ -47,18 +47,18 @@ def certificate_lookup(code: str) -> Certificate:
 
 def signature_check(certificate: Certificate) -> dict[str, Any]:
     proof = certificate.credential.get("proof", {}) if certificate.credential else {}
-    current = certificate.key_id == signing.key_id()
+    # The key the certificate names, active or retired: a rotation leaves it valid.
+    public_key = signing.public_key_for(certificate.key_id)
     return {
         "type": proof.get("type", ""),
         "cryptosuite": proof.get("cryptosuite", ""),
         "verification_method": proof.get("verificationMethod", ""),
         "key_id": certificate.key_id,
-        "public_key_multibase": signing.public_key_multibase() if current else None,
+        "public_key_multibase": signing.multibase(public_key) if public_key else None,
         "created": proof.get("created", ""),
-        # Checked here with the platform's key; anyone may check it with the published key.
+        # Checked here with the named key; anyone may check it with the published key set.
         "valid": bool(
-            current
-            and credentials.verify_credential(certificate.credential, signing.public_key_bytes())
+            public_key and credentials.verify_credential(certificate.credential, public_key)
         ),
     }
 

@@ -89,10 +89,12 @@ def build_credential(certificate: Certificate, holder_email: str) -> dict[str, A
         status_url=certificate_status_url(certificate.code),
         evidence_url=certificate_verification_url(certificate.code),
     )
+    key = signing.active_key()
+    certificate.key_id = key.kid  # the certificate names the key that signed it
     return credentials.sign_credential(
         unsigned,
-        sign=signing.sign,
-        verification_method=f"{issuer_url()}#{signing.key_id()}",
+        sign=key.sign,
+        verification_method=f"{issuer_url()}#{key.kid}",
         created=valid_from,
     )
 

@@ -42,6 +42,7 @@ def _signed_by_another_key(payload: vouchers.VoucherPayload) -> str:
     return f"{message}.{signing.b64url(key.sign(message.encode()))}"
 
 
+@pytest.mark.django_db  # the key set lives in the database
 def test_a_token_round_trips_and_verifies_with_the_published_key_set() -> None:
     payload = vouchers.VoucherPayload(
         booking="b1",

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from . import cells
 from .ruleset import Row, RuleSet
 
 _MONTHS = {
@@ -50,7 +51,9 @@ def read_csv_rows(text: str) -> tuple[Row, ...]:
     reader = csv.DictReader(io.StringIO(text))
     rows: list[Row] = []
     for raw in reader:
-        rows.append({key: (value or "") for key, value in raw.items() if key is not None})
+        rows.append(
+            {key: cells.restore(value or "") for key, value in raw.items() if key is not None}
+        )
     return tuple(rows)
 
 

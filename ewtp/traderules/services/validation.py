@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from ewtp.core.errors import DomainError
 from ewtp.traderules import schedules as schedule_files
 from ewtp.traderules.content import regimes_object, ruleset_from_content
-from ewtp.traderules.engine import build_snapshot
+from ewtp.traderules.engine import build_snapshot, cells
 from ewtp.traderules.errors import RulesInvalid
 from ewtp.traderules.models import (
     AdditionalDuty,
@@ -498,7 +498,8 @@ def _read_csv(path: Path, columns: Sequence[str], required: Sequence[str], probl
                 )
             )
             continue
-        rows.append(dict(zip(header, record, strict=True)))
+        # A cell neutralised on export (a leading apostrophe before =, +, -, @) is restored.
+        rows.append(dict(zip(header, map(cells.restore, record), strict=True)))
     return rows
 
 

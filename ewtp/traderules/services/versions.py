@@ -16,6 +16,7 @@ from ewtp.core import clock
 from ewtp.core.errors import NotFound
 from ewtp.core.services import audit_record
 from ewtp.traderules.content import regimes_object
+from ewtp.traderules.engine import cells
 from ewtp.traderules.models import ExchangeRate, RuleVersion
 from ewtp.traderules.schedules import FOLDER, split_for_export
 from ewtp.traderules.selectors.snapshot import snapshot_cache_clear
@@ -271,7 +272,8 @@ def _write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, s
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([row.get(column, "") for column in columns])
+        # A cell a spreadsheet would run as a formula is neutralised (restored on import).
+        writer.writerow([cells.neutralise(str(row.get(column, ""))) for column in columns])
     path.write_text(out.getvalue(), encoding="utf-8")
 
 

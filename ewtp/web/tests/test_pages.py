@@ -21,13 +21,14 @@ def _html(response: Any) -> str:
     return response.content.decode()
 
 
-def test_home_renders_with_one_stylesheet_and_htmx(client: Client) -> None:
+def test_home_renders_with_one_stylesheet_htmx_and_the_site_script(client: Client) -> None:
     response = client.get("/")
     html = _html(response)
     assert response.status_code == 200
     assert html.count('rel="stylesheet"') == 1
-    assert html.count("<script") == 1
+    assert html.count("<script") == 2
     assert "/static/web/htmx.min.js" in html or "/static/web/htmx." in html
+    assert "/static/web/site.js" in html or "/static/web/site." in html
     assert "fonts.googleapis" not in html
     assert 'data-testid="language"' in html
     assert 'data-testid="currency"' in html

@@ -10,9 +10,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from ewtp.core import conf
+from ewtp.core import conf, signing
 
 
 class Command(BaseCommand):
@@ -25,6 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=int, default=60)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        problem = signing.configuration_problem()
+        if problem:
+            raise CommandError(problem)
         if not settings.DEBUG and not settings.SECRET_KEY_FROM_ENVIRONMENT:
             self.stderr.write(
                 "SECRET_KEY is not set: using the development key in var/secret_key. "

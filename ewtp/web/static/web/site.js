@@ -1,0 +1,39 @@
+// Behaviour of every page, without inline scripts or handlers (the Content-Security-Policy
+// allows scripts from this site only):
+// - <select data-autosubmit>: choosing an option submits its form;
+// - <form data-confirm="question">: submitted only once the question is confirmed;
+// - <button data-fill="#field" data-value="text">: puts the text into the field;
+// - <... class="countdown" data-expires="ISO time">: minutes:seconds left, then a reload.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest && event.target.closest("select[data-autosubmit]");
+    if (select && select.form) select.form.submit();
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  }, true);
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-fill]");
+    if (!button) return;
+    var field = document.querySelector(button.dataset.fill);
+    if (field) { field.value = button.dataset.value || ""; field.focus(); }
+  });
+  function countdown() {
+    var el = document.querySelector(".countdown[data-expires]");
+    if (!el) return;
+    var end = Date.parse(el.dataset.expires);
+    function tick() {
+      var left = Math.max(0, Math.round((end - Date.now()) / 1000));
+      el.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+      if (left === 0) { setTimeout(function () { location.reload(); }, 3000); return; }
+      setTimeout(tick, 1000);
+    }
+    tick();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", countdown);
+  else countdown();
+})();
