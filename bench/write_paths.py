@@ -52,7 +52,11 @@ PARTS: list[tuple[str, str, str]] = [
     ("booking: the hold transaction", "ewtp/tourism/services/holds.py", "_hold"),
     ("booking: sold-out answer", "ewtp/tourism/services/holds.py", "_sold_out"),
     ("booking: payment opened", "ewtp/tourism/services/holds.py", "booking_payment_start"),
-    ("checkout: quotes of the consignments", "ewtp/orders/services/checkout.py", "_priced_consignments"),
+    (
+        "checkout: quotes of the consignments",
+        "ewtp/orders/services/checkout.py",
+        "_priced_consignments",
+    ),
     ("checkout: the write transaction", "ewtp/orders/services/checkout.py", "write"),
     ("checkout: payment opened", "ewtp/orders/services/money.py", "checkout_payment_start"),
     ("checkout: answer body", "ewtp/orders/selectors.py", "checkout_body"),
@@ -318,8 +322,10 @@ def main() -> int:
     row = capacity_row(world.experience, __import__("datetime").date.fromisoformat(world.full_day))
     DailyCapacity.objects.filter(pk=row.pk).update(taken=row.capacity)
 
-    print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}; "
-          f"{options.repeat} requests a path; load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}; "
+        f"{options.repeat} requests a path; load average {os.getloadavg()[0]:.2f}"
+    )
     for name, (prepare, send) in paths(world).items():
         if options.only and options.only not in name:
             continue

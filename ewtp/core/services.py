@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -131,14 +131,26 @@ def idempotent_call(
     return status, body
 
 
+def _record_create(*, scope: str, key: str, fingerprint: str) -> IdempotencyRecord:
+    """One INSERT: on its own (autocommit) outside a transaction, in a savepoint inside one,
+    so that a duplicate key leaves the caller's transaction usable."""
+
+    def create() -> IdempotencyRecord:
+        return IdempotencyRecord.objects.create(
+            scope=scope, key=key, fingerprint=fingerprint, created_at=clock.now()
+        )
+
+    if not connection.in_atomic_block:
+        return create()
+    with transaction.atomic():
+        return create()
+
+
 def _claim(*, scope: str, key: str, fingerprint: str) -> IdempotencyRecord | tuple[int, Any]:
     """Take the key (a new in-progress record), or the first answer to replay, or raise."""
     for _attempt in range(3):
         try:
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(
-                    scope=scope, key=key, fingerprint=fingerprint, created_at=clock.now()
-                )
+            return _record_create(scope=scope, key=key, fingerprint=fingerprint)
         except IntegrityError:
             pass
         first = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
