@@ -5,8 +5,9 @@ two sellers, a sandbox approval, the payment webhook that follows, a gate check-
 the request through the whole Django stack (middleware, ninja, the services) against
 DATABASE_URL, REPEAT times on fresh objects, and prints:
 
-- the median wall time of a request without the profiler, its SQL statements and the time
-  spent waiting for the database (the rest is Python);
+- the median wall time of a request without the profiler, its SQL statements (BEGIN and
+  COMMIT not counted here), the time spent waiting for the database, and the CPU time of the
+  process (the Python work: the least sensitive to a busy machine);
 - under cProfile, the inclusive time of the parts named in PARTS (idempotency, audit, rate
   limiting, validation, serialisation, ...), per request. Parts overlap (a part may call another);
   the profiler inflates Python time, so read them as shares, not as absolute figures.
@@ -77,6 +78,7 @@ PARTS: list[tuple[str, str, str]] = [
 @dataclass
 class Measure:
     walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
     sql: list[float] = field(default_factory=list)
     statements: list[str] = field(default_factory=list)
@@ -270,9 +272,10 @@ def measure(prepare: Callable[[], Any], send: Callable[[Any], Any], repeat: int)
     for argument in prepare_send[2:]:
         reset_queries()
         with counting(result):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             response = send(argument)
             result.walls.append(time.perf_counter() - started)
+            result.cpus.append(time.process_time() - cpu)
         result.statuses.add(getattr(response, "status_code", 200))
     return result
 
@@ -332,10 +335,11 @@ def main() -> int:
         result = measure(prepare, send, options.repeat)
         wall = statistics.median(result.walls) * 1000
         sql = statistics.median(result.sql) * 1000
+        cpu = statistics.median(result.cpus) * 1000
         print(
             f"\n{name}: {wall:.2f} ms median (answers {sorted(result.statuses)}), "
-            f"{statistics.median(result.queries):.0f} statements, database {sql:.2f} ms, "
-            f"Python {wall - sql:.2f} ms"
+            f"{statistics.median(result.queries):.0f} statements, waiting for the database "
+            f"{sql:.2f} ms, the rest {wall - sql:.2f} ms; CPU of this process {cpu:.2f} ms"
         )
         if options.sql:
             for statement in result.statements:
