@@ -29,6 +29,7 @@ deps:
 # The demo pays with the two simulators (the sandbox card provider and the mobile-money
 # simulator); every page then says that payments are simulated.
 run: export EWTP_PAYMENT_PROVIDERS ?= sandbox,momo-sim
+run: export EWTP_IOSS_NUMBER ?= IM0560000001
 # The demo is served over plain HTTP on 127.0.0.1 (EWTP_HTTPS=off: no redirect to HTTPS).
 run: export EWTP_HTTPS ?= off
 run: venv deps messages

@@ -35,6 +35,9 @@ def _fast_hashing(settings):  # type: ignore[no-untyped-def]
     settings.EWTP_RATE_LIMITS = False
     # The simulated providers, as `make run` names them (tests of the default override it).
     settings.EWTP_PAYMENT_PROVIDERS = ["sandbox", "momo-sim"]
+    # The platform is registered for IOSS, as in the demo (`make run`): EU low-value VAT is
+    # collected at checkout. Tests of the unregistered platform set it empty.
+    settings.EWTP_IOSS_NUMBER = "IM0560000001"
     # Background tasks run at once, in the test's process (enqueue them with on_commit).
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     yield

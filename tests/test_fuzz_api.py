@@ -110,8 +110,8 @@ def _seeds() -> dict[str, dict[str, Any]]:
     from ewtp.catalog.models import Product
     from ewtp.learning.models import Certificate
     from ewtp.orders.models import Checkout
-    from ewtp.tourism import services as tourism_services
     from ewtp.tourism.models import Booking
+    from ewtp.tourism.services.access import booking_access_token
 
     client = Client()
     product = Product.objects.filter(slug__contains="coffee").order_by("pk").first()
@@ -160,7 +160,7 @@ def _seeds() -> dict[str, dict[str, Any]]:
         HTTP_IDEMPOTENCY_KEY="fuzz-booking",
     ).json()
     booking = Booking.objects.get(public_id=booked["id"])
-    booking_token = tourism_services.booking_access_token(booking)
+    booking_token = booking_access_token(booking)
     certificate = Certificate.objects.order_by("pk").first()
     assert certificate is not None
     order = {"order_id": checkout["orders"][0]["id"]}

@@ -143,3 +143,18 @@ def test_static_files_come_gzipped_to_a_browser_without_brotli(served: int) -> N
     plain = _fetch(served, script, "identity")[2]
     assert gzip.decompress(body) == plain
     assert len(body) < len(plain) / 2
+
+
+def test_a_huge_upload_is_refused_before_its_body_is_sent(served: int) -> None:
+    """The same fresh server: a request announcing 200 MB is answered 413 at once, from its
+    headers alone (nothing of the body is sent, so nothing of it can have been read)."""
+    with socket.create_connection(("127.0.0.1", served), timeout=10) as raw:
+        raw.sendall(
+            b"POST /api/v1/carts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 209715200\r\n\r\n"
+        )
+        started = time.monotonic()
+        answer = raw.recv(65536).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413 "), answer[:200]
+    assert '"code": "too_large"' in answer
+    assert time.monotonic() - started < 5

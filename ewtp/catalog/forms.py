@@ -30,6 +30,11 @@ class ProductForm(forms.Form):
         label=_("Weight of one unit (kg)"), max_digits=10, decimal_places=3, min_value=0
     )
     price = forms.CharField(label=_("Price of one unit"), max_length=20)
+    free = forms.BooleanField(
+        label=_("Free item"),
+        required=False,
+        help_text=_("Tick to give the item away at a price of 0."),
+    )
     currency = forms.CharField(label=_("Currency"), max_length=3, initial="RWF")
     sku = forms.CharField(label=_("SKU"), max_length=64, required=False)
     stock = forms.IntegerField(label=_("Units in stock at Kigali"), min_value=0, required=False)
@@ -108,6 +113,11 @@ class VariantForm(forms.Form):
     )
     sku = forms.CharField(label=_("SKU"), max_length=64)
     price = forms.CharField(label=_("Price of one unit"), max_length=24)
+    free = forms.BooleanField(
+        label=_("Free item"),
+        required=False,
+        help_text=_("Tick to give the item away at a price of 0."),
+    )
     unit_weight_kg = forms.CharField(
         label=_("Weight of one unit (kg)"),
         max_length=16,

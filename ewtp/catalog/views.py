@@ -332,6 +332,7 @@ def _product_data(cleaned: dict[str, Any]) -> ProductData:
         origin=cleaned["origin"],
         unit_weight_kg=cleaned["unit_weight_kg"],
         price=cleaned["price"],
+        free=bool(cleaned.get("free")),
         currency=cleaned["currency"],
         sku=cleaned.get("sku", ""),
         stock=cleaned.get("stock"),
@@ -407,6 +408,7 @@ def _initial(product: Product) -> dict[str, Any]:
         initial.update(
             {
                 "price": landed_prices.variant_price(variant).as_string(),
+                "free": variant.price_minor == 0,
                 "currency": variant.currency,
                 "sku": variant.sku,
             }
@@ -583,7 +585,8 @@ def _variants_url(seller: Any, product: Product) -> str:
 
 def _variant_fields(data: dict[str, Any]) -> dict[str, Any]:
     """What the variant form gives the variant services."""
-    return {name: data[name] for name in ("sku", "name", "price", "unit_weight_kg")}
+    fields = {name: data[name] for name in ("sku", "name", "price", "unit_weight_kg")}
+    return fields | {"free": bool(data.get("free"))}
 
 
 @login_required
@@ -627,6 +630,7 @@ def variant_edit(request: HttpRequest, org: str, slug: str, variant_id: str) -> 
         "sku": variant.sku,
         "name": variant.name,
         "price": landed_prices.variant_price(variant).as_string(),
+        "free": variant.price_minor == 0,
         "unit_weight_kg": variant.unit_weight_kg or "",
     }
     form = VariantForm(

@@ -71,6 +71,10 @@ def _site_url(text: str) -> str:
     return text.strip().rstrip("/")
 
 
+def _ioss_number(text: str) -> str:
+    return text.strip().upper()
+
+
 def _non_negative(text: str) -> int:
     return max(int(text), 0)
 
@@ -424,6 +428,13 @@ DESTINATIONS = _declare(
     parse_list,
     "BE,FR,DE,NL,CN,US,GB,MY,KE,RW",
     "Countries the shop offers as destinations, comma-separated ISO 3166-1 codes.",
+)
+IOSS_NUMBER = _declare(
+    "EWTP_IOSS_NUMBER",
+    _ioss_number,
+    "",
+    "The platform's EU Import One-Stop Shop number (IM...); when set, EU low-value sales collect "
+    "their VAT at checkout under IOSS, when empty the VAT is due at the border.",
 )
 DATA_DIR = _declare(
     "EWTP_DATA_DIR",

@@ -26,6 +26,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from ewtp.core import clock, conf
@@ -33,6 +34,8 @@ from ewtp.core import clock, conf
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _MULTICODEC_ED25519_PUB = b"\xed\x01"
 DATABASE = "database"
+JWKS_CACHE_KEY = "ewtp:signing:jwks"
+JWKS_CACHE_SECONDS = 60
 
 
 class SigningKeyError(Exception):
@@ -151,6 +154,7 @@ def _record_configured(key: Ed25519PrivateKey) -> str:
                 )
         except IntegrityError:
             pass  # another server recorded it first
+        cache.delete(JWKS_CACHE_KEY)
     return kid
 
 
@@ -230,6 +234,8 @@ def rotate() -> tuple[str | None, str]:
         active=True,
         created_at=clock.now(),
     )
+    cache.delete(JWKS_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(JWKS_CACHE_KEY))
     return previous.kid, row.kid
 
 
@@ -360,5 +366,11 @@ def published_keys() -> list[tuple[str, bytes, bool]]:
 
 def jwks() -> dict[str, list[dict[str, str]]]:
     """The key set as a JSON Web Key Set (OKP, Ed25519): the active key first, then every
-    retired one, so that what they signed still verifies offline."""
-    return {"keys": [_jwk(kid, raw, active=active) for kid, raw, active in published_keys()]}
+    retired one, so that what they signed still verifies offline. Kept a minute in the cache
+    (dropped at a rotation here; another server's rotation shows within the minute)."""
+    cached = cache.get(JWKS_CACHE_KEY)
+    if isinstance(cached, dict):
+        return cached
+    key_set = {"keys": [_jwk(kid, raw, active=active) for kid, raw, active in published_keys()]}
+    cache.set(JWKS_CACHE_KEY, key_set, JWKS_CACHE_SECONDS)
+    return key_set

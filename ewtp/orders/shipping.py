@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from ewtp.catalog import landed_prices
 from ewtp.catalog.models import DEFAULT_HUB, Variant
+from ewtp.core import conf
 from ewtp.core.countries import country_name
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.logistics import rating
@@ -81,4 +82,6 @@ def consignment_request(
         lines, destination=destination, currency=currency, incoterm=incoterm, hub_code=hub_code
     )
     request["shipping"] = carriage.price.as_dict()
+    # The platform sells as the IOSS registrant when it has a number (EU low-value sales).
+    request["seller_ioss"] = bool(conf.IOSS_NUMBER())
     return request, carriage

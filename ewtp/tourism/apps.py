@@ -11,9 +11,10 @@ class TourismConfig(AppConfig):
         from ewtp.core import periodic
         from ewtp.core.navigation import EVERYONE, NavEntry, register
         from ewtp.payments.registry import register_subject
-        from ewtp.tourism.services import common, holds, payments
+        from ewtp.tourism.services import changes, common, holds, payments
 
         periodic.register("tourism.expire_holds", holds.holds_expire, every_seconds=30)
+        periodic.register("tourism.retry_refunds", changes.refunds_retry, every_seconds=300)
         register_subject(
             common.SUBJECT_TYPE,
             on_succeeded=payments.on_payment_succeeded,

@@ -215,6 +215,8 @@ class TableRow:
 
     TABLE: ClassVar[str] = ""
     COLUMNS: ClassVar[tuple[str, ...]] = ()
+    # Columns of the second edition that files of the first may lack (then: the default).
+    OPTIONAL_COLUMNS: ClassVar[tuple[str, ...]] = ()
     KEY: ClassVar[tuple[str, ...]] = ()
     FIELD_FOR: ClassVar[dict[str, str]] = {}
 
@@ -345,6 +347,7 @@ class TariffLine(DatedRuleRow):
         "computable",
         "not_computable_reason",
     )
+    OPTIONAL_COLUMNS = ("schedule", "computable", "not_computable_reason")
     KEY = ("territory", "code", "valid_from")
 
     class Per(models.TextChoices):
@@ -522,6 +525,7 @@ class Tax(DatedRuleRow):
         "rate_kind",
         "category",
     )
+    OPTIONAL_COLUMNS = ("rate_kind", "category")
     KEY = ("country", "kind", "hs_prefix", "valid_from")
 
     class RateKind(models.TextChoices):
@@ -604,6 +608,15 @@ class Fee(DatedRuleRow):
         "applies_up_to",
     )
     KEY = ("fee", "country", "valid_from")
+    OPTIONAL_COLUMNS = (
+        "minimum",
+        "maximum",
+        "currency",
+        "per",
+        "amount",
+        "applies_over",
+        "applies_up_to",
+    )
     AMOUNT_COLUMNS: ClassVar[tuple[str, ...]] = (
         "minimum",
         "maximum",
@@ -774,9 +787,11 @@ class LowValueRegime(RuleRow):
             "valid_to": self.valid_to.isoformat() if self.valid_to else "",
             "conditions": self.conditions,
             "treatment": self.treatment,
+            # regimes.json puts fees_exempt after the treatment (an unknown key at the end).
+            **{key: value for key, value in (self.extra or {}).items() if key == "fees_exempt"},
             "source": self.source,
             "confidence": self.confidence,
-            **(self.extra or {}),
+            **{key: value for key, value in (self.extra or {}).items() if key != "fees_exempt"},
         }
 
 

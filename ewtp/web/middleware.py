@@ -99,9 +99,7 @@ class RequestSizeLimitMiddleware:
 def _refusal(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"code": code, "message": message}, status=status)
-    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
-    response["Connection"] = "close"
-    return response
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
 class ApiCsrfMiddleware:

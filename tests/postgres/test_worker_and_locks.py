@@ -19,6 +19,15 @@ from ewtp.ledger.models import Account
 from tests.postgres.servers import database_url, environment, running
 
 
+def _done(task_id: str, log: Path, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if DBTaskResult.objects.filter(id=task_id, status="SUCCESSFUL").exists():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"task {task_id} not run in {seconds} s: {log.read_text()[-2000:]}")
+
+
 def _server_url() -> str:
     return database_url().rsplit("/", 1)[0] + "/postgres"
 
@@ -32,8 +41,9 @@ def test_the_worker_survives_the_database_refusing_it_then_runs_what_was_queued(
 
     name = connection.settings_dict["NAME"]
     log = tmp_path / "worker.log"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with running(["worker", "--interval", "0.2"], log, environment()) as worker:
-        time.sleep(3)
+        _done(payments_expire.enqueue().id, log)  # the worker is up and working
         with psycopg.connect(_server_url(), autocommit=True) as server:
             server.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
             connection.close()  # ours too: no backend of the test database survives
@@ -44,13 +54,8 @@ def test_the_worker_survives_the_database_refusing_it_then_runs_what_was_queued(
             time.sleep(6)  # the worker is refused, several times
             assert worker.poll() is None, log.read_text()[-2000:]
             server.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
         queued = payments_expire.enqueue()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if DBTaskResult.objects.filter(id=queued.id, status="SUCCESSFUL").exists():
-                break
-            time.sleep(0.3)
+        _done(queued.id, log)
         assert worker.poll() is None
     text = log.read_text()
     assert DBTaskResult.objects.get(id=queued.id).status == "SUCCESSFUL", text[-3000:]

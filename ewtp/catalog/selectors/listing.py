@@ -43,6 +43,7 @@ from ewtp.catalog.models import (
 )
 from ewtp.core.errors import NotFound
 from ewtp.core.money import Money
+from ewtp.core.pagination import clamp_page
 
 PAGE_SIZE = 24
 COUNT_CACHE_SECONDS = 60
@@ -328,7 +329,7 @@ def product_page(
     A search counts its matches up to ``search.CANDIDATES``; ``CardPage.total_is_exact`` says
     whether more products match.
     """
-    page = max(page, 1)
+    page = clamp_page(page)  # past 10^6 a page would overflow the SQL OFFSET
     priced = filters.price_min is not None or filters.price_max is not None
     base = f"{filters.key()}:{destination}:{currency}" if priced else filters.key()
     count_key = f"catalog:total:{base}"

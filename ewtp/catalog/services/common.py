@@ -108,6 +108,16 @@ def _price_minor(value: Any, currency: str) -> int:
     return minor
 
 
+def _price_minor_confirmed(value: Any, currency: str, *, free: bool) -> int:
+    """As :func:`_price_minor`; a price of 0 only when the seller confirms a free item."""
+    minor = _price_minor(value, currency)
+    if minor == 0 and not free:
+        raise ValueError(
+            gettext("A price of 0 gives the item away: confirm that it is free, or give a price.")
+        )
+    return minor
+
+
 def _certifications(values: Iterable[str]) -> list[str]:
     chosen = [value.strip() for value in values if value and value.strip()]
     unknown = [value for value in chosen if value not in CERTIFICATIONS]

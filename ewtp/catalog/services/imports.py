@@ -40,6 +40,7 @@ CSV_COLUMNS = [
     "stock",
     "sku",
     "certifications",
+    "free",  # yes: a price of 0 is meant (the item is given away)
 ]
 CSV_REQUIRED = ["title", "hs_code", "origin", "unit_weight_kg", "price", "currency"]
 CSV_MAX_ROWS = 2000
@@ -113,6 +114,7 @@ def _row_data(
         origin=cells.get("origin", ""),
         unit_weight_kg=cells.get("unit_weight_kg", ""),
         price=cells.get("price", ""),
+        free=cells.get("free", "").strip().lower() in {"yes", "true", "1"},
         currency=cells.get("currency", ""),
         stock=_stock_cell(cells.get("stock", "")),
         sku=cells.get("sku", ""),

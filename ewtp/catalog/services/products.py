@@ -22,7 +22,7 @@ from ewtp.catalog.services.common import (
     _certifications,
     _check_country,
     _check_hs,
-    _price_minor,
+    _price_minor_confirmed,
     _raise_invalid,
     _unique_slug,
     _weight,
@@ -55,6 +55,8 @@ class ProductData:
     hub_code: str = DEFAULT_HUB
     language: str = "en"
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
+    # A price of 0 is refused unless the seller confirms the item is given away free.
+    free: bool = False
 
 
 def _clean_price(data: ProductData, cleaned: dict[str, Any], errors: dict[str, str]) -> None:
@@ -63,7 +65,7 @@ def _clean_price(data: ProductData, cleaned: dict[str, Any], errors: dict[str, s
         errors["currency"] = "An ISO 4217 currency code, e.g. RWF."
     else:
         try:
-            cleaned["price_minor"] = _price_minor(data.price, currency)
+            cleaned["price_minor"] = _price_minor_confirmed(data.price, currency, free=data.free)
         except ValueError as error:
             errors["price"] = str(error)
     cleaned["currency"] = currency

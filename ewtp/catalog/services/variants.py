@@ -16,7 +16,7 @@ from ewtp.catalog.models import (
 )
 from ewtp.catalog.services.common import (
     _check_hub,
-    _price_minor,
+    _price_minor_confirmed,
     _raise_invalid,
     _weight,
     require_seller_editor,
@@ -52,6 +52,7 @@ def _variant_validate(
     currency: str,
     unit_weight_kg: Any,
     variant: Variant | None = None,
+    free: bool = False,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """(cleaned values, errors by field) for a new variant or a change to ``variant``."""
     errors: dict[str, str] = {}
@@ -77,7 +78,7 @@ def _variant_validate(
         errors["currency"] = gettext("An ISO 4217 currency code, e.g. RWF.")
     else:
         try:
-            cleaned["price_minor"] = _price_minor(price, currency)
+            cleaned["price_minor"] = _price_minor_confirmed(price, currency, free=free)
         except ValueError as error:
             errors["price"] = str(error)
     cleaned["unit_weight_kg"] = None
@@ -109,6 +110,7 @@ def variant_create(
     unit_weight_kg: Any = None,
     stock: int = 0,
     hub_code: str = DEFAULT_HUB,
+    free: bool = False,
 ) -> Variant:
     """Add a sellable size or kind to a product, with its own price, weight and stock.
 
@@ -124,6 +126,7 @@ def variant_create(
         price=price,
         currency=currency or current,
         unit_weight_kg=unit_weight_kg,
+        free=free,
     )
     if current and cleaned["currency"] != current and "currency" not in errors:
         errors["currency"] = gettext(
@@ -170,7 +173,14 @@ def variant_create(
 
 @transaction.atomic
 def variant_update(
-    *, actor: object, variant: Variant, sku: str, name: str, price: Any, unit_weight_kg: Any
+    *,
+    actor: object,
+    variant: Variant,
+    sku: str,
+    name: str,
+    price: Any,
+    unit_weight_kg: Any,
+    free: bool = False,
 ) -> Variant:
     """Change a variant's SKU, name, price (in its currency) and weight (blank: the
     product's). Units already held by unpaid orders keep the price they were ordered at."""
@@ -185,6 +195,7 @@ def variant_update(
         currency=locked.currency,
         unit_weight_kg=unit_weight_kg,
         variant=locked,
+        free=free,
     )
     _raise_invalid(errors)
     changes: dict[str, list[Any]] = {}

@@ -12,7 +12,13 @@ from django.db import OperationalError
 from ewtp.core.management.commands import worker
 
 
-@pytest.mark.django_db
+@pytest.fixture(autouse=True)
+def _no_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker's own connection handling, out of the way: these tests fake the database."""
+    monkeypatch.setattr(worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(worker.connections, "close_all", lambda: None)
+
+
 def test_the_worker_waits_with_back_off_while_the_database_refuses_then_resumes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -34,7 +40,6 @@ def test_the_worker_waits_with_back_off_while_the_database_refuses_then_resumes(
     assert "worker started" in out.getvalue()
 
 
-@pytest.mark.django_db
 def test_a_job_that_fails_for_its_own_reasons_does_not_stop_the_others(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

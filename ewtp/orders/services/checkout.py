@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Organisation, User
 from ewtp.catalog import traderules_gateway
+from ewtp.catalog.errors import OutOfStock
 from ewtp.catalog.models import DEFAULT_HUB
 from ewtp.catalog.services.stock import StockHold, stock_hold_many
 from ewtp.core import clock, conf
@@ -37,6 +38,7 @@ from ewtp.orders.addresses import (
 from ewtp.orders.models import Cart, CartLine, Checkout, Incoterm, Order, OrderEvent, OrderLine
 from ewtp.orders.services import money
 from ewtp.orders.services.carts import _require_open
+from ewtp.orders.services.holds import holds_expire
 from ewtp.orders.services.mails import _after_commit, _enqueue_checkout_mail
 from ewtp.orders.services.transitions import BuyerAccess
 
@@ -217,8 +219,15 @@ def checkout_place(
                 expires_at=expires_at,
             )
 
-    checkout = retry_on_lock_timeout(write)
-    return checkout
+    try:
+        return retry_on_lock_timeout(write)
+    except OutOfStock:
+        # Holds past their time keep their stock until expired, and the worker may be down:
+        # expire those of these variants now, then try once more.
+        variant_ids = {line.variant_id for c in consignments for line in c.lines}
+        if not holds_expire(variant_ids=variant_ids):
+            raise
+        return retry_on_lock_timeout(write)
 
 
 def _write_checkout(

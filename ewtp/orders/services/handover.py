@@ -36,14 +36,17 @@ def checkout_mark_paid(*, checkout: Checkout, payment_reference: str = "") -> Ch
         return locked
     # With their sellers (the audit rows name them); only the orders' rows are locked.
     orders = lock_rows(Order.objects.select_related("seller").filter(checkout=locked))
-    ended = [o for o in orders if o.status != Order.Status.PENDING_PAYMENT]
+    now = clock.now()
+    # A hold past its time has ended even if the worker has not expired it yet.
+    ended = [
+        o for o in orders if o.status != Order.Status.PENDING_PAYMENT or o.hold_expires_at <= now
+    ]
     if ended:
         raise Conflict(
             "hold_expired",
             _("The reservation of this checkout has ended; the payment must be refunded."),
             extra={"orders": {str(o.public_id): o.status for o in ended}},
         )
-    now = clock.now()
     for order in orders:
         _apply(order, Order.Status.PAID, actor=None, note=payment_reference, now=now)
         stock_holds_commit(reference=str(order.public_id))

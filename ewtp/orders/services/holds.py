@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime
 
 from django.db import transaction
@@ -16,14 +17,26 @@ from ewtp.orders.services.transitions import S, _apply
 logger = logging.getLogger(__name__)
 
 
-def holds_expire(*, now: datetime | None = None, limit: int = 500) -> int:
-    """End the holds of unpaid orders past their time: stock back, order ``expired``."""
+def holds_expire(
+    *,
+    now: datetime | None = None,
+    limit: int = 500,
+    variant_ids: Collection[int] | None = None,
+    checkout_id: int | None = None,
+) -> int:
+    """End the holds of unpaid orders past their time: stock back, order ``expired``.
+
+    ``variant_ids``: only the orders holding one of these variants (a checkout that found
+    them short expires those first, so that stock never stays blocked while the worker is
+    down); ``checkout_id``: only the orders of one checkout.
+    """
     now = now or clock.now()
-    due = list(
-        Order.objects.filter(status=S.PENDING_PAYMENT, hold_expires_at__lte=now)
-        .order_by("hold_expires_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    due_orders = Order.objects.filter(status=S.PENDING_PAYMENT, hold_expires_at__lte=now)
+    if variant_ids is not None:
+        due_orders = due_orders.filter(lines__variant_id__in=list(variant_ids)).distinct()
+    if checkout_id is not None:
+        due_orders = due_orders.filter(checkout_id=checkout_id)
+    due = list(due_orders.order_by("hold_expires_at", "pk").values_list("pk", flat=True)[:limit])
     expired = 0
     for pk in due:
 

@@ -115,7 +115,11 @@ def on_payment_succeeded(payment: Payment) -> None:
     except Conflict as error:
         if error.code != "hold_expired":
             raise
-        # The hold ended before the money came: the whole payment goes back to the buyer.
+        # The hold ended before the money came (expire it now if the worker has not, so its
+        # stock goes back): the whole payment goes back to the buyer.
+        from ewtp.orders.services.holds import holds_expire
+
+        holds_expire(checkout_id=checkout.pk)
         _refund_after_commit(payment, payment.amount_minor, "reservation ended before payment")
         return
     for order in checkout.orders.all().order_by("pk"):

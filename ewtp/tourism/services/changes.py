@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from ewtp.core import clock
@@ -184,11 +184,17 @@ def booking_refund_send(*, refund_id: int) -> BookingRefund:
     return refund
 
 
-def refunds_retry() -> int:
-    """Send every refund not yet sent; returns how many went through."""
+REFUND_ATTEMPTS = 10  # then the refund waits for the operator, with its last error
+
+
+def refunds_retry(*, now: datetime | None = None) -> int:
+    """Send again every refund that failed, and every one whose task never ran (pending for
+    five minutes); the worker runs this every five minutes. Returns how many went through."""
     sent = 0
-    pending = BookingRefund.objects.exclude(status=BookingRefund.Status.SENT).filter(
-        attempts__lt=10
+    stale = (now or clock.now()) - timedelta(minutes=5)
+    pending = BookingRefund.objects.filter(attempts__lt=REFUND_ATTEMPTS).filter(
+        Q(status=BookingRefund.Status.FAILED)
+        | Q(status=BookingRefund.Status.PENDING, created_at__lte=stale)
     )
     for refund_id in list(pending.values_list("pk", flat=True)):
         sent += booking_refund_send(refund_id=refund_id).status == BookingRefund.Status.SENT

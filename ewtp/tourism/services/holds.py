@@ -169,6 +169,18 @@ def _check_visitors(
     ]
 
 
+def paid_days_in_other_parks(email: str, park_id: int) -> int:
+    """Days this email has paid for in other parks: only paid bookings earn a bundle discount
+    (unpaid holds would let anyone take the discount while blocking the places)."""
+    return (
+        Booking.objects.filter(email=email.strip().lower(), status=Booking.Status.CONFIRMED)
+        .exclude(experience__park_id=park_id)
+        .values("visit_on")
+        .distinct()
+        .count()
+    )
+
+
 def _bundle_discount(
     experience: Experience, visit_on: date, email: str
 ) -> tuple[int | None, Decimal, list[str]]:
@@ -179,13 +191,7 @@ def _bundle_discount(
             continue
         if rule.valid_until and visit_on > rule.valid_until:
             continue
-        other_days = (
-            Booking.objects.filter(email=email, status__in=Booking.HOLDING)
-            .exclude(experience__park_id=experience.park_id)
-            .values("visit_on")
-            .distinct()
-            .count()
-        )
+        other_days = paid_days_in_other_parks(email, experience.park_id)
         if other_days >= rule.minimum_other_days and rule.rate > best[1]:
             best = (rule.pk, rule.rate, list(rule.categories))
     return best

@@ -17,9 +17,8 @@ from ewtp.tourism.models import (
     Booking,
     BookingRefund,
 )
-from ewtp.tourism.services.capacity import capacity_row, capacity_take
-from ewtp.tourism.services.common import local_today, platform_fee_rate
-from ewtp.tourism.services.holds import _release
+from ewtp.tourism.services.common import platform_fee_rate
+from ewtp.tourism.services.holds import _release, paid_days_in_other_parks
 
 # Payment outcomes (called by the payments app inside its settling transaction) ----------------
 
@@ -59,38 +58,23 @@ def _split_post(booking: Booking, paid: Money) -> calc.Split:
 def on_payment_succeeded(payment: Any) -> None:
     """Confirm the booking and split the money: operator payout, community share, fee.
 
-    A payment that arrives after its hold expired confirms the booking when the places are
-    still free; otherwise the money goes back to the payer.
+    A payment that arrives after its hold expired (expired already, or due and not yet expired
+    because the worker is down) is refunded, not accepted; so is one whose bundle discount no
+    longer holds (the paid days in other parks it counted on were cancelled meanwhile).
     """
     booking = (
         Booking.objects.select_for_update(of=("self",))
-        .select_related("experience__operator", "experience__park")
+        .select_related("experience__operator", "experience__park", "bundle_discount")
         .filter(public_id=payment.subject_ref)
         .first()
     )
     if booking is None or booking.status == Booking.Status.CONFIRMED:
         return
     paid: Money = payment.amount
-    if booking.status != Booking.Status.HELD:
-        late = booking.status in {Booking.Status.EXPIRED, Booking.Status.PAYMENT_FAILED}
-        row = capacity_row(booking.experience, booking.visit_on)
-        is_open = booking.visit_on >= local_today(booking.experience)
-        if not (late and is_open and capacity_take(row.pk, booking.places)):
-            # Places gone: keep the money in clearing and send it back after commit.
-            refund = BookingRefund.objects.create(
-                booking=booking,
-                amount_minor=paid.minor,
-                currency=paid.currency,
-                reason="paid after the hold expired; the places were gone",
-                created_at=clock.now(),
-            )
-            Booking.objects.filter(pk=booking.pk).update(
-                payment_ref=str(payment.public_id),
-                refunded_minor=F("refunded_minor") + paid.minor,
-                status_reason="paid too late: refunded",
-            )
-            transaction.on_commit(lambda: _enqueue_refund(refund.pk))
-            return
+    refusal = _refusal(booking)
+    if refusal:
+        _refund_refused(booking, payment, paid, refusal)
+        return
     split = _split_post(booking, paid)
     Booking.objects.filter(pk=booking.pk).update(
         status=Booking.Status.CONFIRMED,
@@ -110,6 +94,48 @@ def on_payment_succeeded(payment: Any) -> None:
     )
     booking_id = booking.pk
     transaction.on_commit(lambda: _enqueue_voucher_mail(booking_id))
+
+
+def _refusal(booking: Booking) -> str:
+    """Why a payment for this booking cannot be accepted ("" when it can); releases a hold
+    that is due (its places go back) or whose bundle discount no longer holds."""
+    if booking.status == Booking.Status.HELD and booking.expires_at <= clock.now():
+        _release(booking.pk, to_status=Booking.Status.EXPIRED, reason="not paid in time")
+    elif booking.status == Booking.Status.HELD and not _bundle_still_holds(booking):
+        _release(
+            booking.pk,
+            to_status=Booking.Status.PAYMENT_FAILED,
+            reason="the bundle discount no longer applies",
+        )
+        return "the bundle discount no longer applies: paid days in other parks were cancelled"
+    else:
+        return "" if booking.status == Booking.Status.HELD else "paid after the hold expired"
+    return "paid after the hold expired"
+
+
+def _bundle_still_holds(booking: Booking) -> bool:
+    rule = booking.bundle_discount
+    if booking.discount_minor == 0 or rule is None:
+        return True
+    days = paid_days_in_other_parks(booking.email, booking.experience.park_id)
+    return days >= rule.minimum_other_days
+
+
+def _refund_refused(booking: Booking, payment: Any, paid: Money, reason: str) -> None:
+    """Keep the money in clearing and send it back to the payer after commit."""
+    refund = BookingRefund.objects.create(
+        booking=booking,
+        amount_minor=paid.minor,
+        currency=paid.currency,
+        reason=reason,
+        created_at=clock.now(),
+    )
+    Booking.objects.filter(pk=booking.pk).update(
+        payment_ref=str(payment.public_id),
+        refunded_minor=F("refunded_minor") + paid.minor,
+        status_reason=f"{reason}: refunded"[:300],
+    )
+    transaction.on_commit(lambda: _enqueue_refund(refund.pk))
 
 
 def on_payment_failed(payment: Any) -> None:

@@ -206,8 +206,8 @@ def test_expired_holds_return_their_places(experience) -> None:  # type: ignore[
     assert holds.holds_expire() == 0  # nothing left, nothing given back twice
 
 
-@pytest.mark.django_db
-def test_bundle_discount_for_three_days_in_other_parks(experience) -> None:  # type: ignore[no-untyped-def]
+@transactional
+def test_bundle_discount_counts_only_paid_days_and_is_checked_again_at_payment(experience) -> None:  # type: ignore[no-untyped-def]
     BundleDiscount.objects.create(
         experience=experience,
         name="RDB 3-day bundle",
@@ -221,20 +221,54 @@ def test_bundle_discount_for_three_days_in_other_parks(experience) -> None:  # t
         operator=experience.operator,
         minimum_age=6,
     )
+    client = Client()
     day = future(experience)
     email = "bundle@example.org"
-    for offset in (1, 2):
-        hold(nyungwe, day + timedelta(days=offset), [visitor()], email=email)
-    two_days = hold(experience, day, [visitor()], email=email)
-    assert two_days.discount_minor == 0
-    hold(nyungwe, day + timedelta(days=3), [visitor()], email=email)
-    three_days = hold(
-        experience, day, [visitor(), visitor("eac_citizen", "Bo", "KE")], email=email.upper()
-    )
-    assert three_days.subtotal_minor == 170000
-    assert three_days.discount_minor == 45000  # 30% of the foreign non-resident permit only
-    assert three_days.amount_minor == 125000
-    assert three_days.bundle_discount is not None
+    other_days = [
+        book_api(
+            client,
+            nyungwe.slug,
+            {
+                "date": (day + timedelta(days=offset)).isoformat(),
+                "email": email,
+                "visitors": [visitor_json()],
+            },
+        ).json()
+        for offset in (1, 2, 3)
+    ]
+    # Three unpaid holds in another park: no discount (they block places and cost nothing).
+    unpaid = hold(experience, day, [visitor()], email=email)
+    assert (unpaid.discount_minor, unpaid.bundle_discount) == (0, None)
+    for held in other_days[:2]:
+        assert pay(client, held).status_code == 200
+    two_paid = hold(experience, day, [visitor()], email=email)
+    assert two_paid.discount_minor == 0
+    assert pay(client, other_days[2]).status_code == 200
+    body = {
+        "date": day.isoformat(),
+        "email": email.upper(),
+        "visitors": [visitor_json(), visitor_json("eac_citizen", "Bo Kim", "KE")],
+    }
+    three_days = book_api(client, experience.slug, body).json()
+    booking = Booking.objects.get(public_id=three_days["id"])
+    assert booking.subtotal_minor == 170000
+    assert booking.discount_minor == 45000  # 30% of the foreign non-resident permit only
+    assert booking.amount_minor == 125000
+    assert booking.bundle_discount is not None
+
+    # One of the paid days is cancelled before the discounted booking is paid: the discount
+    # no longer holds, so its payment is refunded and its places given back.
+    first = Booking.objects.get(public_id=other_days[0]["id"])
+    changes.booking_cancel(booking=first, actor=None, reason="plans changed")
+    taken = DailyCapacity.objects.get(experience=experience, visit_on=day).taken
+    assert pay(client, three_days).status_code == 200
+    booking.refresh_from_db()
+    assert booking.status == "payment_failed"
+    assert booking.status_reason.startswith("the bundle discount no longer applies")
+    assert booking.refunded_minor == 125000
+    assert BookingRefund.objects.get(booking=booking).status == "sent"
+    assert DailyCapacity.objects.get(experience=experience, visit_on=day).taken == taken - 2
+    assert ledger_verify()["balanced"] is True
 
 
 @pytest.mark.django_db
@@ -324,7 +358,7 @@ def test_payment_confirms_and_splits_exactly_what_was_paid_a_failure_releases(
 
 
 @transactional
-def test_a_payment_after_expiry_confirms_if_room_else_refunds(experience) -> None:  # type: ignore[no-untyped-def]
+def test_a_payment_after_the_hold_expired_is_refunded_not_accepted(experience) -> None:  # type: ignore[no-untyped-def]
     client = Client()
     day = future(experience)
     owner = make_member(experience.operator, "owner@parks.rw", "owner")
@@ -336,9 +370,25 @@ def test_a_payment_after_expiry_confirms_if_room_else_refunds(experience) -> Non
     )
     Booking.objects.update(expires_at=clock.now() - timedelta(minutes=1))
     assert holds.holds_expire() == 1
-    pay(client, late.json())
-    assert Booking.objects.get(public_id=late.json()["id"]).status == "confirmed"
-    assert DailyCapacity.objects.get(visit_on=day).taken == 1
+    pay(client, late.json())  # places free again, but the hold is over: the money goes back
+    expired = Booking.objects.get(public_id=late.json()["id"])
+    assert (expired.status, expired.refunded_minor) == ("expired", 150000)
+    assert DailyCapacity.objects.get(visit_on=day).taken == 0
+
+    # Due but not yet expired (the worker is down): expired at payment, and refunded.
+    due_day = future(experience, 50)
+    due = book_api(
+        client,
+        experience.slug,
+        {"date": due_day.isoformat(), "email": "d@x.org", "visitors": [visitor_json()]},
+    )
+    Booking.objects.filter(public_id=due.json()["id"]).update(
+        expires_at=clock.now() - timedelta(seconds=1)
+    )
+    pay(client, due.json())
+    due_booking = Booking.objects.get(public_id=due.json()["id"])
+    assert (due_booking.status, due_booking.refunded_minor) == ("expired", 150000)
+    assert DailyCapacity.objects.get(visit_on=due_day).taken == 0
 
     other = future(experience, 60)
     capacity.capacity_exception_set(experience=experience, visit_on=other, actor=owner, capacity=1)
@@ -361,7 +411,8 @@ def test_a_payment_after_expiry_confirms_if_room_else_refunds(experience) -> Non
     assert slow_booking.status == "expired"
     assert slow_booking.refunded_minor == 150000
     assert BookingRefund.objects.get(booking=slow_booking).status == "sent"
-    assert Refund.objects.get().amount_minor == 150000
+    # Three late payments, three refunds at the provider, each of the whole amount.
+    assert list(Refund.objects.values_list("amount_minor", flat=True)) == [150000] * 3
     assert DailyCapacity.objects.get(visit_on=other).taken == 1
     assert _position("clearing:payments") == 0
     assert ledger_verify()["balanced"] is True

@@ -113,6 +113,19 @@ def explain_table(response: Mapping[str, Any]) -> str:
         out.extend("  " + row for row in _table(["kind", "applies to", customs], rows))
         out.append("")
 
+    if response.get("consignment_fees"):
+        out.append("Consignment fees")
+        rows = [
+            [
+                item["fee"],
+                item.get("rate") or item.get("flat") or "",
+                item.get("bound", ""),
+                item["amount"],
+            ]
+            for item in response["consignment_fees"]
+        ]
+        out.extend("  " + row for row in _table(["fee", "rate", "bound", customs], rows))
+        out.append("")
     totals = response["totals"]
     if display == customs:
         header = ["total", customs]

@@ -315,6 +315,14 @@ class Snapshot:
     fx_memo: dict[tuple[str, str, int], tuple[Decimal, dict[str, str], dict[str, str] | None]] = (
         field(default_factory=dict, compare=False, repr=False)
     )
+    # Tariff lookups per (territory, HS code, day ordinal) and the best preference per
+    # (territory, HS code, origin, day ordinal): a cache as above, bounded by the duty step.
+    tariff_memo: dict[tuple[str, str, int], Any] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    preference_memo: dict[tuple[str, str, str, int], Any] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 # Parsing helpers ---------------------------------------------------------------------------
@@ -832,7 +840,9 @@ def _regime_duty(
     return out
 
 
-def _regime_taxes(treatment: Mapping[str, Any], where: str, source: str) -> dict[str, Any]:
+def _regime_taxes(
+    treatment: Mapping[str, Any], where: str, source: str, confidence: str
+) -> dict[str, Any]:
     tax_base = treatment.get("tax_base", "standard")
     if tax_base not in ("standard", "goods", "supply"):
         raise ValueError(f"{where}: tax_base must be standard, goods or supply")
@@ -845,11 +855,11 @@ def _regime_taxes(treatment: Mapping[str, Any], where: str, source: str) -> dict
         "tax_factor": _required_decimal(factor_text, where),
         "tax_factor_text": factor_text,
         "taxes_at_checkout": collected == "checkout",
-        "tax_override": _tax_override(treatment.get("tax_override"), where, source),
+        "tax_override": _tax_override(treatment.get("tax_override"), where, source, confidence),
     }
 
 
-def _tax_override(raw: Any, where: str, source: str) -> tuple[TaxKind, ...] | None:
+def _tax_override(raw: Any, where: str, source: str, confidence: str) -> tuple[TaxKind, ...] | None:
     if raw is None:
         return None
     kinds: list[TaxKind] = []
@@ -862,7 +872,10 @@ def _tax_override(raw: Any, where: str, source: str) -> tuple[TaxKind, ...] | No
         rate_kind = "zero" if rate == 0 else str(item.get("rate_kind", "standard"))
         if rate_kind not in _RATE_KINDS:
             raise ValueError(f"{where}: tax_override rate_kind must be one of {_RATE_KINDS}")
-        row = TaxRate("", rate, str(item["rate"]), 1, OPEN_END, source, "", rate_kind, "")
+        category = str(item.get("category", ""))
+        row = TaxRate(
+            "", rate, str(item["rate"]), 1, OPEN_END, source, confidence, rate_kind, category
+        )
         kinds.append(_tax_kind(kind, [row]))
     kinds.sort(key=lambda k: not k.is_consumption)
     return tuple(kinds)
@@ -900,7 +913,7 @@ def _build_regime(raw: Any, where: str, currencies: frozenset[str]) -> Regime:
         **_regime_limits(conditions, where, currencies),
         **_regime_goods(conditions, where),
         **_regime_duty(treatment, where, currencies),
-        **_regime_taxes(treatment, where, source),
+        **_regime_taxes(treatment, where, source, confidence),
         source=source,
         fees_exempt=_fees_exempt(raw.get("fees_exempt", []), where),
         confidence=confidence,

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Field
 
 from ewtp.core.errors import DomainError
 from ewtp.traderules import schedules as schedule_files
 from ewtp.traderules.content import regimes_object, ruleset_from_content
 from ewtp.traderules.engine import build_snapshot, cells
+from ewtp.traderules.engine.snapshot import RuleFileError
 from ewtp.traderules.errors import RulesInvalid
 from ewtp.traderules.models import (
     AdditionalDuty,
@@ -170,6 +172,9 @@ def _instance_from_row(
             except ValueError as error:
                 problems.append(Problem(file, number, column, str(error)))
         elif internal == "BooleanField":
+            if column not in row and isinstance(model_field, Field):
+                values[name] = model_field.get_default()  # a column older files lack
+                continue
             if text not in ("true", "false"):
                 problems.append(Problem(file, number, column, "true or false"))
             values[name] = text == "true"
@@ -349,12 +354,19 @@ def _validate(
         return data
     problems.extend(_check_references(instances))
     if not problems:
-        # The engine parses every rule the way a quote will read it; what it refuses is refused.
-        try:
-            build_snapshot(ruleset_from_content(data.content()))
-        except (ValueError, KeyError, TypeError) as error:
-            problems.append(_engine_problem(str(error)))
+        problems.extend(_engine_problems(data))
     return data
+
+
+def _engine_problems(data: RuleData) -> list[Problem]:
+    """The engine parses every rule the way a quote will read it; what it refuses is refused."""
+    try:
+        build_snapshot(ruleset_from_content(data.content()))
+    except RuleFileError as error:
+        return [Problem(file_name(error.table), error.row, error.column, error.message)]
+    except (ValueError, KeyError, TypeError) as error:
+        return [_engine_problem(str(error))]
+    return []
 
 
 def _engine_problem(message: str) -> Problem:
@@ -517,7 +529,9 @@ def rules_read_directory(directory: str | Path, *, schedules: bool = True) -> Ru
         raise RulesInvalid("invalid_rules", f"{base} is not a directory.")
     tables: dict[str, list[dict[str, str]]] = {}
     for table, model in CSV_MODELS.items():
-        tables[table] = _read_csv(base / file_name(table), model.COLUMNS, model.COLUMNS, problems)
+        # Columns added by a later edition of the format may be absent (older files).
+        required = [column for column in model.COLUMNS if column not in model.OPTIONAL_COLUMNS]
+        tables[table] = _read_csv(base / file_name(table), model.COLUMNS, required, problems)
     regimes_raw: Any = {}
     regimes_path = base / "regimes.json"
     try:

@@ -100,7 +100,8 @@ def coffee_request() -> dict[str, Any]:
 
 @pytest.fixture
 def kenyan_coffee() -> dict[str, Any]:
-    """Standard regime, MFN duty (no preference for Kenya into the EU): 7.5% of 300 EUR."""
+    """Standard regime, MFN duty (no preference for Kenya into the EU): 7.5% of 300 EUR = 22.50;
+    Belgian VAT on coffee 6% (reduced rate, foodstuffs): 6% of 322.50 = 19.35; landed 341.85."""
     return {
         "origin": "KE",
         "destination": "BE",

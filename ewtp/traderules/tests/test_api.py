@@ -45,7 +45,14 @@ def test_territories_endpoint(client: Client) -> None:
     assert eu["territory"] == "EU"
     assert eu["customs_currency"] == "EUR"
     assert len(eu["members"]) == 27
-    assert eu["regimes"] == ["eu-ioss-2021", "eu-low-value-relief-2021", "eu-low-value-2026"]
+    assert eu["regimes"] == [
+        "eu-gift-45",
+        "eu-ioss-2021",
+        "eu-low-value-relief-2021",
+        "eu-low-value-2026",
+        "eu-low-value-2026-non-ioss",
+        "eu-gift-flat-700",
+    ]
     second_page = client.get("/api/v1/traderules/territories", {"per_page": 5, "page": 2}).json()
     assert [item["territory"] for item in second_page["items"]] == ["KE", "RW"]
     assert (second_page["page"], second_page["pages"]) == (2, 2)

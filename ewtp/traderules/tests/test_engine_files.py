@@ -64,9 +64,9 @@ def test_parse_ecb_refuses_malformed_files(text: str) -> None:
 
 def test_shipped_files_load_in_their_shapes(ruleset: RuleSet) -> None:
     assert len(ruleset.territories) == 7
-    assert len(ruleset.tariff_lines) == 138
-    assert len(ruleset.taxes) == 49
-    assert len(ruleset.fees) == 5
+    assert len(ruleset.tariff_lines) == 140
+    assert len(ruleset.taxes) == 312
+    assert len(ruleset.fees) == 9
     assert len(ruleset.preferences) == 7
     assert len(ruleset.additional_duties) == 1
     assert len(ruleset.documents) == 8
@@ -116,9 +116,12 @@ def test_snapshot_indexes(ruleset: RuleSet) -> None:
     assert snapshot.country_territory["RW"].currency == "RWF"
     assert snapshot.tariffs["EU"].lengths == (8, 6)
     assert [r.id for r in snapshot.regimes["EU"]] == [
+        "eu-gift-45",
         "eu-ioss-2021",
         "eu-low-value-relief-2021",
         "eu-low-value-2026",
+        "eu-low-value-2026-non-ioss",
+        "eu-gift-flat-700",
     ]
     assert snapshot.regimes["RW"] == ()
     assert "RWF" in snapshot.fx and "KES" in snapshot.fx and "EUR" not in snapshot.fx
@@ -201,7 +204,7 @@ def test_explain_table_reads_like_the_quote(ruleset: RuleSet) -> None:
         "USD",
         "EUR",
         "1 USD = ",
-        "tariff_rate_unknown",
+        "national_code_needed",
         "Documents required: statement_on_origin",
         "payable at checkout",
     ):

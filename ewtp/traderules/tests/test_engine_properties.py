@@ -118,7 +118,10 @@ def test_totals_are_the_sums_of_their_parts(snapshot: Snapshot, body: dict[str, 
         + [item["amount"] for item in result["consignment_duties"]]
     )
     assert customs["duty"] == duty
-    assert customs["fees"] == _sum([fee["amount"] for item in lines for fee in item["fees"]])
+    assert customs["fees"] == _sum(
+        [fee["amount"] for item in lines for fee in item["fees"]]
+        + [fee["amount"] for fee in result["consignment_fees"]]
+    )
     assert customs["taxes"] == _sum([tax["amount"] for item in lines for tax in item["taxes"]])
     assert customs["landed"] == sum(
         customs[key] for key in ("goods", "shipping", "insurance", "duty", "fees", "taxes")

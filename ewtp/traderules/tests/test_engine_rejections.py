@@ -269,7 +269,7 @@ def test_missing_rate_of_the_customs_currency(snapshot: Snapshot) -> None:
     assert error.fields == {"lines.0.unit_price.currency": "no RWF rate on or before 2024-11-01"}
 
 
-def test_weight_needed_for_a_duty_per_kg(snapshot: Snapshot) -> None:
+def test_weight_needed_for_a_duty_per_kg_leaves_the_line_incomplete(snapshot: Snapshot) -> None:
     body = good_request(
         destination="US",
         origin="BR",
@@ -287,10 +287,19 @@ def test_weight_needed_for_a_duty_per_kg(snapshot: Snapshot) -> None:
             ),
         ],
     )
-    error = rejected(snapshot, body)
-    assert error.code == "invalid_request"
+    # Second edition: a specific duty whose quantity the request lacks leaves that line's
+    # duty unknown (the quote is incomplete, the missing field named), never a guess.
+    result = quote(body, snapshot)
+    assert result["complete"] is False
+    honey, shirt = result["lines"]
+    assert honey["duty"] is None
+    [warning] = [item for item in result["warnings"] if item["code"] == "quantity_missing"]
     # Only the honey line has a specific duty; the T-shirt's ad valorem duty needs no weight.
-    assert list(error.fields) == ["lines.0.unit_weight_kg"]
+    assert warning["fields"] == {
+        "lines.0.unit_weight_kg": "required: tariff line 040900 has a duty per kg"
+    }
+    # 16.5% x (3 x 5.00) = 2.475 -> 2.48 (HTS 6109.10.00).
+    assert shirt["duty"]["amount"] == "2.48"
 
 
 def test_amount_limits(snapshot: Snapshot) -> None:

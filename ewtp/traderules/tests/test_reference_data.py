@@ -33,13 +33,13 @@ def test_migrate_seeds_the_shipped_reference_data() -> None:
     assert not HsCode.objects.filter(code__in=["99", "9999", "999999"]).exists()
     assert HsCode.objects.get(code="090121").parent_id == "0901"
     assert Territory.objects.count() == 7
-    assert TariffLine.objects.count() == 138
-    assert Tax.objects.count() == 49
-    assert LowValueRegime.objects.count() == 8
-    assert Source.objects.count() == 57
+    assert TariffLine.objects.count() == 140
+    assert Tax.objects.count() == 312
+    assert LowValueRegime.objects.count() == 16
+    assert Source.objects.count() == 74
     assert ExchangeRate.objects.filter(origin="rule_table").count() == 34
     assert ExchangeRate.objects.filter(origin="ecb", currency="USD").count() == 325
-    assert version.changes["tariff_lines"]["added"] == 138
+    assert version.changes["tariff_lines"]["added"] == 140
 
 
 def test_reference_data_ensure_is_idempotent() -> None:
@@ -81,4 +81,4 @@ def test_without_a_version_the_shipped_files_are_used() -> None:
     rules = current_rules()
     assert rules.origin == "files"
     assert rules.label == "shipped"
-    assert len(rules.table("tariff_lines")) == 138
+    assert len(rules.table("tariff_lines")) == 140

@@ -64,7 +64,19 @@ KE_LINES = [
 ]
 VAT_LINES = [
     ["BE", "vat", "090121", "0.12", "reduced", "reduced rate: test", "2025-01-01", "", "T2", "low"],
-    ["BE", "vat", "4901", "0.06", "reduced", "reduced rate: books", "2025-01-01", "", "T2", "low"],
+    # Cut flowers: no curated BE row covers 0603 (the curated rows hold food and books).
+    [
+        "BE",
+        "vat",
+        "0603",
+        "0.06",
+        "reduced",
+        "reduced rate: flowers",
+        "2025-01-01",
+        "",
+        "T2",
+        "low",
+    ],
 ]
 
 
@@ -175,15 +187,15 @@ def test_import_reads_schedules_and_curated_lines_win(rules_dir: Path) -> None:
         "false",
         "a unit the request does not give",
     )
-    # VAT: 090121 lies under the curated BE row for 0901 (6%): not used; books are.
+    # VAT: 090121 lies under the curated BE row for 0901 (6%): not used; flowers are.
     taxes = [
         (row["country"], row["hs_prefix"], row["rate"], row["rate_kind"], row["category"])
         for row in version.content["tables"]["taxes"]
-        if row["country"] == "BE" and row["hs_prefix"] != "*"
+        if row["country"] == "BE" and row["hs_prefix"] != "*" and row["source"] in ("S14", "T2")
     ]
     assert taxes == [
         ("BE", "0901", "0.06", "reduced", "foodstuffs"),
-        ("BE", "4901", "0.06", "reduced", "reduced rate: books"),
+        ("BE", "0603", "0.06", "reduced", "reduced rate: flowers"),
     ]
     assert [row["schedule"] for row in version.content["schedules"]] == ["ke-test", "vat-test"]
     assert version.content["schedules"][0]["lines"] == "5"
@@ -312,7 +324,7 @@ def test_import_dry_run_shows_changes_and_writes_nothing(rules_dir: Path) -> Non
     assert RuleVersion.objects.count() == 1
     assert shown["dry_run"] is True
     assert shown["changes"]["schedule ke-test"]["added"] == 4
-    assert shown["changes"]["taxes"]["added"] == 2  # the curated BE 0901 row and books
+    assert shown["changes"]["taxes"]["added"] == 2  # the curated BE 0901 row and flowers
     assert [row["schedule"] for row in shown["schedules"]] == ["ke-test", "vat-test"]
 
 
