@@ -19,6 +19,11 @@ class OrdersConfig(AppConfig):
             on_failed=money.on_payment_failed,
         )
         periodic.register("orders.expire_holds", holds_expire, every_seconds=30)
+        from ewtp.orders.services.mails import checkout_mail_send, order_mail_send
+        from ewtp.payments.retry import task_register
+
+        task_register("orders.checkout_mail", checkout_mail_send)  # mails that matter
+        task_register("orders.order_mail", order_mail_send)
         periodic.register("orders.auto_complete", money.orders_auto_complete, every_seconds=300)
         from ewtp.core.navigation import PLATFORM_OPERATOR, NavEntry, register
 

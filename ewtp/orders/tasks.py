@@ -5,17 +5,25 @@ from __future__ import annotations
 from django.tasks import task
 
 from ewtp.orders.services.holds import holds_expire
-from ewtp.orders.services.mails import checkout_mail_send, order_mail_send
 
 
 @task
 def send_checkout_mail(checkout_id: int, kind: str) -> bool:
-    return checkout_mail_send(checkout_id=checkout_id, kind=kind)
+    """A mail that matters: a money task, retried with back-off until sent, or parked."""
+    from ewtp.payments.retry import money_task_enqueue
+
+    key = f"mail:checkout:{checkout_id}:{kind}"
+    args = {"checkout_id": checkout_id, "kind": kind}
+    return money_task_enqueue("orders.checkout_mail", key=key, args=args).status == "done"
 
 
 @task
 def send_order_mail(order_id: int, kind: str) -> bool:
-    return order_mail_send(order_id=order_id, kind=kind)
+    from ewtp.payments.retry import money_task_enqueue
+
+    key = f"mail:order:{order_id}:{kind}"
+    args = {"order_id": order_id, "kind": kind}
+    return money_task_enqueue("orders.order_mail", key=key, args=args).status == "done"
 
 
 @task

@@ -61,6 +61,12 @@ def no_provider_error() -> DomainError:
     )
 
 
+def payment_providers_require() -> None:
+    """Refuse, before anything is held, when no payment provider is offered (503)."""
+    if not providers.offered():
+        raise no_provider_error()
+
+
 def provider_choose(provider_name: str | None, payer_msisdn: str) -> str:
     """The provider for a new payment: the one asked for (it must be offered), else the first
     offered that can take this payment (a mobile-money one only with a payer's number)."""

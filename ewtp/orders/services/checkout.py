@@ -41,6 +41,7 @@ from ewtp.orders.services.carts import _require_open
 from ewtp.orders.services.holds import holds_expire
 from ewtp.orders.services.mails import _after_commit, _enqueue_checkout_mail
 from ewtp.orders.services.transitions import BuyerAccess
+from ewtp.payments.services import payment_providers_require
 
 
 def hold_minutes() -> int:
@@ -380,6 +381,7 @@ def checkout_submit(
     from ewtp.orders.selectors import checkout_body
 
     def call() -> tuple[int, dict[str, Any]]:
+        payment_providers_require()  # no provider: say so before holding any stock
         checkout = checkout_place(
             cart=cart,
             email=str(payload.get("email") or ""),

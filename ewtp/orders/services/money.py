@@ -65,7 +65,7 @@ def split_of(order: Order) -> tuple[int, int]:
 def checkout_payment_start(
     checkout: Checkout,
     *,
-    provider_name: str = "sandbox",
+    provider_name: str | None = None,
     payer_msisdn: str = "",
     fresh: bool = False,
 ) -> Payment:

@@ -224,3 +224,17 @@ def test_the_buyer_gives_the_identity_number_through_the_api(client, three_selle
     )
     assert done.status_code == 200 and done.json()["id"] == order_id
     assert Checkout.objects.get().shipping_address["id_number"] == "11010519491231002X"
+
+
+def test_without_a_payment_provider_checkout_says_so_and_holds_nothing(
+    client, three_sellers, settings
+):
+    settings.EWTP_PAYMENT_PROVIDERS = []
+    coffee, _tea, _basket = three_sellers
+    response = checkout(client, new_cart(client, (coffee, 1)))
+    assert response.status_code == 503
+    assert response.json()["code"] == "no_payment_provider"
+    assert "No payment provider is configured" in response.json()["message"]
+    assert Checkout.objects.count() == 0
+    assert StockReservation.objects.count() == 0
+    assert Payment.objects.count() == 0

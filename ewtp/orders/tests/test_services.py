@@ -346,3 +346,34 @@ def test_the_buyer_hears_once_when_the_parcel_goes_back_to_the_seller(
     with django_capture_on_commit_callbacks(execute=True):
         assert order_mail_send(order_id=order.pk, kind="returned") is False
     assert len(mailoutbox) == 1
+
+
+def test_a_mail_that_fails_is_retried_until_sent(
+    three_sellers, immediate_tasks, django_capture_on_commit_callbacks, mailoutbox, monkeypatch
+):
+    from ewtp.core import clock
+    from ewtp.orders import mails
+    from ewtp.payments.models import MoneyTask
+    from ewtp.payments.retry import money_tasks_run_due
+
+    real = mails.send_checkout_mail
+
+    def down(checkout, kind):  # type: ignore[no-untyped-def]
+        raise ConnectionRefusedError("mail relay refused")
+
+    monkeypatch.setattr(mails, "send_checkout_mail", down)
+    coffee, *_ = three_sellers
+    with django_capture_on_commit_callbacks(execute=True):
+        checkout = place(cart_with((coffee, 1)))
+    assert mailoutbox == []
+    task = MoneyTask.objects.get(key=f"mail:checkout:{checkout.pk}:placed")
+    assert (task.status, task.last_error) == (
+        "pending",
+        "ConnectionRefusedError: mail relay refused",
+    )
+    checkout.refresh_from_db()
+    assert checkout.placed_mailed_at is None  # the mark rolled back with the failed send
+    monkeypatch.setattr(mails, "send_checkout_mail", real)
+    MoneyTask.objects.filter(pk=task.pk).update(next_attempt_at=clock.now())
+    assert money_tasks_run_due() == 1
+    assert len(mailoutbox) == 1

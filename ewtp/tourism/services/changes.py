@@ -132,7 +132,9 @@ def _split_reverse(booking: Booking, refund: Money) -> calc.Split:
         kind="tourism.booking.refunded",
         legs=[
             debit(
-                account_for(chart.party_payable(str(operator.public_id), operator.name), currency),
+                account_for(
+                    chart.organisation_payable(operator.public_id, operator.name), currency
+                ),
                 back.operator,
             ),
             debit(

@@ -448,6 +448,10 @@ def booking_hold(
         visitors=visitors,
         is_whole_group=is_whole_group,
     )
+    if start_payment:
+        from ewtp.payments.services import payment_providers_require
+
+        payment_providers_require()  # no provider: say so before holding any place
     booking = _hold_or_refuse(request, actor=actor, language=language, name_payment=start_payment)
     if start_payment:
         booking_payment_start(booking=booking)

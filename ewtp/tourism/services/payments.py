@@ -36,7 +36,9 @@ def _split_post(booking: Booking, paid: Money) -> calc.Split:
         legs=[
             debit(account_for(chart.payments_clearing(), currency), paid),
             credit(
-                account_for(chart.party_payable(str(operator.public_id), operator.name), currency),
+                account_for(
+                    chart.organisation_payable(operator.public_id, operator.name), currency
+                ),
                 split.operator,
             ),
             credit(

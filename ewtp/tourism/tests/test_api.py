@@ -195,3 +195,18 @@ def test_booking_is_201_held_replayed_once_and_409_when_sold_out(experience) -> 
     assert Booking.objects.filter(status="held").count() == 1
     assert BookingVisitor.objects.count() == 4  # the cancelled booking's two and these two
     assert IdempotencyRecord.objects.filter(response_status=409).count() == 1
+
+
+@transactional
+def test_without_a_payment_provider_booking_says_so_and_holds_no_place(
+    experience, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.EWTP_PAYMENT_PROVIDERS = []
+    day = future(experience)
+    body = {"date": day.isoformat(), "email": "ann@example.org", "visitors": [visitor_json()]}
+    answer = book_api(Client(), "gorillas", body, key="key-1")
+    assert (answer.status_code, answer.json()["code"]) == (503, "no_payment_provider")
+    assert "No payment provider is configured" in answer.json()["message"]
+    assert Booking.objects.count() == 0
+    assert Payment.objects.count() == 0
+    assert not DailyCapacity.objects.filter(visit_on=day, taken__gt=0).exists()

@@ -329,8 +329,12 @@ def test_payment_confirms_and_splits_exactly_what_was_paid_a_failure_releases(
     assert booking.confirmed_at is not None
     paid = Payment.objects.get(public_id=booking.payment_ref).amount_minor
     assert paid == booking.amount_minor == 170000
-    operator_code = f"payable:{experience.operator.public_id}"
+    operator_code = f"payable:org:{experience.operator.public_id}"
     assert _position(operator_code) == booking.operator_minor == 144500
+    # The account payouts read and empty: tour operators get paid.
+    from ewtp.payments.payouts import payable_account
+
+    assert payable_account(experience.operator, "USD").position_minor == 144500
     assert _position("community:park:volcanoes") == booking.community_minor == 17000
     assert _position("platform:fees") == booking.fee_minor == 8500
     assert booking.operator_minor + booking.community_minor + booking.fee_minor == paid
@@ -421,7 +425,7 @@ def test_a_payment_after_the_hold_expired_is_refunded_not_accepted(experience) -
 @transactional
 def test_cancellation_refunds_per_policy_and_date_changes(experience) -> None:  # type: ignore[no-untyped-def]
     client = Client()
-    operator_code = f"payable:{experience.operator.public_id}"
+    operator_code = f"payable:org:{experience.operator.public_id}"
     for days, refunded in [(40, 170000), (20, 85000), (5, 0)]:
         booking = _paid_booking(client, experience, future(experience, days))
         cancelled = changes.booking_cancel(booking=booking, actor=None, reason="plans changed")
