@@ -394,7 +394,8 @@ def checkout_submit(
         )
         # The checkout has committed: now (outside any transaction) ask the provider.
         payment = money.checkout_payment_start(checkout, fresh=True)
-        return 201, checkout_body(checkout, orders=checkout._placed_orders, payment=payment)
+        orders = checkout._placed_orders  # type: ignore[attr-defined]  # written by this call
+        return 201, checkout_body(checkout, orders=orders, payment=payment)
 
     if not idempotency_key:
         return call()
