@@ -48,10 +48,15 @@ PARTS: list[tuple[str, str, str]] = [
     ("rate limiting", "ewtp/core/ratelimit.py", "rate_limit"),
     ("audit rows", "ewtp/core/services.py", "audit_record"),
     ("model full_clean", "django/db/models/base.py", "full_clean"),
-    ("booking: rules and price", "ewtp/tourism/services/holds.py", "booking_quote"),
-    ("booking: capacity row", "ewtp/tourism/services/capacity.py", "capacity_row"),
+    ("booking: rules checked", "ewtp/tourism/services/holds.py", "booking_request_check"),
+    ("booking: price", "ewtp/tourism/services/holds.py", "booking_price"),
+    (
+        "booking: places taken (one statement)",
+        "ewtp/tourism/services/capacity.py",
+        "capacity_take_on",
+    ),
     ("booking: the hold transaction", "ewtp/tourism/services/holds.py", "_hold"),
-    ("booking: sold-out answer", "ewtp/tourism/services/holds.py", "_sold_out"),
+    ("booking: sold-out answer", "ewtp/tourism/services/holds.py", "_refusal"),
     ("booking: payment opened", "ewtp/tourism/services/holds.py", "booking_payment_start"),
     (
         "checkout: quotes of the consignments",
