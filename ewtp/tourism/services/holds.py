@@ -279,26 +279,6 @@ def booking_price(request: BookingRequest) -> BookingQuote:
     )
 
 
-def booking_quote(
-    *,
-    experience: Experience,
-    visit_on: date,
-    email: str,
-    visitors: Sequence[VisitorIn],
-    is_whole_group: bool = False,
-) -> BookingQuote:
-    """Check every rule of a booking request and price it; writes nothing."""
-    return booking_price(
-        booking_request_check(
-            experience=experience,
-            visit_on=visit_on,
-            email=email,
-            visitors=visitors,
-            is_whole_group=is_whole_group,
-        )
-    )
-
-
 def _sold_out(row: DailyCapacity) -> SoldOut:
     row.refresh_from_db()
     if row.is_closed:
