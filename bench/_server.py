@@ -27,7 +27,9 @@ def free_port() -> int:
 
 
 def bench_env() -> dict[str, str]:
-    return dict(os.environ, EWTP_RATE_LIMITS="off", EWTP_HTTPS="off", EWTP_ACCESS_LOG="/dev/null")
+    env = dict(os.environ, EWTP_RATE_LIMITS="off", EWTP_HTTPS="off", EWTP_ACCESS_LOG="/dev/null")
+    env.setdefault("EWTP_PAYMENT_PROVIDERS", "sandbox")  # the sandbox pays in the benchmarks
+    return env
 
 
 def migrate() -> None:

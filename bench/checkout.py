@@ -8,7 +8,12 @@ per second and latency percentiles, and confirms the ledger balanced at the end.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ewtp .venv/bin/python bench/checkout.py
 
-A benchmark, not a test: it prints figures; it exits non-zero only if the ledger is off.
+With --contest N, the checkout contest: the scarcest product has N units and N + max(N, 40)
+guests race for it (attempts per second), then every accepted checkout is paid; it checks that
+nothing oversold and that the ledger balanced.
+
+A benchmark, not a test: it prints figures; it exits non-zero only if the ledger is off (or,
+in the contest, something oversold or a checkout was not paid).
 """
 
 from __future__ import annotations
@@ -20,13 +25,15 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._server import migrate, percentile, serving, thread_client
 
 
-def prepare(stock: int) -> list[str]:
+def prepare(stock: int, scarce: int | None = None) -> list[str]:
+    """Two sellers' products (coffee, tea); with ``scarce``, the coffee has only that many."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -39,7 +46,11 @@ def prepare(stock: int) -> list[str]:
 
     network_ensure()
     run = uuid.uuid4().hex[:6]
-    coffee = make_product(make_seller(f"bench-coffee-{run}"), f"Bench coffee {run}", stock=stock)
+    coffee = make_product(
+        make_seller(f"bench-coffee-{run}"),
+        f"Bench coffee {run}",
+        stock=stock if scarce is None else scarce,
+    )
     tea = make_product(
         make_seller(f"bench-tea-{run}"),
         f"Bench tea {run}",
@@ -51,7 +62,8 @@ def prepare(stock: int) -> list[str]:
     return [str(coffee.public_id), str(tea.public_id)]
 
 
-def guest(host: str, port: int, products: list[str], index: int) -> tuple[bool, float, int]:
+def attempt(host: str, port: int, products: list[str], index: int) -> tuple[int, Any, float]:
+    """One guest's cart of both sellers and its checkout: (status, answer, seconds)."""
     client = thread_client(host, port)
     started = time.perf_counter()
     status, cart = client.request("POST", "/api/v1/carts")
@@ -77,17 +89,78 @@ def guest(host: str, port: int, products: list[str], index: int) -> tuple[bool, 
         },
         headers={"Idempotency-Key": f"bench-{uuid.uuid4()}"},
     )
-    if status != 201:
-        return False, time.perf_counter() - started, 0
+    return status, placed, time.perf_counter() - started
+
+
+def pay(host: str, port: int, placed: Any) -> bool:
+    """Approve the sandbox payment and wait until the webhook made it succeed."""
+    client = thread_client(host, port)
     payment_id = placed["payment"]["id"]
     client.request("POST", f"/api/v1/payments/sandbox/{payment_id}/approve")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         _status, payment = client.request("GET", f"/api/v1/payments/{payment_id}")
         if payment and payment.get("status") == "succeeded":
-            return True, time.perf_counter() - started, len(placed["orders"])
+            return True
         time.sleep(0.05)
-    return False, time.perf_counter() - started, 0
+    return False
+
+
+def guest(host: str, port: int, products: list[str], index: int) -> tuple[bool, float, int]:
+    started = time.perf_counter()
+    status, placed, _seconds = attempt(host, port, products, index)
+    if status != 201 or not pay(host, port, placed):
+        return False, time.perf_counter() - started, 0
+    return True, time.perf_counter() - started, len(placed["orders"])
+
+
+def contest(options: argparse.Namespace) -> int:
+    """N units of the scarcest product, N + max(N, 40) guests: attempts per second, then every
+    accepted checkout paid; never oversold, the ledger balanced."""
+    scarce = options.contest
+    guests = scarce + max(scarce, 40)
+    products = prepare(stock=guests + 10, scarce=scarce)
+    load = os.getloadavg()
+    with serving(options.server_workers, with_worker=True) as (host, port):
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=options.clients) as pool:
+            attempts = list(pool.map(lambda i: attempt(host, port, products, i), range(guests)))
+        elapsed = time.perf_counter() - started
+        placed = [answer for status, answer, _s in attempts if status == 201]
+        paid_started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=options.clients) as pool:
+            paid = sum(pool.map(lambda answer: pay(host, port, answer), placed))
+        paid_in = time.perf_counter() - paid_started
+    from collections import Counter
+
+    from ewtp.catalog.models import StockLevel
+    from ewtp.ledger.services import ledger_verify
+
+    level = StockLevel.objects.get(variant__product__public_id=products[0])
+    oversold = level.on_hand < 0 or level.reserved < 0 or scarce - level.on_hand != len(placed)
+    verdict = ledger_verify()
+    statuses = Counter(status for status, _a, _s in attempts)
+    seconds = sorted(s * 1000 for _st, _a, s in attempts)
+    print(f"load average before the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(
+        f"checkout contest: {scarce} units of the scarcest product, {guests} guests from "
+        f"{options.clients} client threads, {options.server_workers} gunicorn workers"
+    )
+    print(
+        f"attempts: {guests} in {elapsed:.2f} s: {guests / elapsed:.1f} attempts/s "
+        f"(cart, two lines, checkout each); answers {dict(sorted(statuses.items()))}; "
+        f"attempt p50 {percentile(seconds, 0.5):.0f} ms, p95 {percentile(seconds, 0.95):.0f} ms"
+    )
+    print(f"paid: {paid} of {len(placed)} accepted checkouts in {paid_in:.2f} s")
+    print(
+        f"scarcest product: {len(placed)} sold of {scarce}, on hand {level.on_hand}, "
+        f"reserved {level.reserved}; oversold: {'YES (a bug)' if oversold else 'NO'}"
+    )
+    print(
+        f"ledger verify: balanced={verdict['balanced']} accounts={verdict['accounts']} "
+        f"postings={verdict['postings']} problems={len(verdict['problems'])}"
+    )
+    return 0 if verdict["balanced"] and not oversold and paid == len(placed) else 1
 
 
 def main() -> int:
@@ -95,6 +168,13 @@ def main() -> int:
     parser.add_argument("--guests", type=int, default=100)
     parser.add_argument("--clients", type=int, default=8, help="client threads")
     parser.add_argument("--server-workers", type=int, default=4)
+    parser.add_argument(
+        "--contest",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the checkout contest: N units of the scarcest product, N + max(N, 40) guests",
+    )
     options = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print(
@@ -104,6 +184,8 @@ def main() -> int:
     migrate()
     os.environ["EWTP_RATE_LIMITS"] = "off"
     os.environ["EWTP_HTTPS"] = "off"
+    if options.contest:
+        return contest(options)
     products = prepare(stock=options.guests + 10)
     with serving(options.server_workers, with_worker=True) as (host, port):
         started = time.perf_counter()

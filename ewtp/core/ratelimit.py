@@ -12,8 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -69,24 +68,28 @@ def _hit_redis(key: str) -> int:
         return 1
 
 
+# One statement counts a hit: the window's row is created by the first hit and incremented by
+# the others (PostgreSQL and SQLite both have INSERT ... ON CONFLICT ... RETURNING).
+_UPSERT = """
+INSERT INTO {table} ("key", "count", "expires_at") VALUES (%s, 1, %s)
+ON CONFLICT ("key") DO UPDATE SET "count" = {table}."count" + 1
+RETURNING "count"
+"""
+
+
 def _hit_database(key: str) -> int:
     from ewtp.core.models import RateCounter
 
     now = datetime.now(UTC)
-    with transaction.atomic():
-        counters = RateCounter.objects.filter(key=key)
-        if not counters.update(count=F("count") + 1):
-            try:
-                with transaction.atomic():
-                    RateCounter.objects.create(
-                        key=key, count=1, expires_at=now + timedelta(seconds=_KEEP_SECONDS)
-                    )
-                if random.random() < 0.02:  # now and then, drop the windows gone by
-                    RateCounter.objects.filter(expires_at__lt=now).delete()
-                return 1
-            except IntegrityError:  # another worker counted the first hit
-                counters.update(count=F("count") + 1)
-        return int(counters.values_list("count", flat=True).get())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UPSERT.format(table=RateCounter._meta.db_table),
+            [key, now + timedelta(seconds=_KEEP_SECONDS)],
+        )
+        count = int(cursor.fetchone()[0])
+    if count == 1 and random.random() < 0.02:  # now and then, drop the windows gone by
+        RateCounter.objects.filter(expires_at__lt=now).delete()
+    return count
 
 
 def _hit(key: str) -> int:

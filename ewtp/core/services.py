@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -23,15 +23,15 @@ STALE_AFTER = timedelta(minutes=10)
 _TRANSIENT_CODES = frozenset({"busy", "rate_limited"})
 
 
-def audit_record(
+def _audit_entry(
     *,
     actor: Any,
     action: str,
     target: Model | None = None,
     data: dict[str, Any] | None = None,
     organisation_ref: str = "",
+    now: Any = None,
 ) -> AuditLog:
-    """Append one audit entry; runs inside the caller's transaction so it lands with the change."""
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     entry = AuditLog(
         actor=actor if is_user else None,
@@ -43,11 +43,33 @@ def audit_record(
         else "",
         organisation_ref=organisation_ref,
         data=data or {},
-        created_at=clock.now(),
+        created_at=now or clock.now(),
     )
-    entry.full_clean()
-    entry.save()
+    # The actor is a user object the caller holds: checking it exists would cost a query.
+    entry.full_clean(exclude=["actor"], validate_unique=False, validate_constraints=False)
     return entry
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    target: Model | None = None,
+    data: dict[str, Any] | None = None,
+    organisation_ref: str = "",
+) -> AuditLog:
+    """Append one audit entry; runs inside the caller's transaction so it lands with the change."""
+    entry = _audit_entry(
+        actor=actor, action=action, target=target, data=data, organisation_ref=organisation_ref
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_records(entries: list[dict[str, Any]]) -> list[AuditLog]:
+    """Append several audit entries in one statement (each dict: audit_record's arguments)."""
+    now = clock.now()
+    return AuditLog.objects.bulk_create([_audit_entry(**entry, now=now) for entry in entries])
 
 
 def request_fingerprint(payload: Any) -> str:
@@ -109,14 +131,26 @@ def idempotent_call(
     return status, body
 
 
+def _record_create(*, scope: str, key: str, fingerprint: str) -> IdempotencyRecord:
+    """One INSERT: on its own (autocommit) outside a transaction, in a savepoint inside one,
+    so that a duplicate key leaves the caller's transaction usable."""
+
+    def create() -> IdempotencyRecord:
+        return IdempotencyRecord.objects.create(
+            scope=scope, key=key, fingerprint=fingerprint, created_at=clock.now()
+        )
+
+    if not connection.in_atomic_block:
+        return create()
+    with transaction.atomic():
+        return create()
+
+
 def _claim(*, scope: str, key: str, fingerprint: str) -> IdempotencyRecord | tuple[int, Any]:
     """Take the key (a new in-progress record), or the first answer to replay, or raise."""
     for _attempt in range(3):
         try:
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(
-                    scope=scope, key=key, fingerprint=fingerprint, created_at=clock.now()
-                )
+            return _record_create(scope=scope, key=key, fingerprint=fingerprint)
         except IntegrityError:
             pass
         first = IdempotencyRecord.objects.filter(scope=scope, key=key).first()

@@ -232,8 +232,13 @@ def checkout_payment(checkout: Checkout) -> dict[str, Any]:
     }
 
 
-def checkout_body(checkout: Checkout) -> dict[str, Any]:
-    orders = checkout.orders.select_related("seller").order_by("id")
+def checkout_body(
+    checkout: Checkout, *, orders: list[Order] | None = None, payment: Any = None
+) -> dict[str, Any]:
+    """The API's answer about a checkout; ``orders`` (with their sellers) and ``payment``
+    when the caller has just written them, so that they are not read again."""
+    if orders is None:
+        orders = list(checkout.orders.select_related("seller").order_by("id"))
     return {
         "checkout_id": str(checkout.public_id),
         "orders": [
@@ -244,7 +249,7 @@ def checkout_body(checkout: Checkout) -> dict[str, Any]:
             }
             for order in orders
         ],
-        "payment": checkout_payment(checkout),
+        "payment": payment.as_dict() if payment is not None else checkout_payment(checkout),
         "access_token": checkout.access_token,
         "hold_expires_at": checkout.hold_expires_at.isoformat(),
     }

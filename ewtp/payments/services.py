@@ -95,8 +95,12 @@ def payment_start(
     return_url: str = "",
     provider_name: str | None = None,
     payer_msisdn: str = "",
+    public_id: uuid.UUID | None = None,
 ) -> Payment:
     """Open a payment and ask the provider for it; call outside any transaction.
+
+    ``public_id`` lets the subject name its payment before it exists (written with the
+    subject's own row, so that no second write links them).
 
     Without ``provider_name`` the first offered provider that fits is used; with none offered
     the answer says so (503 no_payment_provider). A provider outage leaves the payment pending
@@ -111,6 +115,7 @@ def payment_start(
     if providers.provider(name).needs_msisdn:
         payer_msisdn = msisdn_normalise(payer_msisdn)
     payment = Payment.objects.create(
+        public_id=public_id or uuid.uuid4(),
         provider=name,
         subject_type=subject_type,
         subject_ref=subject_ref,

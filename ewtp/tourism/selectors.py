@@ -47,11 +47,11 @@ def experience_get(slug: str, *, published_only: bool = True) -> Experience:
 
 
 def experience_for_booking(slug: str) -> Experience:
-    """A published experience with what a booking needs (its tiers and weekday capacities)."""
+    """A published experience with what a booking needs (its operator and tiers; the weekday
+    capacities are read only when a day's row is created)."""
     experience = (
         Experience.objects.select_related("operator", "park")
         .prefetch_related(
-            "weekday_capacities",
             Prefetch("tiers", queryset=PriceTier.objects.order_by("position", "code")),
         )
         .filter(slug=slug, is_published=True)

@@ -6,10 +6,11 @@ count says whether it was taken, so concurrent checkouts can never oversell.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext
 
@@ -67,30 +68,78 @@ def stock_hold(
 ) -> StockReservation:
     """Hold ``quantity`` units of ``variant`` at one hub for an order; OutOfStock if short.
 
-    Run inside the caller's transaction (the checkout's). Each attempt is one conditional
-    UPDATE, so two buyers can never take the same unit; callers take variants in pk order.
+    Run inside the caller's transaction (the checkout's). The units are taken with one
+    conditional statement, so two buyers can never take the same unit.
     """
-    if quantity <= 0:
-        raise InvalidRequest("invalid_request", gettext("Quantity must be 1 or more."))
-    levels = list(StockLevel.objects.filter(variant=variant).order_by("hub_code", "pk"))
-    for level in levels:
-        taken = StockLevel.objects.filter(
-            pk=level.pk, on_hand__gte=F("reserved") + quantity
-        ).update(reserved=F("reserved") + quantity)
-        if taken:
-            return StockReservation.objects.create(
-                stock_level=level,
-                quantity=quantity,
-                reference=reference,
-                expires_at=expires_at,
-                created_at=clock.now(),
-            )
-    remaining = max(
-        (lvl.on_hand - lvl.reserved for lvl in StockLevel.objects.filter(variant=variant)),
-        default=0,
-    )
+    return stock_hold_many(
+        holds=[StockHold(variant=variant, quantity=quantity, reference=reference)],
+        expires_at=expires_at,
+    )[0]
+
+
+@dataclass(frozen=True, slots=True)
+class StockHold:
+    """One line's units to hold, for an order (``reference``)."""
+
+    variant: Variant
+    quantity: int
+    reference: str
+
+
+# PostgreSQL: pick the first level with enough units and take them, and say what is left when
+# none has, in ONE statement (the outer SELECT sees the levels as they were before the UPDATE).
+_TAKE_PG = """
+WITH pick AS (
+    SELECT id FROM {level} WHERE variant_id = %(variant)s AND on_hand >= reserved + %(n)s
+    ORDER BY hub_code, id LIMIT 1
+), took AS (
+    UPDATE {level} SET reserved = reserved + %(n)s
+    WHERE id = (SELECT id FROM pick) AND on_hand >= reserved + %(n)s
+    RETURNING id
+)
+SELECT (SELECT id FROM took), (SELECT id FROM pick),
+    (SELECT coalesce(max(on_hand - reserved), 0) FROM {level} WHERE variant_id = %(variant)s)
+"""
+# SQLite serialises writers (immediate transactions): the picked level cannot change under us.
+_TAKE_SQLITE = """
+UPDATE {level} SET reserved = reserved + %(n)s
+WHERE id = (
+    SELECT id FROM {level} WHERE variant_id = %(variant)s AND on_hand >= reserved + %(n)s
+    ORDER BY hub_code, id LIMIT 1
+)
+RETURNING id
+"""
+
+
+def _take(variant: Variant, quantity: int) -> tuple[int | None, int | None]:
+    """(the id of the level whose units were taken, None when no level has enough; the units
+    left when known from the same statement)."""
+    table = StockLevel._meta.db_table
+    arguments = {"variant": variant.pk, "n": quantity}
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(_TAKE_SQLITE.format(level=table), arguments)
+            row = cursor.fetchone()
+            return (None, None) if row is None else (int(row[0]), None)
+        for _attempt in range(3):
+            cursor.execute(_TAKE_PG.format(level=table), arguments)
+            took, picked, left = cursor.fetchone()
+            if took is not None:
+                return int(took), None
+            if picked is None:
+                return None, int(left)
+            # Another checkout took the picked level's last units meanwhile: pick again.
+    return None, None
+
+
+def _out_of_stock(variant: Variant, quantity: int, remaining: int | None = None) -> OutOfStock:
+    if remaining is None:
+        remaining = max(
+            (lvl.on_hand - lvl.reserved for lvl in StockLevel.objects.filter(variant=variant)),
+            default=0,
+        )
     product = variant.product
-    raise OutOfStock(
+    return OutOfStock(
         "out_of_stock",
         gettext("Only %(left)s left of %(product)s; you asked for %(asked)s.")
         % {
@@ -106,6 +155,31 @@ def stock_hold(
             "remaining": max(remaining, 0),
         },
     )
+
+
+def stock_hold_many(*, holds: list[StockHold], expires_at: datetime) -> list[StockReservation]:
+    """Hold the units of several lines, each with ONE conditional statement (variants in pk
+    order, so that concurrent checkouts queue instead of deadlocking), and write their
+    reservations in one statement; OutOfStock at the first line short (nothing is then kept:
+    run inside the caller's transaction)."""
+    reservations = []
+    now = clock.now()
+    for hold in sorted(holds, key=lambda h: h.variant.pk):
+        if hold.quantity <= 0:
+            raise InvalidRequest("invalid_request", gettext("Quantity must be 1 or more."))
+        level_id, left = _take(hold.variant, hold.quantity)
+        if level_id is None:
+            raise _out_of_stock(hold.variant, hold.quantity, left)
+        reservations.append(
+            StockReservation(
+                stock_level_id=level_id,
+                quantity=hold.quantity,
+                reference=hold.reference,
+                expires_at=expires_at,
+                created_at=now,
+            )
+        )
+    return StockReservation.objects.bulk_create(reservations)
 
 
 def _holds_settle(

@@ -26,12 +26,21 @@ def cart_create(*, user: User | None = None) -> Cart:
     return Cart.objects.create(user=user, created_at=now, updated_at=now)
 
 
+def _checked_out() -> Conflict:
+    return Conflict("cart_checked_out", _("This cart has been checked out; start a new one."))
+
+
 def _require_open(cart: Cart) -> None:
-    if (
-        cart.checked_out_at is not None
-        or Cart.objects.filter(pk=cart.pk, checked_out_at__isnull=False).exists()
-    ):
-        raise Conflict("cart_checked_out", _("This cart has been checked out; start a new one."))
+    """The cart as read by this request is open (a write then checks it again, in its own
+    conditional UPDATE of the cart)."""
+    if cart.checked_out_at is not None:
+        raise _checked_out()
+
+
+def _touch_open(cart: Cart, now: Any) -> None:
+    """Stamp the cart, which must still be open: else the caller's transaction rolls back."""
+    if not Cart.objects.filter(pk=cart.pk, checked_out_at__isnull=True).update(updated_at=now):
+        raise _checked_out()
 
 
 def _variant_for(product: Product, variant_id: Any | None) -> Variant:
@@ -92,7 +101,7 @@ def cart_line_add(
                 fields={"quantity": f"at most {MAX_LINE_QUANTITY - line.quantity} more"},
             )
         CartLine.objects.filter(pk=line.pk).update(quantity=F("quantity") + quantity)
-    Cart.objects.filter(pk=cart.pk).update(updated_at=now)
+    _touch_open(cart, now)
     return cart
 
 
@@ -113,5 +122,5 @@ def cart_line_set(*, cart: Cart, line_id: int, quantity: int) -> Cart:
         line.delete()
     else:
         CartLine.objects.filter(pk=line.pk).update(quantity=quantity)
-    Cart.objects.filter(pk=cart.pk).update(updated_at=clock.now())
+    _touch_open(cart, clock.now())
     return cart

@@ -22,13 +22,13 @@ from django.utils.translation import gettext as _
 from ewtp.accounts.models import Organisation, User
 from ewtp.catalog.errors import OutOfStock
 from ewtp.catalog.models import DEFAULT_HUB
-from ewtp.catalog.services.stock import stock_hold
+from ewtp.catalog.services.stock import StockHold, stock_hold_many
 from ewtp.core import clock, conf
 from ewtp.core.currencies import is_currency
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.locks import retry_on_lock_timeout
 from ewtp.core.money import Money
-from ewtp.core.services import audit_record, idempotent_call, request_fingerprint
+from ewtp.core.services import audit_records, idempotent_call, request_fingerprint
 from ewtp.orders import pricing
 from ewtp.orders.addresses import (
     AddressError,
@@ -167,19 +167,16 @@ def _priced_consignments(
 
 
 def _hold_stock(consignments: list[_Consignment], expires_at: datetime) -> None:
-    # Capacity first, in one global order (variant pk), so that concurrent checkouts
-    # queue on the same rows instead of deadlocking.
-    holds = sorted(
-        ((line, c) for c in consignments for line in c.lines),
-        key=lambda pair: pair[0].variant_id,
+    # Stock first, in one global order (variant pk, which stock_hold_many keeps), so that
+    # concurrent checkouts queue on the same rows instead of deadlocking.
+    stock_hold_many(
+        holds=[
+            StockHold(variant=line.variant, quantity=line.quantity, reference=str(c.public_id))
+            for c in consignments
+            for line in c.lines
+        ],
+        expires_at=expires_at,
     )
-    for line, consignment in holds:
-        stock_hold(
-            variant=line.variant,
-            quantity=line.quantity,
-            reference=str(consignment.public_id),
-            expires_at=expires_at,
-        )
 
 
 def checkout_place(
@@ -276,6 +273,8 @@ def _write_checkout(
     now: datetime,
     expires_at: datetime,
 ) -> Checkout:
+    """The checkout row, then every seller's order, line, first event and audit row, each
+    kind in one statement."""
     totals = [_money_minor(c.quote.get("payable_at_checkout"), currency) for c in consignments]
     on_delivery = [_money_minor(c.quote.get("payable_on_delivery"), currency) for c in consignments]
     checkout = Checkout(
@@ -290,23 +289,49 @@ def _write_checkout(
         total_minor=sum(totals),
         on_delivery_minor=sum(on_delivery),
         hold_expires_at=expires_at,
+        # The payment's id, chosen now: the checkout names it from its first write.
+        payment_reference=str(uuid.uuid4()),
         created_at=now,
     )
-    checkout.save()
-    for consignment, total, later in zip(consignments, totals, on_delivery, strict=True):
-        _write_order(checkout=checkout, consignment=consignment, total=total, later=later, now=now)
+    checkout.save(force_insert=True)
+    orders = Order.objects.bulk_create(
+        [
+            _new_order(checkout=checkout, consignment=c, total=total, later=later, now=now)
+            for c, total, later in zip(consignments, totals, on_delivery, strict=True)
+        ]
+    )
+    pairs = list(zip(orders, consignments, strict=True))
+    OrderLine.objects.bulk_create(
+        [_order_line(order, line) for order, c in pairs for line in c.lines]
+    )
+    OrderEvent.objects.bulk_create(
+        [
+            OrderEvent(
+                order=order,
+                from_status="",
+                to_status=Order.Status.PENDING_PAYMENT,
+                actor=checkout.user,
+                actor_label=checkout.email,
+                note="placed",
+                created_at=now,
+            )
+            for order in orders
+        ]
+    )
+    audit_records([_placed_audit(checkout, order, c) for order, c in pairs])
+    checkout._placed_orders = orders  # type: ignore[attr-defined]  # for the answer
     _after_commit(partial(_enqueue_checkout_mail, checkout.pk, "placed"))
     return checkout
 
 
-def _write_order(
+def _new_order(
     *, checkout: Checkout, consignment: _Consignment, total: int, later: int, now: datetime
 ) -> Order:
-    """One seller's order of a checkout, its lines, its first event and its audit row."""
+    """One seller's order of a checkout (not saved)."""
     quote = consignment.quote
     currency = checkout.currency
     first = consignment.lines[0].variant
-    order = Order.objects.create(
+    return Order(
         public_id=consignment.public_id,
         checkout=checkout,
         seller=consignment.seller,
@@ -339,46 +364,37 @@ def _write_order(
         created_at=now,
         updated_at=now,
     )
-    OrderLine.objects.bulk_create(
-        [
-            OrderLine(
-                order=order,
-                variant=line.variant,
-                product_title=line.variant.product.title,
-                sku=line.variant.sku,
-                hs_code=line.variant.product.hs_code,
-                origin=line.variant.product.origin,
-                unit_weight_kg=line.variant.weight_kg,
-                quantity=line.quantity,
-                unit_price_minor=line.variant.price_minor,
-                currency=line.variant.currency,
-                quote_line_id=str(line.variant.public_id),
-            )
-            for line in consignment.lines
-        ]
-    )
-    OrderEvent.objects.create(
+
+
+def _order_line(order: Order, line: CartLine) -> OrderLine:
+    return OrderLine(
         order=order,
-        from_status="",
-        to_status=Order.Status.PENDING_PAYMENT,
-        actor=checkout.user,
-        actor_label=checkout.email,
-        note="placed",
-        created_at=now,
+        variant=line.variant,
+        product_title=line.variant.product.title,
+        sku=line.variant.sku,
+        hs_code=line.variant.product.hs_code,
+        origin=line.variant.product.origin,
+        unit_weight_kg=line.variant.weight_kg,
+        quantity=line.quantity,
+        unit_price_minor=line.variant.price_minor,
+        currency=line.variant.currency,
+        quote_line_id=str(line.variant.public_id),
     )
-    audit_record(
-        actor=checkout.user or BuyerAccess(checkout.pk, checkout.email),
-        action="orders.order.placed",
-        target=order,
-        organisation_ref=str(consignment.seller.public_id),
-        data={
+
+
+def _placed_audit(checkout: Checkout, order: Order, consignment: _Consignment) -> dict[str, Any]:
+    return {
+        "actor": checkout.user or BuyerAccess(checkout.pk, checkout.email),
+        "action": "orders.order.placed",
+        "target": order,
+        "organisation_ref": str(consignment.seller.public_id),
+        "data": {
             "checkout": str(checkout.public_id),
-            "total": Money.from_minor(total, currency).as_string(),
-            "currency": currency,
+            "total": Money.from_minor(order.total_minor, checkout.currency).as_string(),
+            "currency": checkout.currency,
             "rules_version": order.rules_version,
         },
-    )
-    return order
+    }
 
 
 def checkout_submit(
@@ -407,8 +423,9 @@ def checkout_submit(
             user=user,
         )
         # The checkout has committed: now (outside any transaction) ask the provider.
-        money.checkout_payment_start(checkout)
-        return 201, checkout_body(checkout)
+        payment = money.checkout_payment_start(checkout, fresh=True)
+        orders = checkout._placed_orders  # type: ignore[attr-defined]  # written by this call
+        return 201, checkout_body(checkout, orders=orders, payment=payment)
 
     if not idempotency_key:
         return call()

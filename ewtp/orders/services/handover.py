@@ -38,7 +38,8 @@ def checkout_mark_paid(*, checkout: Checkout, payment_reference: str = "") -> Ch
     locked = lock_rows(Checkout.objects.filter(pk=checkout.pk))[0]
     if locked.payment_status == Checkout.PaymentStatus.PAID:
         return locked
-    orders = lock_rows(Order.objects.filter(checkout=locked))
+    # With their sellers (the audit rows name them); only the orders' rows are locked.
+    orders = lock_rows(Order.objects.select_related("seller").filter(checkout=locked))
     now = clock.now()
     # A hold past its time has ended even if the worker has not expired it yet.
     ended = [

@@ -12,6 +12,7 @@ after it) and then the provider pays the buyer back, after commit.
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -62,14 +63,22 @@ def split_of(order: Order) -> tuple[int, int]:
 
 
 def checkout_payment_start(
-    checkout: Checkout, *, provider_name: str | None = None, payer_msisdn: str = ""
+    checkout: Checkout,
+    *,
+    provider_name: str | None = None,
+    payer_msisdn: str = "",
+    fresh: bool = False,
 ) -> Payment:
-    """Ask the provider for the checkout's payment; call after the checkout has committed."""
-    existing = Payment.objects.filter(
-        subject_type=SUBJECT_TYPE, subject_ref=str(checkout.public_id)
-    ).first()
-    if existing is not None:
-        return existing
+    """Ask the provider for the checkout's payment; call after the checkout has committed.
+
+    ``fresh``: the checkout was placed by this request, so it has no payment yet, and the
+    payment takes the id the checkout already names."""
+    if not fresh:
+        existing = Payment.objects.filter(
+            subject_type=SUBJECT_TYPE, subject_ref=str(checkout.public_id)
+        ).first()
+        if existing is not None:
+            return existing
     return_url = reverse("orders:checkout_done", args=[checkout.public_id]) + (
         f"?token={checkout.access_token}"
     )
@@ -82,8 +91,11 @@ def checkout_payment_start(
         return_url=return_url,
         provider_name=provider_name,
         payer_msisdn=payer_msisdn,
+        public_id=uuid.UUID(checkout.payment_reference) if fresh else None,
     )
-    Checkout.objects.filter(pk=checkout.pk).update(payment_reference=str(payment.public_id))
+    if checkout.payment_reference != str(payment.public_id):
+        Checkout.objects.filter(pk=checkout.pk).update(payment_reference=str(payment.public_id))
+        checkout.payment_reference = str(payment.public_id)
     return payment
 
 

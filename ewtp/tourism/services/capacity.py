@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -13,6 +14,7 @@ from ewtp.accounts.selectors import require_role
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.services import audit_record
 from ewtp.tourism.models import (
+    Booking,
     DailyCapacity,
     Experience,
     WeekdayCapacity,
@@ -46,6 +48,81 @@ def capacity_row(experience: Experience, visit_on: date) -> DailyCapacity:
             )
     except IntegrityError:
         return DailyCapacity.objects.get(experience=experience, visit_on=visit_on)
+
+
+@dataclass(frozen=True, slots=True)
+class Take:
+    """What one conditional statement said about a day: taken, or why not."""
+
+    taken: bool
+    exists: bool = True
+    is_closed: bool = False
+    remaining: int = 0
+    holds_due: bool = False
+
+
+# PostgreSQL: the take and, when it fails, the day's state and whether holds past their time
+# still count, in ONE statement (a data-modifying CTE; the outer SELECT sees the day as it was
+# before the UPDATE, so ``remaining`` is what stopped it).
+_TAKE_SQL = """
+WITH took AS (
+    UPDATE {day} SET taken = taken + %(places)s
+    WHERE experience_id = %(experience)s AND visit_on = %(on)s AND NOT is_closed
+      AND taken <= capacity - %(places)s
+    RETURNING id
+), day AS (
+    SELECT id, capacity, taken, is_closed FROM {day}
+    WHERE experience_id = %(experience)s AND visit_on = %(on)s
+)
+SELECT (SELECT count(*) FROM took), day.id, day.capacity, day.taken, day.is_closed,
+    CASE WHEN (SELECT count(*) FROM took) = 0 THEN EXISTS (
+        SELECT 1 FROM {booking} WHERE experience_id = %(experience)s AND visit_on = %(on)s
+        AND status = %(held)s AND expires_at <= %(now)s
+    ) ELSE false END
+FROM (SELECT 1) AS one LEFT JOIN day ON true
+"""
+
+
+def capacity_take_on(*, experience_id: int, visit_on: date, places: int, now: datetime) -> Take:
+    """Take places of a day with ONE conditional statement; never read-then-write.
+
+    Run inside the caller's transaction. A refusal says why from the same statement on
+    PostgreSQL (closed, no row yet, or the places left, and whether unpaid holds are due to
+    expire); SQLite reads the day after the UPDATE.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _TAKE_SQL.format(day=DailyCapacity._meta.db_table, booking=Booking._meta.db_table),
+                {
+                    "places": places,
+                    "experience": experience_id,
+                    "on": visit_on,
+                    "held": Booking.Status.HELD,
+                    "now": now,
+                },
+            )
+            took, row_id, capacity, taken, is_closed, due = cursor.fetchone()
+        if took:
+            return Take(taken=True)
+        if row_id is None:
+            return Take(taken=False, exists=False)
+        return Take(False, True, bool(is_closed), max(capacity - taken, 0), bool(due))
+    day = DailyCapacity.objects.filter(experience_id=experience_id, visit_on=visit_on)
+    if day.filter(is_closed=False, taken__lte=F("capacity") - places).update(
+        taken=F("taken") + places
+    ):
+        return Take(taken=True)
+    row = day.values_list("capacity", "taken", "is_closed").first()
+    if row is None:
+        return Take(taken=False, exists=False)
+    due = Booking.objects.filter(
+        experience_id=experience_id,
+        visit_on=visit_on,
+        status=Booking.Status.HELD,
+        expires_at__lte=now,
+    ).exists()
+    return Take(False, True, row[2], max(row[0] - row[1], 0), due)
 
 
 def capacity_take(row_id: int, places: int) -> bool:

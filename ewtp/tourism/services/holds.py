@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,7 +29,7 @@ from ewtp.tourism.models import (
     PriceTier,
 )
 from ewtp.tourism.services.access import booking_url
-from ewtp.tourism.services.capacity import capacity_release, capacity_row, capacity_take
+from ewtp.tourism.services.capacity import Take, capacity_release, capacity_row, capacity_take_on
 from ewtp.tourism.services.common import SUBJECT_TYPE, SoldOut, hold_minutes, local_today
 
 logger = logging.getLogger(__name__)
@@ -196,15 +197,29 @@ def _bundle_discount(
     return best
 
 
-def booking_quote(
+@dataclass(frozen=True)
+class BookingRequest:
+    """A request whose rules were checked without the database: what it would hold."""
+
+    experience: Experience
+    visit_on: date
+    email: str
+    visitors: list[VisitorIn]
+    tiers: list[PriceTier]
+    places: int
+    is_whole_group: bool
+
+
+def booking_request_check(
     *,
     experience: Experience,
     visit_on: date,
     email: str,
     visitors: Sequence[VisitorIn],
     is_whole_group: bool = False,
-) -> BookingQuote:
-    """Check every rule of a booking request and price it; writes nothing."""
+) -> BookingRequest:
+    """Check every rule of a booking request that needs no query (the experience comes with
+    its tiers); writes nothing."""
     email = email.strip().lower()
     try:
         validate_email(email)
@@ -222,22 +237,7 @@ def booking_quote(
         places = experience.group_size
     else:
         places = len(visitors)
-    rule_id: int | None = None
-    rate = Decimal(0)
-    categories: list[str] = []
-    if not is_whole_group:
-        rule_id, rate, categories = _bundle_discount(experience, visit_on, email)
-    lines = [
-        calc.PriceLine(tier.code, tier.price, not categories or tier.code in categories)
-        for tier in tiers
-    ]
-    price = calc.booking_price(
-        lines,
-        currency=experience.currency,
-        discount_rate=rate,
-        group_price=experience.group_price if is_whole_group else None,
-    )
-    return BookingQuote(
+    return BookingRequest(
         experience=experience,
         visit_on=visit_on,
         email=email,
@@ -245,6 +245,35 @@ def booking_quote(
         tiers=tiers,
         places=places,
         is_whole_group=is_whole_group,
+    )
+
+
+def booking_price(request: BookingRequest) -> BookingQuote:
+    """The price of a checked request (the bundle discount is one query)."""
+    rule_id: int | None = None
+    rate = Decimal(0)
+    categories: list[str] = []
+    experience = request.experience
+    if not request.is_whole_group:
+        rule_id, rate, categories = _bundle_discount(experience, request.visit_on, request.email)
+    lines = [
+        calc.PriceLine(tier.code, tier.price, not categories or tier.code in categories)
+        for tier in request.tiers
+    ]
+    price = calc.booking_price(
+        lines,
+        currency=experience.currency,
+        discount_rate=rate,
+        group_price=experience.group_price if request.is_whole_group else None,
+    )
+    return BookingQuote(
+        experience=experience,
+        visit_on=request.visit_on,
+        email=request.email,
+        visitors=request.visitors,
+        tiers=request.tiers,
+        places=request.places,
+        is_whole_group=request.is_whole_group,
         price=price,
         bundle_discount_id=rule_id if rate else None,
     )
@@ -261,9 +290,35 @@ def _sold_out(row: DailyCapacity) -> SoldOut:
     )
 
 
-def _hold(quote: BookingQuote, row: DailyCapacity, *, actor: Any, language: str) -> Booking:
+class _NoDay(Exception):
+    """The day has no capacity row yet: create it, then take again."""
+
+
+class _HoldsDue(Exception):
+    """Sold out while unpaid holds past their time still count: expire them, then retry."""
+
+    def __init__(self, refusal: SoldOut) -> None:
+        super().__init__(refusal.code)
+        self.refusal = refusal
+
+
+def _refusal(take: Take) -> Exception:
+    if not take.exists:
+        return _NoDay()
+    if take.is_closed:
+        return _rule("date_closed", _("This date is closed."), "date")
+    refusal = SoldOut(
+        "sold_out",
+        _("Not enough places left on this date."),
+        extra={"remaining": take.remaining},
+    )
+    return _HoldsDue(refusal) if take.holds_due else refusal
+
+
+def _new_booking(
+    quote: BookingQuote, *, actor: Any, language: str, now: datetime, name_payment: bool
+) -> tuple[Booking, list[BookingVisitor]]:
     experience = quote.experience
-    now = clock.now()
     booking = Booking(
         experience=experience,
         visit_on=quote.visit_on,
@@ -278,12 +333,15 @@ def _hold(quote: BookingQuote, row: DailyCapacity, *, actor: Any, language: str)
         amount_minor=quote.price.total.minor,
         currency=experience.currency,
         bundle_discount_id=quote.bundle_discount_id,
+        # The payment's id, chosen now: the booking names it from its first write.
+        payment_ref=str(uuid.uuid4()) if name_payment else "",
         expires_at=now + timedelta(minutes=hold_minutes()),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         created_at=now,
     )
     visitors = [
         BookingVisitor(
+            booking=booking,
             position=index,
             tier=tier,
             category=tier.code,
@@ -295,28 +353,55 @@ def _hold(quote: BookingQuote, row: DailyCapacity, *, actor: Any, language: str)
         )
         for index, (visitor, tier) in enumerate(zip(quote.visitors, quote.tiers, strict=True))
     ]
-    # Validated before the places are taken, so the locked part stays short.
-    booking.full_clean(
-        exclude=["experience", "bundle_discount", "created_by"],  # known to exist
-        validate_unique=False,
-        validate_constraints=False,
-    )
+    return booking, visitors
+
+
+def _hold(request: BookingRequest, *, actor: Any, language: str, name_payment: bool) -> Booking:
+    """The short transaction: ONE conditional statement takes the places (or says why not),
+    then the price and three inserts (the booking, its visitors, the audit row)."""
+    experience = request.experience
+    now = clock.now()
     with transaction.atomic():
-        if not capacity_take(row.pk, quote.places):
-            raise _sold_out(row)
+        take = capacity_take_on(
+            experience_id=experience.pk, visit_on=request.visit_on, places=request.places, now=now
+        )
+        if not take.taken:
+            raise _refusal(take)
+        quote = booking_price(request)
+        booking, visitors = _new_booking(
+            quote, actor=actor, language=language, now=now, name_payment=name_payment
+        )
         booking.save(force_insert=True)
-        for visitor in visitors:
-            visitor.booking = booking
         BookingVisitor.objects.bulk_create(visitors)
         audit_record(
             actor=actor,
             action="tourism.booking.held",
             target=booking,
             organisation_ref=str(experience.operator.public_id),
-            data={"date": quote.visit_on.isoformat(), "places": quote.places},
+            data={"date": request.visit_on.isoformat(), "places": request.places},
         )
         transaction.on_commit(lambda: _schedule_expiry(booking.expires_at))
     return booking
+
+
+def _hold_or_refuse(
+    request: BookingRequest, *, actor: Any, language: str, name_payment: bool
+) -> Booking:
+    """Hold; create the day's row on its first booking; on a sold-out day with holds past their
+    time, expire those and try once more."""
+    for attempt in range(2):
+        try:
+            return _hold(request, actor=actor, language=language, name_payment=name_payment)
+        except _NoDay:
+            capacity_row(request.experience, request.visit_on)
+        except _HoldsDue as due:
+            expired = holds_expire(experience=request.experience, visit_on=request.visit_on)
+            if not expired or attempt:
+                raise due.refusal from None
+    try:
+        return _hold(request, actor=actor, language=language, name_payment=name_payment)
+    except _HoldsDue as due:
+        raise due.refusal from None
 
 
 def booking_hold(
@@ -332,30 +417,22 @@ def booking_hold(
 ) -> Booking:
     """Hold places for a while and open the payment; 409 sold_out when they do not fit.
 
-    Nothing is written when a rule is broken or the day is full. The payment is started
-    after the hold has committed (never inside a transaction).
+    Nothing is written when a rule is broken or the day is full; a full day is answered by the
+    one conditional statement that would have taken the places, before any pricing. The
+    payment is started after the hold has committed (never inside a transaction).
     """
-    quote = booking_quote(
+    request = booking_request_check(
         experience=experience,
         visit_on=visit_on,
         email=email,
         visitors=visitors,
         is_whole_group=is_whole_group,
     )
-    row = capacity_row(experience, visit_on)
-    if row.is_closed:
-        raise _rule("date_closed", _("This date is closed."), "date")
     if start_payment:
         from ewtp.payments.services import payment_providers_require
 
         payment_providers_require()  # no provider: say so before holding any place
-    try:
-        booking = _hold(quote, row, actor=actor, language=language)
-    except SoldOut as error:
-        # Holds past their time still count until expired: expire this day's, then try again.
-        if error.code != "sold_out" or not holds_expire(experience=experience, visit_on=visit_on):
-            raise
-        booking = _hold(quote, row, actor=actor, language=language)
+    booking = _hold_or_refuse(request, actor=actor, language=language, name_payment=start_payment)
     if start_payment:
         booking_payment_start(booking=booking)
     return booking
@@ -382,15 +459,22 @@ def booking_payment_start(*, booking: Booking) -> Any:
                 "count": booking.visitor_count,
             },
             return_url=booking_url(booking),
+            public_id=uuid.UUID(booking.payment_ref) if booking.payment_ref else None,
         )
     except Exception:
         # The places must not stay blocked by a booking nobody can pay.
         _release(booking.pk, to_status=Booking.Status.PAYMENT_FAILED, reason="payment not started")
         raise
-    Booking.objects.filter(pk=booking.pk).update(payment_ref=str(payment.public_id))
-    booking.payment_ref = str(payment.public_id)
+    if str(payment.public_id) != booking.payment_ref:
+        Booking.objects.filter(pk=booking.pk).update(payment_ref=str(payment.public_id))
+        booking.payment_ref = str(payment.public_id)
     booking._payment = payment  # type: ignore[attr-defined]  # for the API answer
     return payment
+
+
+# The expiry task of holds: one per process and minute at most (holds of the same minute share
+# it; a sold-out answer also expires due holds at once).
+_expiry_scheduled: set[datetime] = set()
 
 
 def _schedule_expiry(expires_at: datetime) -> None:
@@ -401,10 +485,17 @@ def _schedule_expiry(expires_at: datetime) -> None:
 
     if not default_task_backend.supports_defer:
         return  # the periodic command (or the next sold-out answer) expires it
+    minute = expires_at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    if minute in _expiry_scheduled:
+        return
     try:
-        tourism_holds_expire.using(run_after=expires_at + timedelta(seconds=5)).enqueue()
+        tourism_holds_expire.using(run_after=minute + timedelta(seconds=5)).enqueue()
     except Exception:  # the queue is a convenience here: expiry also runs from the command
         logger.exception("could not schedule the expiry of holds")
+        return
+    if len(_expiry_scheduled) > 1000:
+        _expiry_scheduled.clear()
+    _expiry_scheduled.add(minute)
 
 
 # Releasing places ----------------------------------------------------------------------------

@@ -1,0 +1,147 @@
+"""Exact query counts of the market's write paths through the API: a cart line, a checkout (a
+fixed cost and a cost per seller), and the payment provider's webhook that pays a checkout of
+two sellers. A change that adds a round trip fails here.
+
+Counted as production runs them: transactional tests (the payment starts outside any
+transaction), background tasks queued in the database (the worker sends the mails and delivers
+the provider's webhooks), BEGIN and COMMIT included (Django logs them; each is a round trip).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from ewtp.catalog.tests.factories import ADDRESSES, make_product, make_seller
+from ewtp.logistics.demo import network_ensure
+from ewtp.orders.models import Checkout, Order
+from ewtp.payments import sandbox, webhooks
+from ewtp.payments.models import Payment
+from ewtp.traderules.services.reference_data import reference_data_ensure
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Statements of one request, by database.
+CART_LINE = {"postgresql": 12, "sqlite": 12}
+CHECKOUT_BASE = {"postgresql": 18, "sqlite": 18}
+CHECKOUT_PER_SELLER = {"postgresql": 5, "sqlite": 5}
+WEBHOOK_TWO_SELLERS = {"postgresql": 89, "sqlite": 89}
+
+
+def exactly(counts: dict[str, int]) -> int:
+    return counts[connection.vendor]
+
+
+@pytest.fixture(autouse=True)
+def tasks_in_the_database(settings: Any) -> None:
+    """Background tasks queued in the database, as under `ewtp serve`: a mail or a webhook
+    delivery costs the request one INSERT, and the worker does the rest."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture
+def sellers() -> list[Any]:
+    reference_data_ensure()
+    network_ensure()
+    return [
+        make_product(make_seller("huye-coffee", name="Huye Mountain Coffee"), stock=50),
+        make_product(
+            make_seller("nyungwe-tea", name="Nyungwe Tea"),
+            "Nyungwe black tea",
+            hs_code="0902.40",
+            price="5000",
+            weight="0.27",
+            stock=50,
+        ),
+    ]
+
+
+def cart_of(client: Client, products: list[Any]) -> str:
+    cart = client.post("/api/v1/carts").json()["id"]
+    for product in products:
+        response = client.post(
+            f"/api/v1/carts/{cart}/lines",
+            {"product_id": str(product.public_id), "quantity": 1},
+            content_type="application/json",
+        )
+        assert response.status_code == 200
+    return str(cart)
+
+
+def check_out(client: Client, cart: str) -> Any:
+    return client.post(
+        f"/api/v1/carts/{cart}/checkout",
+        {
+            "email": "li.wei@example.cn",
+            "destination": "CN",
+            "currency": "CNY",
+            "shipping_address": ADDRESSES["CN"],
+        },
+        content_type="application/json",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+
+
+def test_a_cart_line_and_a_checkout_cost_a_fixed_count_plus_one_per_seller(
+    sellers: list[Any], django_assert_num_queries: Any
+) -> None:
+    client = Client()
+    check_out(client, cart_of(client, sellers))  # per-process caches warm
+    cart = client.post("/api/v1/carts").json()["id"]
+    with django_assert_num_queries(exactly(CART_LINE)):
+        response = client.post(
+            f"/api/v1/carts/{cart}/lines",
+            {"product_id": str(sellers[0].public_id), "quantity": 2},
+            content_type="application/json",
+        )
+    assert response.status_code == 200 and response.json()["quantity"] == 2
+    for count in (1, 2):
+        cart = cart_of(client, sellers[:count])
+        expected = exactly(CHECKOUT_BASE) + count * exactly(CHECKOUT_PER_SELLER)
+        with django_assert_num_queries(expected):
+            response = check_out(client, cart)
+        assert response.status_code == 201, response.json()
+        assert len(response.json()["orders"]) == count
+
+
+def approve_and_post_webhook(client: Client, placed: dict[str, Any]) -> Any:
+    """Approve the sandbox payment (its webhook is queued), then post that webhook, signed."""
+    assert (
+        client.post(f"/api/v1/payments/sandbox/{placed['payment']['id']}/approve").status_code
+        == 200
+    )
+    payment = Payment.objects.get(public_id=placed["payment"]["id"])
+    event = {
+        "id": "evt_" + uuid.uuid4().hex[:20],
+        "type": "charge.succeeded",
+        "data": {"reference": payment.provider_reference},
+    }
+    body = json.dumps(event, separators=(",", ":")).encode()
+    return lambda: client.post(
+        sandbox.WEBHOOK_PATH,
+        data=body,
+        content_type="application/json",
+        headers={webhooks.SIGNATURE_HEADER: webhooks.sign(body)},
+    )
+
+
+def test_the_webhook_that_pays_a_checkout_of_two_sellers(
+    sellers: list[Any], django_assert_num_queries: Any
+) -> None:
+    client = Client()
+    first = check_out(client, cart_of(client, sellers)).json()
+    assert approve_and_post_webhook(client, first)().status_code == 200  # opens the accounts
+    placed = check_out(client, cart_of(client, sellers)).json()
+    post = approve_and_post_webhook(client, placed)
+    with django_assert_num_queries(exactly(WEBHOOK_TWO_SELLERS)):
+        response = post()
+    assert response.status_code == 200 and response.json() == {"status": "processed"}
+    payment = Payment.objects.get(public_id=placed["payment"]["id"])
+    assert payment.status == Payment.Status.SUCCEEDED
+    checkout = Checkout.objects.get(public_id=placed["checkout_id"])
+    assert {order.status for order in checkout.orders.all()} == {Order.Status.PAID}

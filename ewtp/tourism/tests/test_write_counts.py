@@ -1,0 +1,103 @@
+"""Exact query counts of tourism's write paths through the API: a booking, a booking refused on
+a sold-out date, a check-in at the gate. A change that adds a round trip fails here.
+
+Counted as production runs them (transactional tests: the payment starts outside any
+transaction; the webhook pays at once), BEGIN and COMMIT included: Django logs them, and each
+is a round trip. The counts differ by database where the code does: on PostgreSQL one
+statement takes the places or says why not; SQLite reads the day again after a refusal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+
+from ewtp.tourism import vouchers
+from ewtp.tourism.models import Booking, DailyCapacity, Experience
+from ewtp.tourism.services.capacity import capacity_row
+from ewtp.tourism.tests.factories import (
+    book_api,
+    future,
+    kigali_today,
+    make_member,
+    pay,
+    transactional,
+    visitor_json,
+)
+
+pytestmark = transactional
+
+# Statements of one request, by database (see the module's docstring).
+BOOKING = {"postgresql": 15, "sqlite": 15}
+REFUSED = {"postgresql": 7, "sqlite": 9}
+CHECK_IN = {"postgresql": 11, "sqlite": 11}
+
+
+def exactly(counts: dict[str, int]) -> int:
+    return counts[connection.vendor]
+
+
+def body(day: Any, visitors: int) -> dict[str, Any]:
+    names = ["Ann Lee", "Bo Kim", "Cy Ray", "Di Fox"]
+    return {
+        "date": day.isoformat(),
+        "email": "ann@example.org",
+        "visitors": [visitor_json(name=name) for name in names[:visitors]],
+    }
+
+
+def test_a_booking_costs_the_same_statements_for_1_visitor_as_for_4(
+    experience: Experience, django_assert_num_queries: Any
+) -> None:
+    guest = Client()
+    day = future(experience)
+    book_api(guest, experience.slug, body(day, 1))  # the day's row exists from now on
+    for visitors in (1, 4):
+        with django_assert_num_queries(exactly(BOOKING)):
+            response = book_api(guest, experience.slug, body(day, visitors))
+        assert response.status_code == 201, response.json()
+        assert response.json()["status"] == "held"
+    assert DailyCapacity.objects.get(experience=experience, visit_on=day).taken == 6
+
+
+def test_a_refused_booking_is_answered_by_the_conditional_statement_before_any_pricing(
+    experience: Experience, django_assert_num_queries: Any
+) -> None:
+    day = future(experience)
+    row = capacity_row(experience, day)
+    DailyCapacity.objects.filter(pk=row.pk).update(taken=row.capacity - 1)
+    with django_assert_num_queries(exactly(REFUSED)) as captured:
+        response = book_api(Client(), experience.slug, body(day, 2))
+    assert response.status_code == 409
+    assert response.json()["code"] == "sold_out" and response.json()["remaining"] == 1
+    statements = " ".join(query["sql"] for query in captured.captured_queries)
+    assert "tourism_bundlediscount" not in statements  # no pricing of what cannot be held
+    assert 'tourism_booking" (' not in statements  # nothing inserted
+    assert Booking.objects.count() == 0
+    assert DailyCapacity.objects.get(pk=row.pk).taken == row.capacity - 1
+
+
+def test_a_check_in_through_the_api_costs_the_same_for_2_visitors_as_for_4(
+    experience: Experience, django_assert_num_queries: Any
+) -> None:
+    from ewtp.tourism.services.gate import voucher_token
+
+    ranger = Client()
+    ranger.force_login(make_member(experience.operator, "ranger@parks.rw", "staff"))
+    guest = Client()
+    tokens = []
+    for visitors in (2, 4):
+        hold = book_api(guest, experience.slug, body(kigali_today(experience), visitors)).json()
+        pay(guest, hold)
+        tokens.append(voucher_token(Booking.objects.get(public_id=hold["id"])))
+    ranger.post("/api/v1/tourism/checkins", {"token": "warm"}, content_type="application/json")
+    vouchers.token_verify(tokens[0])  # the signing key's public half is cached per process
+    for token in tokens:
+        with django_assert_num_queries(exactly(CHECK_IN)):
+            response = ranger.post(
+                "/api/v1/tourism/checkins", {"token": token}, content_type="application/json"
+            )
+        assert response.status_code == 201, response.json()
+        assert response.json()["status"] == "checked_in"
