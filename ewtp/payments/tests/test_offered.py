@@ -92,6 +92,7 @@ def test_a_simulated_provider_puts_a_banner_on_every_page(settings) -> None:  # 
     assert BANNER not in client.get("/").content.decode()
 
 
+@pytest.mark.django_db
 def test_an_unknown_provider_name_fails_the_system_check(settings) -> None:  # type: ignore[no-untyped-def]
     settings.EWTP_PAYMENT_PROVIDERS = ["sandbox", "paypal"]
     with pytest.raises(SystemCheckError, match="unknown providers: paypal"):
