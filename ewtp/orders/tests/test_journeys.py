@@ -245,7 +245,8 @@ def test_logging_in_keeps_the_language_the_visitor_chose(client, db):
     assert response.cookies["ewtp_language"].value == "sw"
     page = client.get(response["Location"])
     assert page.headers["Content-Language"] == "sw"
-    assert 'class="info">' in page.text and "is français" in page.text  # offered, not imposed
+    # Offered, not imposed: the message in Swahili names the profile's language.
+    assert 'class="info">' in page.text and "Lugha ya wasifu wako ni français" in page.text
     # With no choice on the device, the profile's language follows the person.
     client.logout()
     assert "ewtp_language" not in client.cookies  # logging out forgets the device
