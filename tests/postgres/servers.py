@@ -51,6 +51,9 @@ def environment(**extra: str) -> dict[str, str]:
         EWTP_RATE_LIMITS="off",
         EWTP_HTTPS="off",
         EWTP_PAYMENT_PROVIDERS="sandbox,momo-sim",
+        # The shipped exchange rates are months old: the servers sell on them (the stale-rate
+        # refusal has its own tests).
+        EWTP_FX_MAX_AGE_DAYS="0",
         EWTP_CONN_MAX_AGE="0",
         EWTP_SANDBOX_WEBHOOK_SECRET=WEBHOOK_SECRET,
     )
