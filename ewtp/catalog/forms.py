@@ -8,10 +8,12 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.urls import reverse_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ewtp.catalog.models import DEFAULT_HUB, HUB_COUNTRIES, Category, Product, Variant
 from ewtp.catalog.traderules_gateway import NationalCodeChoice
+from ewtp.core.countries import country_name
 
 
 class ProductForm(forms.Form):
@@ -68,6 +70,7 @@ class ProductForm(forms.Form):
                 "hx-get": reverse_lazy("catalog:national_codes"),
                 "hx-trigger": "change",
                 "hx-target": "#national-codes",
+                "hx-include": "#national-codes select",
                 "hx-swap": "innerHTML",
             }
         )
@@ -127,12 +130,19 @@ def national_field(option: NationalCodeChoice, *, initial: str = "") -> forms.Ch
         for item in option.candidates
     ]
     return forms.ChoiceField(
-        label=_("National code for %(territory)s") % {"territory": option.name},
+        label=_("National code for %(territory)s") % {"territory": _territory_name(option)},
         choices=choices,
         required=False,
         initial=initial,
         help_text=_("Its tariff splits this HS code into lines with different duties."),
     )
+
+
+def _territory_name(option: NationalCodeChoice) -> str:
+    """A one-country territory by its country's name in the reader's language."""
+    if len(option.countries) == 1:
+        return country_name(option.countries[0], get_language() or "en")
+    return option.name
 
 
 def _dotted(code: str) -> str:

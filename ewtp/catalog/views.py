@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 
 from ewtp.catalog import landed_prices, traderules_gateway
 from ewtp.catalog.forms import (
+    NATIONAL_PREFIX,
     ImportForm,
     PhotoForm,
     ProductForm,
@@ -436,7 +437,15 @@ def _national_options(
 def national_codes(request: HttpRequest) -> HttpResponse:
     """htmx: the national-code choices for the HS code typed (product form)."""
     code = re.sub(r"[\s.]", "", request.GET.get("hs_code", ""))[:14]
-    form = ProductForm(national_options=traderules_gateway.national_code_options(code))
+    picked = {  # the choices already made stay chosen where they are still offered
+        name.removeprefix(NATIONAL_PREFIX): value
+        for name, value in request.GET.items()
+        if name.startswith(NATIONAL_PREFIX)
+    }
+    form = ProductForm(
+        initial={"national_codes": picked},
+        national_options=traderules_gateway.national_code_options(code),
+    )
     return render(request, "catalog/_national_codes.html", {"form": form})
 
 

@@ -72,6 +72,11 @@ def test_the_product_form_offers_the_us_national_codes_with_their_descriptions(c
     fragment = client.get("/shop/sell/national-codes/", {"hs_code": "0902.10"}).text
     assert 'name="national_US"' in fragment and "09021090" in fragment
     assert "national_" not in client.get("/shop/sell/national-codes/", {"hs_code": "0901.21"}).text
+    # A choice already made stays chosen when the fragment comes again.
+    again = client.get(
+        "/shop/sell/national-codes/", {"hs_code": "0902.10", "national_US": "09021090"}
+    ).text
+    assert '<option value="09021090" selected>' in again
 
 
 def test_picking_the_code_makes_the_us_price_complete(client, tea):
