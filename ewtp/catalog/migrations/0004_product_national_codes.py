@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0003_search_title_index'),
+        ("catalog", "0003_search_title_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='product',
-            name='national_codes',
-            field=models.JSONField(blank=True, default=dict, verbose_name='national tariff codes'),
+            model_name="product",
+            name="national_codes",
+            field=models.JSONField(blank=True, default=dict, verbose_name="national tariff codes"),
         ),
     ]

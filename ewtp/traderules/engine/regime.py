@@ -66,7 +66,7 @@ def choose_regime(
         if failed is None:
             if not held:
                 return regime, "no conditions"
-            return regime, "; ".join([item if type(item) is str else item() for item in held])
+            return regime, "; ".join([item if isinstance(item, str) else item() for item in held])
         reasons.append(f"{regime.id}: {failed}")
     return STANDARD_REGIME, "no low-value regime applies: " + "; ".join(reasons)
 

@@ -324,10 +324,14 @@ def _parse_lines(
 ) -> None:
     if type(raw_lines) is list and raw_lines:
         lines = req.lines
-        quick = type(origin) is str
+        quick = origin if type(origin) is str else None
         for index, raw in enumerate(raw_lines):
             # parse_line, inlined: the quick path for a well-formed line, else field by field.
-            line = _quick_line(raw, index, origin, known) if quick and type(raw) is dict else None
+            line = (
+                _quick_line(raw, index, quick, known)
+                if quick is not None and type(raw) is dict
+                else None
+            )
             if line is None:
                 line = _checked_line(raw, index, origin, errors, known)
             if line is not None:
