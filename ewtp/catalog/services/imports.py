@@ -41,7 +41,7 @@ CSV_COLUMNS = [
     "sku",
     "certifications",
     "free",  # yes: a price of 0 is meant (the item is given away)
-    "national_codes",  # e.g. US:0902109000;GB:0902100010 (where a tariff splits the code)
+    "national_codes",  # e.g. US:09021090, several separated by ";" (where a tariff splits the code)
 ]
 CSV_REQUIRED = ["title", "hs_code", "origin", "unit_weight_kg", "price", "currency"]
 CSV_MAX_ROWS = 2000
@@ -89,7 +89,7 @@ def _stock_cell(value: str) -> Any:
 
 
 def _national_cell(value: str, number: int, errors: list[ImportProblem]) -> dict[str, str] | None:
-    """``US:0902109000;EU:09021000`` as {destination: code}; a malformed entry is noted."""
+    """``US:09021090;GB:...`` as {destination: code}; a malformed entry is noted."""
     if not value:
         return None
     codes: dict[str, str] = {}
@@ -102,7 +102,7 @@ def _national_cell(value: str, number: int, errors: list[ImportProblem]) -> dict
                 ImportProblem(
                     number,
                     "national_codes",
-                    f"{entry!r}: write a destination and its code, e.g. US:0902109000.",
+                    f"{entry!r}: write a destination and its code, e.g. US:09021090.",
                 )
             )
             continue
@@ -225,7 +225,7 @@ def products_import_csv(
     Columns: title, hs_code, origin, unit_weight_kg, price, currency (required), and
     description, category (slug), stock, sku, certifications (space or ; separated),
     language, title_<lang>, description_<lang> for translations, and national_codes
-    (``US:0902109000;GB:0902100010``: the national code picked per destination where its
+    (``US:09021090``, several separated by ``;``: the national code picked per destination where its
     tariff splits the HS code, checked against the candidates).
     """
     require_seller_editor(actor, seller)
