@@ -155,3 +155,13 @@ def test_csv_import_with_a_bad_national_code_is_refused_naming_row_and_column(cl
     response = _import(client, HEADER + "Jasmine tea,0902.10,RW,0.1,22.00,USD,US:0902.10.10\n")
     assert response.status_code == 302
     assert Product.objects.get(title="Jasmine tea").national_codes == {"US": "09021010"}
+
+
+def test_a_code_picked_for_a_customs_territory_serves_each_of_its_countries(reference_data):
+    # Keys are a territory ("EU") or a country ("FR"); a country's own key wins.
+    codes = {"EU": "61091000", "FR": "61091000", "US": "61091000"}
+    assert landed_prices.hs_code_for("610910", codes, "BE") == "61091000"
+    assert landed_prices.hs_code_for("610910", {"EU": "61091000"}, "DE") == "61091000"
+    assert landed_prices.hs_code_for("610910", {"EU": "61091000"}, "GB") == "610910"
+    assert landed_prices.hs_code_for("610910", {}, "US") == "610910"
+    assert landed_prices.hs_code_for("610910", codes, "") == "610910"
