@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Min, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ewtp.accounts.models import Organisation
 from ewtp.core import clock, conf
@@ -22,11 +23,11 @@ from ewtp.payments.payouts import minimum_minor, party_of, payout_period
 
 # Payment providers' failure codes, in words (any other reason is shown as the provider said).
 _REASONS = {
-    "APPROVAL_REJECTED": "The mobile-money account refused the transfer.",
-    "PAYEE_NOT_FOUND": "No mobile-money account has this number.",
-    "PAYER_NOT_FOUND": "No mobile-money account has this number.",
-    "NOT_ENOUGH_FUNDS": "The payout account at the provider did not hold enough money.",
-    "EXPIRED": "The transfer was not confirmed in time.",
+    "APPROVAL_REJECTED": gettext_lazy("The mobile-money account refused the transfer."),
+    "PAYEE_NOT_FOUND": gettext_lazy("No mobile-money account has this number."),
+    "PAYER_NOT_FOUND": gettext_lazy("No mobile-money account has this number."),
+    "NOT_ENOUGH_FUNDS": gettext_lazy("The payout account at the provider did not hold enough money."),
+    "EXPIRED": gettext_lazy("The transfer was not confirmed in time."),
 }
 
 
@@ -35,7 +36,7 @@ def failure_in_words(reason: str) -> str:
     if not reason:
         return ""
     known = _REASONS.get(reason.strip().upper())
-    return _(known) if known else reason
+    return str(known) if known else reason
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ewtp.accounts.selectors import is_platform_operator
 from ewtp.core.errors import DomainError
@@ -97,7 +98,12 @@ def payouts_page(request: HttpRequest) -> HttpResponse:
                 made = payouts_run(actor=request.user)
                 messages.success(
                     request,
-                    _("Payout batch made: %(count)s payouts sent.") % {"count": len(made)}
+                    ngettext(
+                        "Payout batch made: %(count)s payout sent.",
+                        "Payout batch made: %(count)s payouts sent.",
+                        len(made),
+                    )
+                    % {"count": len(made)}
                     if made
                     else _("Nothing to pay: no organisation has reached the minimum."),
                 )

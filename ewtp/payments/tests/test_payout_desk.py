@@ -178,7 +178,7 @@ def test_the_operator_runs_and_follows_payouts_on_the_page(
     assert "No mobile-money number yet." in page
 
     done = client.post("/pay/operator/payouts/", {"action": "run"}, follow=True).text
-    assert "Payout batch made: 1 payouts sent." in done
+    assert "Payout batch made: 1 payout sent." in done
     assert "Huye Mountain Coffee" in done and "+250788123456" in done and "Sending" in done
     assert AuditLog.objects.filter(action="payments.payouts.run").count() == 1
     payouts_poll_pending()
