@@ -26,7 +26,9 @@ _REASONS = {
     "APPROVAL_REJECTED": gettext_lazy("The mobile-money account refused the transfer."),
     "PAYEE_NOT_FOUND": gettext_lazy("No mobile-money account has this number."),
     "PAYER_NOT_FOUND": gettext_lazy("No mobile-money account has this number."),
-    "NOT_ENOUGH_FUNDS": gettext_lazy("The payout account at the provider did not hold enough money."),
+    "NOT_ENOUGH_FUNDS": gettext_lazy(
+        "The payout account at the provider did not hold enough money."
+    ),
     "EXPIRED": gettext_lazy("The transfer was not confirmed in time."),
 }
 
@@ -218,7 +220,9 @@ def payouts_by_reference(organisation: Organisation) -> dict[str, Payout]:
     return {str(p.public_id): p for p in Payout.objects.filter(organisation=organisation)}
 
 
-def payout_statement(payout: Payout, payouts: dict[str, Payout] | None = None) -> list[StatementLine]:
+def payout_statement(
+    payout: Payout, payouts: dict[str, Payout] | None = None
+) -> list[StatementLine]:
     """What a payout covers: the sales, refunds and fees on the organisation's balance since
     the last payout that went through (a failed payout's own movements cancel out, not shown)."""
     account = Account.objects.filter(

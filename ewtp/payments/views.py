@@ -85,7 +85,8 @@ def payouts_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "retry":
-                payout = Payout.objects.filter(public_id=_uuid(request.POST.get("payout"))).first()
+                public_id = _uuid(request.POST.get("payout"))
+                payout = Payout.objects.filter(public_id=public_id).first() if public_id else None
                 if payout is None:
                     raise Http404
                 again = payout_retry(actor=request.user, payout=payout)
