@@ -89,9 +89,7 @@ def translations_from_form(
     }
 
 
-def translations_initial(
-    translations: Any, texts: tuple[TextField, ...]
-) -> dict[str, str]:
+def translations_initial(translations: Any, texts: tuple[TextField, ...]) -> dict[str, str]:
     """A form's initial values from the saved translation rows."""
     initial: dict[str, str] = {}
     for row in translations:

@@ -21,7 +21,7 @@ from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
 from ewtp.logistics.selectors import LaneQuote
 from ewtp.orders import pricing
-from ewtp.orders.models import Cart, CartLine, Checkout, Order, OrderEvent
+from ewtp.orders.models import Cart, CartLine, Checkout, Order, OrderEvent, OrderLine
 from ewtp.orders.services.transitions import BuyerAccess, roles_for
 
 
@@ -258,9 +258,22 @@ def checkout_body(
 # Orders --------------------------------------------------------------------------------------
 
 
+def order_lines_prefetch() -> Prefetch:
+    """An order's lines with their products and the products' translations (two queries),
+    so that pages and mails name each product in the reader's language (the ``line_title``
+    filter)."""
+    return Prefetch(
+        "lines",
+        queryset=OrderLine.objects.select_related("variant__product").prefetch_related(
+            "variant__product__translations"
+        ),
+    )
+
+
 def _orders() -> QuerySet[Order]:
     return Order.objects.select_related("seller", "checkout").prefetch_related(
-        "lines", Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id"))
+        order_lines_prefetch(),
+        Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")),
     )
 
 

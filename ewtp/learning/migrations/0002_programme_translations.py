@@ -5,38 +5,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('learning', '0001_initial'),
+        ("learning", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CourseTranslation',
+            name="CourseTranslation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(max_length=10)),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.CharField(blank=True, max_length=400)),
-                ('description', models.TextField(blank=True)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='translations', to='learning.course')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("language", models.CharField(max_length=10)),
+                ("title", models.CharField(max_length=200)),
+                ("summary", models.CharField(blank=True, max_length=400)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="translations",
+                        to="learning.course",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('course', 'language'), name='learning_course_translation_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("course", "language"), name="learning_course_translation_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProgrammeTranslation',
+            name="ProgrammeTranslation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(max_length=10)),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.CharField(blank=True, max_length=400)),
-                ('description', models.TextField(blank=True)),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='translations', to='learning.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("language", models.CharField(max_length=10)),
+                ("title", models.CharField(max_length=200)),
+                ("summary", models.CharField(blank=True, max_length=400)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="translations",
+                        to="learning.programme",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('programme', 'language'), name='learning_programme_translation_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("programme", "language"),
+                        name="learning_programme_translation_unique",
+                    )
+                ],
             },
         ),
     ]

@@ -5,8 +5,13 @@ from __future__ import annotations
 from django.db import transaction
 
 from ewtp.core.errors import InvalidRequest
-from ewtp.core.translations import DESCRIPTION, SUMMARY, TITLE, translations_clean
-from ewtp.core.translations import translations_write
+from ewtp.core.translations import (
+    DESCRIPTION,
+    SUMMARY,
+    TITLE,
+    translations_clean,
+    translations_write,
+)
 from ewtp.learning.models import Course, CourseTranslation, Programme, ProgrammeTranslation
 from ewtp.learning.services.common import _audit, require_manager
 
