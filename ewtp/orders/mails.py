@@ -39,7 +39,7 @@ def send_checkout_mail(checkout: Checkout, kind: str) -> None:
 
     orders = list(
         checkout.orders.select_related("seller")
-        .prefetch_related(order_lines_prefetch())
+        .prefetch_related(order_lines_prefetch(checkout.language or "en"))
         .order_by("id")
     )
     locale = checkout.language
