@@ -156,9 +156,7 @@ class ProgrammeTranslation(models.Model):
     """A programme's texts in one language, filled by its provider; a missing text falls back
     to the programme's own (see ``core.translations.text_in``)."""
 
-    programme = models.ForeignKey(
-        Programme, on_delete=models.CASCADE, related_name="translations"
-    )
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="translations")
     language = models.CharField(max_length=10)
     title = models.CharField(max_length=200)
     summary = models.CharField(max_length=400, blank=True)

@@ -170,9 +170,7 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "description": content.render_markdown(
                 text_in(programme, "description", translation.get_language())
             ),
-            "courses": programme.courses.filter(is_published=True).prefetch_related(
-                "translations"
-            ),
+            "courses": programme.courses.filter(is_published=True).prefetch_related("translations"),
             "cohorts": programme.cohorts.prefetch_related("sessions"),
             "open_cohorts": open_cohorts,
             "my_applications": mine,
@@ -859,13 +857,15 @@ def _translations_page(
     initial = translations_initial(item.translations.all(), LEARNING_TEXTS)
     form = TranslationsForm(request.POST or None, initial=initial, texts=LEARNING_TEXTS)
     if request.method == "POST" and form.is_valid():
-        service = (
-            translation_services.programme_translations_set
-            if kind == "programme"
-            else translation_services.course_translations_set
-        )
         try:
-            service(actor=request.user, **{kind: item}, translations=form.translations())
+            if isinstance(item, Course):
+                translation_services.course_translations_set(
+                    actor=request.user, course=item, translations=form.translations()
+                )
+            else:
+                translation_services.programme_translations_set(
+                    actor=request.user, programme=item, translations=form.translations()
+                )
         except DomainError as error:
             form.add_errors(error.fields or {"__all__": error.message})
         else:

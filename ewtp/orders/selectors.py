@@ -259,7 +259,7 @@ def checkout_body(
 # Orders --------------------------------------------------------------------------------------
 
 
-def order_lines_prefetch(language: str | None = None) -> Prefetch:
+def order_lines_prefetch(language: str | None = None) -> Any:
     """An order's lines, each with the product's title in ``language`` (the page's by default)
     as ``local_title`` when the seller translated it: a subquery of the lines' one query, so
     pages and mails name products in the reader's language at no extra query (the

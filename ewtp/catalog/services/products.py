@@ -199,7 +199,9 @@ def product_create(
             "title": product.title,
             "hs_code": product.hs_code,
             "status": status,
-            "translations": sorted(code for code, texts in cleaned["translations"].items() if texts),
+            "translations": sorted(
+                code for code, texts in cleaned["translations"].items() if texts
+            ),
         },
     )
     return product

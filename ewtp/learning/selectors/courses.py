@@ -66,9 +66,7 @@ def programmes_published() -> QuerySet[Programme]:
         .prefetch_related(
             Prefetch(
                 "courses",
-                queryset=Course.objects.filter(is_published=True).prefetch_related(
-                    "translations"
-                ),
+                queryset=Course.objects.filter(is_published=True).prefetch_related("translations"),
             ),
             "cohorts",
             "translations",
