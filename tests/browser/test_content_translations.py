@@ -92,3 +92,49 @@ def test_the_seller_names_the_product_in_french_and_the_french_shop_shows_it(
         expect(visitor.locator("h1")).to_have_text("Huye mountain honey, 500 g")
     finally:
         visitor_context.close()
+
+
+@pytest.fixture
+def school(transactional_db):  # type: ignore[no-untyped-def]
+    from ewtp.learning.tests import factories
+
+    manager = factories.user("manager@school.rw")
+    manager.set_password(PASSWORD)
+    manager.save()
+    provider = factories.provider(manager)
+    programme = factories.programme(
+        provider,
+        title="Export basics for sellers",
+        summary="Sell abroad with the right papers.",
+        description="Learn to price, pack and declare your goods.",
+    )
+    factories.course(programme, slug="customs-101", title="Customs 101")
+    return programme
+
+
+def test_the_provider_titles_a_programme_in_swahili_and_swahili_visitors_read_it(
+    page: Page, school
+) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", "manager@school.rw")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("main form[method=post] button[type=submit]")
+    page.goto(f"/learn/programmes/{school.slug}/")
+    with page.expect_navigation():
+        page.click('[data-testid="programme-translations"]')
+    page.locator('details.translation[data-language="sw"] summary').click()
+    page.fill("#id_title_sw", "Misingi ya kuuza nje kwa wauzaji")
+    page.fill("#id_description_sw", "Jifunze kupanga bei, kufunga na kutangaza bidhaa zako.")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    expect(page.locator("ul.messages")).to_contain_text("The translations are saved.")
+    with page.expect_navigation():
+        page.select_option('[data-testid="language"]', "sw")
+    page.goto(f"/learn/programmes/{school.slug}/")
+    expect(page.locator("h1")).to_have_text("Misingi ya kuuza nje kwa wauzaji")
+    expect(page.locator("main")).to_contain_text("Jifunze kupanga bei")
+    screenshot(page, "content-translation-sw-programme")
+    with page.expect_navigation():
+        page.select_option('[data-testid="language"]', "fr")
+    expect(page.locator("h1")).to_have_text("Export basics for sellers")
