@@ -52,7 +52,7 @@ from ewtp.traderules.selectors.published import (
     territory_rules,
     version_get,
 )
-from ewtp.traderules.selectors.snapshot import current_rules, quote_compute
+from ewtp.traderules.selectors.snapshot import current_rules, national_choices, quote_compute
 from ewtp.traderules.services.edits import (
     rule_row_delete,
     rule_row_save,
@@ -541,24 +541,6 @@ def _destinations(language: str) -> list[tuple[str, str, str]]:
     return sorted(out, key=lambda item: item[1])
 
 
-def _national_choices(response: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
-    """Per line id, the national codes a 6-digit code is split into (national_code_needed)."""
-    if not response:
-        return {}
-    index = current_rules().snapshot.tariffs.get(str(response.get("territory")))
-    by_code = index.by_code if index is not None else {}
-    return {
-        str(warning.get("line")): [
-            {**item, "description": by_code[item["code"]][0].description}
-            if item.get("code") in by_code
-            else item
-            for item in warning.get("candidates") or []
-        ]
-        for warning in response.get("warnings", [])
-        if warning.get("code") == "national_code_needed"
-    }
-
-
 @require_http_methods(["GET", "POST"])
 def quote_calculator(request: HttpRequest) -> HttpResponse:
     response: dict[str, Any] | None = None
@@ -584,7 +566,7 @@ def quote_calculator(request: HttpRequest) -> HttpResponse:
             values["lines"] = [_blank_line(values)]
     else:
         values = _initial_values(request)
-    national = _national_choices(response)
+    national = national_choices(response)
     for position, line in enumerate(values["lines"], start=1):
         line["hs_description"] = hs_describe(line["hs_code"]) if line["hs_code"] else ""
         line["national"] = national.get(str(position), [])
