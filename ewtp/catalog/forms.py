@@ -14,6 +14,16 @@ from django.utils.translation import gettext_lazy as _
 from ewtp.catalog.models import DEFAULT_HUB, HUB_COUNTRIES, Category, Product, Variant
 from ewtp.catalog.traderules_gateway import NationalCodeChoice
 from ewtp.core.countries import country_name
+from ewtp.core.translations import (
+    DESCRIPTION,
+    TITLE,
+    LanguageSection,
+    add_translation_fields,
+    language_sections,
+)
+
+# The product texts a seller translates (the form's ``title_<language>`` fields and so on).
+PRODUCT_TEXTS = (TITLE, DESCRIPTION)
 
 
 class ProductForm(forms.Form):
@@ -79,23 +89,10 @@ class ProductForm(forms.Form):
             self.fields[f"{NATIONAL_PREFIX}{option.territory}"] = national_field(
                 option, initial=picked.get(option.territory, "")
             )
-        for code, name in settings.LANGUAGES:
-            self.fields[f"title_{code}"] = forms.CharField(
-                label=_("Title in %(language)s") % {"language": name},
-                max_length=200,
-                required=False,
-            )
-            self.fields[f"description_{code}"] = forms.CharField(
-                label=_("Description in %(language)s") % {"language": name},
-                widget=forms.Textarea(attrs={"rows": 2}),
-                required=False,
-            )
+        add_translation_fields(self, PRODUCT_TEXTS)
 
-    def translation_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [
-            (self[f"title_{code}"], self[f"description_{code}"])
-            for code, _name in settings.LANGUAGES
-        ]
+    def translation_sections(self) -> list[LanguageSection]:
+        return language_sections(self, PRODUCT_TEXTS)
 
     def main_fields(self) -> list[forms.BoundField]:
         return [

@@ -309,8 +309,8 @@ def breakdown(quote: dict[str, Any]) -> Breakdown:
         parts=parts,
         landed=landed,
         complete=bool(quote.get("complete")),
-        regime=str(regime.get("name", "")) if isinstance(regime, dict) else "",
-        notes=[str(n.get("message", n.get("code", ""))) for n in quote.get("notes", [])],
+        regime=traderules_gateway.regime_explanation(regime),
+        notes=[traderules_gateway.note_words(note) for note in quote.get("notes", [])],
         warnings=[str(w.get("message", w.get("code", ""))) for w in quote.get("warnings", [])],
         rules_version=str(quote.get("rules_version", "")),
     )

@@ -131,3 +131,17 @@ def hs_suggest(description: str, limit: int = 5) -> list[HsSuggestion]:
     found = _hs().hs_suggest(description, limit=limit)
     suggestions = [_as_suggestion(item) for item in found or []]
     return [item for item in suggestions if item is not None][:limit]
+
+
+def regime_explanation(regime: Any) -> str:
+    """The quote's low-value regime explained to a buyer, in the page's language."""
+    from ewtp.traderules.buyer_words import regime_explanation as explain
+
+    return explain(regime)
+
+
+def note_words(note: Any) -> str:
+    """A note of the quote (``{"code", "message"}``) in the page's language."""
+    from ewtp.traderules.buyer_words import note_words as words
+
+    return words(note)

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from ewtp.catalog import landed_prices, traderules_gateway
 from ewtp.catalog.forms import (
     NATIONAL_PREFIX,
+    PRODUCT_TEXTS,
     ImportForm,
     PhotoForm,
     ProductForm,
@@ -74,6 +75,7 @@ from ewtp.catalog.services.variants import (
 from ewtp.core import conf
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
+from ewtp.core.translations import translations_from_form
 
 PHOTO_CACHE = "public, max-age=31536000, immutable"
 
@@ -368,16 +370,8 @@ def _product_saved(request: HttpRequest, product: Product) -> HttpResponse:
 
 
 def _product_data(cleaned: dict[str, Any], national: dict[str, str]) -> ProductData:
-    from django.conf import settings
-
-    translations = {
-        code: {
-            "title": cleaned.get(f"title_{code}", ""),
-            "description": cleaned.get(f"description_{code}", ""),
-        }
-        for code, _name in settings.LANGUAGES
-        if cleaned.get(f"title_{code}") or cleaned.get(f"description_{code}")
-    }
+    # Every language, the empty ones too: emptying a language's fields clears its translation.
+    translations = translations_from_form(cleaned, PRODUCT_TEXTS)
     return ProductData(
         title=cleaned["title"],
         description=cleaned.get("description", ""),

@@ -152,6 +152,47 @@ class Course(models.Model):
         return self.title
 
 
+class ProgrammeTranslation(models.Model):
+    """A programme's texts in one language, filled by its provider; a missing text falls back
+    to the programme's own (see ``core.translations.text_in``)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=10)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=400, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "language"], name="learning_programme_translation_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} [{self.language}] {self.title}"
+
+
+class CourseTranslation(models.Model):
+    """A course's texts in one language, filled by the programme's provider."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=10)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=400, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "language"], name="learning_course_translation_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_id} [{self.language}] {self.title}"
+
+
 class Module(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
     title = models.CharField(_("title"), max_length=200)

@@ -30,6 +30,7 @@ from ewtp.accounts.selectors import organisations_of
 from ewtp.core import clock, signing
 from ewtp.core.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from ewtp.core.pagination import paginate
+from ewtp.core.translations import TranslationsForm, text_in, translations_initial
 from ewtp.learning import codes, content, pdf
 from ewtp.learning.forms import (
     ApplicationForm,
@@ -40,7 +41,14 @@ from ewtp.learning.forms import (
     ReviewForm,
 )
 from ewtp.learning.links import issuer_url
-from ewtp.learning.models import Application, Certificate, Enrolment, Invitation, Programme
+from ewtp.learning.models import (
+    Application,
+    Certificate,
+    Course,
+    Enrolment,
+    Invitation,
+    Programme,
+)
 from ewtp.learning.selectors.applications import (
     application_get_for,
     assignment_get_for,
@@ -60,6 +68,7 @@ from ewtp.learning.selectors.courses import (
     can_manage,
     can_teach,
     course_get,
+    course_get_for_manager,
     course_items,
     course_modules,
     courses_published,
@@ -67,6 +76,7 @@ from ewtp.learning.selectors.courses import (
     lesson_get_for,
     missing_prerequisites,
     programme_get,
+    programme_get_for_manager,
     programmes_published,
     progress_of,
     quiz_get_for,
@@ -80,6 +90,8 @@ from ewtp.learning.selectors.figures import (
     provider_programmes_for,
 )
 from ewtp.learning.services import applications, certificates, courses, enrolments, reviews
+from ewtp.learning.services import translations as translation_services
+from ewtp.learning.services.translations import LEARNING_TEXTS
 
 View = Callable[..., Any]
 
@@ -155,8 +167,10 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "learning/programme.html",
         {
             "programme": programme,
-            "description": content.render_markdown(programme.description),
-            "courses": programme.courses.filter(is_published=True),
+            "description": content.render_markdown(
+                text_in(programme, "description", translation.get_language())
+            ),
+            "courses": programme.courses.filter(is_published=True).prefetch_related("translations"),
             "cohorts": programme.cohorts.prefetch_related("sessions"),
             "open_cohorts": open_cohorts,
             "my_applications": mine,
@@ -188,7 +202,9 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "course": course,
             "programme": programme,
-            "description": content.render_markdown(course.description),
+            "description": content.render_markdown(
+                text_in(course, "description", translation.get_language())
+            ),
             "modules": modules,
             "items": items,
             "enrolment": enrolment,
@@ -827,3 +843,50 @@ def issuer(request: HttpRequest) -> JsonResponse:
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+# -- texts in other languages (the programme's managers) --------------------------------------------
+
+
+def _translations_page(
+    request: HttpRequest, item: Programme | Course, programme: Programme, kind: str
+) -> HttpResponse:
+    """The translations form of a programme or a course: GET shows it, POST saves it."""
+    if not can_manage(request.user, programme):
+        raise PermissionDenied("permission_denied", _("Only the programme's managers may do this."))
+    initial = translations_initial(item.translations.all(), LEARNING_TEXTS)
+    form = TranslationsForm(request.POST or None, initial=initial, texts=LEARNING_TEXTS)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if isinstance(item, Course):
+                translation_services.course_translations_set(
+                    actor=request.user, course=item, translations=form.translations()
+                )
+            else:
+                translation_services.programme_translations_set(
+                    actor=request.user, programme=item, translations=form.translations()
+                )
+        except DomainError as error:
+            form.add_errors(error.fields or {"__all__": error.message})
+        else:
+            messages.success(request, _("The translations are saved."))
+            return HttpResponseRedirect(request.path)
+    return render(
+        request,
+        "learning/translations.html",
+        {"item": item, "programme": programme, "kind": kind, "form": form},
+    )
+
+
+@login_required
+@domain_errors
+def programme_translations(request: HttpRequest, slug: str) -> HttpResponse:
+    programme = programme_get_for_manager(request.user, slug)
+    return _translations_page(request, programme, programme, "programme")
+
+
+@login_required
+@domain_errors
+def course_translations(request: HttpRequest, slug: str) -> HttpResponse:
+    course = course_get_for_manager(request.user, slug)
+    return _translations_page(request, course, course.programme, "course")

@@ -35,7 +35,13 @@ def _send(template: str, to: str, language: str, context: dict[str, object]) -> 
 
 
 def send_checkout_mail(checkout: Checkout, kind: str) -> None:
-    orders = list(checkout.orders.select_related("seller").prefetch_related("lines").order_by("id"))
+    from ewtp.orders.selectors import order_lines_prefetch
+
+    orders = list(
+        checkout.orders.select_related("seller")
+        .prefetch_related(order_lines_prefetch(checkout.language or "en"))
+        .order_by("id")
+    )
     locale = checkout.language
     context = {
         "checkout": checkout,

@@ -17,7 +17,7 @@ from ewtp.core.errors import InvalidRequest, NotFound
 from ewtp.core.money import Money
 from ewtp.tourism.models import Booking, DailyCapacity, Experience, PriceTier
 from ewtp.tourism.services.access import booking_token_matches
-from ewtp.tourism.services.common import GATE_ROLES, local_today
+from ewtp.tourism.services.common import GATE_ROLES, MANAGER_ROLES, local_today
 
 MAX_RANGE_DAYS = 92
 
@@ -233,6 +233,20 @@ def operator_experiences_for(actor: Any) -> QuerySet[Experience]:
         .prefetch_related("weekday_capacities")
         .order_by("park__name", "title")
     )
+
+
+def experience_get_for_manager(actor: Any, slug: str) -> Experience:
+    """An experience, published or not, for its operator's managers; NotFound otherwise."""
+    organisations = operator_organisations_for(actor, MANAGER_ROLES)
+    experience = (
+        Experience.objects.filter(operator__in=organisations, slug=slug)
+        .select_related("operator", "park")
+        .prefetch_related("translations")
+        .first()
+    )
+    if experience is None:
+        raise NotFound("not_found", _("No such experience."))
+    return experience
 
 
 # The operator's dashboard --------------------------------------------------------------------

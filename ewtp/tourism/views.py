@@ -23,10 +23,12 @@ from ewtp.core.errors import DomainError, NotFound, PermissionDenied
 from ewtp.core.money import Money
 from ewtp.core.pdf import pdf_from_template
 from ewtp.core.services import idempotent_call, request_fingerprint
+from ewtp.core.translations import TranslationsForm, translations_initial
 from ewtp.tourism import selectors, vouchers
 from ewtp.tourism.models import Booking, CheckIn, Experience
 from ewtp.tourism.services import access, capacity, changes, common, holds
 from ewtp.tourism.services.gate import checkin_record, voucher_token
+from ewtp.tourism.services.translations import EXPERIENCE_TEXTS, experience_translations_set
 
 MAX_ROWS = 20
 
@@ -500,6 +502,31 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "zero": Money.zero(chosen.currency),
     }
     return render(request, "tourism/dashboard.html", context, status=422 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def experience_translations(request: HttpRequest, slug: str) -> HttpResponse:
+    """The operator's form of an experience's texts in the site's other languages."""
+    try:
+        experience = selectors.experience_get_for_manager(request.user, slug)
+    except NotFound:
+        return _not_found(request)
+    initial = translations_initial(experience.translations.all(), EXPERIENCE_TEXTS)
+    form = TranslationsForm(request.POST or None, initial=initial, texts=EXPERIENCE_TEXTS)
+    if request.method == "POST" and form.is_valid():
+        try:
+            experience_translations_set(
+                actor=request.user, experience=experience, translations=form.translations()
+            )
+        except DomainError as error:
+            form.add_errors(error.fields or {"__all__": error.message})
+        else:
+            messages.success(request, _("The translations are saved."))
+            return HttpResponseRedirect(request.path)
+    status = 422 if form.errors else 200
+    context = {"experience": experience, "form": form}
+    return render(request, "tourism/experience_translations.html", context, status=status)
 
 
 # The gate ----------------------------------------------------------------------------------------

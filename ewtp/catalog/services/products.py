@@ -36,6 +36,7 @@ from ewtp.core import clock
 from ewtp.core.currencies import is_currency
 from ewtp.core.errors import Conflict, InvalidRequest
 from ewtp.core.services import audit_record
+from ewtp.core.translations import DESCRIPTION, TITLE, translations_clean, translations_write
 
 
 @dataclass
@@ -77,18 +78,10 @@ def _clean_price(data: ProductData, cleaned: dict[str, Any], errors: dict[str, s
 
 def _clean_translations(
     given: dict[str, dict[str, str]], errors: dict[str, str]
-) -> dict[str, dict[str, str]]:
-    translations: dict[str, dict[str, str]] = {}
-    for code, texts in given.items():
-        if code not in LANGUAGE_CODES:
-            errors[f"title_{code}"] = f"Unknown language {code}."
-            continue
-        title_text = (texts.get("title") or "").strip()
-        description_text = (texts.get("description") or "").strip()
-        if description_text and not title_text:
-            errors[f"title_{code}"] = "A translated description needs a translated title."
-        if title_text:
-            translations[code] = {"title": title_text[:200], "description": description_text}
+) -> dict[str, dict[str, str] | None]:
+    """Texts by language (``None``: clear that language's translation); see translations_clean."""
+    translations, problems = translations_clean(given, (TITLE, DESCRIPTION))
+    errors.update(problems)
     return translations
 
 
@@ -202,7 +195,8 @@ def product_insert(
     )
     product.save()
     for code, texts in cleaned["translations"].items():
-        ProductTranslation.objects.create(product=product, language=code, **texts)
+        if texts is not None:
+            ProductTranslation.objects.create(product=product, language=code, **texts)
     variant = Variant.objects.create(
         product=product,
         sku=cleaned["sku"] or f"SKU-{product.public_id.hex[:8].upper()}",
@@ -257,6 +251,9 @@ def product_create(
             "hs_code": product.hs_code,
             "national_codes": product.national_codes,
             "status": status,
+            "translations": sorted(
+                code for code, texts in cleaned["translations"].items() if texts
+            ),
         },
     )
     return product
@@ -300,8 +297,7 @@ def product_update(*, actor: object, product: Product, data: ProductData) -> Pro
     product.category = cleaned["category"]
     product.language = cleaned["language"]
     product.save()
-    for code, texts in cleaned["translations"].items():
-        ProductTranslation.objects.update_or_create(product=product, language=code, defaults=texts)
+    changed = translations_write(ProductTranslation, "product", product, cleaned["translations"])
     if variant is not None:
         variant.price_minor = cleaned["price_minor"]
         variant.currency = cleaned["currency"]
@@ -320,7 +316,19 @@ def product_update(*, actor: object, product: Product, data: ProductData) -> Pro
             "national_codes": product.national_codes,
         },
     )
+    _audit_translations(actor, product, changed)
     return product
+
+
+def _audit_translations(actor: object, product: Product, changed: dict[str, list[str]]) -> None:
+    if changed["set"] or changed["cleared"]:
+        audit_record(
+            actor=actor,
+            action="catalog.product.translations_changed",
+            target=product,
+            organisation_ref=str(product.seller.public_id),
+            data=changed,
+        )
 
 
 @transaction.atomic
@@ -343,6 +351,7 @@ def product_translation_set(
     )
     product.save(update_fields=["updated_at"])
     reindex([product])
+    _audit_translations(actor, product, {"set": [language], "cleared": []})
     return translation
 
 

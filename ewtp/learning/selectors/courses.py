@@ -64,8 +64,12 @@ def programmes_published() -> QuerySet[Programme]:
         Programme.objects.filter(is_published=True)
         .select_related("provider")
         .prefetch_related(
-            Prefetch("courses", queryset=Course.objects.filter(is_published=True)),
+            Prefetch(
+                "courses",
+                queryset=Course.objects.filter(is_published=True).prefetch_related("translations"),
+            ),
             "cohorts",
+            "translations",
         )
         .order_by("title")
     )
@@ -75,22 +79,55 @@ def courses_published(*, q: str = "") -> QuerySet[Course]:
     courses = Course.objects.filter(is_published=True, programme__is_published=True)
     if q.strip():
         courses = courses.filter(Q(title__icontains=q.strip()) | Q(summary__icontains=q.strip()))
-    return courses.select_related("programme__provider").order_by(
-        "programme__title", "position", "title"
+    return (
+        courses.select_related("programme__provider")
+        .prefetch_related("translations", "programme__translations")
+        .order_by("programme__title", "position", "title")
     )
 
 
 def programme_get(slug: str) -> Programme:
-    programme = Programme.objects.select_related("provider").filter(slug=slug).first()
+    programme = (
+        Programme.objects.select_related("provider")
+        .prefetch_related("translations")
+        .filter(slug=slug)
+        .first()
+    )
     if programme is None or not programme.is_published:
         raise NotFound("not_found", _("No such programme."))
     return programme
 
 
+def programme_get_for_manager(actor: object, slug: str) -> Programme:
+    """A programme, published or not, for its managers; NotFound for anyone else."""
+    programme = (
+        Programme.objects.select_related("provider")
+        .prefetch_related("translations")
+        .filter(slug=slug)
+        .first()
+    )
+    if programme is None or not can_manage(actor, programme):
+        raise NotFound("not_found", _("No such programme."))
+    return programme
+
+
+def course_get_for_manager(actor: object, slug: str) -> Course:
+    """A course, published or not, for its programme's managers; NotFound for anyone else."""
+    course = (
+        Course.objects.select_related("programme__provider")
+        .prefetch_related("translations")
+        .filter(slug=slug)
+        .first()
+    )
+    if course is None or not can_manage(actor, course.programme):
+        raise NotFound("not_found", _("No such course."))
+    return course
+
+
 def course_get(slug: str) -> Course:
     course = (
         Course.objects.select_related("programme__provider")
-        .prefetch_related("prerequisites")
+        .prefetch_related("prerequisites", "translations", "programme__translations")
         .filter(slug=slug)
         .first()
     )
