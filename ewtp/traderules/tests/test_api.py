@@ -58,11 +58,11 @@ def test_territories_endpoint(client: Client) -> None:
     assert (second_page["page"], second_page["pages"]) == (2, 2)
 
 
-def test_versions_endpoint(client: Client, steward: Any) -> None:
+def test_versions_endpoint(client: Client, steward: Any, operator: Any) -> None:
     line = TariffLine.objects.get(territory="EU", code="090121")
     line.mfn_ad_valorem = "0.08"
     tariff_line_save(actor=steward, tariff_line=line)
-    version = rules_publish(actor=steward, note="8%")
+    version = rules_publish(actor=operator, note="8%")
     body = client.get("/api/v1/traderules/versions").json()
     assert body["total"] == 2
     newest, shipped = body["items"]
