@@ -41,9 +41,9 @@ from ewtp.traderules.forms import (
 )
 from ewtp.traderules.models import ExchangeRate, PublicationRequest, RuleRow, Source
 from ewtp.traderules.rates import PERCENT_COLUMNS, percent_label
-from ewtp.traderules.selectors.changes import describe_changes
 from ewtp.traderules.selectors import coverage as selectors_coverage
 from ewtp.traderules.selectors import published
+from ewtp.traderules.selectors.changes import describe_changes
 from ewtp.traderules.selectors.hs import hs_describe, hs_search, hs_search_page
 from ewtp.traderules.selectors.permissions import can_enter_rates, can_steward
 from ewtp.traderules.selectors.published import (
@@ -61,6 +61,7 @@ from ewtp.traderules.services.edits import (
     rules_working_copy_reset,
     working_copy_content,
 )
+from ewtp.traderules.services.fx import fx_rate_enter
 from ewtp.traderules.services.publication import (
     may_approve,
     publication_approve,
@@ -68,7 +69,6 @@ from ewtp.traderules.services.publication import (
     publication_request,
     publication_withdraw,
 )
-from ewtp.traderules.services.fx import fx_rate_enter
 from ewtp.traderules.services.schedules import (
     schedule_list,
     schedule_update_check,

@@ -85,8 +85,8 @@ def _subject(table: str, key: dict[str, str], territories: Mapping[str, str]) ->
 
 def _value(table: str, column: str, value: str) -> str:
     if column in PERCENT_COLUMNS.get(table, ()):
-        return percent_label(value) or "–"
-    return value or "–"
+        return percent_label(value) or "\u2013"
+    return value or "\u2013"
 
 
 def _column_label(table: str, column: str) -> str:

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from ewtp.core.errors import PermissionDenied
 from ewtp.accounts.selectors import is_platform_operator
+from ewtp.core.errors import PermissionDenied
 from ewtp.traderules.selectors.permissions import can_enter_rates, can_steward
 
 # Permissions ----------------------------------------------------------------------------------

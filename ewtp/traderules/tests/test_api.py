@@ -68,7 +68,7 @@ def test_versions_endpoint(client: Client, steward: Any, operator: Any) -> None:
     newest, shipped = body["items"]
     assert newest["label"] == version.label
     assert newest["in_force"] is True and shipped["in_force"] is False
-    assert newest["created_by"] == "steward@example.org"
+    assert newest["created_by"] == "operator@example.org"
     assert newest["changes"] == {"tariff_lines": {"added": 0, "removed": 0, "changed": 1}}
     assert shipped["created_by"] is None
     assert shipped["note"] == "shipped reference data"
