@@ -127,7 +127,9 @@ class OrganisationForm(forms.Form):
         label=_("Registration number"),
         max_length=40,
         required=False,
-        help_text=_("In Rwanda the RDB company code or TIN (9 digits); elsewhere the company register or tax number."),
+        help_text=_(
+            "In Rwanda the RDB company code or TIN (9 digits); elsewhere the company register or tax number."
+        ),
     )
     address = forms.CharField(
         label=_("Registered address"), widget=forms.Textarea(attrs={"rows": 2}), required=False

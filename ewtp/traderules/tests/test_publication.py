@@ -102,7 +102,10 @@ def test_the_requester_cannot_approve_and_a_second_steward_publishes(
 def test_a_steward_of_another_organisation_may_not_approve(steward: Any) -> None:
     other = User.objects.create_user("other@example.org", "a-long-password-1")
     organisation = Organisation.objects.create(
-        slug="other-rules", name="Other rules", kind="rule_steward", country="RW",
+        slug="other-rules",
+        name="Other rules",
+        kind="rule_steward",
+        country="RW",
         verification="verified",
     )
     Membership.objects.create(user=other, organisation=organisation, role="owner")
@@ -137,7 +140,11 @@ def test_withdrawing_and_turning_down(steward: Any, second_steward: Any) -> None
         publication_withdraw(actor=second_steward, request_id=asked.pk)
     publication_withdraw(actor=second_steward, request_id=asked.pk, reason="Wrong source")
     asked.refresh_from_db()
-    assert (asked.status, asked.reason, asked.decided_by) == ("withdrawn", "Wrong source", second_steward)
+    assert (asked.status, asked.reason, asked.decided_by) == (
+        "withdrawn",
+        "Wrong source",
+        second_steward,
+    )
     assert PublicationRequest.objects.filter(status="pending").count() == 0
     mine = publication_request(actor=steward, note="8% again")
     publication_withdraw(actor=steward, request_id=mine.pk)
@@ -162,5 +169,7 @@ def test_changes_read_as_sentences(steward: Any) -> None:
         }
     }
     [described] = describe_changes(changes)
-    assert described["subject"].startswith("VAT on coffee, tea, mate and spices (HS 09) into Belgium")
+    assert described["subject"].startswith(
+        "VAT on coffee, tea, mate and spices (HS 09) into Belgium"
+    )
     assert described["lines"] == [{"label": "", "old": "6%", "new": "12%"}]
