@@ -220,3 +220,11 @@ def _resolved_snapshot(chosen: str) -> Snapshot:
             fields={"rules": "unknown rule set"},
         )
     return resolver(name)
+
+
+def stale_rates() -> list[dict[str, object]]:
+    """The shop's currencies whose newest rate is older than EWTP_FX_MAX_AGE_DAYS: what the
+    other apps (the operator's overview) may read of the rates' freshness."""
+    from ewtp.traderules.selectors.published import stale_currencies
+
+    return stale_currencies()
