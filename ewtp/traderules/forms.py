@@ -20,8 +20,10 @@ def row_form_class(model: type[RuleRow] | type[Source]) -> type[ModelForm[Any]]:
     fields = [model.field_name(column) for column in model.COLUMNS]
     fields = [name for name in fields if name not in _NOT_EDITED]
     widgets: dict[str, Any] = {
-        "valid_from": forms.DateInput(attrs={"type": "date"}),
-        "valid_to": forms.DateInput(attrs={"type": "date"}),
+        # ISO whatever the page's language: a date input reads only YYYY-MM-DD (a French
+        # "01/01/2025" left the field empty and the row lost its start date).
+        "valid_from": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        "valid_to": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     }
     for name in ("members", "origin", "origins", "exempt_origins", "what", "where", "name"):
         widgets[name] = forms.TextInput(attrs={"size": 60})
@@ -47,7 +49,9 @@ class RowForm(ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._stored = {name: getattr(self.instance, name, "") or "" for name in self.percent_fields}
+        self._stored = {
+            name: getattr(self.instance, name, "") or "" for name in self.percent_fields
+        }
         for name in self.percent_fields:
             field = self.fields[name]
             field.label = _("%(label)s (%%)") % {"label": field.label}

@@ -86,7 +86,7 @@ WORDS = {
     },
     "fr": {
         "subject": "TVA sur coffee, tea, mate and spices (HS 09) à destination de Belgique",
-        "notice": "un second gestionnaire de votre organisation l’approuve",
+        "notice": "un second gestionnaire de votre organisation l\u2019approuve",
     },
 }
 

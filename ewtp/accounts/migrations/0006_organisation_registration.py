@@ -4,25 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_apitoken_expires_at'),
+        ("accounts", "0005_apitoken_expires_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organisation',
-            name='address',
-            field=models.TextField(blank=True, verbose_name='registered address'),
+            model_name="organisation",
+            name="address",
+            field=models.TextField(blank=True, verbose_name="registered address"),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='registration_document',
-            field=models.FileField(blank=True, upload_to='organisations/registration/%Y/', verbose_name='registration document'),
+            model_name="organisation",
+            name="registration_document",
+            field=models.FileField(
+                blank=True,
+                upload_to="organisations/registration/%Y/",
+                verbose_name="registration document",
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='registration_number',
-            field=models.CharField(blank=True, max_length=40, verbose_name='registration number'),
+            model_name="organisation",
+            name="registration_number",
+            field=models.CharField(blank=True, max_length=40, verbose_name="registration number"),
         ),
     ]

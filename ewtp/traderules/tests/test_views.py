@@ -189,7 +189,10 @@ def test_a_steward_edits_a_tariff_line_in_percent_and_a_second_steward_publishes
     assert saved.status_code == 302
     assert TariffLine.objects.get(pk=line.pk).mfn_ad_valorem == "0.08"
     pending = client.get("/rules/steward/").content.decode()
-    assert "Duty on coffee, roasted, not decaffeinated (HS 090121) into European Union customs territory" in pending
+    assert (
+        "Duty on coffee, roasted, not decaffeinated (HS 090121) into European Union customs territory"
+        in pending
+    )
     assert "<del>7.5%</del>" in pending and "<ins>8%</ins>" in pending
     asked = client.post("/rules/steward/", {"note": "EU roasted coffee 8%"})
     request = PublicationRequest.objects.get()
@@ -212,7 +215,10 @@ def test_a_steward_edits_a_tariff_line_in_percent_and_a_second_steward_publishes
     assert version.created_by == steward
     assert published["Location"] == f"/rules/versions/{version.label}/"
     history = client.get(published["Location"]).content.decode()
-    assert "Duty on coffee, roasted, not decaffeinated (HS 090121) into European Union customs territory" in history
+    assert (
+        "Duty on coffee, roasted, not decaffeinated (HS 090121) into European Union customs territory"
+        in history
+    )
     assert "<del>7.5%</del>" in history and "<ins>8%</ins>" in history
     assert "mfn_ad_valorem" not in history
 
@@ -223,9 +229,7 @@ def test_a_rate_outside_its_bounds_is_refused_on_the_page(client: Client, stewar
     data = {**tax.to_row(), "valid_to": "", "rate": "210"}
     refused = client.post(f"/rules/steward/taxes/{tax.pk}/", data)
     assert refused.status_code == 200
-    assert (
-        "A tax rate must be between 0% and 50%; 210% is outside." in refused.content.decode()
-    )
+    assert "A tax rate must be between 0% and 50%; 210% is outside." in refused.content.decode()
     assert Tax.objects.get(pk=tax.pk).rate == "0.21"
     data["rate"] = "5,5"
     assert client.post(f"/rules/steward/taxes/{tax.pk}/", data).status_code == 302
@@ -342,3 +346,12 @@ def test_the_calculator_offers_the_national_codes_of_a_split_subheading(client: 
     ).content.decode()
     assert 'data-testid="line-0-national"' not in html
     assert "<strong>6.40</strong> at 6.4%" in html
+
+
+def test_the_row_form_writes_dates_in_iso_in_every_language(client: Client, steward: Any) -> None:
+    client.force_login(steward)
+    client.cookies["ewtp_language"] = "fr"
+    tax = Tax.objects.get(country="BE", kind="vat", hs_prefix="09")
+    form = client.get(f"/rules/steward/taxes/{tax.pk}/").content.decode()
+    assert f'name="valid_from" value="{tax.valid_from.isoformat()}"' in form
+    assert 'name="rate" value="6"' in form

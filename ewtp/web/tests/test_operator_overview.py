@@ -17,7 +17,11 @@ from ewtp.orders.models import Order
 def _figure(html: str, key: str) -> str:
     found = re.search(rf'data-figure="{key}"><a href="([^"]*)">(.*?)</a>', html, re.S)
     assert found, key
-    return found.group(1) + " | " + re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(2))).strip()
+    return (
+        found.group(1)
+        + " | "
+        + re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(2))).strip()
+    )
 
 
 @pytest.mark.django_db
@@ -28,9 +32,7 @@ def test_the_overview_counts_and_links_every_figure(
     first = paid_order([(setting.coffee, 1)], destination="BE", currency="EUR")
     paid_order([(setting.coffee, 2)], destination="BE", currency="EUR")
     Order.objects.filter(pk=first.pk).update(status=Order.Status.DISPUTED)
-    Organisation.objects.create(
-        slug="new-weavers", name="New Weavers", kind="seller", country="RW"
-    )
+    Organisation.objects.create(slug="new-weavers", name="New Weavers", kind="seller", country="RW")
     client.force_login(setting.operator)
     client.get("/operator/")  # warm the session and the caches
     with django_assert_max_num_queries(14):
