@@ -146,14 +146,36 @@ def test_a_four_eyes_publication_with_a_price_preview(
     assert asked.status == "approved" and asked.decided_by.email == "bruno@minicom.gov.rw"
 
 
+def _paid(product, quantity: int, destination: str, currency: str) -> None:  # type: ignore[no-untyped-def]
+    """A checkout placed and paid through the payments app: its money goes into escrow."""
+    from ewtp.catalog.tests.factories import ADDRESSES
+    from ewtp.orders.services import money
+    from ewtp.orders.services.carts import cart_create, cart_line_add
+    from ewtp.orders.services.checkout import checkout_place
+    from ewtp.payments.providers import Status
+    from ewtp.payments.services import payment_settle
+
+    cart = cart_create()
+    cart_line_add(cart=cart, product_id=product.public_id, quantity=quantity)
+    checkout = checkout_place(
+        cart=cart,
+        email="anne@example.be",
+        destination=destination,
+        currency=currency,
+        shipping_address=ADDRESSES[destination],
+    )
+    payment = money.checkout_payment_start(checkout)
+    payment_settle(payment_id=payment.pk, status=Status("succeeded"))
+
+
 @pytest.fixture
 def platform(transactional_db):  # type: ignore[no-untyped-def]
-    from ewtp.logistics.tests.factories import paid_order, world
+    from ewtp.logistics.tests.factories import world
 
     setting = world()
     cache.clear()
-    paid_order([(setting.coffee, 2)], destination="BE", currency="EUR")
-    paid_order([(setting.coffee, 1)], destination="CN", currency="CNY")
+    _paid(setting.coffee, 2, "BE", "EUR")
+    _paid(setting.coffee, 1, "CN", "CNY")
     Organisation.objects.create(slug="new-weavers", name="New Weavers", kind="seller", country="RW")
     setting.operator.set_password(PASSWORD)
     setting.operator.save()
@@ -168,6 +190,7 @@ def test_the_operator_overview(page: Page, live_server, platform) -> None:  # ty
     expect(figures.locator('[data-figure="orders_today"] .figure-count')).to_have_text("2")
     expect(figures.locator('[data-figure="orders_month"]')).to_contain_text("€")
     expect(figures.locator('[data-figure="orders_month"]')).to_contain_text("CN¥")
+    expect(figures.locator('[data-figure="escrow"]')).to_contain_text("€")
     tour(page, "operator-overview")
     with page.expect_navigation():
         figures.locator('[data-figure="organisations"] a').click()
