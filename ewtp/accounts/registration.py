@@ -15,7 +15,6 @@ from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
@@ -68,7 +67,7 @@ def registration_number_problem(country: str, number: str) -> str:
     return ""
 
 
-def _document_problem(document: UploadedFile | None) -> str:
+def _document_problem(document: Any) -> str:
     if document is None:
         return _("Attach the certificate of registration (PDF, JPEG or PNG).")
     if PurePath(document.name or "").suffix.lower() not in DOCUMENT_TYPES:
@@ -102,7 +101,7 @@ def _check_kind(actor: User, kind: str) -> None:
 
 
 def _registration_problems(
-    *, actor: User, country: str, number: str, address: str, document: UploadedFile | None
+    *, actor: User, country: str, number: str, address: str, document: Any
 ) -> dict[str, str]:
     """What verification needs; the platform operator may leave it for later."""
     fields: dict[str, str] = {}
@@ -131,7 +130,7 @@ def organisation_create(
     slug: str = "",
     registration_number: str = "",
     address: str = "",
-    registration_document: UploadedFile | None = None,
+    registration_document: Any = None,
 ) -> Organisation:
     """Register an organisation; the actor becomes its owner; it waits for verification."""
     _check_kind(actor, kind)

@@ -709,10 +709,9 @@ def organisation_document(request: HttpRequest, slug: str) -> HttpResponse:
     handle = organisation.registration_document.open("rb")
     response = FileResponse(handle, as_attachment=False)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = 'inline; filename="registration' + (
-        PurePath(organisation.registration_document.name).suffix + '"'
-    )
-    return response
+    suffix = PurePath(organisation.registration_document.name or "").suffix
+    response["Content-Disposition"] = f'inline; filename="registration{suffix}"'
+    return response  # type: ignore[return-value]
 
 
 @login_required

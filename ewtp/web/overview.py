@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ewtp.accounts.models import Organisation
@@ -52,7 +51,7 @@ def _amounts(rows: Iterable[tuple[str, int | None]], language: str) -> list[str]
 
 def _orders(language: str) -> list[Figure]:
     today = clock.today()
-    day_start = timezone.make_aware(datetime.combine(today, time.min), timezone.UTC)
+    day_start = datetime.combine(today, time.min, tzinfo=UTC)
     month_start = day_start.replace(day=1)
     today_only = Q(created_at__gte=day_start)
     rows = list(

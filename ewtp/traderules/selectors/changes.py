@@ -95,7 +95,7 @@ def _column_label(table: str, column: str) -> str:
         field = model._meta.get_field(model.field_name(column))
     except Exception:  # a column without a field of its own (regime cells)
         return column.replace("_", " ")
-    return str(field.verbose_name)
+    return str(getattr(field, "verbose_name", column))
 
 
 def _start(key: dict[str, str]) -> str:
