@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ewtp.core import clock, conf
 from ewtp.core.countries import country_name
 from ewtp.core.errors import DomainError
+from ewtp.core.money import Money
 from ewtp.traderules.errors import QuoteRejectedError
 from ewtp.traderules.extensions import rules_choices
 from ewtp.traderules.forms import (
@@ -822,6 +823,9 @@ def publication(request: HttpRequest, pk: int) -> HttpResponse:
     language = _language(request)
     for effect in (preview or {}).get("effects") or ():
         effect["destination_name"] = country_name(effect["destination"], language)
+        for when in ("before", "after"):
+            amount = Money.of(effect[when], effect["currency"])
+            effect[f"{when}_shown"] = amount.format(language)
     return render(
         request,
         "traderules/publication.html",
