@@ -67,6 +67,7 @@ PUBLIC_API = (
 )
 # Pages of the platform operator (or of a steward) alone, with no object in their address.
 OPERATOR_ONLY = [
+    "/operator/",
     "/accounts/operator/organisations/",
     "/accounts/operator/audit/",
     "/accounts/operator/outbox/",

@@ -97,6 +97,13 @@ class Organisation(models.Model):
     seller_category_requested_at = models.DateTimeField(null=True, blank=True)
     country = models.CharField(_("country"), max_length=2)
     description = models.TextField(_("description"), blank=True)
+    # What the operator checks before verifying: the registration number (in Rwanda the RDB
+    # company code, which is also the TIN), the registered address and a registration document.
+    registration_number = models.CharField(_("registration number"), max_length=40, blank=True)
+    address = models.TextField(_("registered address"), blank=True)
+    registration_document = models.FileField(
+        _("registration document"), upload_to="organisations/registration/%Y/", blank=True
+    )
     verification = models.CharField(
         max_length=20, choices=Verification.choices, default=Verification.SUBMITTED
     )

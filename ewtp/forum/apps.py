@@ -14,9 +14,11 @@ class ForumConfig(AppConfig):
         from ewtp.core import periodic
         from ewtp.core.navigation import EVERYONE, NavEntry, register
         from ewtp.forum.commands import PROPOSE, SIMULATE
+        from ewtp.forum.selectors.effects import publication_effects
         from ewtp.forum.selectors.snapshot import proposal_choices, proposal_rules
         from ewtp.forum.services.proposals import proposals_advance
         from ewtp.traderules.extensions import (
+            register_publication_preview,
             register_rules_choices,
             register_rules_resolver,
             register_rules_subcommand,
@@ -26,6 +28,7 @@ class ForumConfig(AppConfig):
         register_rules_subcommand(PROPOSE)
         register_rules_subcommand(SIMULATE)
         register_rules_choices(proposal_choices)
+        register_publication_preview(publication_effects)
         periodic.register("forum.advance", proposals_advance, every_seconds=3600)
         register(NavEntry(_("Rule proposals"), "forum:list", EVERYONE, 41))
         register(NavEntry(_("Proposals and my prices"), "forum:mine", "seller", 42))

@@ -299,3 +299,11 @@ def territory_of(country: str) -> str:
     """The customs territory (its code) a destination country belongs to; "" if none."""
     territory = current_snapshot().country_territory.get(country)
     return territory.code if territory is not None else ""
+
+
+def stale_rates() -> list[dict[str, object]]:
+    """The shop's currencies whose newest rate is older than EWTP_FX_MAX_AGE_DAYS: what the
+    other apps (the operator's overview) may read of the rates' freshness."""
+    from ewtp.traderules.selectors.published import stale_currencies
+
+    return stale_currencies()
