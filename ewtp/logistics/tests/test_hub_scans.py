@@ -77,7 +77,7 @@ def test_with_htmx_a_scan_swaps_the_work_area_with_fresh_lists(
     answer = hub_client.post(INTAKE, {"code": parcel.code}, HTTP_HX_REQUEST="true")
     body = answer.content.decode()
     assert answer.status_code == 200 and "<html" not in body
-    assert body.startswith('<div id="hub-work">')
+    assert body.startswith('<div id="hub-work" data-swap-errors>')
     assert f'data-testid="consolidate-{parcel.code}"' in body  # the list refreshed
     assert Parcel.objects.get(pk=parcel.pk).status == Parcel.Status.RECEIVED
 

@@ -4,8 +4,8 @@
 // - <form data-confirm="question">: submitted only once the question is confirmed;
 // - <button data-fill="#field" data-value="text">: puts the text into the field;
 // - <... class="countdown" data-expires="ISO time">: minutes:seconds left, then a reload;
-// - <form hx-post data-swap-errors>: htmx swaps in a refused answer (4xx) too, so that the
-//   error the server explains in words shows in place (htmx 2 drops it by default).
+// - an htmx target inside [data-swap-errors]: htmx swaps in a refused answer (4xx) too, so
+//   that the error the server explains in words shows in place (htmx 2 drops it by default).
 (function () {
   "use strict";
   document.addEventListener("change", function (event) {
@@ -39,8 +39,8 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     var detail = event.detail || {};
     var status = detail.xhr ? detail.xhr.status : 0;
-    var elt = detail.elt || (detail.requestConfig && detail.requestConfig.elt) || event.target;
-    if (status >= 400 && status < 500 && elt && elt.closest && elt.closest("[data-swap-errors]")) {
+    var target = detail.target || event.target;
+    if (status >= 400 && status < 500 && target && target.closest && target.closest("[data-swap-errors]")) {
       detail.shouldSwap = true;
       detail.isError = false;
     }
