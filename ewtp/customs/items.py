@@ -102,14 +102,14 @@ def _tax_rows(lines: list[dict[str, Any]], currency: str) -> list[ChargeRow]:
     by_kind: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for line in lines:
         for tax in line["taxes"]:
-            amount = _money(tax.get("amount"), currency)
-            if amount is not None:
-                by_kind[(str(tax.get("kind", "")), str(tax.get("rate", "")))] += amount.amount
+            money = _money(tax.get("amount"), currency)
+            if money is not None:
+                by_kind[(str(tax.get("kind", "")), str(tax.get("rate", "")))] += money.amount
     rows = []
-    for (kind, rate), amount in by_kind.items():
+    for (kind, rate), total in by_kind.items():
         name = wording.tax_name(kind)
         text = f"{name} ({_percent(rate)})" if rate else name
-        rows.append(ChargeRow(text, Money.of(amount, currency), None))
+        rows.append(ChargeRow(text, Money.of(total, currency), None))
     return rows
 
 
@@ -139,7 +139,9 @@ def _charges(declaration: Declaration, lines: list[dict[str, Any]]) -> list[Char
             Money.from_minor(order.shipping_minor, buyer),
         ),
         ChargeRow(
-            _("Duty"), _money(customs.get("duty"), currency), Money.from_minor(order.duty_minor, buyer)
+            _("Duty"),
+            _money(customs.get("duty"), currency),
+            Money.from_minor(order.duty_minor, buyer),
         ),
         ChargeRow(
             _("Taxes"),
@@ -156,7 +158,9 @@ def _charges(declaration: Declaration, lines: list[dict[str, Any]]) -> list[Char
                 None,
             ),
         )
-    return rows + [ChargeRow("· " + row.label, row.customs, None) for row in _tax_rows(lines, currency)]
+    return rows + [
+        ChargeRow("· " + row.label, row.customs, None) for row in _tax_rows(lines, currency)
+    ]
 
 
 def declaration_items(declaration: Declaration) -> Items:

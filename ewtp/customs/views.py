@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 
 from ewtp.accounts.models import Organisation, User
 from ewtp.accounts.selectors import organisation_get_for
+from ewtp.core import wording
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.http import page_errors
 from ewtp.core.pagination import paginate
-from ewtp.core import wording
 from ewtp.customs import selectors, services
 from ewtp.customs.items import declaration_items
 from ewtp.customs.models import Decision, Declaration
@@ -124,7 +124,7 @@ def declaration(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 def _next_in_queue(request: HttpRequest, user: User, decided: Declaration) -> HttpResponse:
-    """"Release and next": the oldest declaration still waiting in the officer's queue, or the
+    """ "Release and next": the oldest declaration still waiting in the officer's queue, or the
     queue itself (empty) when none is left."""
     following = selectors.next_in_queue(user, after=decided)
     if following is None:

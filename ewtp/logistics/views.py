@@ -246,7 +246,9 @@ def _hub_context(request: HttpRequest, hub: Any, **extra: Any) -> dict[str, Any]
 SCAN_KEY = "ewtp_hub_scan"  # the session's last scan results, shown once after the redirect
 
 
-def _scan_row(given: str, outcome: str, message: str, parcel: Parcel | None = None) -> dict[str, Any]:
+def _scan_row(
+    given: str, outcome: str, message: str, parcel: Parcel | None = None
+) -> dict[str, Any]:
     """A scan's result as the page shows it (and as the session keeps it between the POST and
     the page after the redirect)."""
     tone = "ok" if outcome == "received" else "warn" if outcome in DUPLICATES else "bad"

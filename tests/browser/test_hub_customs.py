@@ -144,9 +144,7 @@ def test_without_javascript_a_bad_scan_reloads_the_page_with_the_answer(
         context.close()
 
 
-def test_the_officer_reads_the_items_and_releases_one_after_the_other(
-    page: Page, w: World
-) -> None:
+def test_the_officer_reads_the_items_and_releases_one_after_the_other(page: Page, w: World) -> None:
     first = packed(w, paid_order([(w.coffee, 3)], destination="BE"), weight="1.0")
     second = packed(w, paid_order([(w.coffee, 2)], destination="BE"))
     one = declarations_submit(actor=w.seller, parcel=first)[1]

@@ -136,9 +136,7 @@ def test_a_batch_receives_each_code_on_its_own_and_says_why_others_were_refused(
     other = _handed_over(w)
     not_yet = packed(w, paid_order([(w.coffee, 1)], destination="BE"))
     unknown = parcel_code_new("KGL")
-    text = "\n".join(
-        [good.code, "KGL-XXXX", unknown, not_yet.code, good.code.lower(), other.code]
-    )
+    text = "\n".join([good.code, "KGL-XXXX", unknown, not_yet.code, good.code.lower(), other.code])
     results = parcels_receive_batch(actor=w.kigali, hub=w.kgl, text=text)
     assert [(r.outcome, r.given) for r in results] == [
         ("received", good.code),
