@@ -253,7 +253,7 @@ def _scan_row(
     the page after the redirect)."""
     tone = "ok" if outcome == "received" else "warn" if outcome in DUPLICATES else "bad"
     row: dict[str, Any] = {
-        "given": given,
+        "given": given[:64],  # what was scanned, as typed (a long paste cut short)
         "outcome": outcome,
         "label": wording.label(outcome),
         "message": message,

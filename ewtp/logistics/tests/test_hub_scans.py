@@ -205,3 +205,15 @@ def test_the_manifest_is_a_pdf_with_every_parcel_and_the_totals(
     client = Client()
     client.force_login(w.officer_be)  # no hub of this shipment: not found
     assert client.get(url).status_code == 404
+
+
+def test_a_batch_over_the_limit_is_refused_whole(w: World) -> None:
+    from ewtp.core.errors import InvalidRequest
+    from ewtp.logistics.services.intake import MAX_BATCH
+
+    good = _handed_over(w)
+    text = "\n".join([good.code] + [parcel_code_new("KGL") for _ in range(MAX_BATCH)])
+    with pytest.raises(InvalidRequest) as refused:
+        parcels_receive_batch(actor=w.kigali, hub=w.kgl, text=text)
+    assert refused.value.message == "At most 200 codes at once: split the list."
+    assert Parcel.objects.get(pk=good.pk).status == Parcel.Status.HANDED_OVER
