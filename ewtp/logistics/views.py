@@ -304,7 +304,7 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
     try:
         parcel = parcel_receive(actor=user, hub=hub, code=given)
     except DomainError as error:
-        row = _scan_row(given.strip(), error.code, error.message)
+        row = _scan_row(given.strip(), intake_services.scan_outcome(error), error.message)
         return _answer_scan(request, hub, {"scan": row}, _status_of(error))
     row = _scan_row(
         parcel.code, "received", _("Parcel %(code)s received.") % {"code": parcel.code}, parcel

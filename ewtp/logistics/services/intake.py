@@ -34,6 +34,12 @@ class ScanResult:
         return self.outcome == "received"
 
 
+def scan_outcome(error: DomainError) -> str:
+    """The refusal's code for the page: a repeated scan is an ``invalid_transition`` to the API
+    and ``already_received`` here."""
+    return str(error.extra.get("reason") or error.code)
+
+
 def codes_from_text(text: str) -> list[str]:
     """The codes in what was scanned or pasted: one a line (or separated by commas or
     semicolons); a line of several whole codes separated by spaces is split as well, while a
@@ -82,7 +88,7 @@ def parcels_receive_batch(*, actor: object, hub: Hub, text: str) -> list[ScanRes
         try:
             parcel = parcel_receive(actor=actor, hub=hub, code=given)
         except DomainError as error:
-            results.append(ScanResult(given, error.code, error.message))
+            results.append(ScanResult(given, scan_outcome(error), error.message))
         else:
             results.append(
                 ScanResult(

@@ -224,11 +224,11 @@ def parcel_receive(*, actor: object, hub: Hub, code: str) -> Parcel:
             fields={"code": f"belongs to {parcel.origin_hub.code}"},
         )
     if parcel.status == P.RECEIVED and parcel.current_hub_id == hub.pk:
-        raise Conflict(
-            "already_received",
-            _("Parcel %(code)s was received here already: no need to scan it again.")
+        # Still the API's invalid_transition; "reason" tells a repeated scan apart.
+        raise InvalidTransition(
+            message=_("Parcel %(code)s was received here already: no need to scan it again.")
             % {"code": parcel.code},
-            extra={"status": parcel.status},
+            extra={"status": parcel.status, "reason": "already_received"},
         )
     if parcel.status == P.PACKED:
         raise InvalidTransition(
