@@ -21,6 +21,54 @@ from ewtp.traderules.engine import QuoteRejected, Snapshot, quote
 PARTS = (("duty", "duty"), ("tax", "taxes"), ("fees", "fees"), ("total", "landed"))
 ZERO = Decimal(0)
 CHANGE_EDGES = (-50, -20, -10, -5, -2, 0, 2, 5, 10, 20, 50)
+# Order values around a regime's value threshold: bins of 10% of the threshold, 50% to 150%.
+THRESHOLD_BINS = 10
+THRESHOLD_FROM = Decimal("0.5")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A low-value regime's value threshold, as one of the two rule sets has it."""
+
+    territory: str
+    regime: str
+    amount: Decimal
+    currency: str
+    on: str  # "goods" or "customs"
+    rules: str  # "base", "proposal" or "both"
+
+    def key(self) -> tuple[str, str, str, str, str, str]:
+        return (self.territory, self.regime, str(self.amount), self.currency, self.on, self.rules)
+
+
+def thresholds_of(base: Snapshot, proposal: Snapshot, territory: str, day: int) -> list[Threshold]:
+    """The value thresholds of the territory's regimes in force on the day (an ordinal), under
+    either rule set, each amount once with the regimes that use it. Per-item thresholds
+    (unit prices, not the order's value) and gift regimes (an order is a sale) are left out."""
+    found: dict[tuple[Decimal, str, str], tuple[set[str], set[str]]] = {}
+    for name, snapshot in (("base", base), ("proposal", proposal)):
+        for regime in snapshot.regimes.get(territory, ()):
+            if (
+                regime.threshold is not None
+                and regime.threshold_on in ("goods", "customs")
+                and regime.gift is not True
+                and regime.start <= day <= regime.end
+            ):
+                key = (regime.threshold, regime.threshold_currency, regime.threshold_on)
+                ids, sets = found.setdefault(key, (set(), set()))
+                ids.add(regime.id)
+                sets.add(name)
+    return [
+        Threshold(
+            territory,
+            ", ".join(sorted(ids)),
+            amount,
+            currency,
+            on,
+            "both" if len(sets) == 2 else next(iter(sets)),
+        )
+        for (amount, currency, on), (ids, sets) in sorted(found.items())
+    ]
 
 
 @dataclass(frozen=True)
@@ -99,6 +147,9 @@ class Replay:
     behaviour: dict[tuple[str, str, str, str], list[Decimal]] = field(default_factory=dict)
     # Changed orders by change of landed price, in the bins of CHANGE_EDGES (percent).
     change_bins: list[int] = field(default_factory=lambda: [0] * (len(CHANGE_EDGES) + 1))
+    # Orders by value around each threshold, THRESHOLD_BINS bins from 50% to 150% of it.
+    near_thresholds: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
+    _limits: dict[tuple[str, int], list[Threshold]] = field(default_factory=dict, repr=False)
 
     def add(self, order: OrderIn) -> None:
         day = date.fromisoformat(str(order.request.get("date")))
@@ -120,6 +171,7 @@ class Replay:
         else:
             self.drifted.append(_drift(order, stored, b, before))
         self._sum(order, before, after, b, a)
+        self._near_thresholds(before, day.toordinal())
         if not _same(b, a):
             self.changed.append(
                 {
@@ -178,6 +230,32 @@ class Replay:
             door[0] += _money(before, "payable_on_delivery")
             door[1] += _money(after, "payable_on_delivery")
 
+    def _near_thresholds(self, before: Any, day: int) -> None:
+        """Count the order in the bin of its value around each threshold of its territory
+        (thresholds in the customs currency; the value is the same under both rule sets)."""
+        territory = before["territory"]
+        limits = self._limits.get((territory, day))
+        if limits is None:
+            limits = self._limits[(territory, day)] = thresholds_of(
+                self.base, self.proposal, territory, day
+            )
+        if not limits:
+            return
+        customs = before["customs_currency"]
+        goods = Decimal(before["totals"]["customs"]["goods"] or "0")
+        for limit in limits:
+            if limit.currency != customs or not limit.amount:
+                continue
+            value = goods
+            if limit.on == "customs":
+                value = sum(
+                    (Decimal(line.get("customs_value") or "0") for line in before["lines"]), ZERO
+                )
+            index = int((value / limit.amount - THRESHOLD_FROM) * THRESHOLD_BINS)
+            if 0 <= index < THRESHOLD_BINS:
+                cell = self.near_thresholds.setdefault(limit.key(), [0] * THRESHOLD_BINS)
+                cell[index] += 1
+
     def _behaviour(self, order: OrderIn, b: dict[str, str], a: dict[str, str]) -> None:
         price_before = Decimal(b["total"])
         if not price_before:
@@ -204,7 +282,7 @@ class Replay:
 
     def partial(self) -> Replay:
         """This replay's tallies without its snapshots (sent back by a worker process)."""
-        return dataclasses.replace(self, base=None, proposal=None)  # type: ignore[arg-type]
+        return dataclasses.replace(self, base=None, proposal=None, _limits={})  # type: ignore[arg-type]
 
     def merge(self, other: Replay) -> None:
         """Add another replay's tallies (of other orders) to this one's."""
@@ -223,6 +301,7 @@ class Replay:
         _add_cells(self.authority, other.authority)
         _add_cells(self.at_door, other.at_door)
         _add_cells(self.behaviour, other.behaviour)
+        _add_cells(self.near_thresholds, other.near_thresholds)
         for key, count in other.crossings.items():
             self.crossings[key] = self.crossings.get(key, 0) + count
         for programme, counts in other.preferences.items():
@@ -308,6 +387,18 @@ class Replay:
                 for (d, h, s, c), v in sorted(self.behaviour.items())
             ],
             "landed_change_bins": {"edges": list(CHANGE_EDGES), "orders": self.change_bins},
+            "near_thresholds": [
+                {
+                    "territory": t,
+                    "regime": r,
+                    "threshold": amount,
+                    "currency": c,
+                    "on": on,
+                    "rules": rules,
+                    "orders": counts,
+                }
+                for (t, r, amount, c, on, rules), counts in sorted(self.near_thresholds.items())
+            ],
         }
 
 
