@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -43,8 +44,31 @@ def proposal_index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "forum/list.html",
-        {"items": items, "steward": can_steward(request.user), "kinds": Proposal.Kind.choices},
+        {
+            "items": items,
+            "steward": can_steward(request.user),
+            "kinds": Proposal.Kind.choices,
+            "other_languages": _other_languages(language),
+        },
     )
+
+
+def _other_languages(language: str) -> list[tuple[str, str]]:
+    """The platform's languages but the visitor's: a draft's title and rationale may be
+    given in each of them."""
+    own = language.split("-")[0].lower()
+    return [(code, name) for code, name in settings.LANGUAGES if code.split("-")[0] != own]
+
+
+def _translations(request: HttpRequest, language: str) -> dict[str, dict[str, str]]:
+    return {
+        field: {
+            code: request.POST.get(f"{field}_{code}", "")
+            for code, _name in _other_languages(language)
+            if request.POST.get(f"{field}_{code}", "").strip()
+        }
+        for field in ("title", "rationale")
+    }
 
 
 @require_POST
@@ -54,15 +78,17 @@ def proposal_draft_view(request: HttpRequest) -> HttpResponse:
     except ValueError:
         messages.error(request, _("Give the effective date as YYYY-MM-DD."))
         return redirect("forum:list")
+    language = get_language() or "en"
     try:
         proposal = proposals.proposal_from_working_copy(
             actor=request.user,
             title=request.POST.get("title", ""),
             effective_on=effective,
             kind=request.POST.get("kind", Proposal.Kind.PLATFORM_POLICY),
-            language=get_language() or "en",
+            language=language,
             rationale=request.POST.get("rationale", ""),
             legal_act=request.POST.get("legal_act", ""),
+            translations=_translations(request, language),
         )
     except DomainError as error:
         messages.error(request, error.message)
