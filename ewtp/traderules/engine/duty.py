@@ -191,6 +191,11 @@ def _standard_line(work: Work, priced: Priced, plan: Plan) -> None:
         "confidence": standard.confidence,
         "treatment": "preference" if standard.programme else "mfn",
     }
+    if standard.programme:
+        # The MFN duty the preference spared (an extension: the rest of the duty is as fixed).
+        mfn_rounded = round_half_up(mfn, work.q)
+        priced.duty["mfn_amount"] = str(mfn_rounded)
+        work.duty_saved = (work.duty_saved or work.zero) + mfn_rounded - priced.tariff_duty
     priced.mark(standard.confidence)
     schedule = found.tariff.schedule
     if schedule:
