@@ -97,6 +97,17 @@ class OrderIn:
     def stored_key(self) -> str:
         return self.stored_json
 
+    @property
+    def replayed_json(self) -> str:
+        """The request replayed as JSON text: the stored text itself when it already names the
+        quote's date and no rule set (as checkout stores it), else written anew."""
+        text = self.request_json
+        if '"rules"' not in text and (
+            f'"date": "{self.day}"' in text or f'"date":"{self.day}"' in text
+        ):
+            return text
+        return json.dumps(self.request)
+
     @cached_property
     def request(self) -> dict[str, Any]:
         request = json.loads(self.request_json)
@@ -107,6 +118,18 @@ class OrderIn:
     @cached_property
     def stored(self) -> Mapping[str, Any]:
         return json.loads(self.stored_json) if self.stored_json else {}
+
+
+def change_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A changed order as the summary's ``orders_changed`` lists it (its request parsed)."""
+    return {
+        "order_id": item["order_id"],
+        "destination": item["destination"],
+        "currency": item["currency"],
+        "request": json.loads(item["request_json"]),
+        "before": item["before"],
+        "after": item["after"],
+    }
 
 
 class Priced(NamedTuple):
@@ -228,7 +251,7 @@ class Replay:
                     "order_id": order.order_id,
                     "destination": order.destination,
                     "currency": order.currency,
-                    "request": order.request,
+                    "request_json": order.replayed_json,
                     "before": priced.b,
                     "after": priced.a,
                 }
@@ -429,7 +452,7 @@ class Replay:
                 }
                 for currency, parts in sorted(self.by_currency.items())
             ],
-            "orders_changed": self.changed,
+            "orders_changed": [change_item(item) for item in self.changed],
         }
 
     def details(self, seller_names: Callable[[str], str] = str) -> dict[str, Any]:
