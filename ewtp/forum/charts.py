@@ -24,8 +24,10 @@ class Chart:
     rows: list[list[str]]
 
 
-def _bar(title: str, labels: list[str], series: dict[str, list[float]]) -> str:
-    chart = pygal.Bar(**charts.options(width=640, height=320, x_label_rotation=20))
+def _bar(title: str, labels: list[str], series: dict[str, list[float]], **extra: Any) -> str:
+    chart = pygal.Bar(
+        **charts.options(**{"width": 640, "height": 320, "x_label_rotation": 20, **extra})
+    )
     chart.title = title
     chart.x_labels = labels
     for name, values in series.items():
@@ -66,12 +68,14 @@ def _distribution(details: dict[str, Any]) -> Chart:
     return Chart("landed-changes", title, svg, [_("Change"), _("Orders")], rows)
 
 
-def _threshold_label(cell: dict[str, Any]) -> str:
+def _threshold_label(cell: dict[str, Any], *, short: bool = False) -> str:
     rules = {
         "base": _("now"),
         "proposal": _("proposed"),
         "both": _("now and proposed"),
     }.get(cell["rules"], cell["rules"])
+    if short:  # the chart's legend; the table names the regimes
+        return f"{cell['territory']} ≤ {cell['threshold']} {cell['currency']} ({rules})"
     on = _("customs value") if cell["on"] == "customs" else _("goods value")
     return f"{cell['territory']} {cell['regime']}: {on} ≤ {cell['threshold']} {cell['currency']} ({rules})"
 
@@ -82,8 +86,15 @@ def _thresholds(details: dict[str, Any]) -> Chart:
     cells = details.get("near_thresholds") or []
     labels = [f"{50 + 10 * i}..{60 + 10 * i}%" for i in range(replay.THRESHOLD_BINS)]
     title = _("Order values around each threshold (share of the threshold)")
-    series = {_threshold_label(c): [float(n) for n in c["orders"]] for c in cells}
-    svg = _bar(title, labels, series or {_("orders"): [0.0] * len(labels)})
+    series = {_threshold_label(c, short=True): [float(n) for n in c["orders"]] for c in cells}
+    svg = _bar(
+        title,
+        labels,
+        series or {_("orders"): [0.0] * len(labels)},
+        height=360,
+        legend_at_bottom=True,
+        truncate_legend=-1,
+    )
     rows = [[_threshold_label(c), *(str(n) for n in c["orders"])] for c in cells]
     return Chart("thresholds", title, svg, [_("Threshold"), *labels], rows)
 
