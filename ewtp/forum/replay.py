@@ -344,11 +344,11 @@ class Replay:
             door = self.at_door.setdefault(currency, [ZERO, ZERO])
             door[0] += priced.door[0]
             door[1] += priced.door[1]
-        for key, index in priced.near:
-            cell = self.near_thresholds.get(key)
-            if cell is None:
-                cell = self.near_thresholds[key] = [0] * THRESHOLD_BINS
-            cell[index] += 1
+        for limit, index in priced.near:
+            bins = self.near_thresholds.get(limit)
+            if bins is None:
+                bins = self.near_thresholds[limit] = [0] * THRESHOLD_BINS
+            bins[index] += 1
 
     def _near_thresholds(self, before: Any, day: int) -> tuple[tuple[tuple[str, ...], int], ...]:
         """The bin of the order's value around each threshold of its territory (thresholds in

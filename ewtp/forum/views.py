@@ -57,7 +57,7 @@ def _other_languages(language: str) -> list[tuple[str, str]]:
     """The platform's languages but the visitor's: a draft's title and rationale may be
     given in each of them."""
     own = language.split("-")[0].lower()
-    return [(code, name) for code, name in settings.LANGUAGES if code.split("-")[0] != own]
+    return [(code, str(name)) for code, name in settings.LANGUAGES if code.split("-")[0] != own]
 
 
 def _translations(request: HttpRequest, language: str) -> dict[str, dict[str, str]]:

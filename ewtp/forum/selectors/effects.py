@@ -162,4 +162,4 @@ def seller_effects_summary(seller_id: int) -> tuple[int, int]:
             proposals += bool(effects)
         found = (len(products), proposals)
         cache.set(key, found, SUMMARY_SECONDS)
-    return tuple(found)  # type: ignore[return-value]
+    return int(found[0]), int(found[1])
