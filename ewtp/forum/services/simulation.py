@@ -87,17 +87,6 @@ def _rows(orders: Any) -> Any:
     return orders.order_by("pk").values(*_FIELDS, **_TEXTS)
 
 
-def _stream(orders: Any) -> Iterator[list[dict[str, Any]]]:
-    """The orders in batches of BATCH, by primary key (keyset paging: memory bounded)."""
-    last = 0
-    while True:
-        batch = list(_rows(orders.filter(pk__gt=last))[:BATCH])
-        if not batch:
-            return
-        last = batch[-1]["id"]
-        yield batch
-
-
 def _rebuilt_requests(rows: list[dict[str, Any]]) -> dict[int, str]:
     """Orders without a stored request (before stored quotes carried it), by key: the request
     rebuilt from their lines, carriage and stored quote, as JSON text. Two queries a batch."""
