@@ -170,3 +170,61 @@ def publication_effects(base_label: str, content: dict[str, Any]) -> list[dict[s
     products = Product.objects.filter(status=Product.Status.PUBLISHED).order_by("seller_id", "id")
     day = clock.today()
     return [asdict(effect) for effect in _effects(products, destinations, base, changed, day)]
+SUMMARY_SECONDS = 600  # a seller's count is kept this long for the same open revisions
+OPEN_KEY = "forum:open-revisions"  # dropped whenever a proposal or a revision is saved
+
+
+def open_revisions_forget(**_kwargs: Any) -> None:
+    from django.core.cache import cache
+
+    cache.delete(OPEN_KEY)
+
+
+def _open_revisions() -> list[int]:
+    """The latest revision of each open proposal (cached until a proposal or revision is
+    saved: the seller's dashboard asks on every view)."""
+    from django.core.cache import cache
+
+    from ewtp.forum.models import Proposal
+
+    found = cache.get(OPEN_KEY)
+    if found is None:
+        latest: dict[int, int] = {}
+        for proposal_id, revision_id in (
+            Revision.objects.filter(
+                proposal__status__in=(
+                    Proposal.Status.DRAFT,
+                    Proposal.Status.CONSULTATION,
+                    Proposal.Status.REVIEW,
+                )
+            )
+            .order_by("proposal_id", "-number")
+            .values_list("proposal_id", "id")
+        ):
+            latest.setdefault(proposal_id, revision_id)
+        found = sorted(latest.values())
+        cache.set(OPEN_KEY, found, SUMMARY_SECONDS)
+    return list(found)
+
+
+def seller_effects_summary(seller_id: int) -> tuple[int, int]:
+    """How many of the seller's products open proposals would change, and how many proposals:
+    for the seller's dashboard. No query when no proposal is open; otherwise cached for the
+    same open revisions (the quotes behind it are computed once)."""
+    from django.core.cache import cache
+
+    revisions = _open_revisions()
+    if not revisions:
+        return 0, 0
+    key = f"forum:seller-effects:{seller_id}:{','.join(map(str, revisions))}"
+    found = cache.get(key)
+    if found is None:
+        products: set[int] = set()
+        proposals = 0
+        for revision in Revision.objects.filter(pk__in=revisions).select_related("proposal"):
+            effects = product_effects(revision, seller_id=seller_id)
+            products.update(effect.product_id for effect in effects)
+            proposals += bool(effects)
+        found = (len(products), proposals)
+        cache.set(key, found, SUMMARY_SECONDS)
+    return int(found[0]), int(found[1])

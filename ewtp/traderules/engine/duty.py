@@ -218,6 +218,11 @@ def _standard_line(work: Work, priced: Priced, plan: Plan) -> None:
     assert template is not None
     duty = priced.duty = template.copy()
     duty["amount"] = str(priced.tariff_duty)
+    if standard.programme:
+        # The MFN duty the preference spared (an extension: the rest of the duty is as fixed).
+        mfn_rounded = round_half_up(mfn, work.q)
+        duty["mfn_amount"] = str(mfn_rounded)
+        work.duty_saved = (work.duty_saved or work.zero) + mfn_rounded - priced.tariff_duty
     if standard.confidence != "high":
         priced.mark(standard.confidence)
 

@@ -416,7 +416,7 @@ def _respond(work: Work, now: datetime, quote_id: str | None) -> dict[str, Any]:
         at_checkout = d_goods + d_shipping + d_insurance
         if regime.taxes_at_checkout:
             at_checkout += d_taxes
-    return {
+    answer = {
         "quote_id": quote_id if quote_id is not None else _quote_ids.take(),
         "complete": work.complete,
         "rules_version": work.snapshot.version,
@@ -445,6 +445,23 @@ def _respond(work: Work, now: datetime, quote_id: str | None) -> dict[str, Any]:
         "warnings": work.warnings,
         "documents_required": _documents(work),
         "expires_at": _expiry(now),
+    }
+    if work.duty_saved is not None:
+        answer["duty_saved"] = _duty_saved(work, work.duty_saved)
+    return answer
+
+
+def _duty_saved(work: Work, saved: Decimal) -> dict[str, str]:
+    """The MFN duty the preferences used spared (each line's MFN amount is in its
+    ``duty.mfn_amount``): in C, and converted into the display currency as a total is."""
+    shown = saved
+    if work.display != work.customs:
+        shown = round_half_up(saved * work.to_display, quantum(work.display))
+    return {
+        "amount": str(shown),
+        "currency": work.display,
+        "customs_amount": str(saved),
+        "customs_currency": work.customs,
     }
 
 
