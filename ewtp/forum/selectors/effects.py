@@ -170,6 +170,8 @@ def publication_effects(base_label: str, content: dict[str, Any]) -> list[dict[s
     products = Product.objects.filter(status=Product.Status.PUBLISHED).order_by("seller_id", "id")
     day = clock.today()
     return [asdict(effect) for effect in _effects(products, destinations, base, changed, day)]
+
+
 SUMMARY_SECONDS = 600  # a seller's count is kept this long for the same open revisions
 OPEN_KEY = "forum:open-revisions"  # dropped whenever a proposal or a revision is saved
 
