@@ -123,6 +123,8 @@ class Membership(models.Model):
         OWNER = "owner", _("Owner")
         STAFF = "staff", _("Staff")
         VIEWER = "viewer", _("Viewer")
+        # A tour operator's gate staff: the check-in page and nothing else.
+        GATE = "gate", _("Gate only (check-in)")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(

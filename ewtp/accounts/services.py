@@ -338,9 +338,11 @@ def organisation_verify(
 # Memberships -------------------------------------------------------------------------------
 
 
-def _check_role(role: str) -> None:
+def _check_role(role: str, organisation: Organisation) -> None:
     if role not in Membership.Role.values:
         raise _invalid({"role": _("owner, staff or viewer")})
+    if role == Membership.Role.GATE and organisation.kind != Organisation.Kind.TOUR_OPERATOR:
+        raise _invalid({"role": _("the gate-only role is for tour operators")})
 
 
 def _owners_left(organisation: Organisation, *, without: Membership) -> int:
@@ -355,7 +357,7 @@ def _owners_left(organisation: Organisation, *, without: Membership) -> int:
 def membership_add(*, actor: User, organisation: Organisation, email: str, role: str) -> Membership:
     """The owner adds a person (who has an account) to the organisation with a role."""
     require_role(actor, organisation, {Membership.Role.OWNER})
-    _check_role(role)
+    _check_role(role, organisation)
     email = email.strip().lower()
     user = User.objects.filter(email=email, is_active=True).first()
     if user is None:
@@ -402,7 +404,7 @@ def membership_role_change(*, actor: User, membership: Membership, role: str) ->
     """The owner changes a member's role; the organisation always keeps an owner."""
     organisation = membership.organisation
     require_role(actor, organisation, {Membership.Role.OWNER})
-    _check_role(role)
+    _check_role(role, organisation)
     _lock_memberships(membership)
     if membership.role == role:
         return membership

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -30,9 +31,18 @@ from ewtp.tourism.models import (
 )
 from ewtp.tourism.services.access import booking_url
 from ewtp.tourism.services.capacity import Take, capacity_release, capacity_row, capacity_take_on
-from ewtp.tourism.services.common import SUBJECT_TYPE, SoldOut, hold_minutes, local_today
+from ewtp.tourism.services.common import (
+    SUBJECT_TYPE,
+    SoldOut,
+    has_started_today,
+    hold_minutes,
+    local_today,
+)
 
 logger = logging.getLogger(__name__)
+
+# Rows checked one by one; a longer list is refused as a whole (too_many_visitors) anyway.
+MAX_VISITORS_CHECKED = 50
 
 
 # Holding places ------------------------------------------------------------------------------
@@ -43,7 +53,7 @@ class VisitorIn:
     category: str
     full_name: str
     nationality: str
-    birth_date: date
+    birth_date: date | None  # None: not given (a form's empty or unreadable field)
     document_number: str
 
 
@@ -70,8 +80,56 @@ def _check_date(experience: Experience, visit_on: date) -> None:
     today = local_today(experience)
     if visit_on < today:
         raise _rule("date_in_past", _("This date has passed at the park."), "date")
+    if visit_on == today and has_started_today(experience):
+        assert experience.starts_at_local is not None
+        raise _rule(
+            "date_started",
+            _(
+                "Today's visit started at %(time)s (%(zone)s time): bookings for today are "
+                "closed. Choose another date."
+            )
+            % {"time": experience.starts_at_local.strftime("%H:%M"), "zone": experience.time_zone},
+            "date",
+        )
     if visit_on > today + timedelta(days=experience.booking_horizon_days):
         raise _rule("date_too_far", _("Bookings for this date are not open yet."), "date")
+
+
+class _Problems:
+    """Every problem of a request, gathered so that a form shows them all at once."""
+
+    def __init__(self) -> None:
+        self.first: DomainError | None = None
+        self.fields: dict[str, str] = {}
+
+    @contextmanager
+    def check(self) -> Iterator[None]:
+        try:
+            yield
+        except DomainError as problem:
+            self.first = self.first or problem
+            for key, message in (problem.fields or {"form": problem.message}).items():
+                self.fields.setdefault(key, message)
+
+    def raise_any(self) -> None:
+        """One error naming every field at fault; the first problem gives its code."""
+        first = self.first
+        if first is None:
+            return
+        if len(self.fields) == 1:
+            raise first
+        raise DomainError(
+            first.code,
+            ngettext(
+                "Please correct the %(count)d problem marked below.",
+                "Please correct the %(count)d problems marked below.",
+                len(self.fields),
+            )
+            % {"count": len(self.fields)},
+            http_status=first.http_status,
+            fields=dict(self.fields),
+            extra=first.extra,
+        )
 
 
 def _visitor_limit(experience: Experience, is_whole_group: bool) -> int:
@@ -82,27 +140,34 @@ def _visitor_limit(experience: Experience, is_whole_group: bool) -> int:
     return experience.max_visitors_per_booking
 
 
-def _check_identity(visitor: VisitorIn, prefix: str) -> str:
+def _check_identity(visitor: VisitorIn, prefix: str, problems: _Problems) -> str:
     """The visitor's name, document and nationality; the nationality, normalised."""
-    if not visitor.full_name.strip():
-        raise _rule("invalid_request", _("Give the visitor's full name."), f"{prefix}.full_name")
-    if not visitor.document_number.strip():
-        raise _rule(
-            "invalid_request",
-            _("Give the number of the document."),
-            f"{prefix}.document_number",
-        )
+    with problems.check():
+        if not visitor.full_name.strip():
+            raise _rule(
+                "invalid_request", _("Give the visitor's full name."), f"{prefix}.full_name"
+            )
+    with problems.check():
+        if not visitor.document_number.strip():
+            raise _rule(
+                "invalid_request",
+                _("Give the number of the document."),
+                f"{prefix}.document_number",
+            )
     nationality = visitor.nationality.strip().upper()
-    if not is_country(nationality):
-        raise _rule(
-            "invalid_request",
-            _("Nationality must be an ISO country code."),
-            f"{prefix}.nationality",
-        )
+    with problems.check():
+        if not is_country(nationality):
+            raise _rule(
+                "invalid_request",
+                _("Nationality must be an ISO country code."),
+                f"{prefix}.nationality",
+            )
     return nationality
 
 
 def _check_age(experience: Experience, visit_on: date, visitor: VisitorIn, prefix: str) -> None:
+    if visitor.birth_date is None:
+        raise _rule("invalid_request", _("Give the date of birth."), f"{prefix}.birth_date")
     if visitor.birth_date > visit_on:
         raise _rule(
             "invalid_request", _("The birth date is after the visit."), f"{prefix}.birth_date"
@@ -128,44 +193,59 @@ def _check_visitor(
     tiers: dict[str, PriceTier],
     visitor: VisitorIn,
     prefix: str,
-) -> PriceTier:
-    """One visitor's row, checked in the order the form shows its fields; their tier."""
+    problems: _Problems,
+) -> PriceTier | None:
+    """One visitor's row, every field checked, in the order the form shows them; their tier."""
     tier = tiers.get(visitor.category)
-    if tier is None:
-        raise _rule(
-            "unknown_category",
-            _("Unknown visitor category: %(category)s.") % {"category": visitor.category},
-            f"{prefix}.category",
-        )
-    nationality = _check_identity(visitor, prefix)
-    if tier.eligible_nationalities and nationality not in tier.eligible_nationalities:
-        raise _rule(
-            "category_not_eligible",
-            _("%(category)s is for citizens of %(countries)s.")
-            % {"category": tier.label, "countries": ", ".join(tier.eligible_nationalities)},
-            f"{prefix}.category",
-        )
-    _check_age(experience, visit_on, visitor, prefix)
+    with problems.check():
+        if tier is None:
+            raise _rule(
+                "unknown_category",
+                _("Unknown visitor category: %(category)s.") % {"category": visitor.category},
+                f"{prefix}.category",
+            )
+    nationality = _check_identity(visitor, prefix, problems)
+    with problems.check():
+        if (
+            tier is not None
+            and tier.eligible_nationalities
+            and is_country(nationality)
+            and nationality not in tier.eligible_nationalities
+        ):
+            raise _rule(
+                "category_not_eligible",
+                _("%(category)s is for citizens of %(countries)s.")
+                % {"category": tier.label, "countries": ", ".join(tier.eligible_nationalities)},
+                f"{prefix}.category",
+            )
+    with problems.check():
+        _check_age(experience, visit_on, visitor, prefix)
     return tier
 
 
 def _check_visitors(
-    experience: Experience, visit_on: date, visitors: Sequence[VisitorIn], is_whole_group: bool
-) -> list[PriceTier]:
-    if not visitors:
-        raise _rule("no_visitors", _("Add at least one visitor."), "visitors")
+    experience: Experience,
+    visit_on: date,
+    visitors: Sequence[VisitorIn],
+    is_whole_group: bool,
+    problems: _Problems,
+) -> list[PriceTier | None]:
+    with problems.check():
+        if not visitors:
+            raise _rule("no_visitors", _("Add at least one visitor."), "visitors")
     limit = _visitor_limit(experience, is_whole_group)
-    if len(visitors) > limit:
-        raise _rule(
-            "too_many_visitors",
-            _("At most %(limit)d visitors in one booking.") % {"limit": limit},
-            "visitors",
-            limit=limit,
-        )
+    with problems.check():
+        if len(visitors) > limit:
+            raise _rule(
+                "too_many_visitors",
+                _("At most %(limit)d visitors in one booking.") % {"limit": limit},
+                "visitors",
+                limit=limit,
+            )
     tiers = {tier.code: tier for tier in experience.tiers.all()}
     return [
-        _check_visitor(experience, visit_on, tiers, visitor, f"visitors.{index}")
-        for index, visitor in enumerate(visitors)
+        _check_visitor(experience, visit_on, tiers, visitor, f"visitors.{index}", problems)
+        for index, visitor in enumerate(visitors[:MAX_VISITORS_CHECKED])
     ]
 
 
@@ -219,18 +299,28 @@ def booking_request_check(
     is_whole_group: bool = False,
 ) -> BookingRequest:
     """Check every rule of a booking request that needs no query (the experience comes with
-    its tiers); writes nothing."""
+    its tiers); writes nothing. Every problem is reported at once (one error, each field at
+    fault in ``fields``), as a form shows them."""
     email = email.strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise _rule("invalid_request", _("Give a valid email address."), "email") from None
-    if not experience.is_published:
-        raise _rule("not_bookable", _("This experience is not open for booking."))
-    if is_whole_group and not experience.is_whole_group_bookable:
-        raise _rule("whole_group_not_offered", _("This experience is not sold by whole group."))
-    _check_date(experience, visit_on)
-    tiers = _check_visitors(experience, visit_on, visitors, is_whole_group)
+    problems = _Problems()
+    with problems.check():
+        if not experience.is_published:
+            raise _rule("not_bookable", _("This experience is not open for booking."))
+    with problems.check():
+        _check_date(experience, visit_on)
+    with problems.check():
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise _rule("invalid_request", _("Give a valid email address."), "email") from None
+    with problems.check():
+        if is_whole_group and not experience.is_whole_group_bookable:
+            raise _rule(
+                "whole_group_not_offered", _("This experience is not sold by whole group.")
+            )
+    checked = _check_visitors(experience, visit_on, visitors, is_whole_group, problems)
+    problems.raise_any()
+    tiers = [tier for tier in checked if tier is not None]
     if experience.capacity_unit == Experience.Unit.GROUPS:
         places = 1
     elif is_whole_group:
