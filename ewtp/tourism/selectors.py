@@ -242,7 +242,7 @@ def operator_experiences_for(actor: Any) -> QuerySet[Experience]:
     return (
         Experience.objects.filter(operator__in=organisations)
         .select_related("operator", "park")
-        .prefetch_related("weekday_capacities", "translations")
+        .prefetch_related("weekday_capacities")
         .order_by("park__name", "title")
     )
 
@@ -428,7 +428,7 @@ def all_parks_today_for(actor: Any) -> AllParks:
     """Today, per experience of every park the actor's operators run (each in its own time
     zone): places sold of the capacity, checked in, revenue and the communities' share. Three
     queries whatever the number of experiences."""
-    experiences = list(operator_experiences_for(actor))
+    experiences = list(operator_experiences_for(actor).prefetch_related("translations"))
     days = {experience.pk: local_today(experience) for experience in experiences}
     of_the_day = Q(pk__in=[])
     for experience in experiences:

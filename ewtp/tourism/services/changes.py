@@ -29,6 +29,7 @@ from ewtp.tourism.services.common import local_today
 from ewtp.tourism.services.holds import (
     VisitorIn,
     _check_date,
+    _Problems,
     _check_visitors,
     _release,
     _rule,
@@ -226,7 +227,9 @@ def booking_change_date(*, booking: Booking, visit_on: date, actor: Any) -> Book
         for v in booking.visitors.all()
     ]
     _check_date(experience, visit_on)
-    _check_visitors(experience, visit_on, visitors, booking.is_whole_group)  # ages on the new day
+    problems = _Problems()
+    _check_visitors(experience, visit_on, visitors, booking.is_whole_group, problems)
+    problems.raise_any()  # ages on the new day
     new_row = capacity_row(experience, visit_on)
     if new_row.is_closed:
         raise _rule("date_closed", _("This date is closed."), "date")
