@@ -437,25 +437,28 @@ def booking_page(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     return render(request, "tourism/booking.html", context, status=422 if error else 200)
 
 
+def voucher_pdf_context(booking: Booking, token: str, language: str) -> dict[str, Any]:
+    return {
+        "booking": booking,
+        "experience": booking.experience,
+        "title": booking.experience.text("title", language),
+        "meeting_point": booking.experience.text("meeting_point", language),
+        "rules": booking.experience.text("rules", language),
+        "token": token,
+        "qr": vouchers.qr_png_data_uri(token),
+        "visitors": list(booking.visitors.all()),
+    }
+
+
 def voucher_pdf(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     try:
         booking = _booking_for(request, booking_id)
         token = voucher_token(booking)
     except (NotFound, DomainError):
         return _not_found(request)
-    language = _language()
     pdf = pdf_from_template(
         "tourism/voucher_pdf.html",
-        {
-            "booking": booking,
-            "experience": booking.experience,
-            "title": booking.experience.text("title", language),
-            "meeting_point": booking.experience.text("meeting_point", language),
-            "rules": booking.experience.text("rules", language),
-            "token": token,
-            "qr": vouchers.qr_png_data_uri(token),
-            "visitors": list(booking.visitors.all()),
-        },
+        voucher_pdf_context(booking, token, _language()),
         request=request,
         base_url=request.build_absolute_uri("/"),
     )
