@@ -10,9 +10,7 @@ urlpatterns = [
     path("programmes/<slug:slug>/", views.programme_detail, name="programme"),
     path("programmes/<slug:slug>/apply/<uuid:cohort_id>/", views.application_form, name="apply"),
     path("applications/<uuid:public_id>/", views.application_detail, name="application"),
-    path(
-        "applications/<uuid:public_id>/edit/", views.application_edit, name="application_edit"
-    ),
+    path("applications/<uuid:public_id>/edit/", views.application_edit, name="application_edit"),
     path(
         "applications/<uuid:public_id>/withdraw/",
         views.application_withdraw,

@@ -442,8 +442,8 @@ def all_parks_today_for(actor: Any) -> AllParks:
             sold=Sum("places", filter=confirmed, default=0),
             held=Sum("places", filter=Q(status=Booking.Status.HELD), default=0),
             checked_in=Sum("places", filter=confirmed & Q(check_in__isnull=False), default=0),
-            amount=Sum("amount_minor", filter=confirmed, default=0),
-            refunded=Sum("refunded_minor", filter=confirmed, default=0),
+            paid_minor=Sum("amount_minor", filter=confirmed, default=0),
+            refunded_total=Sum("refunded_minor", filter=confirmed, default=0),
             community=Sum("community_minor", filter=confirmed, default=0),
         )
     }
@@ -451,7 +451,7 @@ def all_parks_today_for(actor: Any) -> AllParks:
     rows: list[TodayRow] = []
     totals: dict[str, dict[str, Any]] = {}
     for experience in experiences:
-        found: dict[str, Any] = figures.get(experience.pk, {})
+        found: dict[str, Any] = dict(figures.get(experience.pk, {}))
         row = rows_of.get(experience.pk)
         on = days[experience.pk]
         if row is not None:
@@ -462,7 +462,7 @@ def all_parks_today_for(actor: Any) -> AllParks:
             is_closed = capacity == 0
         currency = experience.currency
         revenue = Money.from_minor(
-            int(found.get("amount", 0)) - int(found.get("refunded", 0)), currency
+            int(found.get("paid_minor", 0)) - int(found.get("refunded_total", 0)), currency
         )
         community = Money.from_minor(int(found.get("community", 0)), currency)
         rows.append(

@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_apitoken_expires_at'),
+        ("accounts", "0005_apitoken_expires_at"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('owner', 'Owner'), ('staff', 'Staff'), ('viewer', 'Viewer'), ('gate', 'Gate only (check-in)')], default='staff', max_length=10),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("owner", "Owner"),
+                    ("staff", "Staff"),
+                    ("viewer", "Viewer"),
+                    ("gate", "Gate only (check-in)"),
+                ],
+                default="staff",
+                max_length=10,
+            ),
         ),
     ]

@@ -5,30 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('learning', '0001_initial'),
+        ("learning", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='application',
-            name='fewer_reviews_reason',
+            model_name="application",
+            name="fewer_reviews_reason",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='application',
-            name='updated_at',
+            model_name="application",
+            name="updated_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='lesson',
-            name='reuses',
-            field=models.ForeignKey(blank=True, limit_choices_to={'reuses__isnull': True}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reused_in', to='learning.lesson', verbose_name='reuses the lesson'),
+            model_name="lesson",
+            name="reuses",
+            field=models.ForeignKey(
+                blank=True,
+                limit_choices_to={"reuses__isnull": True},
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reused_in",
+                to="learning.lesson",
+                verbose_name="reuses the lesson",
+            ),
         ),
         migrations.AlterField(
-            model_name='application',
-            name='status',
-            field=models.CharField(choices=[('submitted', 'Submitted'), ('accepted', 'Accepted'), ('waitlisted', 'Waitlisted'), ('rejected', 'Not selected'), ('declined', 'Place declined'), ('withdrawn', 'Withdrawn by the applicant')], default='submitted', max_length=12),
+            model_name="application",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("submitted", "Submitted"),
+                    ("accepted", "Accepted"),
+                    ("waitlisted", "Waitlisted"),
+                    ("rejected", "Not selected"),
+                    ("declined", "Place declined"),
+                    ("withdrawn", "Withdrawn by the applicant"),
+                ],
+                default="submitted",
+                max_length=12,
+            ),
         ),
     ]

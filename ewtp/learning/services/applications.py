@@ -91,7 +91,7 @@ def _checked(
             _("Please correct the answers shown."),
             fields={f"answers.{key}": message for key, message in answer_problems.items()},
         )
-    return country, cleaned
+    return country, dict(cleaned)
 
 
 @dataclass(frozen=True)

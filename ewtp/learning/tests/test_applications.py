@@ -389,9 +389,7 @@ def test_accepting_with_fewer_reviews_than_assigned_asks_for_confirmation_and_a_
     now = clock.now()
     done = ReviewAssignment.objects.create(application=application, reviewer=first, assigned_at=now)
     ReviewAssignment.objects.create(application=application, reviewer=second, assigned_at=now)
-    reviews.review_submit(
-        reviewer=first, assignment=done, scores={"impact": 5, "feasibility": 4}
-    )
+    reviews.review_submit(reviewer=first, assignment=done, scores={"impact": 5, "feasibility": 4})
 
     with pytest.raises(DomainError) as asked:
         application_decide(actor=manager, application=application, decision="accepted")

@@ -173,7 +173,7 @@ def test_the_programme_page_shows_the_rubrics_criteria() -> None:
     assert "How applications are scored" in html
     assert (
         '<tr data-testid="criterion-impact"><td>Impact</td><td>Jobs and income the business '
-        'creates</td><td class="num">×2</td><td class="num">5</td></tr>'
+        'creates</td><td class="num">×2</td><td class="num">5</td></tr>'  # noqa: RUF001
     ) in html
     assert '<tr data-testid="criterion-feasibility"><td>Feasibility</td>' in html
 
@@ -197,9 +197,12 @@ def test_the_applicant_edits_then_withdraws_through_the_pages() -> None:
     assert saved.status_code == 302
     application.refresh_from_db()
     assert (application.country, application.answers["pitch"]) == ("KE", "Tea too")
-    assert _client(f.user("eve@example.org")).post(
-        f"/learn/applications/{application.public_id}/withdraw/"
-    ).status_code == 404
+    assert (
+        _client(f.user("eve@example.org"))
+        .post(f"/learn/applications/{application.public_id}/withdraw/")
+        .status_code
+        == 404
+    )
     client.post(f"/learn/applications/{application.public_id}/withdraw/")
     application.refresh_from_db()
     assert application.status == Application.Status.WITHDRAWN
@@ -208,8 +211,8 @@ def test_the_applicant_edits_then_withdraws_through_the_pages() -> None:
 
 
 def test_the_manager_confirms_an_early_acceptance_with_a_reason() -> None:
-    from ewtp.learning.models import Application, ReviewAssignment
     from ewtp.core import clock
+    from ewtp.learning.models import Application, ReviewAssignment
 
     manager = f.user("m@example.org", "Manager")
     programme = f.selective_programme(f.provider(manager))

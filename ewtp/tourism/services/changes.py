@@ -29,8 +29,8 @@ from ewtp.tourism.services.common import local_today
 from ewtp.tourism.services.holds import (
     VisitorIn,
     _check_date,
-    _Problems,
     _check_visitors,
+    _Problems,
     _release,
     _rule,
     _sold_out,

@@ -315,9 +315,7 @@ def booking_request_check(
             raise _rule("invalid_request", _("Give a valid email address."), "email") from None
     with problems.check():
         if is_whole_group and not experience.is_whole_group_bookable:
-            raise _rule(
-                "whole_group_not_offered", _("This experience is not sold by whole group.")
-            )
+            raise _rule("whole_group_not_offered", _("This experience is not sold by whole group."))
     checked = _check_visitors(experience, visit_on, visitors, is_whole_group, problems)
     problems.raise_any()
     tiers = [tier for tier in checked if tier is not None]
@@ -405,6 +403,11 @@ def _refusal(take: Take) -> Exception:
     return _HoldsDue(refusal) if take.holds_due else refusal
 
 
+def _given(birth_date: date | None) -> date:
+    assert birth_date is not None  # booking_request_check refuses a visitor without one
+    return birth_date
+
+
 def _new_booking(
     quote: BookingQuote, *, actor: Any, language: str, now: datetime, name_payment: bool
 ) -> tuple[Booking, list[BookingVisitor]]:
@@ -437,7 +440,7 @@ def _new_booking(
             category=tier.code,
             full_name=visitor.full_name.strip()[:200],
             nationality=visitor.nationality.strip().upper(),
-            birth_date=visitor.birth_date,
+            birth_date=_given(visitor.birth_date),
             document_number=visitor.document_number.strip()[:60],
             price_minor=0 if quote.is_whole_group else tier.price_minor,
         )
