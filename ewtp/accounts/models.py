@@ -141,6 +141,14 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} {self.role} of {self.organisation}"
 
+    @classmethod
+    def roles_of(cls, organisation: Organisation) -> list[str]:
+        """The roles an organisation gives: gate only exists at tour operators."""
+        roles = [cls.Role.OWNER, cls.Role.STAFF, cls.Role.VIEWER]
+        if organisation.kind == Organisation.Kind.TOUR_OPERATOR:
+            roles.append(cls.Role.GATE)
+        return [str(role) for role in roles]
+
 
 class ApiToken(models.Model):
     """A bearer token for the API. Only its SHA-256 is stored; the prefix identifies it."""

@@ -339,10 +339,8 @@ def organisation_verify(
 
 
 def _check_role(role: str, organisation: Organisation) -> None:
-    if role not in Membership.Role.values:
+    if role not in Membership.roles_of(organisation):  # gate only: tour operators alone
         raise _invalid({"role": _("owner, staff or viewer")})
-    if role == Membership.Role.GATE and organisation.kind != Organisation.Kind.TOUR_OPERATOR:
-        raise _invalid({"role": _("the gate-only role is for tour operators")})
 
 
 def _owners_left(organisation: Organisation, *, without: Membership) -> int:

@@ -600,7 +600,7 @@ def test_the_gate_only_role_is_for_tour_operators(org_a: Organisation, owner: Us
         services.membership_add(
             actor=owner, organisation=org_a, email="ranger@example.org", role="gate"
         )
-    assert caught.value.fields == {"role": "the gate-only role is for tour operators"}
+    assert caught.value.fields == {"role": "owner, staff or viewer"}
     parks = make_organisation(owner=owner, kind=Organisation.Kind.TOUR_OPERATOR, slug="parks")
     membership = services.membership_add(
         actor=owner, organisation=parks, email="ranger@example.org", role="gate"

@@ -25,16 +25,15 @@ from ewtp.tourism.models import (
     DailyCapacity,
 )
 from ewtp.tourism.services.capacity import capacity_release, capacity_row, capacity_take
-from ewtp.tourism.services.common import local_today
-from ewtp.tourism.services.holds import (
+from ewtp.tourism.services.checks import (
     VisitorIn,
     _check_date,
     _check_visitors,
     _Problems,
-    _release,
     _rule,
-    _sold_out,
 )
+from ewtp.tourism.services.common import local_today
+from ewtp.tourism.services.holds import _release, _sold_out
 from ewtp.tourism.services.payments import _enqueue_refund
 
 # Cancellation and date change ----------------------------------------------------------------
