@@ -275,6 +275,13 @@ def test_a_lesson_reused_by_two_courses_counts_in_both(setting) -> None:  # type
     second.refresh_from_db()
     assert second.status == Enrolment.Status.COMPLETED
 
+    # A course enrolled in later whose every lesson is already done is complete at once.
+    third = f.course(programme, lessons=0, quiz=False, title="Third")
+    Lesson.objects.create(module=third.modules.get(), title="Again", position=1, reuses=shared)
+    assert enrolments.enrolment_create(learner=learner, course=third).status == (
+        Enrolment.Status.COMPLETED
+    )
+
     # The other way round: the reuse done in the second course counts in the first.
     another = f.user("bea@example.org", "Bea")
     enrolments.enrolment_create(learner=another, course=course)
