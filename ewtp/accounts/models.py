@@ -130,6 +130,8 @@ class Membership(models.Model):
         OWNER = "owner", _("Owner")
         STAFF = "staff", _("Staff")
         VIEWER = "viewer", _("Viewer")
+        # A tour operator's gate staff: the check-in page and nothing else.
+        GATE = "gate", _("Gate only (check-in)")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(
@@ -145,6 +147,14 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} of {self.organisation}"
+
+    @classmethod
+    def roles_of(cls, organisation: Organisation) -> list[str]:
+        """The roles an organisation gives: gate only exists at tour operators."""
+        roles = [cls.Role.OWNER, cls.Role.STAFF, cls.Role.VIEWER]
+        if organisation.kind == Organisation.Kind.TOUR_OPERATOR:
+            roles.append(cls.Role.GATE)
+        return [str(role) for role in roles]
 
 
 class ApiToken(models.Model):

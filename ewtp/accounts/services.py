@@ -282,8 +282,8 @@ def organisation_verify(
 # Memberships -------------------------------------------------------------------------------
 
 
-def _check_role(role: str) -> None:
-    if role not in Membership.Role.values:
+def _check_role(role: str, organisation: Organisation) -> None:
+    if role not in Membership.roles_of(organisation):  # gate only: tour operators alone
         raise _invalid({"role": _("owner, staff or viewer")})
 
 
@@ -299,7 +299,7 @@ def _owners_left(organisation: Organisation, *, without: Membership) -> int:
 def membership_add(*, actor: User, organisation: Organisation, email: str, role: str) -> Membership:
     """The owner adds a person (who has an account) to the organisation with a role."""
     require_role(actor, organisation, {Membership.Role.OWNER})
-    _check_role(role)
+    _check_role(role, organisation)
     email = email.strip().lower()
     user = User.objects.filter(email=email, is_active=True).first()
     if user is None:
@@ -346,7 +346,7 @@ def membership_role_change(*, actor: User, membership: Membership, role: str) ->
     """The owner changes a member's role; the organisation always keeps an owner."""
     organisation = membership.organisation
     require_role(actor, organisation, {Membership.Role.OWNER})
-    _check_role(role)
+    _check_role(role, organisation)
     _lock_memberships(membership)
     if membership.role == role:
         return membership

@@ -214,12 +214,37 @@ class Lesson(models.Model):
         _("video link"), blank=True, validators=[_validate_video_url], max_length=300
     )
     minutes = models.PositiveSmallIntegerField(default=10)
+    # The same lesson taught in another course: completing either counts in both courses.
+    # Points at the original (a lesson that reuses none), never at another reuse.
+    reuses = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reused_in",
+        verbose_name=_("reuses the lesson"),
+        limit_choices_to={"reuses__isnull": True},
+    )
 
     class Meta:
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shared_id(self) -> int:
+        """The lesson's identity across the courses that reuse it."""
+        return self.reuses_id or self.pk
+
+    def clean(self) -> None:
+        super().clean()
+        if self.reuses_id is not None and (
+            self.reuses_id == self.pk or (self.reuses is not None and self.reuses.reuses_id)
+        ):
+            raise ValidationError(
+                {"reuses": _("Reuse the original lesson, not this one or another reuse.")}
+            )
 
 
 class LessonFile(models.Model):
@@ -503,6 +528,7 @@ class Application(models.Model):
         WAITLISTED = "waitlisted", _("Waitlisted")
         REJECTED = "rejected", _("Not selected")
         DECLINED = "declined", _("Place declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the applicant")
 
     class Stage(models.TextChoices):
         IDEA = "idea", _("Idea")
@@ -536,6 +562,9 @@ class Application(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decision_note = models.TextField(blank=True)
+    # Why the application was accepted before every assigned reviewer had scored it.
+    fewer_reviews_reason = models.TextField(blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)  # last edit by the applicant
 
     class Meta:
         ordering = ["submitted_at", "id"]

@@ -10,6 +10,12 @@ urlpatterns = [
     path("programmes/<slug:slug>/", views.programme_detail, name="programme"),
     path("programmes/<slug:slug>/apply/<uuid:cohort_id>/", views.application_form, name="apply"),
     path("applications/<uuid:public_id>/", views.application_detail, name="application"),
+    path("applications/<uuid:public_id>/edit/", views.application_edit, name="application_edit"),
+    path(
+        "applications/<uuid:public_id>/withdraw/",
+        views.application_withdraw,
+        name="application_withdraw",
+    ),
     path(
         "applications/<uuid:public_id>/decline/",
         views.application_decline,

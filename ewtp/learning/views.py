@@ -51,6 +51,7 @@ from ewtp.learning.models import (
 )
 from ewtp.learning.selectors.applications import (
     application_get_for,
+    application_may_change,
     assignment_get_for,
     assignments_for,
     cohort_ranking_for,
@@ -174,6 +175,7 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "cohorts": programme.cohorts.prefetch_related("sessions"),
             "open_cohorts": open_cohorts,
             "my_applications": mine,
+            "criteria": list(programme.criteria.all()),
             "can_manage": can_manage(request.user, programme),
         },
     )
@@ -452,6 +454,27 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 # -- applications ------------------------------------------------------------------------------------
 
 
+def _application_in(form: ApplicationForm) -> applications.ApplicationIn:
+    data = form.cleaned_data
+    organisation = None
+    if data.get("organisation"):
+        organisation = Organisation.objects.filter(slug=data["organisation"]).first()
+    return applications.ApplicationIn(
+        answers=form.answers(),
+        country=data.get("country", ""),
+        birth_date=data.get("birth_date"),
+        business_stage=data.get("business_stage", ""),
+        business_name=data.get("business_name", ""),
+        organisation=organisation,
+    )
+
+
+def _form_errors(form: ApplicationForm, error: DomainError) -> None:
+    for name, message in error.fields.items():
+        form.add_error(form.field_for_error(name), message)
+    form.add_error(None, error.message)
+
+
 @login_required
 @domain_errors
 def application_form(request: HttpRequest, slug: str, cohort_id: str) -> HttpResponse:
@@ -466,26 +489,21 @@ def application_form(request: HttpRequest, slug: str, cohort_id: str) -> HttpRes
     organisations = list(organisations_of(user).order_by("name"))
     form = ApplicationForm(request.POST or None, programme=programme, organisations=organisations)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        organisation = None
-        if data.get("organisation"):
-            organisation = Organisation.objects.filter(slug=data["organisation"]).first()
+        filled = _application_in(form)
         try:
             application = applications.application_submit(
                 applicant=user,
                 cohort=cohort,
-                answers=form.answers(),
-                country=data.get("country", ""),
-                birth_date=data.get("birth_date"),
-                business_stage=data.get("business_stage", ""),
-                business_name=data.get("business_name", ""),
-                organisation=organisation,
+                answers=filled.answers,
+                country=filled.country,
+                birth_date=filled.birth_date,
+                business_stage=filled.business_stage,
+                business_name=filled.business_name,
+                organisation=filled.organisation,
                 language=translation.get_language() or user.language,
             )
         except DomainError as error:
-            for name, message in error.fields.items():
-                form.add_error(form.field_for_error(name), message)
-            form.add_error(None, error.message)
+            _form_errors(form, error)
         else:
             messages.success(request, _("Your application is submitted."))
             return HttpResponseRedirect(
@@ -511,8 +529,65 @@ def application_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "application": application,
             "answers": answers,
             "is_applicant": application.applicant_id == request.user.pk,
+            "may_change": application.applicant_id == request.user.pk
+            and application_may_change(application),
         },
     )
+
+
+@login_required
+@domain_errors
+def application_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The applicant corrects their application, until the deadline and while undecided."""
+    application = application_get_for(request.user, public_id)
+    user = _user(request)
+    if application.applicant_id != user.pk:
+        raise Http404
+    programme = application.cohort.programme
+    detail = reverse("learning:application", args=[application.public_id])
+    if not application_may_change(application):
+        messages.error(request, _("This application can no longer be changed."))
+        return HttpResponseRedirect(detail)
+    organisations = list(organisations_of(user).order_by("name"))
+    form = ApplicationForm(
+        request.POST or None,
+        programme=programme,
+        organisations=organisations,
+        initial=ApplicationForm.initial_of(application),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            applications.application_update(
+                applicant=user, application=application, form=_application_in(form)
+            )
+        except DomainError as error:
+            if isinstance(error, NotFound):
+                raise
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Your application is updated."))
+            return HttpResponseRedirect(detail)
+    return render(
+        request,
+        "learning/apply.html",
+        {"programme": programme, "cohort": application.cohort, "form": form, "editing": True},
+    )
+
+
+@login_required
+@require_POST
+@domain_errors
+def application_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
+    application = application_get_for(request.user, public_id)
+    try:
+        applications.application_withdraw(applicant=_user(request), application=application)
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your application is withdrawn."))
+    return HttpResponseRedirect(reverse("learning:application", args=[public_id]))
 
 
 @login_required
@@ -633,27 +708,36 @@ def application_decide(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.error(request, _("Choose a decision."))
         return HttpResponseRedirect(cohort_url)
     notice, level = "", "success"
+    confirm: dict[str, Any] | None = None
+    data = form.cleaned_data
     try:
         decided = applications.application_decide(
             actor=_user(request),
             application=application,
-            decision=form.cleaned_data["decision"],
-            note=form.cleaned_data["note"],
+            decision=data["decision"],
+            note=data["note"],
+            fewer_reviews_reason=data["fewer_reviews_reason"] if data["confirm"] else None,
         )
     except DomainError as error:
         if isinstance(error, NotFound | PermissionDenied):
             raise
         notice, level = error.message, "error"
+        if error.code in {"fewer_reviews", "reason_required"}:
+            # Ask again, with the reason: accepting early is a decision to explain.
+            confirm = {"application": application, "message": error.message}
     else:
         notice = _("%(name)s: %(status)s.") % {
             "name": decided.applicant.get_full_name(),
             "status": decided.get_status_display(),
         }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx or confirm:  # type: ignore[attr-defined]
         # The ranking table and the places left, re-drawn in place.
         context = _cohort_context(request, application.cohort)
-        context.update(notice=notice, notice_level=level)
-        return render(request, "learning/cohort_manage.html#ranking", context)
+        context.update(notice=notice, notice_level=level, confirm=confirm)
+        if request.htmx:  # type: ignore[attr-defined]
+            return render(request, "learning/cohort_manage.html#ranking", context)
+        context["invite_form"] = InviteForm()
+        return render(request, "learning/cohort_manage.html", context, status=409)
     if level == "error":
         messages.error(request, notice)
     else:

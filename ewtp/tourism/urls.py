@@ -12,6 +12,7 @@ urlpatterns = [
         views.experience_translations,
         name="experience_translations",
     ),
+    path("operator/today/", views.all_parks, name="all_parks"),
     path("gate/", views.gate, name="gate"),
     path("bookings/<uuid:booking_id>/", views.booking_page, name="booking"),
     path("bookings/<uuid:booking_id>/voucher.pdf", views.voucher_pdf, name="voucher_pdf"),

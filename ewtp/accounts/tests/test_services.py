@@ -661,3 +661,18 @@ def test_only_the_owner_of_a_seller_declares_and_only_the_operator_reviews(
         )
     assert _category(org_a) == ("", "cooperative", True)
     assert _actions(new_audit) == ["accounts.organisation.seller_category_requested"]
+
+
+def test_the_gate_only_role_is_for_tour_operators(org_a: Organisation, owner: User) -> None:
+    make_user("ranger@example.org")
+    with pytest.raises(InvalidRequest) as caught:  # org_a sells goods: no gate there
+        services.membership_add(
+            actor=owner, organisation=org_a, email="ranger@example.org", role="gate"
+        )
+    assert caught.value.fields == {"role": "owner, staff or viewer"}
+    parks = make_organisation(owner=owner, kind=Organisation.Kind.TOUR_OPERATOR, slug="parks")
+    membership = services.membership_add(
+        actor=owner, organisation=parks, email="ranger@example.org", role="gate"
+    )
+    assert (membership.role, membership.get_role_display()) == ("gate", "Gate only (check-in)")
+    assert not Membership.objects.filter(organisation=org_a, user=membership.user).exists()

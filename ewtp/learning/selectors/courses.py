@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -15,6 +16,7 @@ from ewtp.learning.models import (
     Course,
     Enrolment,
     Lesson,
+    LessonCompletion,
     Module,
     Programme,
     Quiz,
@@ -145,6 +147,7 @@ class Item:
     title: str
     module: Module
     position: int  # 1-based in the course
+    shared_id: int = 0  # a lesson's identity across the courses that reuse it
 
 
 def course_modules(course: Course) -> list[Module]:
@@ -161,7 +164,9 @@ def course_items(course: Course, modules: list[Module] | None = None) -> list[It
     items: list[Item] = []
     for module in modules if modules is not None else course_modules(course):
         for lesson in module.lessons.all():
-            items.append(Item("lesson", lesson.pk, lesson.title, module, len(items) + 1))
+            items.append(
+                Item("lesson", lesson.pk, lesson.title, module, len(items) + 1, lesson.shared_id)
+            )
         for quiz in module.quizzes.all():
             items.append(Item("quiz", quiz.pk, quiz.title, module, len(items) + 1))
     return items
@@ -183,10 +188,35 @@ class Progress:
         return item.id in (self.lessons_done if item.kind == "lesson" else self.quizzes_passed)
 
 
+def shared_lessons_done(learner_id: int) -> set[int]:
+    """The shared identities of the lessons a learner completed, in any course (a lesson reused
+    by several courses is done in all of them once done in one)."""
+    return {
+        reuses_id or lesson_id
+        for lesson_id, reuses_id in LessonCompletion.objects.filter(
+            enrolment__learner_id=learner_id
+        ).values_list("lesson_id", "lesson__reuses_id")
+    }
+
+
+def lessons_done(learner_id: int, lesson_ids: Iterable[int]) -> set[int]:
+    """Which of these lessons count as done for the learner (in this course or another that
+    reuses the same lesson)."""
+    shared = shared_lessons_done(learner_id)
+    return {
+        lesson_id
+        for lesson_id, reuses_id in Lesson.objects.filter(pk__in=list(lesson_ids)).values_list(
+            "id", "reuses_id"
+        )
+        if (reuses_id or lesson_id) in shared
+    }
+
+
 def progress_of(enrolment: Enrolment | None, items: list[Item]) -> Progress:
     if enrolment is None:
         return Progress(set(), set(), len(items), 0, items[0] if items else None)
-    done = set(enrolment.completions.values_list("lesson_id", flat=True))
+    shared = shared_lessons_done(enrolment.learner_id)
+    done = {item.id for item in items if item.kind == "lesson" and item.shared_id in shared}
     passed = set(enrolment.attempts.filter(passed=True).values_list("quiz_id", flat=True))
     progress = Progress(done, passed, len(items), 0, None)
     progress.steps_done = sum(1 for item in items if progress.is_done(item))
