@@ -82,7 +82,7 @@ def test_book_pay_download_and_check_in_once(page: Page, browser: Browser, live_
     assert pdf.startswith(b"%PDF")
     booking = Booking.objects.get()
     assert download.value.suggested_filename == f"voucher-{booking.code}.pdf"
-    page.click("summary")
+    page.click('[data-testid="voucher-code-toggle"]')
     token = page.locator('[data-testid="voucher-token"]').input_value()
     assert token == voucher_token(booking)
 
