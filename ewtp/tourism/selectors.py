@@ -8,12 +8,24 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    prefetch_related_objects,
+)
 from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Membership, Organisation
 from ewtp.accounts.selectors import as_user, is_platform_operator, require_role
+from ewtp.core import clock
 from ewtp.core.errors import InvalidRequest, NotFound
+from ewtp.core.models import IdempotencyRecord
 from ewtp.core.money import Money
 from ewtp.tourism.models import Booking, DailyCapacity, Experience, PriceTier
 from ewtp.tourism.services.access import booking_token_matches
@@ -59,6 +71,44 @@ def experience_for_booking(slug: str) -> Experience:
     )
     if experience is None:
         raise NotFound("not_found", _("No such experience."))
+    return experience
+
+
+def experience_for_booking_with_day(
+    slug: str, visit_on: date, *, scope: str, key: str
+) -> Experience | None:
+    """ONE query: the published experience (its operator and park) with the day's capacity
+    row (``day_capacity``, ``day_taken``, ``day_closed``; None without a row), whether unpaid
+    holds past their time still count on it (``holds_due``) and whether the Idempotency-Key
+    was used already (``key_used``): enough to refuse a full day before anything else.
+    None when there is no such published experience."""
+    day = DailyCapacity.objects.filter(experience=OuterRef("pk"), visit_on=visit_on)
+    return (
+        Experience.objects.select_related("operator", "park")
+        .filter(slug=slug, is_published=True)
+        .annotate(
+            day_capacity=Subquery(day.values("capacity")[:1]),
+            day_taken=Subquery(day.values("taken")[:1]),
+            day_closed=Subquery(day.values("is_closed")[:1]),
+            holds_due=Exists(
+                Booking.objects.filter(
+                    experience=OuterRef("pk"),
+                    visit_on=visit_on,
+                    status=Booking.Status.HELD,
+                    expires_at__lte=clock.now(),
+                )
+            ),
+            key_used=Exists(IdempotencyRecord.objects.filter(scope=scope, key=key)),
+        )
+        .first()
+    )
+
+
+def experience_tiers_load(experience: Experience) -> Experience:
+    """Give an experience read by ``experience_for_booking_with_day`` its tiers (one query)."""
+    prefetch_related_objects(
+        [experience], Prefetch("tiers", queryset=PriceTier.objects.order_by("position", "code"))
+    )
     return experience
 
 

@@ -315,6 +315,36 @@ def _refusal(take: Take) -> Exception:
     return _HoldsDue(refusal) if take.holds_due else refusal
 
 
+def booking_refusal_early(
+    experience: Experience, visit_on: date, *, visitors: int, is_whole_group: bool
+) -> DomainError | None:
+    """The refusal of a request for a day already full or closed, from the day's state read
+    with the experience (``selectors.experience_for_booking_with_day``); None when the day may
+    have room, or when any other answer could come first (a date out of range, holds due to
+    expire, a whole group not offered, no visitors): the request then takes the usual path,
+    whose conditional statement decides."""
+    capacity = getattr(experience, "day_capacity", None)
+    if capacity is None or getattr(experience, "holds_due", True) or visitors < 1:
+        return None
+    if is_whole_group and not experience.is_whole_group_bookable:
+        return None
+    today = local_today(experience)
+    if not today <= visit_on <= today + timedelta(days=experience.booking_horizon_days):
+        return None
+    if experience.day_closed:  # type: ignore[attr-defined]
+        return _rule("date_closed", _("This date is closed."), "date")
+    if experience.capacity_unit == Experience.Unit.GROUPS:
+        places = 1
+    else:
+        places = experience.group_size if is_whole_group else visitors
+    remaining = max(capacity - experience.day_taken, 0)  # type: ignore[attr-defined]
+    if places <= remaining:
+        return None
+    return SoldOut(
+        "sold_out", _("Not enough places left on this date."), extra={"remaining": remaining}
+    )
+
+
 def _new_booking(
     quote: BookingQuote, *, actor: Any, language: str, now: datetime, name_payment: bool
 ) -> tuple[Booking, list[BookingVisitor]]:
