@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Count,
-    Exists,
-    OuterRef,
+    Field,
+    Model,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     prefetch_related_objects,
 )
@@ -27,7 +28,7 @@ from ewtp.core import clock
 from ewtp.core.errors import InvalidRequest, NotFound
 from ewtp.core.models import IdempotencyRecord
 from ewtp.core.money import Money
-from ewtp.tourism.models import Booking, DailyCapacity, Experience, PriceTier
+from ewtp.tourism.models import Booking, DailyCapacity, Experience, Park, PriceTier
 from ewtp.tourism.services.access import booking_token_matches
 from ewtp.tourism.services.common import GATE_ROLES, local_today
 
@@ -74,6 +75,45 @@ def experience_for_booking(slug: str) -> Experience:
     return experience
 
 
+def _columns(model: type[Model]) -> list[Field[Any, Any]]:
+    return list(model._meta.concrete_fields)
+
+
+@functools.cache
+def _booking_day_sql(vendor: str) -> str:
+    """The query of ``experience_for_booking_with_day``, written once per process (the ORM
+    would compile it again on every request: most of a refusal's time)."""
+    quote = connection.ops.quote_name
+    parts = []
+    for alias, model in (("e", Experience), ("o", Organisation), ("p", Park)):
+        parts += [f"{alias}.{quote(field.column)}" for field in _columns(model)]
+    return f"""
+SELECT {", ".join(parts)}, d.capacity, d.taken, d.is_closed,
+    EXISTS (SELECT 1 FROM {Booking._meta.db_table} b WHERE b.experience_id = e.id
+        AND b.visit_on = %(on)s AND b.status = %(held)s AND b.expires_at <= %(now)s),
+    EXISTS (SELECT 1 FROM {IdempotencyRecord._meta.db_table} k
+        WHERE k.scope = %(scope)s AND k.{quote("key")} = %(key)s)
+FROM {Experience._meta.db_table} e
+JOIN {Organisation._meta.db_table} o ON o.id = e.operator_id
+JOIN {Park._meta.db_table} p ON p.id = e.park_id
+LEFT JOIN {DailyCapacity._meta.db_table} d ON d.experience_id = e.id AND d.visit_on = %(on)s
+WHERE e.slug = %(slug)s AND e.is_published
+"""
+
+
+def _instance(model: type[Model], values: list[Any]) -> Any:
+    fields = _columns(model)
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        expression = field.get_col(model._meta.db_table)
+        for converter in connection.ops.get_db_converters(
+            expression
+        ) + field.get_db_converters(connection):
+            value = converter(value, expression, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+
+
 def experience_for_booking_with_day(
     slug: str, visit_on: date, *, scope: str, key: str
 ) -> Experience | None:
@@ -82,26 +122,35 @@ def experience_for_booking_with_day(
     holds past their time still count on it (``holds_due``) and whether the Idempotency-Key
     was used already (``key_used``): enough to refuse a full day before anything else.
     None when there is no such published experience."""
-    day = DailyCapacity.objects.filter(experience=OuterRef("pk"), visit_on=visit_on)
-    return (
-        Experience.objects.select_related("operator", "park")
-        .filter(slug=slug, is_published=True)
-        .annotate(
-            day_capacity=Subquery(day.values("capacity")[:1]),
-            day_taken=Subquery(day.values("taken")[:1]),
-            day_closed=Subquery(day.values("is_closed")[:1]),
-            holds_due=Exists(
-                Booking.objects.filter(
-                    experience=OuterRef("pk"),
-                    visit_on=visit_on,
-                    status=Booking.Status.HELD,
-                    expires_at__lte=clock.now(),
-                )
-            ),
-            key_used=Exists(IdempotencyRecord.objects.filter(scope=scope, key=key)),
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _booking_day_sql(connection.vendor),
+            {
+                "slug": slug,
+                "on": connection.ops.adapt_datefield_value(visit_on),
+                "held": Booking.Status.HELD,
+                "now": connection.ops.adapt_datetimefield_value(clock.now()),
+                "scope": scope,
+                "key": key,
+            },
         )
-        .first()
-    )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    sizes = [len(_columns(model)) for model in (Experience, Organisation, Park)]
+    experience = _instance(Experience, values[: sizes[0]])
+    operator = _instance(Organisation, values[sizes[0] : sizes[0] + sizes[1]])
+    park = _instance(Park, values[sizes[0] + sizes[1] : sum(sizes)])
+    experience._state.fields_cache["operator"] = operator
+    experience._state.fields_cache["park"] = park
+    capacity, taken, closed, due, used = values[sum(sizes) :]
+    experience.day_capacity = capacity  # type: ignore[attr-defined]
+    experience.day_taken = taken  # type: ignore[attr-defined]
+    experience.day_closed = bool(closed)  # type: ignore[attr-defined]
+    experience.holds_due = bool(due)  # type: ignore[attr-defined]
+    experience.key_used = bool(used)  # type: ignore[attr-defined]
+    return experience
 
 
 def experience_tiers_load(experience: Experience) -> Experience:
