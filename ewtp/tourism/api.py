@@ -225,9 +225,7 @@ def booking_create(request: HttpRequest, slug: str, payload: BookingIn) -> JsonR
         # One query reads the experience with the day: a full day is refused here, before the
         # key is claimed (a refusal takes nothing, so it is not kept for replay) and before
         # any rule is checked or price worked out.
-        found = selectors.experience_for_booking_with_day(
-            slug, payload.date, scope=scope, key=key
-        )
+        found = selectors.experience_for_booking_with_day(slug, payload.date, scope=scope, key=key)
         if found is not None and not found.key_used:  # type: ignore[attr-defined]
             refusal = holds.booking_refusal_early(
                 found,

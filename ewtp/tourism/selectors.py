@@ -79,39 +79,50 @@ def _columns(model: type[Model]) -> list[Field[Any, Any]]:
     return list(model._meta.concrete_fields)
 
 
+_BOOKING_DAY_SQL = """
+SELECT {columns}, d.capacity, d.taken, d.is_closed,
+    EXISTS (SELECT 1 FROM {booking} b WHERE b.experience_id = e.id
+        AND b.visit_on = %(on)s AND b.status = %(held)s AND b.expires_at <= %(now)s),
+    EXISTS (SELECT 1 FROM {idempotency} k WHERE k.scope = %(scope)s AND k.{key} = %(key)s)
+FROM {experience} e
+JOIN {organisation} o ON o.id = e.operator_id
+JOIN {park} p ON p.id = e.park_id
+LEFT JOIN {day} d ON d.experience_id = e.id AND d.visit_on = %(on)s
+WHERE e.slug = %(slug)s AND e.is_published
+"""
+
+
 @functools.cache
 def _booking_day_sql(vendor: str) -> str:
     """The query of ``experience_for_booking_with_day``, written once per process (the ORM
     would compile it again on every request: most of a refusal's time)."""
     quote = connection.ops.quote_name
-    parts = []
+    columns = []
     for alias, model in (("e", Experience), ("o", Organisation), ("p", Park)):
-        parts += [f"{alias}.{quote(field.column)}" for field in _columns(model)]
-    return f"""
-SELECT {", ".join(parts)}, d.capacity, d.taken, d.is_closed,
-    EXISTS (SELECT 1 FROM {Booking._meta.db_table} b WHERE b.experience_id = e.id
-        AND b.visit_on = %(on)s AND b.status = %(held)s AND b.expires_at <= %(now)s),
-    EXISTS (SELECT 1 FROM {IdempotencyRecord._meta.db_table} k
-        WHERE k.scope = %(scope)s AND k.{quote("key")} = %(key)s)
-FROM {Experience._meta.db_table} e
-JOIN {Organisation._meta.db_table} o ON o.id = e.operator_id
-JOIN {Park._meta.db_table} p ON p.id = e.park_id
-LEFT JOIN {DailyCapacity._meta.db_table} d ON d.experience_id = e.id AND d.visit_on = %(on)s
-WHERE e.slug = %(slug)s AND e.is_published
-"""
+        columns += [f"{alias}.{quote(column.column)}" for column in _columns(model)]
+    return _BOOKING_DAY_SQL.format(
+        columns=", ".join(columns),
+        booking=Booking._meta.db_table,
+        idempotency=IdempotencyRecord._meta.db_table,
+        key=quote("key"),
+        experience=Experience._meta.db_table,
+        organisation=Organisation._meta.db_table,
+        park=Park._meta.db_table,
+        day=DailyCapacity._meta.db_table,
+    )
 
 
 def _instance(model: type[Model], values: list[Any]) -> Any:
     fields = _columns(model)
     converted = []
-    for field, value in zip(fields, values, strict=True):
-        expression = field.get_col(model._meta.db_table)
-        for converter in connection.ops.get_db_converters(
-            expression
-        ) + field.get_db_converters(connection):
+    for column, value in zip(fields, values, strict=True):
+        expression = column.get_col(model._meta.db_table)
+        for converter in connection.ops.get_db_converters(expression) + column.get_db_converters(
+            connection
+        ):
             value = converter(value, expression, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+    return model.from_db(connection.alias, [column.attname for column in fields], converted)
 
 
 def experience_for_booking_with_day(
