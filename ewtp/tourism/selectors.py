@@ -99,7 +99,7 @@ def _booking_day_sql(vendor: str) -> str:
     quote = connection.ops.quote_name
     columns = []
     for alias, model in (("e", Experience), ("o", Organisation), ("p", Park)):
-        columns += [f"{alias}.{quote(column.column)}" for column in _columns(model)]
+        columns += [f"{alias}.{quote(str(column.column))}" for column in _columns(model)]
     return _BOOKING_DAY_SQL.format(
         columns=", ".join(columns),
         booking=Booking._meta.db_table,
@@ -150,7 +150,7 @@ def experience_for_booking_with_day(
         return None
     values = list(row)
     sizes = [len(_columns(model)) for model in (Experience, Organisation, Park)]
-    experience = _instance(Experience, values[: sizes[0]])
+    experience: Experience = _instance(Experience, values[: sizes[0]])
     operator = _instance(Organisation, values[sizes[0] : sizes[0] + sizes[1]])
     park = _instance(Park, values[sizes[0] + sizes[1] : sum(sizes)])
     experience._state.fields_cache["operator"] = operator
