@@ -233,8 +233,7 @@ def checkout_place(
                 checked_out_at=now, updated_at=now
             ):
                 raise Conflict("cart_checked_out", _("This cart has been checked out already."))
-            _hold_stock(consignments, expires_at)
-            return _write_checkout(
+            placed = _write_checkout(
                 cart=cart,
                 user=user,
                 email=email,
@@ -247,6 +246,11 @@ def checkout_place(
                 now=now,
                 expires_at=expires_at,
             )
+            # The stock last: its rows are the ones every checkout of a scarce product queues
+            # on, so they stay locked only for the take, the reservations and the COMMIT (not
+            # for the checkout's five inserts before them).
+            _hold_stock(consignments, expires_at)
+            return placed
 
     try:
         return retry_on_lock_timeout(write)
