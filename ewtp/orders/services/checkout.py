@@ -167,6 +167,9 @@ def _priced_consignments(
 
 
 def _hold_stock(consignments: list[_Consignment], expires_at: datetime) -> None:
+    """Taken last in the checkout's transaction: the rows of a scarce product are the ones every
+    checkout queues on, so they stay locked for the take, the reservations and the COMMIT only,
+    not for the checkout's inserts before them."""
     # Stock first, in one global order (variant pk, which stock_hold_many keeps), so that
     # concurrent checkouts queue on the same rows instead of deadlocking.
     stock_hold_many(
@@ -246,10 +249,7 @@ def checkout_place(
                 now=now,
                 expires_at=expires_at,
             )
-            # The stock last: its rows are the ones every checkout of a scarce product queues
-            # on, so they stay locked only for the take, the reservations and the COMMIT (not
-            # for the checkout's five inserts before them).
-            _hold_stock(consignments, expires_at)
+            _hold_stock(consignments, expires_at)  # last: see _hold_stock
             return placed
 
     try:
