@@ -125,6 +125,9 @@ class World:
         from ewtp.tourism.tests.factories import make_member
 
         self.slug, self.day = booking_prepare(100_000)
+        # The check-in is measured on a voucher for today, which an experience stops selling
+        # once its daily start time has passed at the park: this one has no start time.
+        Experience.objects.filter(slug=self.slug).update(starts_at_local=None)
         self.experience = Experience.objects.get(slug=self.slug)
         # A second date, sold out by one booking of every place.
         self.full_day = (

@@ -67,6 +67,7 @@ PUBLIC_API = (
 )
 # Pages of the platform operator (or of a steward) alone, with no object in their address.
 OPERATOR_ONLY = [
+    "/operator/",
     "/accounts/operator/organisations/",
     "/accounts/operator/audit/",
     "/accounts/operator/outbox/",
@@ -287,4 +288,42 @@ def test_no_role_of_another_organisation_reaches_an_object_it_does_not_own() -> 
         f"before any access, {len(breaches)} breaches; "
         f"left out (nothing of a victim to name): {len(left_out)} {left_out}"
     )
+    assert breaches == [], "\n".join(breaches)
+
+
+@pytest.mark.django_db
+def test_a_gate_only_member_reaches_the_check_in_page_and_no_other_tourism_page() -> None:
+    """The gate-only role of the park operator, against every tourism page and API route
+    that names one of its own objects (or none): only the gate answers."""
+    from ewtp.tourism.tests.factories import make_experience
+
+    experience = make_experience(slug="golden-monkey-tracking")
+    booking = _booking()
+    gate_user = User.objects.create_user(email="gate@parks.rw", password="x" * 12)
+    Membership.objects.create(user=gate_user, organisation=experience.operator, role="gate")
+    client = Client()
+    client.force_login(gate_user)
+    values = {
+        "booking_id": str(booking.public_id),
+        "slug": experience.slug,
+        "payment_id": booking.payment_ref,
+    }
+    allowed = {"tourism:gate", "api/v1/tourism/checkins"}
+    tally: Counter[str] = Counter()
+    breaches = []
+    for route, name in _routes():
+        if not route.startswith(("visit/", "api/v1/tourism/")) or name in PUBLIC:
+            continue
+        if route == "visit/" or (route.rstrip("/") + "/").startswith(PUBLIC_API):
+            continue  # the experiences on sale, public by design
+        address = "/" + CONVERTER.sub(lambda match: values.get(match.group("name"), "x"), route)
+        for method in ("get", "post"):
+            response = getattr(client, method)(address)
+            tally["attempts"] += 1
+            reached = response.status_code not in REFUSED | INVALID
+            tally["reached" if reached else "refused"] += 1
+            if reached and name not in allowed and route.rstrip("/") not in allowed:
+                breaches.append(f"{method.upper()} {address} -> {response.status_code}")
+    assert client.get("/visit/gate/").status_code == 200
+    print(f"\ngate-only member: {dict(tally)}, breaches {len(breaches)}")
     assert breaches == [], "\n".join(breaches)

@@ -118,23 +118,41 @@ class ProfileForm(forms.Form):
 
 class OrganisationForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200, error_messages=REQUIRED)
-    kind = forms.ChoiceField(
-        label=_("Kind"),
-        choices=[
-            (value, label)
-            for value, label in Organisation.Kind.choices
-            if value != Organisation.Kind.PLATFORM_OPERATOR
-        ],
-    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=[])
     country = forms.ChoiceField(label=_("Country"), choices=[])
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+    registration_number = forms.CharField(
+        label=_("Registration number"),
+        max_length=40,
+        required=False,
+        help_text=_(
+            "In Rwanda the RDB company code or TIN (9 digits); elsewhere the company register or tax number."
+        ),
+    )
+    address = forms.CharField(
+        label=_("Registered address"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    registration_document = forms.FileField(
+        label=_("Certificate of registration"),
+        required=False,
+        help_text=_("PDF, JPEG or PNG, at most 5 MB. Only the platform operator sees it."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, operator: bool = False, **kwargs: Any) -> None:
+        from ewtp.accounts.registration import SELF_SERVICE_KINDS
+
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = _country_choices()  # type: ignore[attr-defined]
         self.fields["country"].initial = "RW"
+        # Customs, rule stewards, hubs and the platform operator: created by the operator only.
+        self.fields["kind"].choices = [  # type: ignore[attr-defined]
+            (value, label)
+            for value, label in Organisation.Kind.choices
+            if operator or value in SELF_SERVICE_KINDS
+        ]
 
 
 class MemberAddForm(forms.Form):

@@ -97,6 +97,13 @@ class Organisation(models.Model):
     seller_category_requested_at = models.DateTimeField(null=True, blank=True)
     country = models.CharField(_("country"), max_length=2)
     description = models.TextField(_("description"), blank=True)
+    # What the operator checks before verifying: the registration number (in Rwanda the RDB
+    # company code, which is also the TIN), the registered address and a registration document.
+    registration_number = models.CharField(_("registration number"), max_length=40, blank=True)
+    address = models.TextField(_("registered address"), blank=True)
+    registration_document = models.FileField(
+        _("registration document"), upload_to="organisations/registration/%Y/", blank=True
+    )
     verification = models.CharField(
         max_length=20, choices=Verification.choices, default=Verification.SUBMITTED
     )
@@ -123,6 +130,8 @@ class Membership(models.Model):
         OWNER = "owner", _("Owner")
         STAFF = "staff", _("Staff")
         VIEWER = "viewer", _("Viewer")
+        # A tour operator's gate staff: the check-in page and nothing else.
+        GATE = "gate", _("Gate only (check-in)")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(
@@ -138,6 +147,14 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} of {self.organisation}"
+
+    @classmethod
+    def roles_of(cls, organisation: Organisation) -> list[str]:
+        """The roles an organisation gives: gate only exists at tour operators."""
+        roles = [cls.Role.OWNER, cls.Role.STAFF, cls.Role.VIEWER]
+        if organisation.kind == Organisation.Kind.TOUR_OPERATOR:
+            roles.append(cls.Role.GATE)
+        return [str(role) for role in roles]
 
 
 class ApiToken(models.Model):

@@ -12,24 +12,20 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import ApiToken, Membership, Organisation, User
 from ewtp.accounts.selectors import (
-    is_platform_operator,
     require_platform_operator,
     require_role,
 )
 from ewtp.core import clock, conf
-from ewtp.core.countries import is_country
 from ewtp.core.errors import (
     Conflict,
     DomainError,
     InvalidRequest,
     NotAuthenticated,
     NotFound,
-    PermissionDenied,
 )
 from ewtp.core.fees import fee_terms
 from ewtp.core.preferences import is_language
@@ -229,59 +225,7 @@ def api_token_user(clear: str) -> User | None:
 
 # Organisations -----------------------------------------------------------------------------
 
-# Kinds anyone may register; a platform-operator organisation is made by the operator (admin).
-SELF_SERVICE_KINDS = [
-    kind for kind in Organisation.Kind.values if kind != Organisation.Kind.PLATFORM_OPERATOR
-]
-
-
-def _free_slug(base: str) -> str:
-    base = (slugify(base) or "organisation")[:70].strip("-") or "organisation"
-    slug, number = base, 1
-    while Organisation.objects.filter(slug=slug).exists():
-        number += 1
-        slug = f"{base}-{number}"
-    return slug
-
-
-@transaction.atomic
-def organisation_create(
-    *, actor: User, name: str, kind: str, country: str, description: str = "", slug: str = ""
-) -> Organisation:
-    """Register an organisation; the actor becomes its owner; it waits for verification."""
-    if kind == Organisation.Kind.PLATFORM_OPERATOR and not is_platform_operator(actor):
-        raise PermissionDenied(
-            "permission_denied",
-            _("Only the platform operator may create a platform-operator organisation."),
-            fields={"kind": _("not allowed")},
-        )
-    country = country.strip().upper()
-    organisation = Organisation(
-        name=name.strip(),
-        kind=kind,
-        country=country,
-        description=description.strip(),
-        slug=slug or _free_slug(name),
-    )
-    try:
-        organisation.full_clean()
-    except ValidationError as error:
-        fields = _validation_fields(error)
-        if not is_country(country):
-            fields["country"] = _("not an ISO 3166 country code")
-        raise _invalid(fields) from None
-    if not is_country(country):
-        raise _invalid({"country": _("not an ISO 3166 country code")})
-    organisation.save()
-    Membership.objects.create(user=actor, organisation=organisation, role=Membership.Role.OWNER)
-    audit_record(
-        actor=actor,
-        action="accounts.organisation.created",
-        target=organisation,
-        organisation_ref=str(organisation.public_id),
-        data={"kind": kind, "name": organisation.name},
-    )
-    return organisation
+# Registering an organisation is ewtp.accounts.registration.organisation_create.
 
 
 @transaction.atomic
@@ -338,8 +282,8 @@ def organisation_verify(
 # Memberships -------------------------------------------------------------------------------
 
 
-def _check_role(role: str) -> None:
-    if role not in Membership.Role.values:
+def _check_role(role: str, organisation: Organisation) -> None:
+    if role not in Membership.roles_of(organisation):  # gate only: tour operators alone
         raise _invalid({"role": _("owner, staff or viewer")})
 
 
@@ -355,7 +299,7 @@ def _owners_left(organisation: Organisation, *, without: Membership) -> int:
 def membership_add(*, actor: User, organisation: Organisation, email: str, role: str) -> Membership:
     """The owner adds a person (who has an account) to the organisation with a role."""
     require_role(actor, organisation, {Membership.Role.OWNER})
-    _check_role(role)
+    _check_role(role, organisation)
     email = email.strip().lower()
     user = User.objects.filter(email=email, is_active=True).first()
     if user is None:
@@ -402,7 +346,7 @@ def membership_role_change(*, actor: User, membership: Membership, role: str) ->
     """The owner changes a member's role; the organisation always keeps an owner."""
     organisation = membership.organisation
     require_role(actor, organisation, {Membership.Role.OWNER})
-    _check_role(role)
+    _check_role(role, organisation)
     _lock_memberships(membership)
     if membership.role == role:
         return membership

@@ -36,6 +36,11 @@ urlpatterns = [
         name="organisation_member",
     ),
     path(
+        "organisations/<slug:slug>/registration-document/",
+        views.organisation_document,
+        name="organisation_document",
+    ),
+    path(
         "organisations/<slug:slug>/resubmit/",
         views.organisation_resubmit,
         name="organisation_resubmit",

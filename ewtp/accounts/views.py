@@ -3,6 +3,7 @@ members, API tokens, and the platform operator's pages (verification, audit log,
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 from django import forms
@@ -11,14 +12,14 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ewtp.accounts import selectors, services
+from ewtp.accounts import registration, selectors, services
 from ewtp.accounts import signup as signup_services
 from ewtp.accounts.forms import (
     EmailAuthenticationForm,
@@ -301,11 +302,13 @@ def profile(request: HttpRequest) -> HttpResponse:
 def organisations(request: HttpRequest) -> HttpResponse:
     """My organisations, and registering a new one."""
     user = _user(request)
-    form = OrganisationForm(request.POST or None)
+    form = OrganisationForm(
+        request.POST or None, request.FILES or None, operator=selectors.is_platform_operator(user)
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            organisation = services.organisation_create(actor=user, **form.cleaned_data)
+            organisation = registration.organisation_create(actor=user, **form.cleaned_data)
         except DomainError as error:
             _show_error(form, error)
             status = error.http_status
@@ -688,6 +691,27 @@ def operator_organisations(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@login_required
+@page_errors
+def organisation_document(request: HttpRequest, slug: str) -> HttpResponse:
+    """The certificate of registration: for the platform operator and the organisation's
+    owners only."""
+    user = _user(request)
+    organisation = selectors.organisation_get_for(user, slug)
+    if not selectors.is_platform_operator(user) and selectors.role_in(user, organisation) != (
+        Membership.Role.OWNER
+    ):
+        raise Http404("no such document")
+    if not organisation.registration_document:
+        raise Http404("no document")
+    handle = organisation.registration_document.open("rb")
+    response = FileResponse(handle, as_attachment=False)
+    response["X-Content-Type-Options"] = "nosniff"
+    suffix = PurePath(organisation.registration_document.name or "").suffix
+    response["Content-Disposition"] = f'inline; filename="registration{suffix}"'
+    return response  # type: ignore[return-value]
 
 
 @login_required

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ewtp.catalog.models import DEFAULT_HUB, HUB_COUNTRIES, Category, Product, Variant
+from ewtp.catalog.traderules_gateway import NationalCodeChoice
+from ewtp.core.countries import country_name
+from ewtp.core.translations import (
+    DESCRIPTION,
+    TITLE,
+    LanguageSection,
+    add_translation_fields,
+    language_sections,
+)
+
+# The product texts a seller translates (the form's ``title_<language>`` fields and so on).
+PRODUCT_TEXTS = (TITLE, DESCRIPTION)
 
 
 class ProductForm(forms.Form):
@@ -51,30 +65,85 @@ class ProductForm(forms.Form):
         label=_("Language of the texts above"), choices=settings.LANGUAGES, initial="en"
     )
 
-    def __init__(self, *args: Any, with_stock: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        with_stock: bool = True,
+        national_options: Sequence[NationalCodeChoice] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if not with_stock:
             del self.fields["stock"]
-        for code, name in settings.LANGUAGES:
-            self.fields[f"title_{code}"] = forms.CharField(
-                label=_("Title in %(language)s") % {"language": name},
-                max_length=200,
-                required=False,
+        self.fields["hs_code"].widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("catalog:national_codes"),
+                "hx-trigger": "change",
+                "hx-target": "#national-codes",
+                "hx-include": "#national-codes select",
+                "hx-swap": "innerHTML",
+            }
+        )
+        picked = dict(self.initial.get("national_codes") or {})
+        for option in national_options:
+            self.fields[f"{NATIONAL_PREFIX}{option.territory}"] = national_field(
+                option, initial=picked.get(option.territory, "")
             )
-            self.fields[f"description_{code}"] = forms.CharField(
-                label=_("Description in %(language)s") % {"language": name},
-                widget=forms.Textarea(attrs={"rows": 2}),
-                required=False,
-            )
+        add_translation_fields(self, PRODUCT_TEXTS)
 
-    def translation_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [
-            (self[f"title_{code}"], self[f"description_{code}"])
-            for code, _name in settings.LANGUAGES
-        ]
+    def translation_sections(self) -> list[LanguageSection]:
+        return language_sections(self, PRODUCT_TEXTS)
 
     def main_fields(self) -> list[forms.BoundField]:
-        return [field for field in self if not field.name.startswith(("title_", "description_"))]
+        return [
+            field
+            for field in self
+            if not field.name.startswith(("title_", "description_", NATIONAL_PREFIX))
+        ]
+
+    def national_fields(self) -> list[forms.BoundField]:
+        return [field for field in self if field.name.startswith(NATIONAL_PREFIX)]
+
+    def national_codes(self) -> dict[str, str]:
+        """The national codes picked (cleaned data), by customs territory."""
+        return {
+            name.removeprefix(NATIONAL_PREFIX): str(value)
+            for name, value in self.cleaned_data.items()
+            if name.startswith(NATIONAL_PREFIX) and value
+        }
+
+
+NATIONAL_PREFIX = "national_"
+
+
+def national_field(option: NationalCodeChoice, *, initial: str = "") -> forms.ChoiceField:
+    """A choice of the national codes a territory splits the product's HS code into, each
+    with its description and duty (the candidates the calculator offers)."""
+    choices = [("", _("Not chosen: the price there stays an estimate"))] + [
+        (
+            str(item["code"]),
+            f"{_dotted(str(item['code']))} · {item.get('description', '')} · {item.get('duty', '')}",
+        )
+        for item in option.candidates
+    ]
+    return forms.ChoiceField(
+        label=_("National code for %(territory)s") % {"territory": _territory_name(option)},
+        choices=choices,
+        required=False,
+        initial=initial,
+        help_text=_("Its tariff splits this HS code into lines with different duties."),
+    )
+
+
+def _territory_name(option: NationalCodeChoice) -> str:
+    """A one-country territory by its country's name in the reader's language."""
+    if len(option.countries) == 1:
+        return country_name(option.countries[0], get_language() or "en")
+    return option.name
+
+
+def _dotted(code: str) -> str:
+    return f"{code[:4]}.{code[4:6]}.{code[6:]}" if len(code) > 6 else code
 
 
 class StockForm(forms.Form):

@@ -59,6 +59,13 @@ class PriceItem:
     price_minor: int
     currency: str
     stamp: str  # changes whenever the product or the price is edited
+    # The national codes picked for the product (destination or territory, code), sorted.
+    national_codes: tuple[tuple[str, str], ...] = ()
+
+    def code_for(self, destination: str) -> str:
+        """The tariff code to quote for ``destination``: the national code the seller
+        picked for it (or for its customs territory), else the product's HS code."""
+        return hs_code_for(self.hs_code, dict(self.national_codes), destination)
 
     @classmethod
     def of(cls, variant: Variant) -> PriceItem:
@@ -74,6 +81,7 @@ class PriceItem:
             hs_code=product.hs_code,
             origin=product.origin,
             updated_at=product.updated_at,
+            national_codes=product.national_codes,
         )
 
     @classmethod
@@ -90,6 +98,7 @@ class PriceItem:
         hs_code: str,
         origin: str,
         updated_at: datetime | None,
+        national_codes: dict[str, str] | None = None,
     ) -> PriceItem:
         """From plain values (a listing reads them without loading models)."""
         micro = int(updated_at.timestamp() * 1_000_000) if updated_at else 0
@@ -104,18 +113,32 @@ class PriceItem:
             price_minor=price_minor,
             currency=currency,
             stamp=f"{variant_pk}.{micro}.{price_minor}{currency}",
+            national_codes=tuple(sorted((national_codes or {}).items())),
         )
+
+
+def hs_code_for(hs_code: str, national_codes: dict[str, str], destination: str) -> str:
+    """A product's tariff code for ``destination``: its picked national code there (by
+    country, else by customs territory), else its own HS code."""
+    if not national_codes or not destination:
+        return hs_code
+    code = national_codes.get(destination) or national_codes.get(
+        traderules_gateway.territory_of(destination)
+    )
+    return str(code) if code else hs_code
 
 
 def _item(value: Variant | PriceItem) -> PriceItem:
     return value if isinstance(value, PriceItem) else PriceItem.of(value)
 
 
-def quote_line(variant: Variant | PriceItem, quantity: int, *, line_id: str = "") -> dict[str, Any]:
+def quote_line(
+    variant: Variant | PriceItem, quantity: int, *, line_id: str = "", destination: str = ""
+) -> dict[str, Any]:
     item = _item(variant)
     return {
         "id": line_id or item.line_id,
-        "hs_code": item.hs_code,
+        "hs_code": item.code_for(destination),
         "description": item.title,
         "quantity": quantity,
         "unit_price": Money.from_minor(item.price_minor, item.currency).as_dict(),
@@ -146,7 +169,9 @@ def quote_request(
         "buyer": {"kind": "consumer"},
         "gift": gift,
         "seller_ioss": seller_ioss(),
-        "lines": [quote_line(variant, quantity) for variant, quantity in lines],
+        "lines": [
+            quote_line(variant, quantity, destination=destination) for variant, quantity in lines
+        ],
     }
 
 
@@ -284,8 +309,8 @@ def breakdown(quote: dict[str, Any]) -> Breakdown:
         parts=parts,
         landed=landed,
         complete=bool(quote.get("complete")),
-        regime=str(regime.get("name", "")) if isinstance(regime, dict) else "",
-        notes=[str(n.get("message", n.get("code", ""))) for n in quote.get("notes", [])],
+        regime=traderules_gateway.regime_explanation(regime),
+        notes=[traderules_gateway.note_words(note) for note in quote.get("notes", [])],
         warnings=[str(w.get("message", w.get("code", ""))) for w in quote.get("warnings", [])],
         rules_version=str(quote.get("rules_version", "")),
     )

@@ -71,6 +71,10 @@ class Product(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     hs_code = models.CharField(_("HS code"), max_length=10)  # digits only, 6 to 10
+    # Where a destination's tariff splits the HS code into national lines with different
+    # duties: the national code the seller picked, by customs territory (e.g. "EU", "US") or
+    # destination country, e.g. {"US": "09021090"}; checked against the candidates.
+    national_codes = models.JSONField(_("national tariff codes"), default=dict, blank=True)
     origin = models.CharField(_("country of origin"), max_length=2)
     unit_weight_kg = models.DecimalField(_("unit weight (kg)"), max_digits=10, decimal_places=3)
     certifications = models.JSONField(default=list, blank=True)

@@ -66,6 +66,35 @@ def fx_date(currencies: tuple[str, ...], day: date, destination: str = "") -> st
     return ".".join(parts) or day.isoformat()
 
 
+@dataclass(frozen=True)
+class NationalCodeChoice:
+    """A customs territory splitting an HS code into national lines with different duties."""
+
+    territory: str
+    name: str
+    countries: tuple[str, ...]
+    candidates: tuple[dict[str, Any], ...]  # {"code", "duty", "description"}
+
+    def codes(self) -> frozenset[str]:
+        return frozenset(str(item["code"]) for item in self.candidates)
+
+
+def national_code_options(hs_code: str, *, origin: str = "RW") -> list[NationalCodeChoice]:
+    """The territories where ``hs_code`` needs a national code, with the candidates the
+    calculator offers (their descriptions and duties); empty where none is needed."""
+    if not re.fullmatch(r"\d{6,10}", hs_code or ""):
+        return []
+    return [
+        NationalCodeChoice(item.territory, item.name, item.countries, item.candidates)
+        for item in _snapshot().national_code_options(hs_code, origin=origin)
+    ]
+
+
+def territory_of(country: str) -> str:
+    """The customs territory a destination country belongs to (its code), "" if none."""
+    return str(_snapshot().territory_of(country))
+
+
 def hs_subheading_exists(code: str) -> bool:
     return bool(_hs().hs_subheading_exists(code))
 
@@ -102,3 +131,17 @@ def hs_suggest(description: str, limit: int = 5) -> list[HsSuggestion]:
     found = _hs().hs_suggest(description, limit=limit)
     suggestions = [_as_suggestion(item) for item in found or []]
     return [item for item in suggestions if item is not None][:limit]
+
+
+def regime_explanation(regime: Any) -> str:
+    """The quote's low-value regime explained to a buyer, in the page's language."""
+    from ewtp.traderules.buyer_words import regime_explanation as explain
+
+    return explain(regime)
+
+
+def note_words(note: Any) -> str:
+    """A note of the quote (``{"code", "message"}``) in the page's language."""
+    from ewtp.traderules.buyer_words import note_words as words
+
+    return words(note)

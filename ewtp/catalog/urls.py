@@ -13,6 +13,7 @@ urlpatterns = [
     path("photos/<uuid:public_id>/<str:size>.jpg", views.photo, name="photo"),
     path("sell/", views.dashboard_index, name="seller_dashboard"),
     path("sell/hs-suggest/", views.hs_suggest, name="hs_suggest"),
+    path("sell/national-codes/", views.national_codes, name="national_codes"),
     path("sell/<slug:org>/", views.dashboard, name="dashboard"),
     path("sell/<slug:org>/new/", views.product_new, name="product_new"),
     path("sell/<slug:org>/import/", views.product_import, name="import"),

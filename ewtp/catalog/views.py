@@ -3,6 +3,7 @@ and the sellers' dashboard (products, variants, stock, photos, CSV import)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -27,6 +28,8 @@ from django.views.decorators.http import require_POST
 
 from ewtp.catalog import landed_prices, traderules_gateway
 from ewtp.catalog.forms import (
+    NATIONAL_PREFIX,
+    PRODUCT_TEXTS,
     ImportForm,
     PhotoForm,
     ProductForm,
@@ -72,6 +75,7 @@ from ewtp.catalog.services.variants import (
 from ewtp.core import conf
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
+from ewtp.core.translations import translations_from_form
 
 PHOTO_CACHE = "public, max-age=31536000, immutable"
 
@@ -365,17 +369,9 @@ def _product_saved(request: HttpRequest, product: Product) -> HttpResponse:
     )
 
 
-def _product_data(cleaned: dict[str, Any]) -> ProductData:
-    from django.conf import settings
-
-    translations = {
-        code: {
-            "title": cleaned.get(f"title_{code}", ""),
-            "description": cleaned.get(f"description_{code}", ""),
-        }
-        for code, _name in settings.LANGUAGES
-        if cleaned.get(f"title_{code}") or cleaned.get(f"description_{code}")
-    }
+def _product_data(cleaned: dict[str, Any], national: dict[str, str]) -> ProductData:
+    # Every language, the empty ones too: emptying a language's fields clears its translation.
+    translations = translations_from_form(cleaned, PRODUCT_TEXTS)
     return ProductData(
         title=cleaned["title"],
         description=cleaned.get("description", ""),
@@ -391,6 +387,7 @@ def _product_data(cleaned: dict[str, Any]) -> ProductData:
         certifications=list(cleaned.get("certifications") or []),
         language=cleaned.get("language", "en"),
         translations=translations,
+        national_codes=national,
     )
 
 
@@ -422,6 +419,30 @@ def _every_error(form: ProductForm) -> None:
             form.add_error(name, message)
 
 
+def _national_options(
+    request: HttpRequest, initial_code: str = ""
+) -> list[traderules_gateway.NationalCodeChoice]:
+    """Where the HS code on the form (posted, else the product's) needs a national code."""
+    raw = request.POST.get("hs_code") if request.method == "POST" else None
+    code = re.sub(r"[\s.]", "", raw if raw is not None else initial_code)
+    return traderules_gateway.national_code_options(code)
+
+
+def national_codes(request: HttpRequest) -> HttpResponse:
+    """htmx: the national-code choices for the HS code typed (product form)."""
+    code = re.sub(r"[\s.]", "", request.GET.get("hs_code", ""))[:14]
+    picked = {  # the choices already made stay chosen where they are still offered
+        name.removeprefix(NATIONAL_PREFIX): value
+        for name, value in request.GET.items()
+        if name.startswith(NATIONAL_PREFIX)
+    }
+    form = ProductForm(
+        initial={"national_codes": picked},
+        national_options=traderules_gateway.national_code_options(code),
+    )
+    return render(request, "catalog/_national_codes.html", {"form": form})
+
+
 def _suggestions(form: ProductForm) -> list[traderules_gateway.HsSuggestion]:
     text = " ".join(str(form.data.get(name, "")) for name in ("title", "description"))
     return traderules_gateway.hs_suggest(text) if text.strip() else []
@@ -432,14 +453,16 @@ def product_new(request: HttpRequest, org: str) -> HttpResponse:
     found = _seller_or_404(request, org)
     if not sellers_selectors.can_edit(request.user, found):
         raise Http404
+    options = _national_options(request)
     form = ProductForm(
         request.POST or None,
         initial={"currency": "RWF", "origin": found.country, "language": _language()},
+        national_options=options,
     )
     suggestions: list[traderules_gateway.HsSuggestion] = []
     if request.method == "POST" and "suggest" in request.POST:
         suggestions = _suggestions(form)
-        form = ProductForm(request.POST)
+        form = ProductForm(request.POST, national_options=options)
     elif request.method == "POST" and not form.is_valid():
         _every_error(form)
     elif request.method == "POST":
@@ -447,7 +470,7 @@ def product_new(request: HttpRequest, org: str) -> HttpResponse:
             created = product_create(
                 actor=request.user,
                 seller=found,
-                data=_product_data(form.cleaned_data),
+                data=_product_data(form.cleaned_data, form.national_codes()),
                 publish="publish" in request.POST,
             )
         except DomainError as error:
@@ -478,6 +501,7 @@ def _initial(product: Product) -> dict[str, Any]:
         "unit_weight_kg": product.unit_weight_kg,
         "certifications": product.certifications,
         "language": product.language,
+        "national_codes": product.national_codes,
     }
     if variant is not None:
         initial.update(
@@ -539,18 +563,28 @@ def _variant_or_404(product: Product, variant_id: Any) -> Variant:
 def product_edit(request: HttpRequest, org: str, slug: str) -> HttpResponse:
     found, item = _editable_product(request, org, slug)
     can_edit = sellers_selectors.can_edit(request.user, found)
-    form = ProductForm(request.POST or None, initial=_initial(item), with_stock=False)
+    options = _national_options(request, item.hs_code)
+    form = ProductForm(
+        request.POST or None,
+        initial=_initial(item),
+        with_stock=False,
+        national_options=options,
+    )
     suggestions: list[traderules_gateway.HsSuggestion] = []
     if request.method == "POST" and not can_edit:
         raise Http404
     if request.method == "POST" and "suggest" in request.POST:
         suggestions = _suggestions(form)
-        form = ProductForm(request.POST, with_stock=False)
+        form = ProductForm(request.POST, with_stock=False, national_options=options)
     elif request.method == "POST" and not form.is_valid():
         _every_error(form)
     elif request.method == "POST":
         try:
-            product_update(actor=request.user, product=item, data=_product_data(form.cleaned_data))
+            product_update(
+                actor=request.user,
+                product=item,
+                data=_product_data(form.cleaned_data, form.national_codes()),
+            )
         except DomainError as error:
             _apply_errors(form, error)
         else:

@@ -8,6 +8,7 @@ one style sheet, the same for every chart, is served from ``/charts.css``
 
 from __future__ import annotations
 
+import html
 import re
 from functools import cache
 from typing import Any
@@ -55,7 +56,9 @@ def style_sheet() -> str:
         chart = chart_class(**options(show_legend=True))
         chart.add("", [1.0])
         for found in _STYLE_SHEET.findall(str(chart.render(is_unicode=True))):
-            sheet = _CHART_ID.sub("svg.pygal-chart", found)
+            # The SVG escapes its style element's text as XML (".graph &gt; .background"): a
+            # style sheet served as CSS needs it plain, or the browser drops those rules.
+            sheet = _CHART_ID.sub("svg.pygal-chart", html.unescape(found))
             if sheet not in sheets:
                 sheets.append(sheet)
     return "\n".join(sheets)

@@ -235,6 +235,12 @@ def _lines(order: Order, parcel: Parcel, quote: dict[str, Any]) -> list[dict[str
     return rows
 
 
+def order_lines_for(order: Order, parcel: Parcel) -> list[dict[str, Any]]:
+    """The order's lines as the papers declare them (values, weights, the quote's duty and
+    taxes of each)."""
+    return _lines(order, parcel, order.quote or {})
+
+
 def _party_address(profile: TraderProfile | None, organisation: Organisation) -> list[str]:
     if profile is not None and profile.address.strip():
         return [part.strip() for part in profile.address.splitlines() if part.strip()]

@@ -5,6 +5,9 @@
   packaging;
 - ``restricted_goods``: an HS code on the dated list of restricted goods;
 - ``preference_without_proof``: a tariff preference used with no origin statement made.
+
+Each flag keeps an English ``message`` (for the API and the audit) and the ``params`` that
+``ewtp.core.wording`` puts into a translated sentence on the officer's pages.
 """
 
 from __future__ import annotations
@@ -66,6 +69,13 @@ def risk_flags(
                     f"Line {line.seq} declared at {line.declared_unit_price} {line.currency} a "
                     f"unit, {share}% of the catalog price {catalog} {line.currency}.",
                     line=line.seq,
+                    params={
+                        "line": line.seq,
+                        "declared": str(line.declared_unit_price),
+                        "share": str(share),
+                        "catalog": str(catalog),
+                        "currency": line.currency,
+                    },
                 )
             )
     expected = sum((line.catalog_unit_weight_kg * line.quantity for line in lines), Decimal(0))
@@ -79,6 +89,12 @@ def risk_flags(
                     f"The parcel weighs {parcel_weight_kg} kg; its goods weigh {expected} kg "
                     f"(expected {low.quantize(Decimal('0.001'))} to "
                     f"{high.quantize(Decimal('0.001'))} kg with packaging).",
+                    params={
+                        "weight": str(parcel_weight_kg),
+                        "expected": str(expected),
+                        "low": str(low.quantize(Decimal("0.001"))),
+                        "high": str(high.quantize(Decimal("0.001"))),
+                    },
                 )
             )
     for line in lines:
@@ -90,6 +106,7 @@ def risk_flags(
                         "restricted_goods",
                         f"Line {line.seq} (HS {line.hs_code}): {rule.reason} [{rule.source}]",
                         line=line.seq,
+                        params={"line": line.seq, "hs_code": line.hs_code, "reason": rule.reason},
                     )
                 )
     preferential = [line.seq for line in lines if line.programme]
@@ -100,6 +117,7 @@ def risk_flags(
                 "A tariff preference was used for line(s) "
                 + ", ".join(str(seq) for seq in preferential)
                 + " but the exporter made no origin statement.",
+                params={"lines": ", ".join(str(seq) for seq in preferential)},
             )
         )
     return flags

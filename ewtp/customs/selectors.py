@@ -76,6 +76,11 @@ def declaration_queue_for(
     return rows
 
 
+def next_in_queue(actor: object, *, after: Declaration) -> Declaration | None:
+    """The oldest open declaration the actor may decide, other than ``after``."""
+    return declaration_queue_for(actor).exclude(pk=after.pk).first()
+
+
 def declaration_get_for(actor: object, public_id: Any) -> Declaration:
     """Officers of its authority, the seller's members and the platform operator see it."""
     try:

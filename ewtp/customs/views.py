@@ -17,10 +17,12 @@ from django.views.decorators.http import require_POST
 
 from ewtp.accounts.models import Organisation, User
 from ewtp.accounts.selectors import organisation_get_for
+from ewtp.core import wording
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.http import page_errors
 from ewtp.core.pagination import paginate
 from ewtp.customs import selectors, services
+from ewtp.customs.items import declaration_items
 from ewtp.customs.models import Decision, Declaration
 from ewtp.customs.pdf import commercial_invoice_pdf, origin_statement_text, postal_form_pdf
 from ewtp.customs.serialise import to_json, to_xml
@@ -61,7 +63,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "authorities": selectors.authorities_of(user),
             "statuses": Declaration.Status.choices,
             "kinds": Declaration.Kind.choices,
-            "flags": selectors.FLAG_CODES,
+            "flags": [(code, wording.label(code)) for code in selectors.FLAG_CODES],
         },
     )
 
@@ -78,7 +80,7 @@ def _declaration_context(
         "can_decide": selectors.can_decide(request.user, declaration),
         "actions": Decision.Action.choices,
         "reasons": Decision.Reason.choices,
-        "data_json": to_json(declaration.data),
+        "items": declaration_items(declaration),
         "tracking": tracking_for_parcel(declaration.parcel),
         "values": request.POST if request.method == "POST" else {},
         "error": "",
@@ -115,8 +117,20 @@ def declaration(request: HttpRequest, public_id: Any) -> HttpResponse:
             _("Declaration %(reference)s: %(status)s.")
             % {"reference": found.reference, "status": found.get_status_display().lower()},
         )
+        if request.POST.get("then") == "next":
+            return _next_in_queue(request, user, found)
         return HttpResponseRedirect(reverse("customs:declaration", args=[found.public_id]))
     return render(request, "customs/declaration.html", _declaration_context(request, found))
+
+
+def _next_in_queue(request: HttpRequest, user: User, decided: Declaration) -> HttpResponse:
+    """ "Release and next": the oldest declaration still waiting in the officer's queue, or the
+    queue itself (empty) when none is left."""
+    following = selectors.next_in_queue(user, after=decided)
+    if following is None:
+        messages.info(request, _("No other declaration is waiting: the queue is clear."))
+        return HttpResponseRedirect(reverse("customs:queue"))
+    return HttpResponseRedirect(reverse("customs:declaration", args=[following.public_id]))
 
 
 def _data_response(data: dict[str, Any], fmt: str, name: str) -> HttpResponse:

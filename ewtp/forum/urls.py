@@ -13,4 +13,5 @@ urlpatterns = [
     path("my-products/", views.my_products, name="mine"),
     path("<str:code>/", views.proposal_page, name="detail"),
     path("<str:code>/act/", views.proposal_act, name="act"),
+    path("<str:code>/charts/<slug:chart>.csv", views.simulation_chart_csv, name="chart_csv"),
 ]

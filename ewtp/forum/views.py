@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -42,8 +44,31 @@ def proposal_index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "forum/list.html",
-        {"items": items, "steward": can_steward(request.user), "kinds": Proposal.Kind.choices},
+        {
+            "items": items,
+            "steward": can_steward(request.user),
+            "kinds": Proposal.Kind.choices,
+            "other_languages": _other_languages(language),
+        },
     )
+
+
+def _other_languages(language: str) -> list[tuple[str, str]]:
+    """The platform's languages but the visitor's: a draft's title and rationale may be
+    given in each of them."""
+    own = language.split("-")[0].lower()
+    return [(code, str(name)) for code, name in settings.LANGUAGES if code.split("-")[0] != own]
+
+
+def _translations(request: HttpRequest, language: str) -> dict[str, dict[str, str]]:
+    return {
+        field: {
+            code: request.POST.get(f"{field}_{code}", "")
+            for code, _name in _other_languages(language)
+            if request.POST.get(f"{field}_{code}", "").strip()
+        }
+        for field in ("title", "rationale")
+    }
 
 
 @require_POST
@@ -53,15 +78,17 @@ def proposal_draft_view(request: HttpRequest) -> HttpResponse:
     except ValueError:
         messages.error(request, _("Give the effective date as YYYY-MM-DD."))
         return redirect("forum:list")
+    language = get_language() or "en"
     try:
         proposal = proposals.proposal_from_working_copy(
             actor=request.user,
             title=request.POST.get("title", ""),
             effective_on=effective,
             kind=request.POST.get("kind", Proposal.Kind.PLATFORM_POLICY),
-            language=get_language() or "en",
+            language=language,
             rationale=request.POST.get("rationale", ""),
             legal_act=request.POST.get("legal_act", ""),
+            translations=_translations(request, language),
         )
     except DomainError as error:
         messages.error(request, error.message)
@@ -87,6 +114,7 @@ def _context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
     effects = [e for sid in seller_ids for e in product_effects(revision, seller_id=sid)]
     today = clock.today()
     return {
+        **_progress(sim),
         "proposal": proposal,
         "title": proposal.text("title", language),
         "rationale": proposal.text("rationale", language),
@@ -110,9 +138,35 @@ def _context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
     }
 
 
+def _progress(sim: Simulation | None) -> dict[str, Any]:
+    running = sim is not None and sim.status in (
+        Simulation.Status.QUEUED,
+        Simulation.Status.RUNNING,
+    )
+    percent = 0
+    if sim is not None and sim.total:
+        percent = min(100, sim.done * 100 // sim.total)
+    elif sim is not None and sim.status == Simulation.Status.DONE:
+        percent = 100
+    return {"running": running, "percent": percent}
+
+
 @require_GET
 def proposal_page(request: HttpRequest, code: str) -> HttpResponse:
-    return render(request, "forum/detail.html", _context(request, _get(code)))
+    """The proposal's public page. ``?part=progress``: the simulation's progress box alone,
+    which htmx asks for every few seconds while the simulation runs (without JavaScript the
+    page reloads itself); once it is over, htmx is told to reload the page with the results."""
+    proposal = _get(code)
+    if request.GET.get("part") == "progress":
+        sim = proposal.simulations.order_by("-created_at", "-id").first()
+        if sim is None:
+            raise Http404("no simulation")
+        context = {"simulation": sim, "proposal": proposal, **_progress(sim)}
+        response = render(request, "forum/detail.html#progress", context)
+        if not context["running"] and request.headers.get("HX-Request"):
+            response["HX-Refresh"] = "true"
+        return response
+    return render(request, "forum/detail.html", _context(request, proposal))
 
 
 def _simulate(request: HttpRequest, proposal: Proposal) -> None:
@@ -178,6 +232,44 @@ def proposal_act(request: HttpRequest, code: str) -> HttpResponse:
     else:
         messages.success(request, _("Done."))
     return redirect("forum:detail", code)
+
+
+# Text a spreadsheet would run as a formula gets a leading apostrophe (numbers stay numbers).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: str) -> str:
+    if not value.startswith(FORMULA_STARTS):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value
+
+
+def _done_simulation(proposal: Proposal) -> Simulation | None:
+    return (
+        proposal.simulations.filter(status=Simulation.Status.DONE)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+@require_GET
+def simulation_chart_csv(request: HttpRequest, code: str, chart: str) -> HttpResponse:
+    """The data of one chart of the proposal's latest simulation, as CSV."""
+    done = _done_simulation(_get(code))
+    found = charts.simulation_chart(done, chart) if done is not None else None
+    if found is None:
+        raise Http404("no such chart")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{code}-{found.slug}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([_csv_cell(str(column)) for column in found.columns])
+    for row in found.rows:
+        writer.writerow([_csv_cell(str(cell)) for cell in row])
+    return response
 
 
 @require_GET

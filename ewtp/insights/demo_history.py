@@ -36,6 +36,7 @@ from ewtp.ledger.models import Account, Entry, Posting
 from ewtp.ledger.services import AccountSpec, account_for
 from ewtp.logistics.codes import BODY_ALPHABET, BODY_LENGTH, iso7064_mod37_36
 from ewtp.logistics.models import Clearance, Hub, HubCoverage, Parcel
+from ewtp.logistics.rating import chargeable_weight_kg
 from ewtp.orders import shipping
 from ewtp.orders.models import Cart, Checkout, Order, OrderEvent, OrderLine
 
@@ -142,7 +143,9 @@ class QuotePool:
             day,
         )
         if key not in self.quotes:
-            weight = shipping.consignment_weight_kg(lines)
+            # Carriage is priced on the chargeable weight (the weight rounded up to the rate
+            # cards' step): parcels of the same chargeable weight cost the same.
+            weight = chargeable_weight_kg(shipping.consignment_weight_kg(lines))
             ckey = (weight, destination)
             if ckey not in self.carriage:
                 self.carriage[ckey] = shipping.carriage_for(lines, destination=destination)
@@ -155,6 +158,8 @@ class QuotePool:
             request["shipping"] = carriage.price.as_dict()
             request["date"] = day.isoformat()
             quote = traderules_gateway.quote_compute(request, today=day)
+            # As checkout stores it: the request with the quote, so a replay reads it back.
+            quote["request"] = {**request, "date": quote["date"]}
             self.quotes[key] = (quote, carriage.as_dict())
             self.keys.append(key)
             self.lines_of[key] = lines

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, F, Max, QuerySet, Sum
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models import Count, DecimalField, F, Max, QuerySet, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Substr, TruncMonth
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ewtp.accounts.models import Membership, Organisation
 from ewtp.core import clock, conf
+from ewtp.core.money import Money
 from ewtp.customs.models import Declaration, Jurisdiction
 from ewtp.logistics.models import Parcel
 from ewtp.orders.models import Order, OrderEvent, OrderLine
@@ -40,6 +43,7 @@ SOLD = [
 HOME = "RW"  # the hub's country: an order to it is not an export
 PREFERENCE_LINES = 3  # lines of a quote looked at for a preference programme
 PREFERENCE_NOTES = 2  # notes of a quote looked at for an unclaimed preference
+SAVED_AMOUNT = DecimalField(max_digits=30, decimal_places=8)
 
 
 @dataclass(frozen=True)
@@ -218,8 +222,10 @@ def regimes_used(scope: Scope) -> Figure:
 
 def preferences_used(scope: Scope) -> Figure:
     """Orders where a preference programme set a line's duty, per programme and currency,
-    with the duty charged on them; and how many orders had a preference available that no
-    proof of origin claimed (the engine's ``preference_available`` notes).
+    with the duty charged on them and the duty the preference saved (the MFN duty that would
+    have applied less the duty charged: the quote's ``duty_saved``, in the order's currency;
+    an order whose lines used two programmes counts under each); and how many orders had a
+    preference available that no proof of origin claimed (``preference_available`` notes).
 
     One scan: the orders grouped by the programmes of their first lines and their first
     notes' codes (a handful of distinct combinations), folded per programme."""
@@ -228,7 +234,11 @@ def preferences_used(scope: Scope) -> Figure:
     groups = (
         _exports(scope)
         .values(cur=F("currency"), **keys)
-        .annotate(orders=Count("id"), duty=Sum("duty_minor"))
+        .annotate(
+            orders=Count("id"),
+            duty=Sum("duty_minor"),
+            saved=Sum(Cast(KT("quote__duty_saved__amount"), SAVED_AMOUNT)),
+        )
         .order_by()
     )
     rows: dict[tuple[str, str], list[int]] = {}
@@ -237,20 +247,34 @@ def preferences_used(scope: Scope) -> Figure:
         group: dict[str, Any] = dict(found)
         programmes = {group[f"p{i}"] for i in range(PREFERENCE_LINES)} - {None}
         for programme in programmes:
-            slot = rows.setdefault((str(programme), group["cur"]), [0, 0])
+            slot = rows.setdefault((str(programme), group["cur"]), [0, 0, 0])
             slot[0] += group["orders"]
             slot[1] += group["duty"] or 0
+            slot[2] += _minor(group["saved"], group["cur"])
         if "preference_available" in {group[f"n{i}"] for i in range(PREFERENCE_NOTES)}:
             available += group["orders"]
+    # Amounts as decimal text in their currency (1.00 EUR, not 100 cents).
+    shown = {key: [v[0], _amount(v[1], key[1]), _amount(v[2], key[1])] for key, v in rows.items()}
     return Figure(
         "preferences",
         _("Preference use"),
-        [_("Programme"), _("Currency"), _("Orders"), _("Duty charged")],
-        [[p, c, v[0], v[1]] for (p, c), v in sorted(rows.items())],
+        [_("Programme"), _("Currency"), _("Orders"), _("Duty charged"), _("Duty saved")],
+        [[p, c, *v] for (p, c), v in sorted(shown.items())],
         chart="",
         note=_("A preference applies where the buyer's declaration carries a proof of origin."),
         extra={"available": available},
     )
+
+
+def _minor(amount: Any, currency: str) -> int:
+    """A summed decimal amount in the currency's minor units."""
+    if amount is None:
+        return 0
+    return Money.of(Decimal(amount), currency).rounded().minor
+
+
+def _amount(minor: int, currency: str) -> str:
+    return str(Money.from_minor(minor, currency).amount)
 
 
 def duty_by_authority(scope: Scope) -> Figure:

@@ -86,6 +86,20 @@ class ApplicationForm(forms.Form):
             return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
         return forms.CharField(max_length=300, **common)
 
+    @classmethod
+    def initial_of(cls, application: Application) -> dict[str, Any]:
+        """The form filled with an application, to edit it."""
+        initial: dict[str, Any] = {
+            "business_name": application.business_name,
+            "country": application.country,
+            "birth_date": application.birth_date,
+            "business_stage": application.business_stage,
+            "organisation": application.organisation.slug if application.organisation else "",
+        }
+        for key, value in (application.answers or {}).items():
+            initial[question_field_name(key)] = value
+        return initial
+
     def answers(self) -> dict[str, object]:
         return {
             question.key: self.cleaned_data.get(question_field_name(question.key), "")
@@ -137,6 +151,9 @@ class DecisionForm(forms.Form):
         ]
     )
     note = forms.CharField(required=False, max_length=1000)
+    # Accepting before every assigned review is in: confirmed, with the reason.
+    confirm = forms.BooleanField(required=False)
+    fewer_reviews_reason = forms.CharField(required=False, max_length=2000)
 
 
 class ConflictForm(forms.Form):

@@ -152,6 +152,47 @@ class Course(models.Model):
         return self.title
 
 
+class ProgrammeTranslation(models.Model):
+    """A programme's texts in one language, filled by its provider; a missing text falls back
+    to the programme's own (see ``core.translations.text_in``)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=10)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=400, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "language"], name="learning_programme_translation_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} [{self.language}] {self.title}"
+
+
+class CourseTranslation(models.Model):
+    """A course's texts in one language, filled by the programme's provider."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=10)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=400, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "language"], name="learning_course_translation_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_id} [{self.language}] {self.title}"
+
+
 class Module(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
     title = models.CharField(_("title"), max_length=200)
@@ -173,12 +214,37 @@ class Lesson(models.Model):
         _("video link"), blank=True, validators=[_validate_video_url], max_length=300
     )
     minutes = models.PositiveSmallIntegerField(default=10)
+    # The same lesson taught in another course: completing either counts in both courses.
+    # Points at the original (a lesson that reuses none), never at another reuse.
+    reuses = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reused_in",
+        verbose_name=_("reuses the lesson"),
+        limit_choices_to={"reuses__isnull": True},
+    )
 
     class Meta:
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shared_id(self) -> int:
+        """The lesson's identity across the courses that reuse it."""
+        return self.reuses_id or self.pk
+
+    def clean(self) -> None:
+        super().clean()
+        if self.reuses_id is not None and (
+            self.reuses_id == self.pk or (self.reuses is not None and self.reuses.reuses_id)
+        ):
+            raise ValidationError(
+                {"reuses": _("Reuse the original lesson, not this one or another reuse.")}
+            )
 
 
 class LessonFile(models.Model):
@@ -462,6 +528,7 @@ class Application(models.Model):
         WAITLISTED = "waitlisted", _("Waitlisted")
         REJECTED = "rejected", _("Not selected")
         DECLINED = "declined", _("Place declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the applicant")
 
     class Stage(models.TextChoices):
         IDEA = "idea", _("Idea")
@@ -495,6 +562,9 @@ class Application(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decision_note = models.TextField(blank=True)
+    # Why the application was accepted before every assigned reviewer had scored it.
+    fewer_reviews_reason = models.TextField(blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)  # last edit by the applicant
 
     class Meta:
         ordering = ["submitted_at", "id"]

@@ -10,6 +10,12 @@ urlpatterns = [
     path("programmes/<slug:slug>/", views.programme_detail, name="programme"),
     path("programmes/<slug:slug>/apply/<uuid:cohort_id>/", views.application_form, name="apply"),
     path("applications/<uuid:public_id>/", views.application_detail, name="application"),
+    path("applications/<uuid:public_id>/edit/", views.application_edit, name="application_edit"),
+    path(
+        "applications/<uuid:public_id>/withdraw/",
+        views.application_withdraw,
+        name="application_withdraw",
+    ),
     path(
         "applications/<uuid:public_id>/decline/",
         views.application_decline,
@@ -42,6 +48,16 @@ urlpatterns = [
     path("training/cohorts/<uuid:cohort_id>/", views.cohort_manage, name="cohort_manage"),
     path("training/cohorts/<uuid:cohort_id>/assign/", views.cohort_assign, name="cohort_assign"),
     path("training/cohorts/<uuid:cohort_id>/invite/", views.cohort_invite, name="cohort_invite"),
+    path(
+        "training/programmes/<slug:slug>/translations/",
+        views.programme_translations,
+        name="programme_translations",
+    ),
+    path(
+        "training/courses/<slug:slug>/translations/",
+        views.course_translations,
+        name="course_translations",
+    ),
     path("reviews/", views.review_list, name="reviews"),
     path("reviews/<uuid:public_id>/", views.review_detail, name="review"),
     path("reviews/<uuid:public_id>/conflict/", views.review_conflict, name="review_conflict"),

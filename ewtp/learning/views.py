@@ -30,6 +30,7 @@ from ewtp.accounts.selectors import organisations_of
 from ewtp.core import clock, signing
 from ewtp.core.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from ewtp.core.pagination import paginate
+from ewtp.core.translations import TranslationsForm, text_in, translations_initial
 from ewtp.learning import codes, content, pdf
 from ewtp.learning.forms import (
     ApplicationForm,
@@ -40,9 +41,17 @@ from ewtp.learning.forms import (
     ReviewForm,
 )
 from ewtp.learning.links import issuer_url
-from ewtp.learning.models import Application, Certificate, Enrolment, Invitation, Programme
+from ewtp.learning.models import (
+    Application,
+    Certificate,
+    Course,
+    Enrolment,
+    Invitation,
+    Programme,
+)
 from ewtp.learning.selectors.applications import (
     application_get_for,
+    application_may_change,
     assignment_get_for,
     assignments_for,
     cohort_ranking_for,
@@ -60,6 +69,7 @@ from ewtp.learning.selectors.courses import (
     can_manage,
     can_teach,
     course_get,
+    course_get_for_manager,
     course_items,
     course_modules,
     courses_published,
@@ -67,6 +77,7 @@ from ewtp.learning.selectors.courses import (
     lesson_get_for,
     missing_prerequisites,
     programme_get,
+    programme_get_for_manager,
     programmes_published,
     progress_of,
     quiz_get_for,
@@ -80,6 +91,8 @@ from ewtp.learning.selectors.figures import (
     provider_programmes_for,
 )
 from ewtp.learning.services import applications, certificates, courses, enrolments, reviews
+from ewtp.learning.services import translations as translation_services
+from ewtp.learning.services.translations import LEARNING_TEXTS
 
 View = Callable[..., Any]
 
@@ -155,11 +168,14 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "learning/programme.html",
         {
             "programme": programme,
-            "description": content.render_markdown(programme.description),
-            "courses": programme.courses.filter(is_published=True),
+            "description": content.render_markdown(
+                text_in(programme, "description", translation.get_language())
+            ),
+            "courses": programme.courses.filter(is_published=True).prefetch_related("translations"),
             "cohorts": programme.cohorts.prefetch_related("sessions"),
             "open_cohorts": open_cohorts,
             "my_applications": mine,
+            "criteria": list(programme.criteria.all()),
             "can_manage": can_manage(request.user, programme),
         },
     )
@@ -188,7 +204,9 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "course": course,
             "programme": programme,
-            "description": content.render_markdown(course.description),
+            "description": content.render_markdown(
+                text_in(course, "description", translation.get_language())
+            ),
             "modules": modules,
             "items": items,
             "enrolment": enrolment,
@@ -436,6 +454,27 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 # -- applications ------------------------------------------------------------------------------------
 
 
+def _application_in(form: ApplicationForm) -> applications.ApplicationIn:
+    data = form.cleaned_data
+    organisation = None
+    if data.get("organisation"):
+        organisation = Organisation.objects.filter(slug=data["organisation"]).first()
+    return applications.ApplicationIn(
+        answers=form.answers(),
+        country=data.get("country", ""),
+        birth_date=data.get("birth_date"),
+        business_stage=data.get("business_stage", ""),
+        business_name=data.get("business_name", ""),
+        organisation=organisation,
+    )
+
+
+def _form_errors(form: ApplicationForm, error: DomainError) -> None:
+    for name, message in error.fields.items():
+        form.add_error(form.field_for_error(name), message)
+    form.add_error(None, error.message)
+
+
 @login_required
 @domain_errors
 def application_form(request: HttpRequest, slug: str, cohort_id: str) -> HttpResponse:
@@ -450,26 +489,21 @@ def application_form(request: HttpRequest, slug: str, cohort_id: str) -> HttpRes
     organisations = list(organisations_of(user).order_by("name"))
     form = ApplicationForm(request.POST or None, programme=programme, organisations=organisations)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        organisation = None
-        if data.get("organisation"):
-            organisation = Organisation.objects.filter(slug=data["organisation"]).first()
+        filled = _application_in(form)
         try:
             application = applications.application_submit(
                 applicant=user,
                 cohort=cohort,
-                answers=form.answers(),
-                country=data.get("country", ""),
-                birth_date=data.get("birth_date"),
-                business_stage=data.get("business_stage", ""),
-                business_name=data.get("business_name", ""),
-                organisation=organisation,
+                answers=filled.answers,
+                country=filled.country,
+                birth_date=filled.birth_date,
+                business_stage=filled.business_stage,
+                business_name=filled.business_name,
+                organisation=filled.organisation,
                 language=translation.get_language() or user.language,
             )
         except DomainError as error:
-            for name, message in error.fields.items():
-                form.add_error(form.field_for_error(name), message)
-            form.add_error(None, error.message)
+            _form_errors(form, error)
         else:
             messages.success(request, _("Your application is submitted."))
             return HttpResponseRedirect(
@@ -495,8 +529,65 @@ def application_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "application": application,
             "answers": answers,
             "is_applicant": application.applicant_id == request.user.pk,
+            "may_change": application.applicant_id == request.user.pk
+            and application_may_change(application),
         },
     )
+
+
+@login_required
+@domain_errors
+def application_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The applicant corrects their application, until the deadline and while undecided."""
+    application = application_get_for(request.user, public_id)
+    user = _user(request)
+    if application.applicant_id != user.pk:
+        raise Http404
+    programme = application.cohort.programme
+    detail = reverse("learning:application", args=[application.public_id])
+    if not application_may_change(application):
+        messages.error(request, _("This application can no longer be changed."))
+        return HttpResponseRedirect(detail)
+    organisations = list(organisations_of(user).order_by("name"))
+    form = ApplicationForm(
+        request.POST or None,
+        programme=programme,
+        organisations=organisations,
+        initial=ApplicationForm.initial_of(application),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            applications.application_update(
+                applicant=user, application=application, form=_application_in(form)
+            )
+        except DomainError as error:
+            if isinstance(error, NotFound):
+                raise
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Your application is updated."))
+            return HttpResponseRedirect(detail)
+    return render(
+        request,
+        "learning/apply.html",
+        {"programme": programme, "cohort": application.cohort, "form": form, "editing": True},
+    )
+
+
+@login_required
+@require_POST
+@domain_errors
+def application_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
+    application = application_get_for(request.user, public_id)
+    try:
+        applications.application_withdraw(applicant=_user(request), application=application)
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your application is withdrawn."))
+    return HttpResponseRedirect(reverse("learning:application", args=[public_id]))
 
 
 @login_required
@@ -617,27 +708,36 @@ def application_decide(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.error(request, _("Choose a decision."))
         return HttpResponseRedirect(cohort_url)
     notice, level = "", "success"
+    confirm: dict[str, Any] | None = None
+    data = form.cleaned_data
     try:
         decided = applications.application_decide(
             actor=_user(request),
             application=application,
-            decision=form.cleaned_data["decision"],
-            note=form.cleaned_data["note"],
+            decision=data["decision"],
+            note=data["note"],
+            fewer_reviews_reason=data["fewer_reviews_reason"] if data["confirm"] else None,
         )
     except DomainError as error:
         if isinstance(error, NotFound | PermissionDenied):
             raise
         notice, level = error.message, "error"
+        if error.code in {"fewer_reviews", "reason_required"}:
+            # Ask again, with the reason: accepting early is a decision to explain.
+            confirm = {"application": application, "message": error.message}
     else:
         notice = _("%(name)s: %(status)s.") % {
             "name": decided.applicant.get_full_name(),
             "status": decided.get_status_display(),
         }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx or confirm:  # type: ignore[attr-defined]
         # The ranking table and the places left, re-drawn in place.
         context = _cohort_context(request, application.cohort)
-        context.update(notice=notice, notice_level=level)
-        return render(request, "learning/cohort_manage.html#ranking", context)
+        context.update(notice=notice, notice_level=level, confirm=confirm)
+        if request.htmx:  # type: ignore[attr-defined]
+            return render(request, "learning/cohort_manage.html#ranking", context)
+        context["invite_form"] = InviteForm()
+        return render(request, "learning/cohort_manage.html", context, status=409)
     if level == "error":
         messages.error(request, notice)
     else:
@@ -827,3 +927,50 @@ def issuer(request: HttpRequest) -> JsonResponse:
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+# -- texts in other languages (the programme's managers) --------------------------------------------
+
+
+def _translations_page(
+    request: HttpRequest, item: Programme | Course, programme: Programme, kind: str
+) -> HttpResponse:
+    """The translations form of a programme or a course: GET shows it, POST saves it."""
+    if not can_manage(request.user, programme):
+        raise PermissionDenied("permission_denied", _("Only the programme's managers may do this."))
+    initial = translations_initial(item.translations.all(), LEARNING_TEXTS)
+    form = TranslationsForm(request.POST or None, initial=initial, texts=LEARNING_TEXTS)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if isinstance(item, Course):
+                translation_services.course_translations_set(
+                    actor=request.user, course=item, translations=form.translations()
+                )
+            else:
+                translation_services.programme_translations_set(
+                    actor=request.user, programme=item, translations=form.translations()
+                )
+        except DomainError as error:
+            form.add_errors(error.fields or {"__all__": error.message})
+        else:
+            messages.success(request, _("The translations are saved."))
+            return HttpResponseRedirect(request.path)
+    return render(
+        request,
+        "learning/translations.html",
+        {"item": item, "programme": programme, "kind": kind, "form": form},
+    )
+
+
+@login_required
+@domain_errors
+def programme_translations(request: HttpRequest, slug: str) -> HttpResponse:
+    programme = programme_get_for_manager(request.user, slug)
+    return _translations_page(request, programme, programme, "programme")
+
+
+@login_required
+@domain_errors
+def course_translations(request: HttpRequest, slug: str) -> HttpResponse:
+    course = course_get_for_manager(request.user, slug)
+    return _translations_page(request, course, course.programme, "course")

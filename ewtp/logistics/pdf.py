@@ -1,8 +1,10 @@
 """Printed papers of logistics: the parcel label (PDF with a QR code of the parcel code and a
-readable address block)."""
+readable address block) and a shipment's manifest (every parcel under the air waybill, with
+totals)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -11,9 +13,10 @@ from django.utils import translation
 
 from ewtp.core import clock
 from ewtp.core.countries import country_name
+from ewtp.core.money import Money
 from ewtp.core.pdf import pdf_from_template
 from ewtp.logistics import rating
-from ewtp.logistics.models import Parcel
+from ewtp.logistics.models import Parcel, Shipment
 from ewtp.orders.addresses import address_lines
 
 
@@ -48,3 +51,51 @@ def label_pdf(parcel: Parcel) -> bytes:
     customs read it on the way."""
     with translation.override("en"):
         return pdf_from_template("logistics/documents/label.html", label_context(parcel))
+
+
+def _declared_value(parcel: Parcel) -> Money:
+    """What customs are told the goods are worth: the import declaration's value (the
+    destination's customs currency), else the export one, else the goods of the order."""
+    declarations = {d.kind: d for d in parcel.declarations.all()}
+    for kind in ("import", "export"):
+        if kind in declarations:
+            return Money.from_minor(declarations[kind].value_minor, declarations[kind].currency)
+    return Money.from_minor(parcel.order.goods_minor, parcel.order.currency)
+
+
+def manifest_context(shipment: Shipment) -> dict[str, Any]:
+    parcels = list(
+        shipment.parcels.select_related("seller", "order", "destination_hub")
+        .prefetch_related("declarations")
+        .order_by("code")
+    )
+    rows = []
+    values: dict[str, Decimal] = defaultdict(Decimal)
+    weight = Decimal(0)
+    for parcel in parcels:
+        value = _declared_value(parcel)
+        values[value.currency] += value.amount
+        weight += Decimal(parcel.weight_kg)
+        rows.append(
+            {
+                "parcel": parcel,
+                "destination": country_name(parcel.destination_country, "en"),
+                "value": value,
+            }
+        )
+    return {
+        "shipment": shipment,
+        "lane": shipment.lane,
+        "rows": rows,
+        "count": len(rows),
+        "total_weight_kg": f"{weight:.3f}",
+        "total_values": [Money.of(amount, currency) for currency, amount in sorted(values.items())],
+        "printed_at": clock.now(),
+    }
+
+
+def manifest_pdf(shipment: Shipment) -> bytes:
+    """The shipment's manifest (A4), in English like the label: the carrier and both customs
+    read it."""
+    with translation.override("en"):
+        return pdf_from_template("logistics/documents/manifest.html", manifest_context(shipment))

@@ -14,9 +14,15 @@ urlpatterns = [
     path("parcels/<str:code>/<slug:action>/", views.parcel_action, name="parcel_action"),
     path("shipments/<uuid:public_id>/", views.shipment, name="shipment"),
     path(
+        "shipments/<uuid:public_id>/manifest.pdf",
+        views.shipment_manifest,
+        name="shipment_manifest",
+    ),
+    path(
         "shipments/<uuid:public_id>/<slug:action>/", views.shipment_action, name="shipment_action"
     ),
     path("<str:code>/", views.hub, name="hub"),
     path("<str:code>/intake/", views.intake, name="intake"),
+    path("<str:code>/intake/batch/", views.intake_batch, name="intake_batch"),
     path("<str:code>/shipments/", views.consolidate, name="consolidate"),
 ]

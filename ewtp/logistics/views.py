@@ -17,13 +17,15 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ewtp.accounts.models import User
+from ewtp.core import wording
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.http import is_htmx, page_errors
 from ewtp.core.pagination import paginate
 from ewtp.logistics import selectors
 from ewtp.logistics.models import Lane, Parcel, Shipment
-from ewtp.logistics.pdf import label_pdf
+from ewtp.logistics.pdf import label_pdf, manifest_pdf
 from ewtp.logistics.services import delivery, shipments
+from ewtp.logistics.services import intake as intake_services
 from ewtp.logistics.services.parcels import (
     parcel_create,
     parcel_hand_over,
@@ -235,41 +237,99 @@ def _hub_context(request: HttpRequest, hub: Any, **extra: Any) -> dict[str, Any]
         ),
         "consolidate_error": "",
         "consolidate_errors": {},
-        "received": None,
+        "scans": {},
         "values": request.POST if request.method == "POST" else {},
     }
     return _page_context(context, extra)
+
+
+SCAN_KEY = "ewtp_hub_scan"  # the session's last scan results, shown once after the redirect
+
+
+def _scan_row(
+    given: str, outcome: str, message: str, parcel: Parcel | None = None
+) -> dict[str, Any]:
+    """A scan's result as the page shows it (and as the session keeps it between the POST and
+    the page after the redirect)."""
+    tone = "ok" if outcome == "received" else "warn" if outcome in DUPLICATES else "bad"
+    row: dict[str, Any] = {
+        "given": given[:64],  # what was scanned, as typed (a long paste cut short)
+        "outcome": outcome,
+        "label": wording.label(outcome),
+        "message": message,
+        "tone": tone,
+    }
+    if parcel is not None:
+        row.update(
+            code=parcel.code,
+            seller=parcel.seller.name,
+            route=f"{parcel.origin_hub.code} → {parcel.destination_hub.code}",
+        )
+    return row
+
+
+DUPLICATES = frozenset({"already_received", "duplicate_in_batch"})
+
+
+def _answer_scan(
+    request: HttpRequest, hub: Any, scans: dict[str, Any], status: int
+) -> HttpResponse:
+    """htmx: the hub's work area again (feedback and fresh lists) in place. Without JavaScript:
+    redirect after the POST; the page shows the feedback once."""
+    if is_htmx(request):
+        context = _hub_context(request, hub, scans=scans)
+        return render(request, "logistics/hub.html#work", context, status=status)
+    request.session[SCAN_KEY] = {"hub": hub.code, **scans}
+    return HttpResponseRedirect(reverse("logistics:hub", args=[hub.code]), status=303)
 
 
 @login_required
 @page_errors
 def hub(request: HttpRequest, code: str) -> HttpResponse:
     hub = selectors.hub_get_for(_user(request), code)
-    return render(request, "logistics/hub.html", _hub_context(request, hub))
+    scans = request.session.pop(SCAN_KEY, None)
+    if not scans or scans.get("hub") != hub.code:
+        scans = {}
+    return render(request, "logistics/hub.html", _hub_context(request, hub, scans=scans))
 
 
 @login_required
 @page_errors
 @require_POST
 def intake(request: HttpRequest, code: str) -> HttpResponse:
-    """Scan or type a label's code; htmx gets the intake section back."""
+    """Scan or type a label's code: the result in words, and the lists again."""
     user = _user(request)
     hub = selectors.hub_get_for(user, code)
-    status = 200
-    extra: dict[str, Any] = {}
+    given = request.POST.get("code", "")
     try:
-        parcel = parcel_receive(actor=user, hub=hub, code=request.POST.get("code", ""))
-        extra["received"] = parcel
+        parcel = parcel_receive(actor=user, hub=hub, code=given)
     except DomainError as error:
-        status = _status_of(error)
-        extra.update(error=error.message, errors=error.fields or {"code": error.message})
-    context = _hub_context(request, hub, **extra)
-    if is_htmx(request):
-        return render(request, "logistics/hub.html#intake", context, status=status)
-    if status == 200:
-        messages.success(request, _("Parcel %(code)s received.") % {"code": extra["received"].code})
-        return HttpResponseRedirect(reverse("logistics:hub", args=[hub.code]))
-    return render(request, "logistics/hub.html", context, status=status)
+        row = _scan_row(given.strip(), intake_services.scan_outcome(error), error.message)
+        return _answer_scan(request, hub, {"scan": row}, _status_of(error))
+    row = _scan_row(
+        parcel.code, "received", _("Parcel %(code)s received.") % {"code": parcel.code}, parcel
+    )
+    return _answer_scan(request, hub, {"scan": row}, 200)
+
+
+@login_required
+@page_errors
+@require_POST
+def intake_batch(request: HttpRequest, code: str) -> HttpResponse:
+    """Many codes at once: each received on its own, a result for every code."""
+    user = _user(request)
+    hub = selectors.hub_get_for(user, code)
+    try:
+        results = intake_services.parcels_receive_batch(
+            actor=user, hub=hub, text=request.POST.get("codes", "")
+        )
+    except DomainError as error:
+        row = _scan_row("", error.code, error.message)
+        return _answer_scan(request, hub, {"batch_error": row}, _status_of(error))
+    rows = [_scan_row(r.given, r.outcome, r.message, r.parcel) for r in results]
+    taken = sum(1 for r in results if r.is_received)
+    summary = _("%(taken)s of %(count)s received.") % {"taken": taken, "count": len(results)}
+    return _answer_scan(request, hub, {"batch": rows, "batch_summary": summary}, 200)
 
 
 @login_required
@@ -333,6 +393,15 @@ def _shipment_context(request: HttpRequest, shipment: Shipment, **extra: Any) ->
 def shipment(request: HttpRequest, public_id: Any) -> HttpResponse:
     found = selectors.shipment_get_for(_user(request), public_id)
     return render(request, "logistics/shipment.html", _shipment_context(request, found))
+
+
+@login_required
+@page_errors
+def shipment_manifest(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """The shipment's manifest: every parcel with its code, weight, destination and declared
+    value, and the totals (PDF)."""
+    found = selectors.shipment_get_for(_user(request), public_id)
+    return _pdf(manifest_pdf(found), f"manifest-{found.awb}.pdf")
 
 
 def _page_again(

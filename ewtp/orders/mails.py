@@ -35,7 +35,13 @@ def _send(template: str, to: str, language: str, context: dict[str, object]) -> 
 
 
 def send_checkout_mail(checkout: Checkout, kind: str) -> None:
-    orders = list(checkout.orders.select_related("seller").prefetch_related("lines").order_by("id"))
+    from ewtp.orders.selectors import order_lines_prefetch
+
+    orders = list(
+        checkout.orders.select_related("seller")
+        .prefetch_related(order_lines_prefetch(checkout.language or "en"))
+        .order_by("id")
+    )
     locale = checkout.language
     context = {
         "checkout": checkout,
@@ -94,28 +100,29 @@ def _last_note(order: Order, status: str) -> str:
 
 
 def send_seller_paid_mail(order: Order) -> None:
-    """To the seller's owners and staff: a paid order to prepare, in the platform's language."""
+    """To the seller's owners and staff: a paid order to prepare, each in their language."""
     from ewtp.accounts.models import Membership
 
-    recipients = sorted(
-        set(
-            Membership.objects.filter(
-                organisation=order.seller,
-                role__in=[Membership.Role.OWNER, Membership.Role.STAFF],
-                user__is_active=True,
-            ).values_list("user__email", flat=True)
-        )
+    recipients = dict(
+        Membership.objects.filter(
+            organisation=order.seller,
+            role__in=[Membership.Role.OWNER, Membership.Role.STAFF],
+            user__is_active=True,
+        ).values_list("user__email", "user__language")
     )
-    if not recipients:
-        return
     path = reverse("orders:order_detail", args=[order.public_id])
-    context = {
-        "order": order,
-        "total": Money.from_minor(order.total_minor, order.currency).format("en"),
+    links = {
         "link": f"{site_url()}{path}",
         "orders_link": f"{site_url()}{reverse('orders:seller_orders', args=[order.seller.slug])}",
     }
-    with translation.override("en"):
-        subject = render_to_string("orders/mail/seller_paid_subject.txt", context).strip()
-        body = render_to_string("orders/mail/seller_paid.txt", context)
-    send_mail(" ".join(subject.split()), body, None, recipients)
+    for email in sorted(recipients):
+        language = recipients[email] or "en"
+        context = {
+            "order": order,
+            "total": Money.from_minor(order.total_minor, order.currency).format(language),
+            **links,
+        }
+        with translation.override(language):
+            subject = render_to_string("orders/mail/seller_paid_subject.txt", context).strip()
+            body = render_to_string("orders/mail/seller_paid.txt", context)
+        send_mail(" ".join(subject.split()), body, None, [email])

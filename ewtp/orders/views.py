@@ -430,13 +430,15 @@ def operator_orders(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def seller_money(request: HttpRequest, org: str) -> HttpResponse:
-    """The seller's money: in escrow, available, paid out, where it is paid, every movement."""
+    """The seller's money: in escrow, available, paid out, where and when it is paid, each
+    payout with what it covers, every movement in words."""
     from django.core.paginator import Paginator
 
     from ewtp.accounts.selectors import role_in
     from ewtp.ledger.selectors import statement_of
     from ewtp.orders.services.money import seller_balances
-    from ewtp.payments.models import Payout, PayoutDestination
+    from ewtp.payments import selectors as payout_selectors
+    from ewtp.payments.models import PayoutDestination
     from ewtp.payments.payouts import party_of, payout_destination_set
 
     try:
@@ -457,7 +459,8 @@ def seller_money(request: HttpRequest, org: str) -> HttpResponse:
     entries = Paginator(statement_of([party_of(seller)], {"party_payable"}), 50).get_page(
         request.GET.get("page")
     )
-    rows = [(entry, Money.from_minor(-entry.amount_minor, entry.currency)) for entry in entries]
+    by_reference = payout_selectors.payouts_by_reference(seller)
+    payouts = sorted(by_reference.values(), key=lambda p: (p.created_at, p.pk), reverse=True)[:12]
     return render(
         request,
         "orders/seller_money.html",
@@ -466,9 +469,18 @@ def seller_money(request: HttpRequest, org: str) -> HttpResponse:
             "balances": seller_balances(seller),
             "destination": PayoutDestination.objects.filter(organisation=seller).first(),
             "is_owner": role_in(request.user, seller) == "owner",
-            "payouts": Payout.objects.filter(organisation=seller)[:20],
+            "schedule": payout_selectors.payout_schedule(),
+            "payouts": [
+                (
+                    payout,
+                    payout_selectors.failure_in_words(payout.failure_reason),
+                    payout_selectors.payout_statement(payout, by_reference),
+                )
+                for payout in payouts
+            ],
             "page": entries,
-            "rows": rows,
+            "rows": payout_selectors.statement_lines(list(entries), by_reference),
             "error": error,
+            "msisdn_tried": request.POST.get("msisdn", "") if error else "",
         },
     )

@@ -24,6 +24,14 @@ class PaymentsConfig(AppConfig):
                 order=85,
             )
         )
+        register(
+            NavEntry(
+                label=_("Payouts"),
+                url_name="payments:payouts",
+                kind=PLATFORM_OPERATOR,
+                order=86,
+            )
+        )
         retry.task_register("payments.refresh", services.payment_refresh_task)
         retry.task_register("payments.refund", services.refund_complete)
         retry.task_register("payments.payout_send", payouts.payout_send)

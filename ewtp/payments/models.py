@@ -213,6 +213,13 @@ class Payout(models.Model):
     failure_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
     settled_at = models.DateTimeField(null=True, blank=True)
+    # What the payout covers: the movements of the organisation's payable account with
+    # from < entry id <= through (releases, refunds, fees), the statement the seller reads.
+    statement_from = models.BigIntegerField(default=0)
+    statement_through = models.BigIntegerField(default=0)
+    retry_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="retried_by"
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -15,16 +15,20 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import phonenumbers
+from babel import Locale
 from django.db import transaction
+from django.db.models import Max
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Organisation
 from ewtp.core import clock, conf
-from ewtp.core.errors import DomainError
+from ewtp.core.errors import Conflict, DomainError, InvalidRequest, PermissionDenied
 from ewtp.core.money import Money
 from ewtp.core.services import audit_record
 from ewtp.ledger import accounts as chart
-from ewtp.ledger.models import Account, Posting
+from ewtp.ledger.models import Account, Entry, Posting
 from ewtp.ledger.services import account_for, credit, debit, posting_record, posting_reverse
 from ewtp.payments import providers
 from ewtp.payments.models import MoneyTask, Payout, PayoutDestination
@@ -51,7 +55,7 @@ def payout_destination_set(
     from ewtp.accounts.selectors import require_role
 
     require_role(actor, organisation, {"owner"})
-    number = msisdn_normalise(msisdn, organisation.country or "RW")
+    number = payout_msisdn_check(msisdn, organisation.country or "RW")
     destination, _created = PayoutDestination.objects.update_or_create(
         organisation=organisation,
         defaults={"msisdn": number, "currency": currency, "updated_at": clock.now()},
@@ -64,6 +68,49 @@ def payout_destination_set(
         data={"msisdn": number[-4:]},
     )
     return destination
+
+
+def country_name(country: str) -> str:
+    """A country's name in the current language ("Rwanda", "Kenya")."""
+    language = (translation.get_language() or "en").replace("-", "_")
+    try:
+        locale = Locale.parse(language)
+    except (ValueError, LookupError):
+        locale = Locale.parse("en")
+    return str(locale.territories.get(country.upper(), country.upper()))
+
+
+_MOBILE_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+
+
+def payout_msisdn_check(number: str, country: str) -> str:
+    """A payout number in E.164 digits: a valid mobile number of the payout country, or a clear
+    error saying which country's mobile number is wanted (with an example)."""
+    normalised = msisdn_normalise(number, country)  # a valid number at all, or invalid_msisdn
+    parsed = phonenumbers.parse("+" + normalised)
+    region = phonenumbers.region_code_for_number(parsed)
+    if region != country.upper() or phonenumbers.number_type(parsed) not in _MOBILE_TYPES:
+        example = phonenumbers.example_number_for_type(
+            country.upper(), phonenumbers.PhoneNumberType.MOBILE
+        )
+        shown = (
+            phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+            if example is not None
+            else ""
+        )
+        raise InvalidRequest(
+            "not_a_mobile_number_of_country",
+            _(
+                "Payouts go to a mobile-money number in %(country)s: this is not a mobile "
+                "number of %(country)s (for example %(example)s)."
+            )
+            % {"country": country_name(country), "example": shown},
+            fields={"msisdn": "not a mobile number of the payout country"},
+        )
+    return normalised
 
 
 def _in_transit(provider: str, currency: str) -> Account:
@@ -102,23 +149,86 @@ def payouts_run(*, actor: Any = None) -> list[Payout]:
         )
         if payout is not None:
             created.append(payout)
-    for payout in created:
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="payments.payouts.run",
+            target=None,
+            data={"batch": batch, "payouts": len(created)},
+        )
+    _send_all(created)
+    return [Payout.objects.get(pk=payout.pk) for payout in created]
+
+
+def _send_all(payouts: list[Payout]) -> None:
+    for payout in payouts:
         money_task_enqueue(
             "payments.payout_send", key=f"payout:{payout.public_id}", args={"payout_id": payout.pk}
         )
-    return [Payout.objects.get(pk=payout.pk) for payout in created]
+
+
+def payout_retry(*, actor: Any, payout: Payout) -> Payout:
+    """The operator sends a failed payout again: a new payout of what the organisation has
+    available now (the failed one's money went back to it), to its number as it is now."""
+    from ewtp.accounts.selectors import is_platform_operator
+
+    if not is_platform_operator(actor):
+        raise PermissionDenied("permission_denied", _("Only the platform's operator may do this."))
+    adapter = _provider()
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout.pk)
+        if payout.status != Payout.Status.FAILED or Payout.objects.filter(retry_of=payout).exists():
+            raise Conflict("not_retriable", _("Only a failed payout can be sent again, once."))
+        destination = PayoutDestination.objects.filter(organisation=payout.organisation).first()
+        if destination is None:
+            raise Conflict("no_destination", _("This organisation has no payout number."))
+        again = _payout_book(
+            destination=destination,
+            batch=payout.batch,
+            actor=actor,
+            provider=adapter.name,
+            minimum=1,
+            retry_of=payout,
+        )
+        if again is None:
+            raise Conflict("nothing_to_pay", _("Nothing is available to pay this organisation."))
+        audit_record(
+            actor=actor,
+            action="payments.payout.retry",
+            target=again,
+            organisation_ref=str(payout.organisation.public_id),
+            data={"failed": str(payout.public_id), "amount": str(again.amount)},
+        )
+    _send_all([again])
+    return Payout.objects.get(pk=again.pk)
 
 
 @transaction.atomic
 def _payout_book(
-    *, destination: PayoutDestination, batch: str, actor: Any, provider: str
+    *,
+    destination: PayoutDestination,
+    batch: str,
+    actor: Any,
+    provider: str,
+    minimum: int | None = None,
+    retry_of: Payout | None = None,
 ) -> Payout | None:
     payable = payable_account(destination.organisation, destination.currency)
     payable = Account.objects.select_for_update().get(pk=payable.pk)
     available = payable.position_minor
-    if available <= 0 or available < minimum_minor(destination.currency):
+    floor = minimum_minor(destination.currency) if minimum is None else minimum
+    if available <= 0 or available < floor:
         return None
     amount = Money.from_minor(available, destination.currency)
+    # What the payout covers: the payable's movements since the last payout that was not
+    # given back (the payable is locked, so none of its movements is still being written).
+    previous = (
+        Payout.objects.filter(organisation=destination.organisation, currency=amount.currency)
+        .exclude(status=Payout.Status.FAILED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    through = Entry.objects.filter(account=payable).aggregate(last=Max("id"))["last"] or 0
     payout = Payout.objects.create(
         organisation=destination.organisation,
         batch=batch,
@@ -127,6 +237,9 @@ def _payout_book(
         currency=destination.currency,
         msisdn=destination.msisdn,
         created_at=clock.now(),
+        statement_from=previous.statement_through if previous else 0,
+        statement_through=through,
+        retry_of=retry_of,
     )
     posting_record(
         kind="payout.initiated",

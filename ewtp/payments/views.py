@@ -12,11 +12,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ewtp.accounts.selectors import is_platform_operator
 from ewtp.core.errors import DomainError
 from ewtp.payments import sandbox
-from ewtp.payments.models import MoneyTask, Payment, ProviderDifference
+from ewtp.payments.models import MoneyTask, Payment, Payout, ProviderDifference
 from ewtp.payments.providers import SANDBOX, offered
 from ewtp.payments.retry import money_task_requeue
 
@@ -70,3 +71,65 @@ def operator_page(request: HttpRequest) -> HttpResponse:
             "providers": offered(),
         },
     )
+
+
+@login_required
+def payouts_page(request: HttpRequest) -> HttpResponse:
+    """The operator's payouts: the schedule, what is due, a run now, the batches with each
+    organisation's payout (sent, paid out, failed and given back), a retry of a failed one."""
+    from ewtp.payments import selectors
+    from ewtp.payments.payouts import payout_retry, payouts_run
+
+    if not is_platform_operator(request.user):
+        raise Http404
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "retry":
+                public_id = _uuid(request.POST.get("payout"))
+                payout = Payout.objects.filter(public_id=public_id).first() if public_id else None
+                if payout is None:
+                    raise Http404
+                again = payout_retry(actor=request.user, payout=payout)
+                messages.success(
+                    request,
+                    _("The payout to %(name)s is sent again (%(amount)s).")
+                    % {"name": again.organisation.name, "amount": again.amount.format(_lang())},
+                )
+            else:
+                made = payouts_run(actor=request.user)
+                messages.success(
+                    request,
+                    ngettext(
+                        "Payout batch made: %(count)s payout sent.",
+                        "Payout batch made: %(count)s payouts sent.",
+                        len(made),
+                    )
+                    % {"count": len(made)}
+                    if made
+                    else _("Nothing to pay: no organisation has reached the minimum."),
+                )
+        except DomainError as problem:
+            messages.error(request, problem.message)
+        return HttpResponseRedirect(reverse("payments:payouts"))
+    return render(
+        request,
+        "payments/payouts.html",
+        {
+            "schedule": selectors.payout_schedule(),
+            "due": selectors.payouts_due(),
+            "batches": selectors.payout_batches(),
+        },
+    )
+
+
+def _uuid(text: str | None) -> UUID | None:
+    try:
+        return UUID(text or "")
+    except ValueError:
+        return None
+
+
+def _lang() -> str:
+    from django.utils import translation
+
+    return translation.get_language() or "en"

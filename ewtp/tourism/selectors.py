@@ -30,7 +30,13 @@ from ewtp.core.models import IdempotencyRecord
 from ewtp.core.money import Money
 from ewtp.tourism.models import Booking, DailyCapacity, Experience, Park, PriceTier
 from ewtp.tourism.services.access import booking_token_matches
-from ewtp.tourism.services.common import GATE_ROLES, local_today
+from ewtp.tourism.services.common import (
+    GATE_ROLES,
+    MANAGER_ROLES,
+    OPERATOR_ROLES,
+    has_started_today,
+    local_today,
+)
 
 MAX_RANGE_DAYS = 92
 
@@ -226,6 +232,8 @@ def availability(experience: Experience, start: date, end: date) -> list[DayAvai
     }
     weekday = {rule.weekday: rule.capacity for rule in experience.weekday_capacities.all()}
     today = local_today(experience)
+    # Today is over for booking once the visit has started at the meeting point.
+    first_open = today + timedelta(days=1) if has_started_today(experience) else today
     days: list[DayAvailability] = []
     day = start
     while day <= end:
@@ -237,7 +245,7 @@ def availability(experience: Experience, start: date, end: date) -> list[DayAvai
             capacity = weekday.get(day.weekday(), experience.default_capacity)
             closed = capacity == 0
             remaining = capacity
-        days.append(DayAvailability(day, capacity, remaining, closed, day < today))
+        days.append(DayAvailability(day, capacity, remaining, closed, day < first_open))
         day += timedelta(days=1)
     return days
 
@@ -312,14 +320,19 @@ def booking_get_for(actor: Any, booking_id: object, token: str = "") -> Booking:
     user = as_user(actor)
     if user is not None and (
         is_platform_operator(user)
-        or Membership.objects.filter(user=user, organisation=booking.experience.operator).exists()
+        or Membership.objects.filter(
+            user=user, organisation=booking.experience.operator, role__in=OPERATOR_ROLES
+        ).exists()
     ):
         return booking
     raise NotFound("not_found", _("No such booking."))
 
 
-def operator_organisations_for(actor: Any, roles: tuple[str, ...] = ()) -> list[Organisation]:
-    """The tour operators the actor works for (with one of the roles, when given)."""
+def operator_organisations_for(
+    actor: Any, roles: tuple[str, ...] = OPERATOR_ROLES
+) -> list[Organisation]:
+    """The tour operators the actor works for with one of the roles (by default those who see
+    the operator's pages: not the gate-only role)."""
     user = as_user(actor)
     if user is None:
         return []
@@ -343,6 +356,20 @@ def operator_experiences_for(actor: Any) -> QuerySet[Experience]:
         .prefetch_related("weekday_capacities")
         .order_by("park__name", "title")
     )
+
+
+def experience_get_for_manager(actor: Any, slug: str) -> Experience:
+    """An experience, published or not, for its operator's managers; NotFound otherwise."""
+    organisations = operator_organisations_for(actor, MANAGER_ROLES)
+    experience = (
+        Experience.objects.filter(operator__in=organisations, slug=slug)
+        .select_related("operator", "park")
+        .prefetch_related("translations")
+        .first()
+    )
+    if experience is None:
+        raise NotFound("not_found", _("No such experience."))
+    return experience
 
 
 # The operator's dashboard --------------------------------------------------------------------
@@ -408,7 +435,7 @@ class Dashboard:
 
 def dashboard_for(actor: Any, experience: Experience, year: int, month: int) -> Dashboard:
     """Bookings per date, occupancy and revenue of one month (the operator's members)."""
-    require_role(actor, experience.operator, [role for role, _label in Membership.Role.choices])
+    require_role(actor, experience.operator, OPERATOR_ROLES)
     first = date(year, month, 1)
     last = date(year, month, calendar.monthrange(year, month)[1])
     in_month = Booking.objects.filter(
@@ -475,3 +502,110 @@ def dashboard_for(actor: Any, experience: Experience, year: int, month: int) -> 
         refunded=Money.from_minor(int(totals["refunded"]), currency),
         recent=recent,
     )
+
+
+# The all-parks dashboard ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TodayRow:
+    """One experience's day at its park: places sold of the capacity, checked in, money."""
+
+    experience: Experience
+    on: date  # today at the experience's meeting point
+    capacity: int
+    is_closed: bool
+    sold: int  # places of confirmed bookings
+    held: int  # places held, awaiting payment
+    checked_in: int  # places of bookings let through the gate
+    revenue: Money  # confirmed bookings of the day, net of refunds
+    community: Money  # the communities' share of it
+
+    @property
+    def sold_percent(self) -> int:
+        return 0 if self.capacity <= 0 else min(round(100 * self.sold / self.capacity), 100)
+
+    @property
+    def checked_in_percent(self) -> int:
+        return 0 if self.sold <= 0 else min(round(100 * self.checked_in / self.sold), 100)
+
+
+@dataclass(frozen=True)
+class AllParks:
+    rows: list[TodayRow]
+    totals: list[dict[str, Any]]  # per currency: revenue, community share
+
+
+def _capacities_on(experiences: list[Experience], days: dict[int, date]) -> dict[int, Any]:
+    """Each experience's capacity row of its day, when it has one (one query)."""
+    wanted = Q(pk__in=[])
+    for experience in experiences:
+        wanted |= Q(experience_id=experience.pk, visit_on=days[experience.pk])
+    return {
+        row.experience_id: row
+        for row in DailyCapacity.objects.filter(wanted).only(
+            "experience_id", "visit_on", "capacity", "is_closed"
+        )
+    }
+
+
+def all_parks_today_for(actor: Any) -> AllParks:
+    """Today, per experience of every park the actor's operators run (each in its own time
+    zone): places sold of the capacity, checked in, revenue and the communities' share. Three
+    queries whatever the number of experiences."""
+    experiences = list(operator_experiences_for(actor).prefetch_related("translations"))
+    days = {experience.pk: local_today(experience) for experience in experiences}
+    of_the_day = Q(pk__in=[])
+    for experience in experiences:
+        of_the_day |= Q(experience_id=experience.pk, visit_on=days[experience.pk])
+    confirmed = Q(status=Booking.Status.CONFIRMED)
+    figures = {
+        row["experience_id"]: row
+        for row in Booking.objects.filter(of_the_day)
+        .values("experience_id")
+        .annotate(
+            sold=Sum("places", filter=confirmed, default=0),
+            held=Sum("places", filter=Q(status=Booking.Status.HELD), default=0),
+            checked_in=Sum("places", filter=confirmed & Q(check_in__isnull=False), default=0),
+            paid_minor=Sum("amount_minor", filter=confirmed, default=0),
+            refunded_total=Sum("refunded_minor", filter=confirmed, default=0),
+            community=Sum("community_minor", filter=confirmed, default=0),
+        )
+    }
+    rows_of = _capacities_on(experiences, days)
+    rows: list[TodayRow] = []
+    totals: dict[str, dict[str, Any]] = {}
+    for experience in experiences:
+        found: dict[str, Any] = dict(figures.get(experience.pk, {}))
+        row = rows_of.get(experience.pk)
+        on = days[experience.pk]
+        if row is not None:
+            capacity, is_closed = row.capacity, row.is_closed
+        else:
+            weekday = {rule.weekday: rule.capacity for rule in experience.weekday_capacities.all()}
+            capacity = weekday.get(on.weekday(), experience.default_capacity)
+            is_closed = capacity == 0
+        currency = experience.currency
+        revenue = Money.from_minor(
+            int(found.get("paid_minor", 0)) - int(found.get("refunded_total", 0)), currency
+        )
+        community = Money.from_minor(int(found.get("community", 0)), currency)
+        rows.append(
+            TodayRow(
+                experience=experience,
+                on=on,
+                capacity=capacity,
+                is_closed=is_closed,
+                sold=int(found.get("sold", 0)),
+                held=int(found.get("held", 0)),
+                checked_in=int(found.get("checked_in", 0)),
+                revenue=revenue,
+                community=community,
+            )
+        )
+        total = totals.setdefault(
+            currency, {"revenue": Money.zero(currency), "community": Money.zero(currency)}
+        )
+        total["revenue"] += revenue
+        total["community"] += community
+    return AllParks(rows=rows, totals=[{"currency": c} | t for c, t in sorted(totals.items())])

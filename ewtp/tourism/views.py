@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -23,10 +23,12 @@ from ewtp.core.errors import DomainError, NotFound, PermissionDenied
 from ewtp.core.money import Money
 from ewtp.core.pdf import pdf_from_template
 from ewtp.core.services import idempotent_call, request_fingerprint
+from ewtp.core.translations import TranslationsForm, translations_initial
 from ewtp.tourism import selectors, vouchers
 from ewtp.tourism.models import Booking, CheckIn, Experience
 from ewtp.tourism.services import access, capacity, changes, common, holds
 from ewtp.tourism.services.gate import checkin_record, voucher_token
+from ewtp.tourism.services.translations import EXPERIENCE_TEXTS, experience_translations_set
 
 MAX_ROWS = 20
 
@@ -134,17 +136,15 @@ def _rows_from(data: Any) -> list[VisitorRow]:
     return rows
 
 
-def _visitors_from(rows: list[VisitorRow]) -> list[holds.VisitorIn] | None:
-    """The rows as service input, or None with the shape errors set on the rows."""
+def _visitors_from(rows: list[VisitorRow]) -> list[holds.VisitorIn]:
+    """The rows as service input; an unreadable date of birth goes in as not given, so that
+    the service reports it with every other problem of the form."""
     visitors = []
-    valid = True
     for row in rows:
         try:
-            birth_date = date.fromisoformat(row.birth_date)
+            birth_date: date | None = date.fromisoformat(row.birth_date)
         except ValueError:
-            row.errors["birth_date"] = _("Give the date of birth.")
-            valid = False
-            continue
+            birth_date = None
         visitors.append(
             holds.VisitorIn(
                 category=row.category,
@@ -154,7 +154,7 @@ def _visitors_from(rows: list[VisitorRow]) -> list[holds.VisitorIn] | None:
                 document_number=row.document_number,
             )
         )
-    return visitors if valid else None
+    return visitors
 
 
 def _apply_errors(error: DomainError, rows: list[VisitorRow], errors: dict[str, str]) -> None:
@@ -224,21 +224,48 @@ def _to_booking(request: HttpRequest, booking: Booking) -> HttpResponse:
     return HttpResponseRedirect(access.booking_url(booking))
 
 
+def _form_problems(
+    experience: Experience, state: BookingFormState, visitors: list[holds.VisitorIn]
+) -> None:
+    """Without a readable date nothing can be held, but the rest of the form is still checked
+    (against today at the park), so that every problem shows at once."""
+    try:
+        holds.booking_request_check(
+            experience=experience,
+            visit_on=common.local_today(experience) + timedelta(days=1),
+            email=state.email,
+            visitors=visitors,
+            is_whole_group=state.whole_group,
+        )
+    except DomainError as problem:
+        fields = {key: message for key, message in problem.fields.items() if key != "date"}
+        _apply_errors(DomainError(problem.code, "", fields=fields), state.rows, state.errors)
+    state.errors["form"] = _("Please correct the problems marked below.")
+
+
 def _book(
-    request: HttpRequest, experience: Experience, visit_on: date, state: BookingFormState
+    request: HttpRequest, experience: Experience, state: BookingFormState
 ) -> HttpResponse | None:
-    """Hold the places once per form key; the redirect to the booking, or None with the
-    errors set on the form."""
+    """Hold the places once per attempt; the redirect to the booking, or None with every
+    error set on the form.
+
+    The idempotency key is the form's key together with the fingerprint of what was
+    submitted: a double click sends the same state twice and gets the first answer, while a
+    corrected form is another attempt. A form shown again after an attempt gets a new key.
+    """
     visitors = _visitors_from(state.rows)
-    if visitors is None:
-        state.errors["form"] = _("Please correct the rows marked below.")
+    if state.visit_on is None:
+        _form_problems(experience, state, visitors)
         return None
-    payload = {
-        "date": state.raw_date,
-        "email": state.email,
-        "whole_group": state.whole_group,
-        "visitors": [row.__dict__ | {"errors": None} for row in state.rows],
-    }
+    visit_on = state.visit_on
+    fingerprint = request_fingerprint(
+        {
+            "date": state.raw_date,
+            "email": state.email,
+            "whole_group": state.whole_group,
+            "visitors": [row.__dict__ | {"errors": None} for row in state.rows],
+        }
+    )
 
     def call() -> tuple[int, dict[str, Any]]:
         booking = holds.booking_hold(
@@ -255,8 +282,8 @@ def _book(
     try:
         status, answer = idempotent_call(
             scope=f"tourism.booking.form:{experience.slug}",
-            key=state.form_key,
-            fingerprint=request_fingerprint(payload),
+            key=f"{state.form_key[:64]}:{fingerprint}",
+            fingerprint=fingerprint,
             call=call,
         )
     except DomainError as raised:
@@ -266,8 +293,7 @@ def _book(
     problem = DomainError(
         str(answer.get("code")), str(answer.get("message", "")), fields=answer.get("fields") or {}
     )
-    if answer.get("code") == "idempotency_key_reused":
-        state.form_key = str(uuid.uuid4())  # the visitor changed the form: a new request
+    state.form_key = str(uuid.uuid4())  # the form shown again is a new attempt
     _apply_errors(problem, state.rows, state.errors)
     if answer.get("code") in {"sold_out", "date_closed"}:
         state.errors["date"] = problem.message
@@ -309,8 +335,8 @@ def booking_form(request: HttpRequest, slug: str) -> HttpResponse:
     except NotFound:
         return _not_found(request)
     state = _form_state(request)
-    if state.action == "book" and state.visit_on is not None:
-        booked = _book(request, experience, state.visit_on, state)
+    if state.action == "book":
+        booked = _book(request, experience, state)
         if booked is not None:
             return booked
     else:
@@ -413,25 +439,28 @@ def booking_page(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     return render(request, "tourism/booking.html", context, status=422 if error else 200)
 
 
+def voucher_pdf_context(booking: Booking, token: str, language: str) -> dict[str, Any]:
+    return {
+        "booking": booking,
+        "experience": booking.experience,
+        "title": booking.experience.text("title", language),
+        "meeting_point": booking.experience.text("meeting_point", language),
+        "rules": booking.experience.text("rules", language),
+        "token": token,
+        "qr": vouchers.qr_png_data_uri(token),
+        "visitors": list(booking.visitors.all()),
+    }
+
+
 def voucher_pdf(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     try:
         booking = _booking_for(request, booking_id)
         token = voucher_token(booking)
     except (NotFound, DomainError):
         return _not_found(request)
-    language = _language()
     pdf = pdf_from_template(
         "tourism/voucher_pdf.html",
-        {
-            "booking": booking,
-            "experience": booking.experience,
-            "title": booking.experience.text("title", language),
-            "meeting_point": booking.experience.text("meeting_point", language),
-            "rules": booking.experience.text("rules", language),
-            "token": token,
-            "qr": vouchers.qr_png_data_uri(token),
-            "visitors": list(booking.visitors.all()),
-        },
+        voucher_pdf_context(booking, token, _language()),
         request=request,
         base_url=request.build_absolute_uri("/"),
     )
@@ -500,6 +529,47 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "zero": Money.zero(chosen.currency),
     }
     return render(request, "tourism/dashboard.html", context, status=422 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def experience_translations(request: HttpRequest, slug: str) -> HttpResponse:
+    """The operator's form of an experience's texts in the site's other languages."""
+    try:
+        experience = selectors.experience_get_for_manager(request.user, slug)
+    except NotFound:
+        return _not_found(request)
+    initial = translations_initial(experience.translations.all(), EXPERIENCE_TEXTS)
+    form = TranslationsForm(request.POST or None, initial=initial, texts=EXPERIENCE_TEXTS)
+    if request.method == "POST" and form.is_valid():
+        try:
+            experience_translations_set(
+                actor=request.user, experience=experience, translations=form.translations()
+            )
+        except DomainError as error:
+            form.add_errors(error.fields or {"__all__": error.message})
+        else:
+            messages.success(request, _("The translations are saved."))
+            return HttpResponseRedirect(request.path)
+    status = 422 if form.errors else 200
+    context = {"experience": experience, "form": form}
+    return render(request, "tourism/experience_translations.html", context, status=status)
+
+
+@login_required
+def all_parks(request: HttpRequest) -> HttpResponse:
+    """Today in every park the operator runs: per experience, places sold of the capacity,
+    checked in, revenue and the communities' share."""
+    board = selectors.all_parks_today_for(request.user)
+    if not board.rows:
+        return render(request, "web/error.html", {"status": 403}, status=403)
+    language = _language()
+    rows = [(row, row.experience.text("title", language)) for row in board.rows]
+    return render(
+        request,
+        "tourism/all_parks.html",
+        {"board": board, "rows": rows, "now": clock.now()},
+    )
 
 
 # The gate ----------------------------------------------------------------------------------------

@@ -55,3 +55,22 @@ def register_rules_choices(provider: Callable[[], list[tuple[str, str]]]) -> Non
 
 def rules_choices() -> list[tuple[str, str]]:
     return [choice for provider in _choices for choice in provider()]
+
+
+# A preview of what publishing a content does to prices: (label of the version in force, the
+# content to publish) -> rows {"product", "seller", "destination", "currency", "before",
+# "after"} (the rules forum registers one that quotes the marketplace's products).
+PublicationPreview = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
+_previews: list[PublicationPreview] = []
+
+
+def register_publication_preview(provider: PublicationPreview) -> None:
+    if provider not in _previews:
+        _previews.append(provider)
+
+
+def publication_preview(base_label: str, content: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The rows of every registered preview; None when no app previews prices."""
+    if not _previews:
+        return None
+    return [row for provider in _previews for row in provider(base_label, content)]

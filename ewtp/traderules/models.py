@@ -202,6 +202,53 @@ class RuleVersion(models.Model):
         return self.label
 
 
+class PublicationRequest(models.Model):
+    """A steward's request to publish the working copy, which a second steward approves (four
+    eyes). The request pins the working copy it was made on (``content_digest``) and the version
+    then in force (``based_on``): an approval publishes exactly what was asked for, or nothing."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a second steward")
+        APPROVED = "approved", _("Approved and published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    note = models.TextField(_("note"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    # The requester's rule-steward organisation; None when the platform operator asked.
+    organisation = models.ForeignKey(
+        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    based_on = models.CharField(max_length=20, blank=True)
+    content_digest = models.CharField(max_length=64)
+    changes = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    version = models.ForeignKey(
+        RuleVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("publication request")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="pending"),
+                name="publication_request_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"publication request {self.pk} ({self.status})"
+
+
 # Working copy: what a steward edits before publishing -------------------------------------------
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("fx/", views.fx_list, name="fx"),
     path("fx/enter/", views.fx_enter, name="fx_enter"),
     path("steward/", views.steward, name="steward"),
+    path("steward/publication/<int:pk>/", views.publication, name="publication"),
     path("steward/schedule/", views.steward_schedule, name="steward_schedule"),
     path("steward/<str:table>/", views.steward_table, name="steward_table"),
     path("steward/<str:table>/add/", views.steward_row_edit, name="steward_add"),

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ewtp.core import clock, conf
 from ewtp.core.countries import country_name
 from ewtp.core.errors import DomainError
+from ewtp.core.money import Money
 from ewtp.traderules.errors import QuoteRejectedError
 from ewtp.traderules.extensions import rules_choices
 from ewtp.traderules.forms import (
@@ -39,9 +40,11 @@ from ewtp.traderules.forms import (
     ScheduleUploadForm,
     row_form_class,
 )
-from ewtp.traderules.models import ExchangeRate, RuleRow, Source
+from ewtp.traderules.models import ExchangeRate, PublicationRequest, RuleRow, Source
+from ewtp.traderules.rates import PERCENT_COLUMNS, percent_label
 from ewtp.traderules.selectors import coverage as selectors_coverage
 from ewtp.traderules.selectors import published
+from ewtp.traderules.selectors.changes import describe_changes
 from ewtp.traderules.selectors.hs import hs_describe, hs_search, hs_search_page
 from ewtp.traderules.selectors.permissions import can_enter_rates, can_steward
 from ewtp.traderules.selectors.published import (
@@ -52,15 +55,21 @@ from ewtp.traderules.selectors.published import (
     territory_rules,
     version_get,
 )
-from ewtp.traderules.selectors.snapshot import current_rules, quote_compute
+from ewtp.traderules.selectors.snapshot import current_rules, national_choices, quote_compute
 from ewtp.traderules.services.edits import (
     rule_row_delete,
     rule_row_save,
-    rules_publish,
     rules_working_copy_reset,
     working_copy_content,
 )
 from ewtp.traderules.services.fx import fx_rate_enter
+from ewtp.traderules.services.publication import (
+    may_approve,
+    publication_approve,
+    publication_effects,
+    publication_request,
+    publication_withdraw,
+)
 from ewtp.traderules.services.schedules import (
     schedule_list,
     schedule_update_check,
@@ -541,24 +550,6 @@ def _destinations(language: str) -> list[tuple[str, str, str]]:
     return sorted(out, key=lambda item: item[1])
 
 
-def _national_choices(response: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
-    """Per line id, the national codes a 6-digit code is split into (national_code_needed)."""
-    if not response:
-        return {}
-    index = current_rules().snapshot.tariffs.get(str(response.get("territory")))
-    by_code = index.by_code if index is not None else {}
-    return {
-        str(warning.get("line")): [
-            {**item, "description": by_code[item["code"]][0].description}
-            if item.get("code") in by_code
-            else item
-            for item in warning.get("candidates") or []
-        ]
-        for warning in response.get("warnings", [])
-        if warning.get("code") == "national_code_needed"
-    }
-
-
 @require_http_methods(["GET", "POST"])
 def quote_calculator(request: HttpRequest) -> HttpResponse:
     response: dict[str, Any] | None = None
@@ -584,7 +575,7 @@ def quote_calculator(request: HttpRequest) -> HttpResponse:
             values["lines"] = [_blank_line(values)]
     else:
         values = _initial_values(request)
-    national = _national_choices(response)
+    national = national_choices(response)
     for position, line in enumerate(values["lines"], start=1):
         line["hs_description"] = hs_describe(line["hs_code"]) if line["hs_code"] else ""
         line["national"] = national.get(str(position), [])
@@ -664,7 +655,19 @@ def version_detail(request: HttpRequest, label: str) -> HttpResponse:
     return render(
         request,
         "traderules/version.html",
-        {"version": version, "in_force": version.label == newest},
+        {
+            "version": version,
+            "in_force": version.label == newest,
+            "described": describe_changes(version.changes),
+            "counts": [
+                {"title": _table_title(table), **counts}
+                for table, counts in version.changes.items()
+            ],
+            "truncated": any(
+                len(counts["rows"]) < counts["added"] + counts["removed"] + counts["changed"]
+                for counts in version.changes.values()
+            ),
+        },
     )
 
 
@@ -723,7 +726,7 @@ def steward(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("traderules:steward"))
     if request.method == "POST" and form.is_valid():
         try:
-            version = rules_publish(actor=request.user, note=form.cleaned_data["note"])
+            asked = publication_request(actor=request.user, note=form.cleaned_data["note"])
         except DomainError as error:
             for field, message in error.fields.items():
                 form.add_error(field if field in form.fields else None, message)
@@ -732,19 +735,90 @@ def steward(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Version %(label)s is published and in force.") % {"label": version.label},
+                _("Publication requested: a second steward must now approve it."),
             )
-            return HttpResponseRedirect(reverse("traderules:version", args=[version.label]))
+            return HttpResponseRedirect(reverse("traderules:publication", args=[asked.pk]))
     current = published.version_list().first()
     pending = changes_between(current.content if current else None, working_copy_content())
     tables = [
         {"name": name, "title": _table_title(name), "count": model._default_manager.count()}
         for name, model in EDITABLE_MODELS.items()
     ]
+    waiting = (
+        PublicationRequest.objects.select_related("requested_by")
+        .filter(status=PublicationRequest.Status.PENDING)
+        .first()
+    )
     return render(
         request,
         "traderules/steward.html",
-        {"form": form, "current": current, "pending": pending, "tables": tables},
+        {
+            "form": form,
+            "current": current,
+            "pending": describe_changes(pending),
+            "tables": tables,
+            "waiting": waiting,
+        },
+    )
+
+
+def _publication_post(request: HttpRequest, asked: PublicationRequest) -> HttpResponse | None:
+    action = request.POST.get("action")
+    try:
+        if action == "approve":
+            version = publication_approve(actor=request.user, request_id=asked.pk)
+            messages.success(
+                request,
+                _("Version %(label)s is published and in force.") % {"label": version.label},
+            )
+            return HttpResponseRedirect(reverse("traderules:version", args=[version.label]))
+        if action == "withdraw":
+            publication_withdraw(
+                actor=request.user, request_id=asked.pk, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("The request is withdrawn; nothing was published."))
+            return HttpResponseRedirect(reverse("traderules:steward"))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return None
+
+
+@steward_required
+@require_http_methods(["GET", "POST"])
+def publication(request: HttpRequest, pk: int) -> HttpResponse:
+    """A request to publish: what changes, in words, and the products whose landed price
+    moves; a second steward approves it here."""
+    asked = (
+        PublicationRequest.objects.select_related("requested_by", "decided_by", "organisation")
+        .filter(pk=pk)
+        .first()
+    )
+    if asked is None:
+        raise Http404("no such request")
+    if request.method == "POST":
+        done = _publication_post(request, asked)
+        if done is not None:
+            return done
+        asked.refresh_from_db()
+    waiting = asked.status == PublicationRequest.Status.PENDING
+    preview = publication_effects(asked) if waiting else None
+    language = _language(request)
+    for effect in (preview or {}).get("effects") or ():
+        effect["destination_name"] = country_name(effect["destination"], language)
+        for when in ("before", "after"):
+            amount = Money.of(effect[when], effect["currency"])
+            effect[f"{when}_shown"] = amount.format(language)
+    return render(
+        request,
+        "traderules/publication.html",
+        {
+            "asked": asked,
+            "waiting": waiting,
+            "changes": describe_changes(preview["changes"] if preview else asked.changes),
+            "preview": preview,
+            "own": asked.requested_by_id == request.user.pk,
+            "may_approve": waiting and may_approve(request.user, asked),
+        },
     )
 
 
@@ -760,6 +834,15 @@ def _search_rows(model: type[RuleRow] | type[Source], query: str) -> Any:
     return rows.filter(condition)
 
 
+def _column_title(model: type[RuleRow] | type[Source], column: str) -> str:
+    """A column as people call it ("MFN ad valorem rate (%)"), not its file name."""
+    field = model._meta.get_field(model.field_name(column))
+    title = str(getattr(field, "verbose_name", column))
+    if column in PERCENT_COLUMNS.get(getattr(model, "TABLE", ""), ()):
+        title = f"{title} (%)"
+    return title[:1].upper() + title[1:]
+
+
 @steward_required
 @require_GET
 def steward_table(request: HttpRequest, table: str) -> HttpResponse:
@@ -767,14 +850,22 @@ def steward_table(request: HttpRequest, table: str) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     page_obj = _page(_search_rows(model, query), request, per_page=50)
     columns = [c for c in model.COLUMNS if c not in ("conditions", "treatment")]
+    percent = PERCENT_COLUMNS.get(table, ())
     rows = [
-        {"pk": row.pk, "cells": [row.to_row().get(column, "") for column in columns]}
+        {
+            "pk": row.pk,
+            "cells": [
+                percent_label(cells.get(column, "")) if column in percent else cells.get(column, "")
+                for column in columns
+            ],
+        }
         for row in page_obj.object_list
+        for cells in [row.to_row()]
     ]
     context = {
         "table": table,
         "title": _table_title(table),
-        "columns": columns,
+        "columns": [_column_title(model, column) for column in columns],
         "rows": rows,
         "page_obj": page_obj,
         "query": query,

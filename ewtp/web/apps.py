@@ -25,6 +25,6 @@ class WebConfig(AppConfig):
             NavEntry(_("Training"), "learning:provider_dashboard", "training_provider", 38),
             NavEntry(_("Rule stewardship"), "traderules:steward", "rule_steward", 40),
             NavEntry(_("Organisations"), "accounts:organisations", LOGGED_IN, 80),
-            NavEntry(_("Operator"), "accounts:operator_organisations", PLATFORM_OPERATOR, 90),
+            NavEntry(_("Operator"), "web:operator_overview", PLATFORM_OPERATOR, 90),
         ):
             register(entry)

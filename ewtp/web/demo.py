@@ -186,6 +186,8 @@ USERS = [
     DemoUser("gate@demo.ewtp.rw", "Gate Ranger", "visit-rwanda-parks", "staff", "rw"),
     DemoUser("trainer@demo.ewtp.rw", "Dr. Esther Trainer", "ewtp-academy", "owner"),
     DemoUser("steward@demo.ewtp.rw", "Rule Steward", "minicom-rules", "owner"),
+    # The second pair of eyes: a steward's publication waits for another steward's approval.
+    DemoUser("steward2@demo.ewtp.rw", "Second Steward", "minicom-rules", "staff", "fr"),
     DemoUser("buyer@demo.ewtp.rw", "Wang Fang", None, "", "zh-hans"),
 ]
 

@@ -6,6 +6,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("operator/", views.operator_overview, name="operator_overview"),
     path("preferences/", views.preferences_set, name="preferences"),
     path("language/", views.language_set, name="language"),
     path("charts.css", views.charts_css, name="charts_css"),

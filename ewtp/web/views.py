@@ -132,3 +132,19 @@ def charts_css(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(charts.style_sheet(), content_type="text/css; charset=utf-8")
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+def operator_overview(request: HttpRequest) -> HttpResponse:
+    """The platform operator's overview: each figure links to the page where it is handled."""
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied
+
+    from ewtp.accounts.selectors import is_platform_operator
+    from ewtp.web.overview import operator_figures
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not is_platform_operator(request.user):
+        raise PermissionDenied("the platform operator only")
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return render(request, "web/operator_overview.html", {"figures": operator_figures(language)})

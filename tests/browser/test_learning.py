@@ -177,3 +177,31 @@ def test_learner_earns_a_certificate_and_a_visitor_verifies_it(
     forged = certificate.code[:-1] + ("0" if certificate.code[-1] != "0" else "1")
     page.goto(f"/learn/certificates/{forged}/")
     expect(page.locator('[data-testid="verdict"]')).to_contain_text(re.compile("not a valid"))
+
+
+def test_the_programme_page_shows_the_rubric(page: Page) -> None:
+    import shutil
+    from pathlib import Path
+
+    from ewtp.learning.models import RubricCriterion
+
+    programme = f.selective_programme(
+        f.provider(f.user("manager@example.org", "Esther Manager")),
+        eligible_countries=["RW", "KE"],
+        description="Twelve weeks to take a Rwandan business to buyers abroad.",
+    )
+    f.cohort(programme, capacity=24, starts_on=date(2027, 3, 1), name="Class of 2027")
+    RubricCriterion.objects.filter(key="impact").update(
+        description="Jobs and income the business creates around it"
+    )
+    RubricCriterion.objects.filter(key="feasibility").update(
+        description="A plan, a team and the money to carry it out"
+    )
+    page.goto(f"/learn/programmes/{programme.slug}/")
+    rubric = page.locator('[data-testid="rubric"]')
+    expect(rubric.locator('[data-testid="criterion-impact"]')).to_contain_text("Impact")
+    expect(rubric.locator('[data-testid="criterion-impact"]')).to_contain_text("×2")  # noqa: RUF001
+    expect(rubric.locator('[data-testid="criterion-feasibility"]')).to_contain_text("×1")  # noqa: RUF001
+    path = screenshot(page, "learning-rubric")
+    images = Path(__file__).resolve().parents[2] / "docs" / "images"
+    shutil.copyfile(path, images / "learning-rubric.png")

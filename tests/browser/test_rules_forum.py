@@ -99,7 +99,7 @@ def test_steward_drafts_simulates_consults_and_adopts_and_the_shop_follows(
     initial = _landed(page, forum.slug)  # one unit delivered to Belgium, at 6% VAT
     row = Tax.objects.get(country="BE", kind="vat", hs_prefix="09")
     page.goto(f"/rules/steward/taxes/{row.pk}/")
-    page.fill("input[name=rate]", "0.12")
+    page.fill("input[name=rate]", "12")  # percent
     with page.expect_navigation():
         page.click("main form[method=post] button[type=submit]")
 

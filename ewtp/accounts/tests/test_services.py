@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from ewtp.accounts import registration as services_registration
 from ewtp.accounts import services
 from ewtp.accounts.models import ApiToken, Membership, Organisation, User
 from ewtp.accounts.tests.factories import PASSWORD, add_member, make_organisation, make_user
@@ -183,50 +185,117 @@ def test_an_inactive_users_token_authenticates_nobody() -> None:
 # Organisations -----------------------------------------------------------------------------
 
 
-def test_organisation_create_makes_the_actor_owner(owner: User, new_audit: Any) -> None:
-    organisation = services.organisation_create(
-        actor=owner, name="Huye Coffee", kind="seller", country="rw"
+@pytest.fixture
+def details(settings: Any, tmp_path: Any) -> Any:
+    settings.MEDIA_ROOT = tmp_path
+
+    def make() -> dict[str, Any]:
+        return {
+            "registration_number": "102 345 678",
+            "address": "KN 3 Rd 12, Kigali",
+            "registration_document": SimpleUploadedFile(
+                "Certificate.PDF", b"%PDF-1.4 certificate", content_type="application/pdf"
+            ),
+        }
+
+    return make
+
+
+def test_organisation_create_makes_the_actor_owner(
+    owner: User, new_audit: Any, details: Any
+) -> None:
+    organisation = services_registration.organisation_create(
+        actor=owner, name="Huye Coffee", kind="seller", country="rw", **details()
     )
     assert organisation.slug == "huye-coffee"
     assert organisation.country == "RW"
     assert organisation.verification == "submitted"
+    assert organisation.registration_number == "102 345 678"
+    assert organisation.address == "KN 3 Rd 12, Kigali"
+    assert organisation.registration_document.name.endswith(".pdf")
+    assert organisation.registration_document.read() == b"%PDF-1.4 certificate"
     assert Membership.objects.get(organisation=organisation).user == owner
     assert Membership.objects.get(organisation=organisation).role == "owner"
     entry = new_audit().get()
     assert entry.action == "accounts.organisation.created"
     assert entry.organisation_ref == str(organisation.public_id)
-    assert entry.data == {"kind": "seller", "name": "Huye Coffee"}
-    second = services.organisation_create(
-        actor=owner, name="Huye Coffee", kind="seller", country="RW"
+    assert entry.data == {
+        "kind": "seller",
+        "name": "Huye Coffee",
+        "registration_number": "102 345 678",
+        "document": True,
+    }
+    second = services_registration.organisation_create(
+        actor=owner, name="Huye Coffee", kind="seller", country="RW", **details()
     )
     assert second.slug == "huye-coffee-2"
 
 
 def test_organisation_create_refuses_bad_input_and_writes_nothing(
-    owner: User, new_audit: Any
+    owner: User, new_audit: Any, details: Any
 ) -> None:
+    create = services_registration.organisation_create
     with pytest.raises(InvalidRequest) as caught:
-        services.organisation_create(actor=owner, name="X", kind="seller", country="XX")
+        create(actor=owner, name="X", kind="seller", country="XX", **details())
     assert caught.value.fields == {"country": "not an ISO 3166 country code"}
     with pytest.raises(InvalidRequest) as caught:
-        services.organisation_create(actor=owner, name="X", kind="pirate", country="RW")
+        create(actor=owner, name="X", kind="pirate", country="RW", **details())
     assert set(caught.value.fields) == {"kind"}
-    assert Organisation.objects.count() == 0
-    assert new_audit().count() == 0
-
-
-def test_only_the_operator_creates_a_platform_operator_organisation(
-    owner: User, operator: User
-) -> None:
-    with pytest.raises(DomainPermissionDenied):
-        services.organisation_create(
-            actor=owner, name="Me Operator", kind="platform_operator", country="RW"
+    with pytest.raises(InvalidRequest) as caught:
+        create(actor=owner, name="X", kind="seller", country="RW")
+    assert caught.value.fields == {
+        "registration_number": "A Rwandan company code or TIN is 9 digits, such as 102345678.",
+        "address": "Give the registered address.",
+        "registration_document": "Attach the certificate of registration (PDF, JPEG or PNG).",
+    }
+    bad = {
+        **details(),
+        "registration_number": "10234567",
+        "registration_document": SimpleUploadedFile("run.exe", b"MZ"),
+    }
+    with pytest.raises(InvalidRequest) as caught:
+        create(actor=owner, name="X", kind="seller", country="RW", **bad)
+    assert caught.value.fields == {
+        "registration_number": "A Rwandan company code or TIN is 9 digits, such as 102345678.",
+        "registration_document": "The document must be a PDF, JPEG or PNG file.",
+    }
+    with pytest.raises(InvalidRequest) as caught:
+        create(
+            actor=owner,
+            name="X",
+            kind="seller",
+            country="KE",
+            **{**details(), "registration_number": "P05123456"},
         )
-    assert not Organisation.objects.filter(name="Me Operator").exists()
-    made = services.organisation_create(
-        actor=operator, name="Second Operator", kind="platform_operator", country="RW"
+    assert set(caught.value.fields) == {"registration_number"}
+    kenyan = create(
+        actor=owner,
+        name="Nairobi Tea",
+        kind="seller",
+        country="KE",
+        **{**details(), "registration_number": "P051234567X"},
     )
-    assert made.kind == "platform_operator"
+    assert kenyan.registration_number == "P051234567X"
+    assert Organisation.objects.count() == 1
+    assert new_audit().count() == 1
+
+
+@pytest.mark.parametrize(
+    "kind", ["platform_operator", "customs_authority", "rule_steward", "hub_operator"]
+)
+def test_only_the_operator_creates_organisations_of_powerful_kinds(
+    owner: User, operator: User, details: Any, kind: str
+) -> None:
+    with pytest.raises(DomainPermissionDenied) as caught:
+        services_registration.organisation_create(
+            actor=owner, name="Me Authority", kind=kind, country="RW", **details()
+        )
+    assert caught.value.fields == {"kind": "not allowed"}
+    assert not Organisation.objects.filter(name="Me Authority").exists()
+    made = services_registration.organisation_create(
+        actor=operator, name="Set up by the operator", kind=kind, country="RW"
+    )
+    assert made.kind == kind
 
 
 def test_only_the_platform_operator_verifies(
@@ -592,3 +661,18 @@ def test_only_the_owner_of_a_seller_declares_and_only_the_operator_reviews(
         )
     assert _category(org_a) == ("", "cooperative", True)
     assert _actions(new_audit) == ["accounts.organisation.seller_category_requested"]
+
+
+def test_the_gate_only_role_is_for_tour_operators(org_a: Organisation, owner: User) -> None:
+    make_user("ranger@example.org")
+    with pytest.raises(InvalidRequest) as caught:  # org_a sells goods: no gate there
+        services.membership_add(
+            actor=owner, organisation=org_a, email="ranger@example.org", role="gate"
+        )
+    assert caught.value.fields == {"role": "owner, staff or viewer"}
+    parks = make_organisation(owner=owner, kind=Organisation.Kind.TOUR_OPERATOR, slug="parks")
+    membership = services.membership_add(
+        actor=owner, organisation=parks, email="ranger@example.org", role="gate"
+    )
+    assert (membership.role, membership.get_role_display()) == ("gate", "Gate only (check-in)")
+    assert not Membership.objects.filter(organisation=org_a, user=membership.user).exists()

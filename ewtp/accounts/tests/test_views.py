@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from ewtp.accounts.models import ApiToken, Membership, Organisation, User
@@ -246,14 +247,35 @@ def test_profile_refuses_an_unknown_currency(client: Client) -> None:
 # Organisations -----------------------------------------------------------------------------
 
 
-def test_my_organisations_empty_state_and_registering_one(client: Client, owner: User) -> None:
+def test_my_organisations_empty_state_and_registering_one(
+    client: Client, owner: User, operator: User, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
     client.force_login(make_user("new@example.org"))
     page = client.get("/accounts/organisations/")
     assert page.status_code == 200
     assert 'data-testid="empty"' in _html(page)
-    assert 'value="platform_operator"' not in _html(page)
+    for kind in ("platform_operator", "customs_authority", "rule_steward", "hub_operator"):
+        assert f'value="{kind}"' not in _html(page)
+    assert 'enctype="multipart/form-data"' in _html(page)
+    form = {"name": "Gahaya Weavers", "kind": "seller", "country": "RW"}
+    missing = client.post("/accounts/organisations/", form)
+    assert missing.status_code == 422
+    assert "A Rwandan company code or TIN is 9 digits, such as 102345678." in _html(missing)
+    assert "Give the registered address." in _html(missing)
+    steward = client.post(
+        "/accounts/organisations/", {**form, "kind": "rule_steward", "name": "Me Rules"}
+    )
+    assert steward.status_code == 422  # not a choice of the form
+    assert not Organisation.objects.filter(name="Me Rules").exists()
     response = client.post(
-        "/accounts/organisations/", {"name": "Gahaya Weavers", "kind": "seller", "country": "RW"}
+        "/accounts/organisations/",
+        {
+            **form,
+            "registration_number": "102345678",
+            "address": "KG 7 Ave, Kigali",
+            "registration_document": SimpleUploadedFile("rdb.pdf", b"%PDF-1.4 rdb"),
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == "/accounts/organisations/gahaya-weavers/"
@@ -261,6 +283,14 @@ def test_my_organisations_empty_state_and_registering_one(client: Client, owner:
     assert page.status_code == 200
     assert "Gahaya Weavers" in _html(page)
     assert 'data-testid="verification">Submitted<' in _html(page)
+
+    client.force_login(operator)
+    queue = _html(client.get("/accounts/operator/organisations/"))
+    assert "102345678" in queue and "KG 7 Ave, Kigali" in queue
+    document = client.get("/accounts/organisations/gahaya-weavers/registration-document/")
+    assert document.status_code == 200
+    assert b"".join(document.streaming_content) == b"%PDF-1.4 rdb"  # type: ignore[attr-defined]
+    assert 'value="hub_operator"' in _html(client.get("/accounts/organisations/"))
 
 
 def test_another_organisations_private_page_is_a_404(

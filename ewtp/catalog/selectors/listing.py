@@ -220,6 +220,7 @@ _CARD_FIELDS = (
     "slug",
     "title",
     "hs_code",
+    "national_codes",
     "origin",
     "unit_weight_kg",
     "certifications",
@@ -309,6 +310,7 @@ def _cards(ids: list[int], language: str) -> list[ProductCard]:
                     hs_code=row["hs_code"],
                     origin=row["origin"],
                     updated_at=row["updated_at"],
+                    national_codes=row["national_codes"],
                 ),
             )
         )

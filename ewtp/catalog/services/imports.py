@@ -41,6 +41,7 @@ CSV_COLUMNS = [
     "sku",
     "certifications",
     "free",  # yes: a price of 0 is meant (the item is given away)
+    "national_codes",  # e.g. US:09021090, several separated by ";" (where a tariff splits the code)
 ]
 CSV_REQUIRED = ["title", "hs_code", "origin", "unit_weight_kg", "price", "currency"]
 CSV_MAX_ROWS = 2000
@@ -87,6 +88,28 @@ def _stock_cell(value: str) -> Any:
         return -1
 
 
+def _national_cell(value: str, number: int, errors: list[ImportProblem]) -> dict[str, str] | None:
+    """``US:09021090;GB:...`` as {destination: code}; a malformed entry is noted."""
+    if not value:
+        return None
+    codes: dict[str, str] = {}
+    for entry in (part.strip() for part in value.split(";")):
+        if not entry:
+            continue
+        where, sep, code = (piece.strip() for piece in entry.partition(":"))
+        if not sep or not re.fullmatch(r"[A-Za-z]{2,4}", where) or not code:
+            errors.append(
+                ImportProblem(
+                    number,
+                    "national_codes",
+                    f"{entry!r}: write a destination and its code, e.g. US:09021090.",
+                )
+            )
+            continue
+        codes[where.upper()] = code
+    return codes
+
+
 def _row_data(
     cells: dict[str, str], number: int, categories: dict[str, Category], errors: list[ImportProblem]
 ) -> ProductData:
@@ -121,6 +144,7 @@ def _row_data(
         certifications=re.split(r"[;\s]+", cells.get("certifications", "")),
         language=cells.get("language") or "en",
         translations=translations,
+        national_codes=_national_cell(cells.get("national_codes", ""), number, errors),
     )
 
 
@@ -200,7 +224,9 @@ def products_import_csv(
 
     Columns: title, hs_code, origin, unit_weight_kg, price, currency (required), and
     description, category (slug), stock, sku, certifications (space or ; separated),
-    language, title_<lang>, description_<lang> for translations.
+    language, title_<lang>, description_<lang> for translations, and national_codes
+    (``US:09021090``, several separated by ``;``: the national code picked per destination where its
+    tariff splits the HS code, checked against the candidates).
     """
     require_seller_editor(actor, seller)
     rows = _checked_rows(seller, _csv_reader(content))

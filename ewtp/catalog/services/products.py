@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from ewtp.accounts.models import Organisation
+from ewtp.catalog import traderules_gateway
 from ewtp.catalog.models import (
     DEFAULT_HUB,
     Category,
@@ -35,6 +36,7 @@ from ewtp.core import clock
 from ewtp.core.currencies import is_currency
 from ewtp.core.errors import Conflict, InvalidRequest
 from ewtp.core.services import audit_record
+from ewtp.core.translations import DESCRIPTION, TITLE, translations_clean, translations_write
 
 
 @dataclass
@@ -57,6 +59,9 @@ class ProductData:
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
     # A price of 0 is refused unless the seller confirms the item is given away free.
     free: bool = False
+    # The national codes picked, by customs territory or destination country (see
+    # Product.national_codes); None keeps the product's own while its HS code is unchanged.
+    national_codes: dict[str, str] | None = None
 
 
 def _clean_price(data: ProductData, cleaned: dict[str, Any], errors: dict[str, str]) -> None:
@@ -73,18 +78,10 @@ def _clean_price(data: ProductData, cleaned: dict[str, Any], errors: dict[str, s
 
 def _clean_translations(
     given: dict[str, dict[str, str]], errors: dict[str, str]
-) -> dict[str, dict[str, str]]:
-    translations: dict[str, dict[str, str]] = {}
-    for code, texts in given.items():
-        if code not in LANGUAGE_CODES:
-            errors[f"title_{code}"] = f"Unknown language {code}."
-            continue
-        title_text = (texts.get("title") or "").strip()
-        description_text = (texts.get("description") or "").strip()
-        if description_text and not title_text:
-            errors[f"title_{code}"] = "A translated description needs a translated title."
-        if title_text:
-            translations[code] = {"title": title_text[:200], "description": description_text}
+) -> dict[str, dict[str, str] | None]:
+    """Texts by language (``None``: clear that language's translation); see translations_clean."""
+    translations, problems = translations_clean(given, (TITLE, DESCRIPTION))
+    errors.update(problems)
     return translations
 
 
@@ -127,7 +124,53 @@ def product_validate(data: ProductData) -> tuple[dict[str, Any], dict[str, str]]
     cleaned["translations"] = _clean_translations(data.translations or {}, errors)
     cleaned["category"] = data.category
     cleaned["hub_code"] = (data.hub_code or DEFAULT_HUB).strip().upper()[:8]
+    cleaned["national_codes"] = None
+    if data.national_codes is not None and "hs_code" not in errors:
+        cleaned["national_codes"] = _clean_national_codes(hs_code, data.national_codes, errors)
     return cleaned, errors
+
+
+def _clean_national_codes(
+    hs_code: str, given: dict[str, str], errors: dict[str, str]
+) -> dict[str, str]:
+    """The national codes picked, each checked against the candidates of its destination's
+    tariff for ``hs_code`` (keys: a customs territory, e.g. "EU", or a country, e.g. "BE")."""
+    picked = {
+        (key or "").strip().upper(): normalise_hs_code(code)
+        for key, code in given.items()
+        if (code or "").strip()
+    }
+    if not picked:
+        return {}
+    options = {item.territory: item for item in traderules_gateway.national_code_options(hs_code)}
+    problems = []
+    for key, code in sorted(picked.items()):
+        territory = key if key in options else traderules_gateway.territory_of(key)
+        choice = options.get(territory)
+        if choice is None:
+            problems.append(
+                gettext("%(where)s needs no national code for HS %(hs)s.")
+                % {"where": key, "hs": hs_dotted(hs_code)}
+            )
+        elif code not in choice.codes():
+            problems.append(
+                gettext(
+                    "%(code)s is not a national code of HS %(hs)s in %(where)s; pick one of %(codes)s."
+                )
+                % {
+                    "code": code,
+                    "hs": hs_dotted(hs_code),
+                    "where": choice.name,
+                    "codes": ", ".join(sorted(choice.codes())),
+                }
+            )
+    if problems:
+        errors["national_codes"] = " ".join(problems)
+    return picked
+
+
+def hs_dotted(code: str) -> str:
+    return f"{code[:4]}.{code[4:]}" if len(code) > 4 else code
 
 
 def product_insert(
@@ -143,6 +186,7 @@ def product_insert(
         title=cleaned["title"],
         description=cleaned["description"],
         hs_code=cleaned["hs_code"],
+        national_codes=cleaned.get("national_codes") or {},
         origin=cleaned["origin"],
         unit_weight_kg=cleaned["unit_weight_kg"],
         certifications=cleaned["certifications"],
@@ -151,7 +195,8 @@ def product_insert(
     )
     product.save()
     for code, texts in cleaned["translations"].items():
-        ProductTranslation.objects.create(product=product, language=code, **texts)
+        if texts is not None:
+            ProductTranslation.objects.create(product=product, language=code, **texts)
     variant = Variant.objects.create(
         product=product,
         sku=cleaned["sku"] or f"SKU-{product.public_id.hex[:8].upper()}",
@@ -201,7 +246,15 @@ def product_create(
         action="catalog.product.created",
         target=product,
         organisation_ref=str(seller.public_id),
-        data={"title": product.title, "hs_code": product.hs_code, "status": status},
+        data={
+            "title": product.title,
+            "hs_code": product.hs_code,
+            "national_codes": product.national_codes,
+            "status": status,
+            "translations": sorted(
+                code for code, texts in cleaned["translations"].items() if texts
+            ),
+        },
     )
     return product
 
@@ -230,14 +283,21 @@ def product_update(*, actor: object, product: Product, data: ProductData) -> Pro
         if product.variants.exclude(pk=variant.pk).filter(sku=cleaned["sku"]).exists():
             errors["sku"] = gettext("This product has a variant with this SKU already.")
     _raise_invalid(errors)
-    before = {"hs_code": product.hs_code, "title": product.title}
+    before = {
+        "hs_code": product.hs_code,
+        "title": product.title,
+        "national_codes": product.national_codes,
+    }
+    if cleaned["national_codes"] is not None:
+        product.national_codes = cleaned["national_codes"]
+    elif cleaned["hs_code"] != product.hs_code:
+        product.national_codes = {}
     for name in ("title", "description", "hs_code", "origin", "unit_weight_kg", "certifications"):
         setattr(product, name, cleaned[name])
     product.category = cleaned["category"]
     product.language = cleaned["language"]
     product.save()
-    for code, texts in cleaned["translations"].items():
-        ProductTranslation.objects.update_or_create(product=product, language=code, defaults=texts)
+    changed = translations_write(ProductTranslation, "product", product, cleaned["translations"])
     if variant is not None:
         variant.price_minor = cleaned["price_minor"]
         variant.currency = cleaned["currency"]
@@ -250,9 +310,25 @@ def product_update(*, actor: object, product: Product, data: ProductData) -> Pro
         action="catalog.product.updated",
         target=product,
         organisation_ref=str(product.seller.public_id),
-        data={"before": before, "hs_code": product.hs_code},
+        data={
+            "before": before,
+            "hs_code": product.hs_code,
+            "national_codes": product.national_codes,
+        },
     )
+    _audit_translations(actor, product, changed)
     return product
+
+
+def _audit_translations(actor: object, product: Product, changed: dict[str, list[str]]) -> None:
+    if changed["set"] or changed["cleared"]:
+        audit_record(
+            actor=actor,
+            action="catalog.product.translations_changed",
+            target=product,
+            organisation_ref=str(product.seller.public_id),
+            data=changed,
+        )
 
 
 @transaction.atomic
@@ -275,6 +351,7 @@ def product_translation_set(
     )
     product.save(update_fields=["updated_at"])
     reindex([product])
+    _audit_translations(actor, product, {"set": [language], "cleared": []})
     return translation
 
 

@@ -62,3 +62,11 @@ def quote_part(quote: dict[str, Any] | None, key: str) -> str:
     if value is None:
         return "—"
     return money({"amount": value, "currency": quote["currency"]})
+
+
+@register.filter
+def regime_words(regime: Any) -> str:
+    """A quote's low-value regime explained to a buyer in the page's language."""
+    from ewtp.catalog import traderules_gateway
+
+    return traderules_gateway.regime_explanation(regime)

@@ -105,7 +105,7 @@ def test_the_seller_dashboard_reads_as_many_queries_for_9_products_as_for_3(
     client.force_login(owner)
     url = f"/shop/sell/{seller.slug}/"
     client.get(url)
-    read(client, url, django_assert_max_num_queries, 18)  # + the sales overview
+    read(client, url, django_assert_max_num_queries, 19)  # + the sales overview, open proposals
     more = add_products(seller, 6, 10)
     add_variants(owner, more[0], 3, 10)
-    read(client, url, django_assert_max_num_queries, 18)  # + the sales overview
+    read(client, url, django_assert_max_num_queries, 19)  # + the sales overview, open proposals

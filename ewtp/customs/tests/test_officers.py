@@ -173,6 +173,13 @@ def test_declared_value_far_below_the_catalog_price_is_flagged(w):
             "code": "undervalued",
             "line": 1,
             "message": "Line 1 declared at 12000 RWF a unit, 40% of the catalog price 30000 RWF.",
+            "params": {
+                "line": 1,
+                "declared": "12000",
+                "share": "40",
+                "catalog": "30000",
+                "currency": "RWF",
+            },
         }
     ]
 

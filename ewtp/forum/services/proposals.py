@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -141,8 +142,12 @@ def proposal_from_working_copy(
     language: str = "en",
     rationale: str = "",
     legal_act: str = "",
+    translations: dict[str, dict[str, str]] | None = None,
 ) -> Proposal:
-    """A draft proposal of what the steward's working copy changes against the rules in force."""
+    """A draft proposal of what the steward's working copy changes against the rules in force.
+
+    ``translations``: the title and rationale in other languages, as
+    ``{"title": {"fr": ...}, "rationale": {"fr": ...}}`` (the original is ``language``'s)."""
     _require_steward(actor)
     content = working_copy_content()
     _data_from_content(content)  # validated as a version would be
@@ -155,7 +160,30 @@ def proposal_from_working_copy(
         language=language,
         rationale=rationale,
         legal_act=legal_act,
+        translations=translations,
     )
+
+
+def _short(language: str) -> str:
+    return (language or "en").split("-")[0].lower()
+
+
+def _texts(field: str, language: str, original: str, given: dict[str, str]) -> dict[str, str]:
+    """A translatable text: the original first (shown where no translation is), then each
+    translation given (blank ones left out) in a language the platform speaks."""
+    known = {_short(code) for code, _name in settings.LANGUAGES}
+    texts = {_short(language): original.strip()} if original.strip() else {}
+    for code, text in given.items():
+        short = _short(code)
+        if short not in known:
+            raise InvalidRequest(
+                "invalid_request",
+                _("%(code)s is not a language of the platform.") % {"code": code},
+                fields={f"{field}_{code}": f"one of {', '.join(sorted(known))}"},
+            )
+        if text.strip() and short not in texts:
+            texts[short] = text.strip()
+    return texts
 
 
 @transaction.atomic
@@ -169,6 +197,7 @@ def proposal_draft(
     language: str,
     rationale: str,
     legal_act: str,
+    translations: dict[str, dict[str, str]] | None = None,
 ) -> Proposal:
     if kind not in Proposal.Kind.values:
         raise InvalidRequest(
@@ -192,12 +221,12 @@ def proposal_draft(
             fields={"directory": "no row differs from the published version"},
         )
     now = clock.now()
-    language = (language or "en").split("-")[0]
+    given = translations or {}
     proposal = Proposal.objects.create(
         code=_next_code(now.year),
         kind=kind,
-        title={language: title},
-        rationale={language: rationale.strip()} if rationale.strip() else {},
+        title=_texts("title", language, title, given.get("title", {})),
+        rationale=_texts("rationale", language, rationale, given.get("rationale", {})),
         legal_act=legal_act.strip(),
         effective_on=effective_on,
         consultation_days=DEFAULT_CONSULTATION_DAYS,

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, connections, transaction
+from django.db.models.fields.json import KT
 
 import ewtp
 from ewtp.core import clock, conf
 from ewtp.core.money import Money
 from ewtp.core.services import audit_record
 from ewtp.forum.models import Proposal, Simulation, SimulationChange
-from ewtp.forum.replay import Elasticity, OrderIn, Replay
+from ewtp.forum.replay import Elasticity, OrderIn, Replay, change_item
 from ewtp.forum.selectors.effects import changed_destinations
 from ewtp.forum.selectors.snapshot import revision_snapshot, version_snapshot
 from ewtp.forum.services.proposals import latest_revision, revision_freeze
@@ -73,40 +74,28 @@ _FIELDS = (
     "incoterm",
     "seller__public_id",
     "created_at",
-    "quote__request",
-    "quote__date",
-    "quote__totals__display",
-    "quote__origin",
-    "quote__buyer",
 )
+# The stored request, date and totals as JSON text: parsed only for a request not met before.
+_TEXTS = {
+    "request_json": KT("quote__request"),
+    "day": KT("quote__date"),
+    "stored_json": KT("quote__totals__display"),
+}
 
 
-def _stream(orders: Any) -> Iterator[list[dict[str, Any]]]:
-    """The orders in batches of BATCH, by primary key (keyset paging: memory bounded)."""
-    last = 0
-    while True:
-        batch = list(orders.filter(pk__gt=last).order_by("pk").values(*_FIELDS)[:BATCH])
-        if not batch:
-            return
-        last = batch[-1]["id"]
-        yield batch
+def _rows(orders: Any) -> Any:
+    return orders.order_by("pk").values(*_FIELDS, **_TEXTS)
 
 
-def _rebuilt_request(row: dict[str, Any]) -> dict[str, Any]:
-    """An order without a stored request (before stored quotes carried it): rebuilt from its
-    lines, carriage and stored quote."""
-    order = Order.objects.get(pk=row["id"])
-    lines = OrderLine.objects.filter(order=order).order_by("id")
-    shipping = (order.carriage or {}).get("price") or {"amount": "0", "currency": order.currency}
-    return {
-        "origin": row.get("quote__origin") or "RW",
-        "destination": order.destination,
-        "currency": order.currency,
-        "incoterm": order.incoterm,
-        "buyer": row.get("quote__buyer") or {"kind": "consumer"},
-        "shipping": shipping,
-        "seller_ioss": bool(conf.IOSS_NUMBER()),
-        "lines": [
+def _rebuilt_requests(rows: list[dict[str, Any]]) -> dict[int, str]:
+    """Orders without a stored request (before stored quotes carried it), by key: the request
+    rebuilt from their lines, carriage and stored quote, as JSON text. Two queries a batch."""
+    ids = [row["id"] for row in rows if not row["request_json"]]
+    if not ids:
+        return {}
+    lines: dict[int, list[dict[str, Any]]] = {}
+    for line in OrderLine.objects.filter(order_id__in=ids).order_by("order_id", "id"):
+        lines.setdefault(line.order_id, []).append(
             {
                 "id": line.quote_line_id,
                 "hs_code": line.hs_code,
@@ -116,15 +105,30 @@ def _rebuilt_request(row: dict[str, Any]) -> dict[str, Any]:
                 "unit_weight_kg": str(line.unit_weight_kg),
                 "origin": line.origin,
             }
-            for line in lines
-        ],
-    }
+        )
+    ioss = bool(conf.IOSS_NUMBER())
+    rebuilt = {}
+    for order in Order.objects.filter(pk__in=ids).values(
+        "id", "destination", "currency", "incoterm", "carriage", "quote__origin", "quote__buyer"
+    ):
+        carriage = order["carriage"] or {}
+        shipping = carriage.get("price") or {"amount": "0", "currency": order["currency"]}
+        request = {
+            "origin": order["quote__origin"] or "RW",
+            "destination": order["destination"],
+            "currency": order["currency"],
+            "incoterm": order["incoterm"],
+            "buyer": order["quote__buyer"] or {"kind": "consumer"},
+            "shipping": shipping,
+            "seller_ioss": ioss,
+            "lines": lines.get(order["id"], []),
+        }
+        rebuilt[order["id"]] = json.dumps(request, sort_keys=True)
+    return rebuilt
 
 
-def order_in(row: dict[str, Any]) -> OrderIn:
-    request = row.get("quote__request") or _rebuilt_request(row)
-    request = {key: value for key, value in request.items() if key != "rules"}
-    request["date"] = row.get("quote__date") or row["created_at"].date().isoformat()
+def order_in(row: dict[str, Any], rebuilt: dict[int, str] | None = None) -> OrderIn:
+    request_json = row["request_json"] or (rebuilt or _rebuilt_requests([row]))[row["id"]]
     return OrderIn(
         order_id=str(row["public_id"]),
         destination=row["destination"],
@@ -132,8 +136,9 @@ def order_in(row: dict[str, Any]) -> OrderIn:
         incoterm=row["incoterm"],
         seller=str(row["seller__public_id"]),
         month=row["created_at"].strftime("%Y-%m"),
-        request=request,
-        stored=row.get("quote__totals__display") or {},
+        request_json=request_json,
+        day=row["day"] or row["created_at"].date().isoformat(),
+        stored_json=row["stored_json"] or "",
     )
 
 
@@ -165,9 +170,10 @@ def _replay_chunk(bounds: tuple[int, int]) -> Replay:
         touched=_JOB["touched"],
     )
     first, last = bounds
-    rows = _JOB["orders"].filter(pk__gte=first, pk__lte=last).order_by("pk").values(*_FIELDS)
+    rows = list(_rows(_JOB["orders"].filter(pk__gte=first, pk__lte=last)))
+    rebuilt = _rebuilt_requests(rows)
     for row in rows:
-        replay.add(order_in(row))
+        replay.add(order_in(row, rebuilt))
     return replay.partial()
 
 
@@ -287,17 +293,45 @@ def _seller_names() -> Callable[[str], str]:
 
 
 def _changes_write(simulation: Simulation, changed: list[dict[str, Any]], *, start: int) -> int:
+    """The changed orders as rows: on PostgreSQL streamed with COPY, each row's data written
+    as JSON text around the request's stored text (never parsed); elsewhere in bulk."""
+    if not changed:
+        return 0
+    if connection.vendor == "postgresql":
+        columns = "simulation_id, position, order_id, destination, currency, data"
+        table = connection.ops.quote_name(SimulationChange._meta.db_table)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for index, item in enumerate(changed):
+                data = (
+                    f'{{"request": {item["request_json"]}, '
+                    f'"before": {json.dumps(item["before"])}, '
+                    f'"after": {json.dumps(item["after"])}}}'
+                )
+                copy.write_row(
+                    (
+                        simulation.pk,
+                        start + index,
+                        item["order_id"],
+                        item["destination"],
+                        item["currency"],
+                        data,
+                    )
+                )
+        return len(changed)
     SimulationChange.objects.bulk_create(
         [
             SimulationChange(
                 simulation=simulation,
                 position=start + index,
-                order_id=item["order_id"],
-                destination=item["destination"],
-                currency=item["currency"],
-                data={key: item[key] for key in ("request", "before", "after")},
+                order_id=found["order_id"],
+                destination=found["destination"],
+                currency=found["currency"],
+                data={key: found[key] for key in ("request", "before", "after")},
             )
-            for index, item in enumerate(changed)
+            for index, found in enumerate(map(change_item, changed))
         ],
         batch_size=1000,
     )

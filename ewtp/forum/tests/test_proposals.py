@@ -96,15 +96,6 @@ def simulate(code: str) -> dict[str, Any]:
     return simulation_summary(simulation_run(simulation_id=simulation.pk))
 
 
-@pytest.fixture
-def trade(three_sellers: Any) -> dict[str, list[Order]]:
-    coffee, tea, basket = three_sellers
-    return {
-        "be": place([(coffee, 1), (tea, 2), (basket, 1)], "BE", "EUR"),
-        "cn": place([(coffee, 1)], "CN", "CNY"),
-    }
-
-
 def test_a_vat_change_moves_exactly_the_orders_it_should_by_the_right_amount(tmp_path, trade):
     directory = export(tmp_path)
     set_tax(directory, "BE", "09", "0.12")

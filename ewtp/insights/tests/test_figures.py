@@ -248,7 +248,7 @@ def test_public_folds_sellers_below_the_threshold(world, settings):  # type: ign
 def test_regimes_preferences_and_duty_per_authority(world):  # type: ignore[no-untyped-def]
     operator = Scope("operator")
     assert _rows(operator, "regimes") == [["eu-ioss-2021", 4], ["standard", 3]]
-    assert _rows(operator, "preferences") == [["eu-eba", "EUR", 1, 100]]
+    assert _rows(operator, "preferences") == [["eu-eba", "EUR", 1, "1.00", "0.00"]]
     assert _rows(operator, "duty-by-authority") == [
         ["Belgian Customs", "EUR", 5, 500, 1050, 0],
         ["Hangzhou Customs", "CNY", 2, 0, 910, 0],

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from ewtp.accounts.selectors import as_user
+from ewtp.core import clock
 from ewtp.core.errors import NotFound, PermissionDenied
 from ewtp.learning import calc
 from ewtp.learning.models import (
@@ -158,3 +159,11 @@ def assignment_get_for(actor: object, public_id: object) -> ReviewAssignment:
 def is_reviewer(actor: object) -> bool:
     user = as_user(actor)
     return user is not None and ProgrammeReviewer.objects.filter(user=user).exists()
+
+
+def application_may_change(application: Application) -> bool:
+    """The applicant may still edit or withdraw it: undecided, and the deadline not passed."""
+    close_on = application.cohort.applications_close_on
+    return application.status == Application.Status.SUBMITTED and (
+        close_on is None or clock.today() <= close_on
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -15,6 +16,7 @@ from ewtp.learning.models import (
     Course,
     Enrolment,
     Lesson,
+    LessonCompletion,
     Module,
     Programme,
     Quiz,
@@ -64,8 +66,12 @@ def programmes_published() -> QuerySet[Programme]:
         Programme.objects.filter(is_published=True)
         .select_related("provider")
         .prefetch_related(
-            Prefetch("courses", queryset=Course.objects.filter(is_published=True)),
+            Prefetch(
+                "courses",
+                queryset=Course.objects.filter(is_published=True).prefetch_related("translations"),
+            ),
             "cohorts",
+            "translations",
         )
         .order_by("title")
     )
@@ -75,22 +81,55 @@ def courses_published(*, q: str = "") -> QuerySet[Course]:
     courses = Course.objects.filter(is_published=True, programme__is_published=True)
     if q.strip():
         courses = courses.filter(Q(title__icontains=q.strip()) | Q(summary__icontains=q.strip()))
-    return courses.select_related("programme__provider").order_by(
-        "programme__title", "position", "title"
+    return (
+        courses.select_related("programme__provider")
+        .prefetch_related("translations", "programme__translations")
+        .order_by("programme__title", "position", "title")
     )
 
 
 def programme_get(slug: str) -> Programme:
-    programme = Programme.objects.select_related("provider").filter(slug=slug).first()
+    programme = (
+        Programme.objects.select_related("provider")
+        .prefetch_related("translations")
+        .filter(slug=slug)
+        .first()
+    )
     if programme is None or not programme.is_published:
         raise NotFound("not_found", _("No such programme."))
     return programme
 
 
+def programme_get_for_manager(actor: object, slug: str) -> Programme:
+    """A programme, published or not, for its managers; NotFound for anyone else."""
+    programme = (
+        Programme.objects.select_related("provider")
+        .prefetch_related("translations")
+        .filter(slug=slug)
+        .first()
+    )
+    if programme is None or not can_manage(actor, programme):
+        raise NotFound("not_found", _("No such programme."))
+    return programme
+
+
+def course_get_for_manager(actor: object, slug: str) -> Course:
+    """A course, published or not, for its programme's managers; NotFound for anyone else."""
+    course = (
+        Course.objects.select_related("programme__provider")
+        .prefetch_related("translations")
+        .filter(slug=slug)
+        .first()
+    )
+    if course is None or not can_manage(actor, course.programme):
+        raise NotFound("not_found", _("No such course."))
+    return course
+
+
 def course_get(slug: str) -> Course:
     course = (
         Course.objects.select_related("programme__provider")
-        .prefetch_related("prerequisites")
+        .prefetch_related("prerequisites", "translations", "programme__translations")
         .filter(slug=slug)
         .first()
     )
@@ -108,6 +147,7 @@ class Item:
     title: str
     module: Module
     position: int  # 1-based in the course
+    shared_id: int = 0  # a lesson's identity across the courses that reuse it
 
 
 def course_modules(course: Course) -> list[Module]:
@@ -124,7 +164,9 @@ def course_items(course: Course, modules: list[Module] | None = None) -> list[It
     items: list[Item] = []
     for module in modules if modules is not None else course_modules(course):
         for lesson in module.lessons.all():
-            items.append(Item("lesson", lesson.pk, lesson.title, module, len(items) + 1))
+            items.append(
+                Item("lesson", lesson.pk, lesson.title, module, len(items) + 1, lesson.shared_id)
+            )
         for quiz in module.quizzes.all():
             items.append(Item("quiz", quiz.pk, quiz.title, module, len(items) + 1))
     return items
@@ -146,10 +188,35 @@ class Progress:
         return item.id in (self.lessons_done if item.kind == "lesson" else self.quizzes_passed)
 
 
+def shared_lessons_done(learner_id: int) -> set[int]:
+    """The shared identities of the lessons a learner completed, in any course (a lesson reused
+    by several courses is done in all of them once done in one)."""
+    return {
+        reuses_id or lesson_id
+        for lesson_id, reuses_id in LessonCompletion.objects.filter(
+            enrolment__learner_id=learner_id
+        ).values_list("lesson_id", "lesson__reuses_id")
+    }
+
+
+def lessons_done(learner_id: int, lesson_ids: Iterable[int]) -> set[int]:
+    """Which of these lessons count as done for the learner (in this course or another that
+    reuses the same lesson)."""
+    shared = shared_lessons_done(learner_id)
+    return {
+        lesson_id
+        for lesson_id, reuses_id in Lesson.objects.filter(pk__in=list(lesson_ids)).values_list(
+            "id", "reuses_id"
+        )
+        if (reuses_id or lesson_id) in shared
+    }
+
+
 def progress_of(enrolment: Enrolment | None, items: list[Item]) -> Progress:
     if enrolment is None:
         return Progress(set(), set(), len(items), 0, items[0] if items else None)
-    done = set(enrolment.completions.values_list("lesson_id", flat=True))
+    shared = shared_lessons_done(enrolment.learner_id)
+    done = {item.id for item in items if item.kind == "lesson" and item.shared_id in shared}
     passed = set(enrolment.attempts.filter(passed=True).values_list("quiz_id", flat=True))
     progress = Progress(done, passed, len(items), 0, None)
     progress.steps_done = sum(1 for item in items if progress.is_done(item))

@@ -35,6 +35,7 @@ def learner_dashboard(actor: object) -> dict[str, Any]:
         Enrolment.objects.filter(learner=user)
         .exclude(status=Enrolment.Status.WITHDRAWN)
         .select_related("course__programme", "cohort")
+        .prefetch_related("course__translations")
         .order_by("status", "-enrolled_at")
     )
     for enrolment in enrolments:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import User
@@ -28,7 +29,7 @@ from ewtp.learning.models import (
     Quiz,
     QuizAttempt,
 )
-from ewtp.learning.selectors.courses import attempts_allowed, course_requirements
+from ewtp.learning.selectors.courses import attempts_allowed, course_requirements, lessons_done
 from ewtp.learning.services.certificates import _certificate_issue
 from ewtp.learning.services.common import _audit, _require_user, require_manager
 from ewtp.learning.services.enrolments import _require_prerequisites
@@ -56,6 +57,18 @@ def lesson_complete(*, learner: object, lesson: Lesson) -> Enrolment:
         enrolment=enrolment, lesson=lesson, defaults={"completed_at": now}
     )
     _complete_if_done(enrolment, now)
+    # The same lesson reused by the learner's other courses counts there too: one of them
+    # may be complete now.
+    reusing = Enrolment.objects.filter(
+        learner=user,
+        status=Enrolment.Status.ACTIVE,
+        course__modules__lessons__in=Lesson.objects.filter(
+            Q(pk=lesson.shared_id) | Q(reuses_id=lesson.shared_id)
+        ),
+    ).exclude(pk=enrolment.pk)
+    others = lock_rows(Enrolment.objects.filter(pk__in=set(reusing.values_list("pk", flat=True))))
+    for other in others:
+        _complete_if_done(other, now)
     return enrolment
 
 
@@ -78,6 +91,16 @@ def quiz_submit(
             _("You have used every attempt at this quiz; ask your trainer for another."),
             http_status=409,
         )
+    try:
+        answered = {question: list(chosen) for question, chosen in selected.items()}
+    except TypeError:
+        raise InvalidRequest("invalid_answer", _("Answers must be choice ids.")) from None
+    if not any(answered.values()):
+        # Nothing answered: refused as it is, not scored and not counted as an attempt.
+        raise InvalidRequest(
+            "empty_submission",
+            _("Answer at least one question before you submit: nothing was counted."),
+        )
     questions = list(quiz.questions.prefetch_related("choices"))
     keys = [
         calc.QuestionKey(
@@ -90,7 +113,7 @@ def quiz_submit(
         for question in questions
     ]
     try:
-        normalised = {int(q): sorted({int(c) for c in chosen}) for q, chosen in selected.items()}
+        normalised = {int(q): sorted({int(c) for c in chosen}) for q, chosen in answered.items()}
         score = calc.score_quiz(keys, normalised, quiz.pass_mark_percent)
     except calc.AnswerError as error:
         raise InvalidRequest(
@@ -151,7 +174,7 @@ def _complete_if_done(enrolment: Enrolment, now: datetime) -> Certificate | None
     lessons, quizzes = course_requirements(course)
     if not lessons and not quizzes:
         return None
-    done = set(enrolment.completions.values_list("lesson_id", flat=True))
+    done = lessons_done(enrolment.learner_id, lessons)
     passed = set(enrolment.attempts.filter(passed=True).values_list("quiz_id", flat=True))
     if not (lessons <= done and quizzes <= passed):
         return None

@@ -27,7 +27,7 @@ from ewtp.learning.models import (
     Invitation,
     Programme,
 )
-from ewtp.learning.selectors.courses import missing_prerequisites
+from ewtp.learning.selectors.courses import missing_prerequisites, shared_lessons_done
 from ewtp.learning.services.common import (
     CohortFull,
     _audit,
@@ -136,6 +136,12 @@ def enrolment_create(*, learner: object, course: Course, cohort: Cohort | None =
             learner=user, course=course, cohort=cohort, enrolled_at=now
         )
     _audit(user, "learning.enrolment.created", enrolment, programme, course=course.slug)
+    if shared_lessons_done(user.pk):
+        # Lessons done in another course that this one reuses count at once: the course may
+        # be complete already (imported here: studying a course builds on enrolling).
+        from ewtp.learning.services.courses import _complete_if_done
+
+        _complete_if_done(enrolment, now)
     return enrolment
 
 

@@ -374,3 +374,117 @@ def test_the_pipeline_counts(fellowship) -> None:  # type: ignore[no-untyped-def
         "rejected": 0,
         "declined": 0,
     }
+
+
+def test_accepting_with_fewer_reviews_than_assigned_asks_for_confirmation_and_a_reason(
+    fellowship,
+) -> None:  # type: ignore[no-untyped-def]
+    from ewtp.core.models import AuditLog
+
+    manager, programme, cohort = fellowship
+    first, second = f.user("r1@example.org", "Reviewer One"), f.user("r2@example.org", "Two")
+    f.add_reviewer(programme, first)
+    f.add_reviewer(programme, second)
+    application = _apply(cohort, f.user("amina@example.org", "Amina"))
+    now = clock.now()
+    done = ReviewAssignment.objects.create(application=application, reviewer=first, assigned_at=now)
+    ReviewAssignment.objects.create(application=application, reviewer=second, assigned_at=now)
+    reviews.review_submit(reviewer=first, assignment=done, scores={"impact": 5, "feasibility": 4})
+
+    with pytest.raises(DomainError) as asked:
+        application_decide(actor=manager, application=application, decision="accepted")
+    assert (asked.value.code, asked.value.http_status) == ("fewer_reviews", 409)
+    assert asked.value.message == (
+        "Only 1 of the 2 assigned reviews are in. Confirm that you accept now, and say why."
+    )
+    with pytest.raises(DomainError) as no_reason:
+        application_decide(
+            actor=manager, application=application, decision="accepted", fewer_reviews_reason=" "
+        )
+    assert no_reason.value.code == "reason_required"
+    application.refresh_from_db()
+    assert application.status == Application.Status.SUBMITTED
+    assert Enrolment.objects.count() == 0
+    assert Cohort.objects.get(pk=cohort.pk).seats_taken == 0  # no seat taken
+
+    accepted = application_decide(
+        actor=manager,
+        application=application,
+        decision="accepted",
+        fewer_reviews_reason="The second reviewer is on leave until after the start.",
+    )
+    assert accepted.status == Application.Status.ACCEPTED
+    assert accepted.fewer_reviews_reason == (
+        "The second reviewer is on leave until after the start."
+    )
+    audit = AuditLog.objects.get(action="learning.application.accepted")
+    assert audit.data == {
+        "reviews_done": 1,
+        "reviews_assigned": 2,
+        "fewer_reviews_reason": "The second reviewer is on leave until after the start.",
+    }
+    # Rejecting never asks: only a place given early needs a reason.
+    other = _apply(cohort, f.user("bo@example.org", "Bo"))
+    ReviewAssignment.objects.create(application=other, reviewer=second, assigned_at=now)
+    assert application_decide(actor=manager, application=other, decision="rejected").status == (
+        Application.Status.REJECTED
+    )
+
+
+def test_applicants_edit_or_withdraw_before_the_deadline_and_not_after(fellowship) -> None:  # type: ignore[no-untyped-def]
+    from ewtp.core.models import AuditLog
+    from ewtp.learning.services.applications import (
+        ApplicationIn,
+        application_update,
+        application_withdraw,
+    )
+
+    _manager, _programme, cohort = fellowship
+    today = clock.today()
+    Cohort.objects.filter(pk=cohort.pk).update(applications_close_on=today + timedelta(days=3))
+    cohort.refresh_from_db()
+    applicant = f.user("amina@example.org", "Amina")
+    application = _apply(cohort, applicant)
+    form = ApplicationIn(
+        answers={**f.ANSWERS, "pitch": "Coffee and tea to Europe", "employees": "6"},
+        country="KE",
+        birth_date=date(1995, 5, 5),
+        business_stage="early_revenue",
+    )
+    with pytest.raises(DomainError) as bad:
+        application_update(
+            applicant=applicant,
+            application=application,
+            form=ApplicationIn(answers={**f.ANSWERS, "employees": "-1"}, country="KE"),
+        )
+    assert bad.value.code in {"invalid_answers", "not_eligible"}
+    application.refresh_from_db()
+    assert application.country == "RW"  # nothing changed
+    edited = application_update(applicant=applicant, application=application, form=form)
+    assert (edited.country, edited.business_stage, edited.answers["pitch"]) == (
+        "KE",
+        "early_revenue",
+        "Coffee and tea to Europe",
+    )
+    with pytest.raises(DomainError):  # someone else's application
+        application_withdraw(applicant=f.user("eve@example.org"), application=application)
+    withdrawn = application_withdraw(applicant=applicant, application=application)
+    assert withdrawn.status == Application.Status.WITHDRAWN
+    assert list(
+        AuditLog.objects.filter(target_id=str(application.public_id))
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )[-2:] == ["learning.application.edited", "learning.application.withdrawn"]
+
+    # After the deadline: neither edit nor withdraw.
+    late = _apply(cohort, f.user("bo@example.org", "Bo"))
+    Cohort.objects.filter(pk=cohort.pk).update(applications_close_on=today - timedelta(days=1))
+    late.refresh_from_db()
+    with pytest.raises(DomainError) as closed:
+        application_update(applicant=late.applicant, application=late, form=form)
+    assert closed.value.code == "applications_closed"
+    with pytest.raises(DomainError) as closed_again:
+        application_withdraw(applicant=late.applicant, application=late)
+    assert closed_again.value.code == "applications_closed"
+    late.refresh_from_db()
+    assert (late.status, late.country) == (Application.Status.SUBMITTED, "RW")

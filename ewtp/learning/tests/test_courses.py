@@ -218,3 +218,74 @@ def test_invitation_programmes(setting, django_capture_on_commit_callbacks, mail
     assert Enrolment.objects.get(learner=learner, course=course).cohort == cohort
     cohort.refresh_from_db()
     assert cohort.seats_taken == 1
+
+
+def test_an_empty_quiz_submission_is_refused_and_not_counted(setting) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    _trainer, _programme, course, learner = setting
+    enrolments.enrolment_create(learner=learner, course=course)
+    quiz = Quiz.objects.get(module__course=course)
+    for nothing in ({}, {question.pk: [] for question in quiz.questions.all()}):
+        with pytest.raises(DomainError) as refused:
+            courses.quiz_submit(learner=learner, quiz=quiz, selected=nothing)
+        assert (refused.value.code, refused.value.http_status) == ("empty_submission", 422)
+    # The page says so, and the learner keeps every attempt.
+    client = Client()
+    client.force_login(learner)
+    page = client.post(f"/learn/courses/{course.slug}/quizzes/{quiz.pk}/", {})
+    assert page.status_code == 200
+    assert "Answer at least one question before you submit: nothing was counted." in (
+        page.content.decode()
+    )
+    assert QuizAttempt.objects.count() == 0
+    enrolment = Enrolment.objects.get()
+    assert quiz_standing(enrolment, quiz).left == 2
+    assert not AuditLog.objects.filter(action="learning.quiz.attempted").exists()
+    # One answer is an attempt (scored, counted).
+    one = {question.pk: [] for question in quiz.questions.all()}
+    first = quiz.questions.order_by("position").first()
+    assert first is not None
+    one[first.pk] = [first.choices.get(text="B").pk]
+    attempt = courses.quiz_submit(learner=learner, quiz=quiz, selected=one)
+    assert (attempt.number, attempt.points, attempt.max_points) == (1, 1, 2)
+
+
+def test_a_lesson_reused_by_two_courses_counts_in_both(setting) -> None:  # type: ignore[no-untyped-def]
+    _trainer, programme, course, learner = setting
+    shared = Lesson.objects.filter(module__course=course).order_by("position").first()
+    assert shared is not None
+    other = f.course(programme, lessons=0, quiz=False, title="Selling abroad")
+    module = other.modules.get()
+    reused = Lesson.objects.create(module=module, title=shared.title, position=1, reuses=shared)
+    Lesson.objects.create(module=module, title="Own lesson", position=2)
+    enrolments.enrolment_create(learner=learner, course=course)
+    enrolments.enrolment_create(learner=learner, course=other)
+
+    courses.lesson_complete(learner=learner, lesson=shared)  # done in the first course
+    second = Enrolment.objects.get(course=other)
+    progress = progress_of(second, course_items(other))
+    assert (progress.steps_done, progress.steps_total, progress.percent) == (1, 2, 50)
+    assert progress.lessons_done == {reused.pk}
+    assert progress.next_item is not None and progress.next_item.title == "Own lesson"
+    assert LessonCompletion.objects.filter(enrolment=second).count() == 0  # one record, shared
+
+    # Finishing the second course's own lesson completes it (the shared one is done).
+    courses.lesson_complete(learner=learner, lesson=Lesson.objects.get(title="Own lesson"))
+    second.refresh_from_db()
+    assert second.status == Enrolment.Status.COMPLETED
+
+    # A course enrolled in later whose every lesson is already done is complete at once.
+    third = f.course(programme, lessons=0, quiz=False, title="Third")
+    Lesson.objects.create(module=third.modules.get(), title="Again", position=1, reuses=shared)
+    assert enrolments.enrolment_create(learner=learner, course=third).status == (
+        Enrolment.Status.COMPLETED
+    )
+
+    # The other way round: the reuse done in the second course counts in the first.
+    another = f.user("bea@example.org", "Bea")
+    enrolments.enrolment_create(learner=another, course=course)
+    enrolments.enrolment_create(learner=another, course=other)
+    courses.lesson_complete(learner=another, lesson=reused)
+    first = Enrolment.objects.get(course=course, learner=another)
+    assert progress_of(first, course_items(course)).lessons_done == {shared.pk}

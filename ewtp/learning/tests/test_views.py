@@ -160,3 +160,85 @@ def test_apply_review_decide(fellowship) -> None:  # type: ignore[no-untyped-def
     assert application.status == "accepted"
     assert _client(reviewer).get(cohort_url).status_code == 404
     assert _client(f.user()).get(f"/learn/applications/{application.public_id}/").status_code == 404
+
+
+def test_the_programme_page_shows_the_rubrics_criteria() -> None:
+    from ewtp.learning.models import RubricCriterion
+
+    programme = f.selective_programme(f.provider(f.user("m@example.org", "Manager")))
+    RubricCriterion.objects.filter(key="impact").update(
+        description="Jobs and income the business creates"
+    )
+    html = Client().get(f"/learn/programmes/{programme.slug}/").content.decode()
+    assert "How applications are scored" in html
+    assert (
+        '<tr data-testid="criterion-impact"><td>Impact</td><td>Jobs and income the business '
+        'creates</td><td class="num">×2</td><td class="num">5</td></tr>'  # noqa: RUF001
+    ) in html
+    assert '<tr data-testid="criterion-feasibility"><td>Feasibility</td>' in html
+
+
+def test_the_applicant_edits_then_withdraws_through_the_pages() -> None:
+    from ewtp.learning.models import Application
+
+    programme = f.selective_programme(f.provider(f.user("m@example.org", "Manager")))
+    cohort = f.cohort(programme, applications_close_on=date(2099, 1, 1))
+    applicant = f.user("amina@example.org", "Amina")
+    application = f.application(cohort, applicant)
+    client = _client(applicant)
+    detail = client.get(f"/learn/applications/{application.public_id}/").content.decode()
+    assert "You may edit or withdraw your application until 1 January 2099." in detail
+    form = client.get(f"/learn/applications/{application.public_id}/edit/")
+    assert form.status_code == 200 and "Coffee to Europe" in form.content.decode()
+    saved = client.post(
+        f"/learn/applications/{application.public_id}/edit/",
+        {"country": "KE", "q_pitch": "Tea too", "q_sector": "crafts", "q_employees": "3"},
+    )
+    assert saved.status_code == 302
+    application.refresh_from_db()
+    assert (application.country, application.answers["pitch"]) == ("KE", "Tea too")
+    assert (
+        _client(f.user("eve@example.org"))
+        .post(f"/learn/applications/{application.public_id}/withdraw/")
+        .status_code
+        == 404
+    )
+    client.post(f"/learn/applications/{application.public_id}/withdraw/")
+    application.refresh_from_db()
+    assert application.status == Application.Status.WITHDRAWN
+    after = client.get(f"/learn/applications/{application.public_id}/").content.decode()
+    assert "Withdrawn by the applicant" in after and 'data-testid="withdraw"' not in after
+
+
+def test_the_manager_confirms_an_early_acceptance_with_a_reason() -> None:
+    from ewtp.core import clock
+    from ewtp.learning.models import Application, ReviewAssignment
+
+    manager = f.user("m@example.org", "Manager")
+    programme = f.selective_programme(f.provider(manager))
+    cohort = f.cohort(programme)
+    application = f.application(cohort, f.user("amina@example.org", "Amina"))
+    reviewer = f.user("r@example.org", "Reviewer")
+    f.add_reviewer(programme, reviewer)
+    ReviewAssignment.objects.create(
+        application=application, reviewer=reviewer, assigned_at=clock.now()
+    )
+    client = _client(manager)
+    address = f"/learn/applications/{application.public_id}/decide/"
+    asked = client.post(address, {"decision": "accepted"})
+    assert asked.status_code == 409
+    html = asked.content.decode()
+    assert "Only 0 of the 1 assigned reviews are in." in html
+    assert 'data-testid="confirm-accept"' in html
+    application.refresh_from_db()
+    assert application.status == Application.Status.SUBMITTED
+    done = client.post(
+        address,
+        {"decision": "accepted", "confirm": "on", "fewer_reviews_reason": "Reviewer is ill."},
+    )
+    assert done.status_code == 302
+    application.refresh_from_db()
+    assert (application.status, application.fewer_reviews_reason) == (
+        Application.Status.ACCEPTED,
+        "Reviewer is ill.",
+    )

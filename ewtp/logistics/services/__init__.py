@@ -9,6 +9,7 @@ Callers import from the concern's module (no re-exports here):
 
 - ``common``: the transitions' table, actor checks, tracking events, audit, measures.
 - ``parcels``: the seller's steps (create, update, hand over) and the hub's intake.
+- ``intake``: many codes scanned or pasted at once at the hub, each received on its own.
 - ``shipments``: consolidation under an air waybill, dispatch and arrival.
 - ``delivery``: out for delivery, delivered, the buyer's confirmation.
 - ``exceptions``: damage, hold, resume, return.

@@ -223,6 +223,13 @@ def parcel_receive(*, actor: object, hub: Hub, code: str) -> Parcel:
             % {"code": parcel.code, "origin": parcel.origin_hub.code, "hub": hub.code},
             fields={"code": f"belongs to {parcel.origin_hub.code}"},
         )
+    if parcel.status == P.RECEIVED and parcel.current_hub_id == hub.pk:
+        # Still the API's invalid_transition; "reason" tells a repeated scan apart.
+        raise InvalidTransition(
+            message=_("Parcel %(code)s was received here already: no need to scan it again.")
+            % {"code": parcel.code},
+            extra={"status": parcel.status, "reason": "already_received"},
+        )
     if parcel.status == P.PACKED:
         raise InvalidTransition(
             "not_handed_over",

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Organisation, User
+from ewtp.catalog import landed_prices
 from ewtp.catalog.errors import OutOfStock
 from ewtp.catalog.models import DEFAULT_HUB
 from ewtp.catalog.services.stock import StockHold, stock_hold_many
@@ -376,7 +377,9 @@ def _order_line(order: Order, line: CartLine) -> OrderLine:
         variant=line.variant,
         product_title=line.variant.product.title,
         sku=line.variant.sku,
-        hs_code=line.variant.product.hs_code,
+        hs_code=landed_prices.hs_code_for(
+            line.variant.product.hs_code, line.variant.product.national_codes, order.destination
+        ),
         origin=line.variant.product.origin,
         unit_weight_kg=line.variant.weight_kg,
         quantity=line.quantity,

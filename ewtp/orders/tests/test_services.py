@@ -377,3 +377,30 @@ def test_a_mail_that_fails_is_retried_until_sent(
     MoneyTask.objects.filter(pk=task.pk).update(next_attempt_at=clock.now())
     assert money_tasks_run_due() == 1
     assert len(mailoutbox) == 1
+
+
+def test_the_seller_hears_of_a_paid_order_once_each_member_in_their_language(
+    three_sellers, immediate_tasks, django_capture_on_commit_callbacks, mailoutbox
+):
+    from ewtp.orders.services.mails import seller_mail_send
+
+    coffee, *_ = three_sellers
+    owner = make_member(coffee.seller, "owner@huye.rw", "owner")
+    owner.language = "fr"
+    owner.save(update_fields=["language"])
+    make_member(coffee.seller, "staff@huye.rw", "staff")  # English, the default
+    make_member(coffee.seller, "viewer@huye.rw", "viewer")  # viewers are not told
+    with django_capture_on_commit_callbacks(execute=True):
+        checkout = place(cart_with((coffee, 1)), language="sw")
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        checkout_mark_paid(checkout=checkout)
+    order = checkout.orders.get()
+    to_seller = {mail.to[0]: mail for mail in mailoutbox if mail.to[0].endswith("@huye.rw")}
+    assert sorted(to_seller) == ["owner@huye.rw", "staff@huye.rw"]
+    french, english = to_seller["owner@huye.rw"], to_seller["staff@huye.rw"]
+    assert french.subject == f"Commande payée {order.reference} à préparer · eWTP"
+    assert french.body.startswith(f"La commande {order.reference} est payée")
+    assert english.subject == f"Paid order {order.reference} to prepare · eWTP"
+    assert english.body.startswith(f"Order {order.reference} is paid")
+    assert seller_mail_send(order_id=order.pk) is False  # once

@@ -25,15 +25,15 @@ from ewtp.tourism.models import (
     DailyCapacity,
 )
 from ewtp.tourism.services.capacity import capacity_release, capacity_row, capacity_take
-from ewtp.tourism.services.common import local_today
-from ewtp.tourism.services.holds import (
+from ewtp.tourism.services.checks import (
     VisitorIn,
     _check_date,
     _check_visitors,
-    _release,
+    _Problems,
     _rule,
-    _sold_out,
 )
+from ewtp.tourism.services.common import local_today
+from ewtp.tourism.services.holds import _release, _sold_out
 from ewtp.tourism.services.payments import _enqueue_refund
 
 # Cancellation and date change ----------------------------------------------------------------
@@ -226,7 +226,9 @@ def booking_change_date(*, booking: Booking, visit_on: date, actor: Any) -> Book
         for v in booking.visitors.all()
     ]
     _check_date(experience, visit_on)
-    _check_visitors(experience, visit_on, visitors, booking.is_whole_group)  # ages on the new day
+    problems = _Problems()
+    _check_visitors(experience, visit_on, visitors, booking.is_whole_group, problems)
+    problems.raise_any()  # ages on the new day
     new_row = capacity_row(experience, visit_on)
     if new_row.is_closed:
         raise _rule("date_closed", _("This date is closed."), "date")

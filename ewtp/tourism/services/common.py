@@ -13,7 +13,9 @@ from ewtp.tourism.models import (
 )
 
 SUBJECT_TYPE = "tourism.booking"
-GATE_ROLES = (Membership.Role.OWNER, Membership.Role.STAFF)
+GATE_ROLES = (Membership.Role.OWNER, Membership.Role.STAFF, Membership.Role.GATE)
+# Who sees the operator's pages (dashboards, bookings): every role but the gate-only one.
+OPERATOR_ROLES = (Membership.Role.OWNER, Membership.Role.STAFF, Membership.Role.VIEWER)
 MANAGER_ROLES = (Membership.Role.OWNER,)
 
 
@@ -38,3 +40,12 @@ def platform_fee_rate() -> Decimal:
 def local_today(experience: Experience) -> date:
     """Today at the experience's meeting point (its IANA zone), not in UTC."""
     return experience.local_date(clock.now())
+
+
+def has_started_today(experience: Experience) -> bool:
+    """Today's visit has begun at the meeting point: its daily start time has passed there,
+    so no booking for today is taken any more (an experience without a start time: never)."""
+    if experience.starts_at_local is None:
+        return False
+    local_now = clock.now().astimezone(experience.zone)
+    return local_now.time() >= experience.starts_at_local

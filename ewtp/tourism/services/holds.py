@@ -1,4 +1,5 @@
-"""Holding places: the quote, the visitors' checks, the short transaction that takes places and writes the booking; expiry of unpaid holds."""
+"""Holding places: the quote, the short transaction that takes places and writes the booking;
+expiry of unpaid holds. The checks of a request are in `checks`."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ewtp.core import clock
-from ewtp.core.countries import is_country
 from ewtp.core.errors import DomainError
 from ewtp.core.services import audit_record
 from ewtp.tourism import calc
@@ -30,21 +30,21 @@ from ewtp.tourism.models import (
 )
 from ewtp.tourism.services.access import booking_url
 from ewtp.tourism.services.capacity import Take, capacity_release, capacity_row, capacity_take_on
-from ewtp.tourism.services.common import SUBJECT_TYPE, SoldOut, hold_minutes, local_today
+from ewtp.tourism.services.checks import (
+    VisitorIn as VisitorIn,  # the visitors' input, as the callers of holds know it
+)
+from ewtp.tourism.services.checks import (
+    _check_date,
+    _check_visitors,
+    _Problems,
+    _rule,
+)
+from ewtp.tourism.services.common import SUBJECT_TYPE, SoldOut, hold_minutes
 
 logger = logging.getLogger(__name__)
 
 
 # Holding places ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VisitorIn:
-    category: str
-    full_name: str
-    nationality: str
-    birth_date: date
-    document_number: str
 
 
 @dataclass(frozen=True)
@@ -60,113 +60,6 @@ class BookingQuote:
     is_whole_group: bool
     price: calc.BookingPrice
     bundle_discount_id: int | None
-
-
-def _rule(code: str, message: str, field: str | None = None, **extra: Any) -> DomainError:
-    return DomainError(code, message, fields={field: message} if field else None, extra=extra)
-
-
-def _check_date(experience: Experience, visit_on: date) -> None:
-    today = local_today(experience)
-    if visit_on < today:
-        raise _rule("date_in_past", _("This date has passed at the park."), "date")
-    if visit_on > today + timedelta(days=experience.booking_horizon_days):
-        raise _rule("date_too_far", _("Bookings for this date are not open yet."), "date")
-
-
-def _visitor_limit(experience: Experience, is_whole_group: bool) -> int:
-    if is_whole_group:
-        return experience.group_size
-    if experience.capacity_unit == Experience.Unit.GROUPS:
-        return min(experience.max_visitors_per_booking, experience.group_size)
-    return experience.max_visitors_per_booking
-
-
-def _check_identity(visitor: VisitorIn, prefix: str) -> str:
-    """The visitor's name, document and nationality; the nationality, normalised."""
-    if not visitor.full_name.strip():
-        raise _rule("invalid_request", _("Give the visitor's full name."), f"{prefix}.full_name")
-    if not visitor.document_number.strip():
-        raise _rule(
-            "invalid_request",
-            _("Give the number of the document."),
-            f"{prefix}.document_number",
-        )
-    nationality = visitor.nationality.strip().upper()
-    if not is_country(nationality):
-        raise _rule(
-            "invalid_request",
-            _("Nationality must be an ISO country code."),
-            f"{prefix}.nationality",
-        )
-    return nationality
-
-
-def _check_age(experience: Experience, visit_on: date, visitor: VisitorIn, prefix: str) -> None:
-    if visitor.birth_date > visit_on:
-        raise _rule(
-            "invalid_request", _("The birth date is after the visit."), f"{prefix}.birth_date"
-        )
-    age = calc.age_on(visitor.birth_date, visit_on)
-    if age < experience.minimum_age:
-        raise _rule(
-            "under_minimum_age",
-            _("%(name)s will be %(age)d on the day; the minimum age is %(minimum)d.")
-            % {
-                "name": visitor.full_name.strip(),
-                "age": age,
-                "minimum": experience.minimum_age,
-            },
-            f"{prefix}.birth_date",
-            minimum_age=experience.minimum_age,
-        )
-
-
-def _check_visitor(
-    experience: Experience,
-    visit_on: date,
-    tiers: dict[str, PriceTier],
-    visitor: VisitorIn,
-    prefix: str,
-) -> PriceTier:
-    """One visitor's row, checked in the order the form shows its fields; their tier."""
-    tier = tiers.get(visitor.category)
-    if tier is None:
-        raise _rule(
-            "unknown_category",
-            _("Unknown visitor category: %(category)s.") % {"category": visitor.category},
-            f"{prefix}.category",
-        )
-    nationality = _check_identity(visitor, prefix)
-    if tier.eligible_nationalities and nationality not in tier.eligible_nationalities:
-        raise _rule(
-            "category_not_eligible",
-            _("%(category)s is for citizens of %(countries)s.")
-            % {"category": tier.label, "countries": ", ".join(tier.eligible_nationalities)},
-            f"{prefix}.category",
-        )
-    _check_age(experience, visit_on, visitor, prefix)
-    return tier
-
-
-def _check_visitors(
-    experience: Experience, visit_on: date, visitors: Sequence[VisitorIn], is_whole_group: bool
-) -> list[PriceTier]:
-    if not visitors:
-        raise _rule("no_visitors", _("Add at least one visitor."), "visitors")
-    limit = _visitor_limit(experience, is_whole_group)
-    if len(visitors) > limit:
-        raise _rule(
-            "too_many_visitors",
-            _("At most %(limit)d visitors in one booking.") % {"limit": limit},
-            "visitors",
-            limit=limit,
-        )
-    tiers = {tier.code: tier for tier in experience.tiers.all()}
-    return [
-        _check_visitor(experience, visit_on, tiers, visitor, f"visitors.{index}")
-        for index, visitor in enumerate(visitors)
-    ]
 
 
 def paid_days_in_other_parks(email: str, park_id: int) -> int:
@@ -219,18 +112,26 @@ def booking_request_check(
     is_whole_group: bool = False,
 ) -> BookingRequest:
     """Check every rule of a booking request that needs no query (the experience comes with
-    its tiers); writes nothing."""
+    its tiers); writes nothing. Every problem is reported at once (one error, each field at
+    fault in ``fields``), as a form shows them."""
     email = email.strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise _rule("invalid_request", _("Give a valid email address."), "email") from None
-    if not experience.is_published:
-        raise _rule("not_bookable", _("This experience is not open for booking."))
-    if is_whole_group and not experience.is_whole_group_bookable:
-        raise _rule("whole_group_not_offered", _("This experience is not sold by whole group."))
-    _check_date(experience, visit_on)
-    tiers = _check_visitors(experience, visit_on, visitors, is_whole_group)
+    problems = _Problems()
+    with problems.check():
+        if not experience.is_published:
+            raise _rule("not_bookable", _("This experience is not open for booking."))
+    with problems.check():
+        _check_date(experience, visit_on)
+    with problems.check():
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise _rule("invalid_request", _("Give a valid email address."), "email") from None
+    with problems.check():
+        if is_whole_group and not experience.is_whole_group_bookable:
+            raise _rule("whole_group_not_offered", _("This experience is not sold by whole group."))
+    checked = _check_visitors(experience, visit_on, visitors, is_whole_group, problems)
+    problems.raise_any()
+    tiers = [tier for tier in checked if tier is not None]
     if experience.capacity_unit == Experience.Unit.GROUPS:
         places = 1
     elif is_whole_group:
@@ -328,8 +229,9 @@ def booking_refusal_early(
         return None
     if is_whole_group and not experience.is_whole_group_bookable:
         return None
-    today = local_today(experience)
-    if not today <= visit_on <= today + timedelta(days=experience.booking_horizon_days):
+    try:
+        _check_date(experience, visit_on)  # a date rule broken answers first, as usual
+    except DomainError:
         return None
     if experience.day_closed:  # type: ignore[attr-defined]
         return _rule("date_closed", _("This date is closed."), "date")
@@ -343,6 +245,11 @@ def booking_refusal_early(
     return SoldOut(
         "sold_out", _("Not enough places left on this date."), extra={"remaining": remaining}
     )
+
+
+def _given(birth_date: date | None) -> date:
+    assert birth_date is not None  # booking_request_check refuses a visitor without one
+    return birth_date
 
 
 def _new_booking(
@@ -377,7 +284,7 @@ def _new_booking(
             category=tier.code,
             full_name=visitor.full_name.strip()[:200],
             nationality=visitor.nationality.strip().upper(),
-            birth_date=visitor.birth_date,
+            birth_date=_given(visitor.birth_date),
             document_number=visitor.document_number.strip()[:60],
             price_minor=0 if quote.is_whole_group else tier.price_minor,
         )

@@ -144,3 +144,49 @@ def test_the_gate_checks_a_voucher_in_once_and_refuses_the_rest(experience) -> N
     assert CheckIn.objects.count() == 1
     with pytest.raises(DomainError, match="voucher"):
         voucher_token(cancelled)
+
+
+def _text_boxes(box):  # type: ignore[no-untyped-def]
+    if type(box).__name__ == "TextBox":
+        yield box
+    for child in getattr(box, "children", []):
+        yield from _text_boxes(child)
+
+
+@transactional
+def test_the_voucher_pdfs_fallback_code_is_printed_whole_inside_the_page(experience) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from django.template.loader import render_to_string
+    from pypdf import PdfReader
+    from weasyprint import HTML
+
+    from ewtp.tourism.services.access import booking_access_token
+    from ewtp.tourism.views import voucher_pdf_context
+
+    guest = Client()
+    booking, _held = _paid(guest, experience, future(experience, 20))
+    token = voucher_token(booking)
+    assert len(token) > 300  # a long string without a space: it has to wrap
+
+    # The PDF as the guest downloads it holds the code whole (line breaks aside).
+    answer = guest.get(
+        f"/visit/bookings/{booking.public_id}/voucher.pdf?t={booking_access_token(booking)}"
+    )
+    assert answer.status_code == 200
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(answer.content)).pages)
+    assert token in "".join(text.split())
+
+    # Laid out: every line of the code ends inside the page's printable width (A4, 18 mm
+    # margins), and the lines put together are the code.
+    html = render_to_string("tourism/voucher_pdf.html", voucher_pdf_context(booking, token, "en"))
+    document = HTML(string=html).render()
+    lines = []
+    for page in document.pages:
+        right_edge = page.width - 18 * 96 / 25.4
+        for box in _text_boxes(page._page_box):
+            if box.element is not None and box.element.get("data-testid") == "voucher-code":
+                assert box.position_x + box.width <= right_edge + 0.5, box.text
+                lines.append(box.text)
+    assert len(lines) > 1
+    assert "".join(lines) == token

@@ -101,6 +101,10 @@ class Plan(NamedTuple):
     # A preferential duty's source and confidence: the tariff line's and the programme's.
     preference_source: str = ""
     preference_confidence: str = ""
+    # The response's duty under the MFN rate and under the preference, "amount" filled per
+    # quote (None where there is no tariff line or no preference).
+    mfn_duty: dict[str, Any] | None = None
+    preference_duty: dict[str, Any] | None = None
 
 
 def line_plan(work: Work, line: Line) -> Plan:
@@ -118,16 +122,44 @@ def _plan(work: Work, line: Line) -> Plan:
     found = _lookup(work, line.hs)
     best = _best_preference(work, line.hs, line.origin)
     additional = _additional_in_force(work, line.hs, line.origin)
-    if best is None or found.tariff is None:
-        return Plan(found, best, additional)
     tariff = found.tariff
+    if tariff is None:
+        return Plan(found, best, additional)
+    mfn_duty = _duty_template(
+        found, tariff.rate_label, None, tariff.source, tariff.confidence or "low"
+    )
+    if best is None:
+        return Plan(found, best, additional, mfn_duty=mfn_duty)
+    source = join_sources(tariff.source, best.source)
+    confidence = lowest_confidence(tariff.confidence, best.confidence)
     return Plan(
         found,
         best,
         additional,
-        join_sources(tariff.source, best.source),
-        lowest_confidence(tariff.confidence, best.confidence),
+        source,
+        confidence,
+        mfn_duty,
+        _duty_template(found, best.rate_label, best.programme, source, confidence),
     )
+
+
+def _duty_template(
+    found: Found, rate: str, programme: str | None, source: str, confidence: str
+) -> dict[str, Any]:
+    """A standard line's duty in the response, its amount left to fill."""
+    duty: dict[str, Any] = {
+        "amount": "",
+        "rate": rate,
+        "programme": programme,
+        "tariff_code": found.code,
+        "source": source,
+        "confidence": confidence,
+        "treatment": "preference" if programme else "mfn",
+    }
+    assert found.tariff is not None
+    if found.tariff.schedule:
+        duty["schedule"] = found.tariff.schedule
+    return duty
 
 
 def _lookup(work: Work, hs: str) -> Found:
@@ -182,19 +214,17 @@ def _standard_line(work: Work, priced: Priced, plan: Plan) -> None:
         return
     standard = _preference(work, priced, found.tariff, mfn, plan, quiet=False)
     priced.tariff_duty = priced.duty_amount = round_half_up(standard.amount, work.q)
-    priced.duty = {
-        "amount": str(priced.tariff_duty),
-        "rate": standard.rate_label,
-        "programme": standard.programme,
-        "tariff_code": found.code,
-        "source": standard.source,
-        "confidence": standard.confidence,
-        "treatment": "preference" if standard.programme else "mfn",
-    }
-    priced.mark(standard.confidence)
-    schedule = found.tariff.schedule
-    if schedule:
-        priced.duty["schedule"] = schedule
+    template = plan.mfn_duty if standard.programme is None else plan.preference_duty
+    assert template is not None
+    duty = priced.duty = template.copy()
+    duty["amount"] = str(priced.tariff_duty)
+    if standard.programme:
+        # The MFN duty the preference spared (an extension: the rest of the duty is as fixed).
+        mfn_rounded = round_half_up(mfn, work.q)
+        duty["mfn_amount"] = str(mfn_rounded)
+        work.duty_saved = (work.duty_saved or work.zero) + mfn_rounded - priced.tariff_duty
+    if standard.confidence != "high":
+        priced.mark(standard.confidence)
 
 
 def _mfn(work: Work, priced: Priced, tariff: TariffLine) -> Decimal | None:

@@ -83,6 +83,7 @@ from .work import ZERO, Priced, Work, round_half_up
 __all__ = ["MAX_LINES", "MAX_QUANTITY", "QUOTE_LIFETIME", "quote"]
 
 QUOTE_LIFETIME = timedelta(minutes=30)
+_MEMO_LIMIT = 10_000
 
 # Quote ids: 12 random bytes each, as before, drawn from a pool of system randomness filled
 # 256 ids at a time (one system call instead of one per quote). A forked process (a server
@@ -289,6 +290,7 @@ def _regime(work: Work) -> None:
         work.day,
         work.day_text,
         territory.code,
+        work.snapshot.regime_memo,
     )
 
 
@@ -337,14 +339,29 @@ def _totals_dict(*amounts: Decimal) -> dict[str, str]:
 
 
 def _documents(work: Work) -> list[str]:
+    """The documents the territory's rules require for these lines (memoised per snapshot,
+    territory, the lines' codes and those under a preference)."""
+    key = (
+        work.territory.code,
+        tuple([priced.line.hs for priced in work.lines]),
+        tuple(work.preference_lines),
+    )
+    memo = work.snapshot.document_memo
+    found: list[str] | None = memo.get(key)
+    if found is None:
+        found = _documents_of(work, key[1])
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[key] = found
+    return found.copy()
+
+
+def _documents_of(work: Work, codes_of_lines: tuple[str, ...]) -> list[str]:
     documents: list[str] = []
     for document in work.snapshot.documents.get(work.territory.code, ()):
         if document.document in documents:
             continue
-        if document.when_preference:
-            codes = work.preference_lines
-        else:
-            codes = [priced.line.hs for priced in work.lines]
+        codes = work.preference_lines if document.when_preference else codes_of_lines
         for hs in codes:
             if hs.startswith(document.prefix):
                 documents.append(document.document)
@@ -399,7 +416,7 @@ def _respond(work: Work, now: datetime, quote_id: str | None) -> dict[str, Any]:
         at_checkout = d_goods + d_shipping + d_insurance
         if regime.taxes_at_checkout:
             at_checkout += d_taxes
-    return {
+    answer = {
         "quote_id": quote_id if quote_id is not None else _quote_ids.take(),
         "complete": work.complete,
         "rules_version": work.snapshot.version,
@@ -429,10 +446,37 @@ def _respond(work: Work, now: datetime, quote_id: str | None) -> dict[str, Any]:
         "documents_required": _documents(work),
         "expires_at": _expiry(now),
     }
+    if work.duty_saved is not None:
+        answer["duty_saved"] = _duty_saved(work, work.duty_saved)
+    return answer
+
+
+def _duty_saved(work: Work, saved: Decimal) -> dict[str, str]:
+    """The MFN duty the preferences used spared (each line's MFN amount is in its
+    ``duty.mfn_amount``): in C, and converted into the display currency as a total is."""
+    shown = saved
+    if work.display != work.customs:
+        shown = round_half_up(saved * work.to_display, quantum(work.display))
+    return {
+        "amount": str(shown),
+        "currency": work.display,
+        "customs_amount": str(saved),
+        "customs_currency": work.customs,
+    }
+
+
+# ``expires_at`` of the last ``now`` seen, as one (now, text) pair so that threads never see
+# one's text with another's time (a server quotes many times a second).
+_last_expiry: list[tuple[datetime | None, str]] = [(None, "")]
 
 
 def _expiry(now: datetime) -> str:
+    seen, text = _last_expiry[0]
+    if seen is not None and now == seen:  # the same instant gives the same text
+        return text
     at = now + QUOTE_LIFETIME
     if at.tzinfo is not UTC and at.utcoffset():
         at = at.astimezone(UTC)
-    return at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    text = at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    _last_expiry[0] = (now, text)
+    return text

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Context, Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .exchange import Fx
 from .request import Request
 from .snapshot import STANDARD_REGIME, Regime
 
 _ZERO = Decimal(0)
+_MEMO_LIMIT = 10_000
 _round = Context(prec=28, rounding=ROUND_HALF_UP).quantize
 
 
@@ -41,28 +42,61 @@ def dotted(hs: str) -> str:
 
 
 def choose_regime(
-    regimes: tuple[Regime, ...], facts: Facts, day: int, day_text: str, territory: str
+    regimes: tuple[Regime, ...],
+    facts: Facts,
+    day: int,
+    day_text: str,
+    territory: str,
+    memo: dict[tuple[str, int], Any] | None = None,
 ) -> tuple[Regime, str]:
-    """The first regime in force whose every condition holds, with a sentence saying why."""
+    """The first regime in force whose every condition holds, with a sentence saying why.
+
+    ``memo`` (the snapshot's) keeps, per territory and day, which regimes are in force and
+    the sentence for those that are not.
+    """
     if not regimes:
         return STANDARD_REGIME, f"{territory} has no low-value regime in the rules"
     reasons: list[str] = []
-    for regime in regimes:
-        if not regime.start <= day <= regime.end:
-            reasons.append(f"{regime.id} is not in force on {day_text} ({regime.valid_text})")
+    for regime, not_in_force in _in_force(regimes, day, day_text, territory, memo):
+        if not_in_force is not None:
+            reasons.append(not_in_force)
             continue
         held: list[Held] = []
         failed = check_conditions(regime, facts, held)
         if failed is None:
             if not held:
                 return regime, "no conditions"
-            return regime, "; ".join(_said(item) for item in held)
+            return regime, "; ".join([item if isinstance(item, str) else item() for item in held])
         reasons.append(f"{regime.id}: {failed}")
     return STANDARD_REGIME, "no low-value regime applies: " + "; ".join(reasons)
 
 
-def _said(item: Held) -> str:
-    return item if isinstance(item, str) else item()
+def _in_force(
+    regimes: tuple[Regime, ...],
+    day: int,
+    day_text: str,
+    territory: str,
+    memo: dict[tuple[str, int], Any] | None,
+) -> tuple[tuple[Regime, str | None], ...]:
+    key = (territory, day)
+    found: tuple[tuple[Regime, str | None], ...] | None = (
+        memo.get(key) if memo is not None else None
+    )
+    if found is None:
+        found = tuple(
+            (
+                regime,
+                None
+                if regime.start <= day <= regime.end
+                else f"{regime.id} is not in force on {day_text} ({regime.valid_text})",
+            )
+            for regime in regimes
+        )
+        if memo is not None:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[key] = found
+    return found
 
 
 def check_conditions(regime: Regime, facts: Facts, held: list[Held]) -> str | None:

@@ -89,6 +89,7 @@ class Request:
 # requests): a bounded cache of ``decimal_text`` per integer-digit limit.
 _DECIMALS: dict[int, dict[str, Decimal]] = {12: {}, 9: {}}
 _DECIMALS_LIMIT = 20_000
+_AMOUNTS, _MEASURES = _DECIMALS[12], _DECIMALS[9]
 
 
 def decimal_text(value: object, max_integer_digits: int = 12) -> Decimal | None:
@@ -251,7 +252,11 @@ def _quick_line(raw: dict[str, Any], index: int, origin: str, known: frozenset[s
     if type(hs) is not str or type(quantity) is not int or type(price) is not dict:
         return None
     hs = _HS_DIGITS.get(hs) or _hs_digits(hs)
-    amount = decimal_text(price.get("amount"))
+    raw_amount = price.get("amount")
+    # decimal_text's memo read inline (the hot path); a miss or a zero goes through it.
+    amount = _AMOUNTS.get(raw_amount) if type(raw_amount) is str else None
+    if not amount:
+        amount = decimal_text(raw_amount)
     currency = price.get("currency")
     line_id = get("id")
     line_origin = get("origin")
@@ -259,7 +264,9 @@ def _quick_line(raw: dict[str, Any], index: int, origin: str, known: frozenset[s
         line_origin = origin
     weight = get("unit_weight_kg")
     if weight is not None:
-        weight = decimal_text(weight, 9) if type(weight) is str else None
+        if type(weight) is not str:
+            return None
+        weight = _MEASURES.get(weight) or decimal_text(weight, 9)
         if not weight:
             return None
     if (
@@ -324,8 +331,16 @@ def _parse_lines(
 ) -> None:
     if type(raw_lines) is list and raw_lines:
         lines = req.lines
+        quick = origin if type(origin) is str else None
         for index, raw in enumerate(raw_lines):
-            line = parse_line(raw, index, origin, errors, known)
+            # parse_line, inlined: the quick path for a well-formed line, else field by field.
+            line = (
+                _quick_line(raw, index, quick, known)
+                if quick is not None and type(raw) is dict
+                else None
+            )
+            if line is None:
+                line = _checked_line(raw, index, origin, errors, known)
             if line is not None:
                 lines.append(line)
     elif raw_lines is None:

@@ -326,10 +326,14 @@ class Snapshot:
     tax_memo: dict[tuple[int, str, int, str], Any] = field(
         default_factory=dict, compare=False, repr=False
     )
-    # Per territory and set of HS codes: the documents the rules require (a cache as above).
-    document_memo: dict[tuple[str, tuple[str, ...]], Any] = field(
+    # Per territory, the HS codes of the lines and the lines under a preference: the
+    # documents the rules require (a cache as above, bounded by the response step).
+    document_memo: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # Per (territory, day ordinal): its regimes in order, each with the sentence saying it is
+    # not in force that day, or None when it is (regime.choose_regime).
+    regime_memo: dict[tuple[str, int], Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 # Parsing helpers ---------------------------------------------------------------------------

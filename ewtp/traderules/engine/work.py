@@ -92,6 +92,7 @@ class Work:
         "day_text",
         "display",
         "domestic",
+        "duty_saved",
         "duty_sum",
         "fee_sum",
         "fx",
@@ -128,6 +129,9 @@ class Work:
         self.complete = True
         self.zero = round_half_up(ZERO, self.q)  # sums start at 0 on the minor unit: "0.00"
         self.duty_sum = self.fee_sum = self.tax_sum = self.zero
+        # What the preferences used spared: MFN minus preferential duty, rounded per line (C);
+        # None while no line's duty came from a preference.
+        self.duty_saved: Decimal | None = None
         self.lines: list[Priced] = []
         self.goods = self.shipping = self.insurance = self.customs_total = ZERO
         self.to_display = ONE

@@ -220,3 +220,90 @@ def _resolved_snapshot(chosen: str) -> Snapshot:
             fields={"rules": "unknown rule set"},
         )
     return resolver(name)
+
+
+# National codes (landed-cost.md, Extensions item 6) ---------------------------------------------
+
+
+def national_choices(
+    response: dict[str, Any] | None, snapshot: Snapshot | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Per line id of a quote, the national codes its code is split into (the warning
+    ``national_code_needed``), each ``{"code", "duty", "description"}``."""
+    if not response:
+        return {}
+    index = (snapshot or current_snapshot()).tariffs.get(str(response.get("territory")))
+    by_code = index.by_code if index is not None else {}
+    return {
+        str(warning.get("line")): [
+            {**item, "description": by_code[item["code"]][0].description}
+            if item.get("code") in by_code
+            else item
+            for item in warning.get("candidates") or []
+        ]
+        for warning in response.get("warnings", [])
+        if warning.get("code") == "national_code_needed"
+    }
+
+
+@dataclass(frozen=True)
+class NationalCodeChoice:
+    """A customs territory whose tariff splits a code into national lines with different
+    duties: the countries it covers and the national codes to pick from."""
+
+    territory: str
+    name: str
+    countries: tuple[str, ...]
+    candidates: tuple[dict[str, Any], ...]  # {"code", "duty", "description"}
+
+
+_PROBE_PRICE = {"amount": "50", "currency": "USD"}
+
+
+def national_code_options(hs_code: str, *, origin: str = "RW") -> list[NationalCodeChoice]:
+    """Where ``hs_code`` needs a national code: per customs territory (other than the
+    origin's), its candidates as the calculator shows them (``national_choices``), found by
+    quoting one unit to the territory's first country. Empty when no destination needs one."""
+    snapshot = current_snapshot()
+    members: dict[str, list[str]] = {}
+    for country, territory in snapshot.country_territory.items():
+        members.setdefault(territory.code, []).append(country)
+    found: list[NationalCodeChoice] = []
+    for code, countries in sorted(members.items()):
+        if origin in countries:
+            continue
+        request = {
+            "origin": origin,
+            "destination": sorted(countries)[0],
+            "buyer": {"kind": "consumer"},
+            "lines": [
+                {"id": "a", "hs_code": hs_code, "quantity": 1, "unit_price": dict(_PROBE_PRICE)}
+            ],
+        }
+        try:
+            answer = engine_quote(request, snapshot)
+        except QuoteRejected:
+            continue
+        candidates = national_choices(answer, snapshot).get("a")
+        if candidates:
+            territory = snapshot.territories[code]
+            found.append(
+                NationalCodeChoice(
+                    code, territory.name, tuple(sorted(countries)), tuple(candidates)
+                )
+            )
+    return found
+
+
+def territory_of(country: str) -> str:
+    """The customs territory (its code) a destination country belongs to; "" if none."""
+    territory = current_snapshot().country_territory.get(country)
+    return territory.code if territory is not None else ""
+
+
+def stale_rates() -> list[dict[str, object]]:
+    """The shop's currencies whose newest rate is older than EWTP_FX_MAX_AGE_DAYS: what the
+    other apps (the operator's overview) may read of the rates' freshness."""
+    from ewtp.traderules.selectors.published import stale_currencies
+
+    return stale_currencies()

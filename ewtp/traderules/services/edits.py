@@ -24,9 +24,10 @@ from ewtp.traderules.models import (
     Tax,
     Territory,
 )
+from ewtp.traderules.rates import PERCENT_COLUMNS, rate_bound_problems
 from ewtp.traderules.selectors.snapshot import snapshot_cache_clear
 from ewtp.traderules.services.fx import _lock_state
-from ewtp.traderules.services.permissions import _require_steward
+from ewtp.traderules.services.permissions import _require_single_publisher, _require_steward
 from ewtp.traderules.services.validation import (
     CSV_MODELS,
     EDITABLE_MODELS,
@@ -100,6 +101,8 @@ def rule_row_save(*, actor: Any, row: RuleRow | Source) -> RuleRow | Source:
             "invalid_request", _("Please correct the fields shown."), fields=_messages(error)
         ) from None
     fields = _row_problems_against_working_copy(row)
+    if model.TABLE in PERCENT_COLUMNS:
+        fields.update(rate_bound_problems(model.TABLE, dict(row.to_row())))
     if fields:
         raise InvalidRequest(
             "invalid_request", _("Please correct the fields shown."), fields=fields
@@ -213,8 +216,10 @@ def working_copy_content() -> dict[str, Any]:
 
 @transaction.atomic
 def rules_publish(*, actor: Any, note: str) -> RuleVersion:
-    """Freeze the working copy into a new version, which is then in force."""
-    _require_steward(actor)
+    """Freeze the working copy into a new version, which is then in force at once: the path of
+    the platform operator and of the system (``actor`` None). A steward's publication needs a
+    second steward's approval (``services.publication``)."""
+    _require_single_publisher(actor)
     note = note.strip()
     if not note:
         raise InvalidRequest(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from ewtp.accounts.selectors import is_platform_operator
 from ewtp.core.errors import PermissionDenied
 from ewtp.traderules.selectors.permissions import can_enter_rates, can_steward
 
@@ -24,3 +25,15 @@ def _require_rates_actor(actor: Any) -> None:
         raise PermissionDenied(
             "permission_denied", _("Only the platform operator may enter exchange rates.")
         )
+
+
+def _require_single_publisher(actor: Any) -> None:
+    """Publishing at once, without a second steward: the system (command line, reference data)
+    or the platform operator. A steward asks for publication and another approves."""
+    if actor is None or is_platform_operator(actor):
+        return
+    _require_steward(actor)
+    raise PermissionDenied(
+        "four_eyes",
+        _("Publishing needs a second steward's approval: ask for publication instead."),
+    )

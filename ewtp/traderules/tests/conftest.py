@@ -56,6 +56,24 @@ def steward(db: Any) -> User:
 
 
 @pytest.fixture
+def second_steward(steward: User) -> User:
+    """Another steward of the same organisation: the second pair of eyes."""
+    user = User.objects.create_user("second.steward@example.org", "a-long-password-1")
+    Membership.objects.create(
+        user=user, organisation=steward.memberships.get().organisation, role=Membership.Role.STAFF
+    )
+    return user
+
+
+def publish_four_eyes(requester: User, approver: User, note: str) -> Any:
+    """The working copy published the stewards' way: one asks, another approves."""
+    from ewtp.traderules.services.publication import publication_approve, publication_request
+
+    asked = publication_request(actor=requester, note=note)
+    return publication_approve(actor=approver, request_id=asked.pk)
+
+
+@pytest.fixture
 def seller(db: Any) -> User:
     return _member("seller@example.org", Organisation.Kind.SELLER, "huye-coffee")
 

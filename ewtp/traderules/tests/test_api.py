@@ -58,17 +58,17 @@ def test_territories_endpoint(client: Client) -> None:
     assert (second_page["page"], second_page["pages"]) == (2, 2)
 
 
-def test_versions_endpoint(client: Client, steward: Any) -> None:
+def test_versions_endpoint(client: Client, steward: Any, operator: Any) -> None:
     line = TariffLine.objects.get(territory="EU", code="090121")
     line.mfn_ad_valorem = "0.08"
     tariff_line_save(actor=steward, tariff_line=line)
-    version = rules_publish(actor=steward, note="8%")
+    version = rules_publish(actor=operator, note="8%")
     body = client.get("/api/v1/traderules/versions").json()
     assert body["total"] == 2
     newest, shipped = body["items"]
     assert newest["label"] == version.label
     assert newest["in_force"] is True and shipped["in_force"] is False
-    assert newest["created_by"] == "steward@example.org"
+    assert newest["created_by"] == "operator@example.org"
     assert newest["changes"] == {"tariff_lines": {"added": 0, "removed": 0, "changed": 1}}
     assert shipped["created_by"] is None
     assert shipped["note"] == "shipped reference data"

@@ -505,3 +505,55 @@ def test_two_schedules_of_a_territory_may_not_overlap(rules_dir: Path) -> None:
         )
     }
     assert RuleVersion.objects.count() == 1
+
+
+def _csv_upload(name: str, rows: list[list[str]]) -> io.BytesIO:
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([TARIFF_HEADER, *rows])
+    upload = io.BytesIO(text.getvalue().encode())
+    upload.name = name
+    return upload
+
+
+def test_the_steward_page_names_a_bad_row_and_lists_each_change_before_publishing(
+    rules_dir: Path, client: Client, steward: User
+) -> None:
+    _schedules(rules_dir, KE_LINES, vat=False)
+    rules_import(rules_dir)
+    client.force_login(steward)
+    url = reverse("traderules:steward_schedule")
+    before = (RuleVersion.objects.count(), TariffLine.objects.filter(schedule="ke-test").count())
+    # Row 3 (the header is row 1) has a duty in square metres, a unit no request gives.
+    bad = [
+        ["420221", "Handbags, leather", "20%", "", "", "2022-07-01", "", "T1", "low"],
+        ["420222", "Handbags, plastic", "5 EUR/m2", "", "", "2022-07-01", "", "T1", "low"],
+    ]
+    form = {"action": "check", "schedule": "ke-test", "schedule_date": "2027-01-01"}
+    shown = client.post(url, {**form, "file": _csv_upload("ke-2027.csv", bad)})
+    assert shown.status_code == 200
+    assert 'data-testid="schedule-problems"' in shown.text
+    assert "<code>ke-2027.csv:3:duty</code>" in shown.text and "unknown unit" in shown.text
+    assert 'data-testid="schedule-publish-form"' not in shown.text
+    assert 'data-testid="schedule-summary"' not in shown.text
+    after = (RuleVersion.objects.count(), TariffLine.objects.filter(schedule="ke-test").count())
+    assert after == before
+    # Next year's file: 420221 goes from 25% to 20%, 420229 is new, 420222 is gone; every
+    # line is listed with what changes before anything is published.
+    good = [
+        bad[0],
+        ["420229", "Handbags, other", "30%", "", "", "2022-07-01", "", "T1", "low"],
+        KE_LINES[3],
+        KE_LINES[4],
+    ]
+    shown = client.post(url, {**form, "file": _csv_upload("ke-2027.csv", good)})
+    assert 'data-testid="counts-schedule-ke-test"' in shown.text
+    assert "+1 \N{MINUS SIGN}1 ~1" in shown.text
+    rows = shown.text.split('data-testid="counts-schedule-ke-test"')[1]
+    assert "<code>KE 420221 2022-07-01</code>" in rows
+    assert "mfn_ad_valorem: <del>0.25</del> → <ins>0.2</ins>" in rows
+    assert 'class="badge ok">added</span></td><td><code>KE 420229 2022-07-01</code>' in rows
+    assert 'class="badge bad">removed</span></td><td><code>KE 420222 2022-07-01</code>' in rows
+    assert 'data-testid="schedule-publish-form"' in shown.text
+    assert (RuleVersion.objects.count(), TariffLine.objects.filter(schedule="ke-test").count()) == (
+        before
+    )

@@ -110,7 +110,7 @@ def test_the_snapshot_follows_a_new_version_and_new_rates(
     line = TariffLine.objects.get(territory="EU", code="090121")
     line.mfn_ad_valorem = "0.10"
     tariff_line_save(actor=steward, tariff_line=line)
-    version = rules_publish(actor=steward, note="10%")
+    version = rules_publish(actor=operator, note="10%")
     second = current_rules()
     assert second.label == version.label != first.label
     assert quote_compute(kenyan_coffee)["lines"][0]["duty"]["amount"] == "30.00"
@@ -130,7 +130,7 @@ def test_the_snapshot_follows_a_new_version_and_new_rates(
 
 
 def test_another_process_sees_a_new_version_within_the_interval(
-    monkeypatch: pytest.MonkeyPatch, steward: Any, kenyan_coffee: dict[str, Any]
+    monkeypatch: pytest.MonkeyPatch, steward: Any, operator: Any, kenyan_coffee: dict[str, Any]
 ) -> None:
     quote_compute(kenyan_coffee)
     line = TariffLine.objects.get(territory="EU", code="090121")
@@ -141,7 +141,7 @@ def test_another_process_sees_a_new_version_within_the_interval(
     from ewtp.traderules.services import edits
 
     monkeypatch.setattr(edits, "snapshot_cache_clear", lambda: None)
-    rules_publish(actor=steward, note="10%")
+    rules_publish(actor=operator, note="10%")
     assert quote_compute(kenyan_coffee)["lines"][0]["duty"]["amount"] == "22.50"
     monkeypatch.setattr(_cache, "checked_at", time.monotonic() - SNAPSHOT_CHECK_SECONDS)
     assert quote_compute(kenyan_coffee)["lines"][0]["duty"]["amount"] == "30.00"

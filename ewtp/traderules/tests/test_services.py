@@ -34,9 +34,10 @@ from ewtp.traderules.services.edits import (
     tax_save,
 )
 from ewtp.traderules.services.fx import fx_import, fx_rate_enter
+from ewtp.traderules.services.publication import publication_request
 from ewtp.traderules.services.versions import rules_export, rules_import
 
-from .conftest import RULE_FILES, SHIPPED_RULES
+from .conftest import RULE_FILES, SHIPPED_RULES, publish_four_eyes
 
 pytestmark = pytest.mark.django_db
 
@@ -234,7 +235,7 @@ def test_a_seller_can_neither_edit_nor_publish(seller: Any) -> None:
 
 
 def test_a_steward_edits_and_publishes_and_the_quote_changes(
-    steward: Any, kenyan_coffee: dict[str, Any]
+    steward: Any, second_steward: Any, kenyan_coffee: dict[str, Any]
 ) -> None:
     before = quote_compute(kenyan_coffee)
     assert before["lines"][0]["duty"]["amount"] == "22.50"
@@ -247,7 +248,7 @@ def test_a_steward_edits_and_publishes_and_the_quote_changes(
     snapshot_cache_clear()
     assert quote_compute(kenyan_coffee)["totals"]["customs"]["landed"] == "341.85"
 
-    version = rules_publish(actor=steward, note="EU roasted coffee to 8%")
+    version = publish_four_eyes(steward, second_steward, "EU roasted coffee to 8%")
     assert version.label == f"{date.today().isoformat()}.2"
     assert version.created_by == steward
     assert version.changes["tariff_lines"]["rows"] == [
@@ -276,11 +277,13 @@ def test_a_steward_edits_and_publishes_and_the_quote_changes(
     assert edit.data["table"] == "tariff_lines"
     assert edit.data["before"]["mfn_ad_valorem"] == "0.075"
     assert edit.data["after"]["mfn_ad_valorem"] == "0.08"
-    published = AuditLog.objects.get(action="traderules.version.published", actor=steward)
+    published = AuditLog.objects.get(action="traderules.version.published", actor=second_steward)
     assert published.data == {
         "label": version.label,
         "note": "EU roasted coffee to 8%",
         "changes": {"tariff_lines": {"added": 0, "removed": 0, "changed": 1}},
+        "requested_by": steward.pk,
+        "approved_by": second_steward.pk,
     }
 
 
@@ -292,12 +295,12 @@ def test_an_unverified_steward_organisation_may_not_publish(steward: Any) -> Non
     steward.memberships.first().organisation.__class__.objects.update(verification="submitted")
     assert not can_steward(steward)
     with pytest.raises(PermissionDenied):
-        rules_publish(actor=steward, note="anything")
+        publication_request(actor=steward, note="anything")
 
 
 def test_publishing_nothing_is_refused(steward: Any) -> None:
     with pytest.raises(NothingToPublish):
-        rules_publish(actor=steward, note="no change")
+        publication_request(actor=steward, note="no change")
     assert RuleVersion.objects.count() == 1
 
 
@@ -339,7 +342,7 @@ def test_deleting_a_source_still_cited_is_caught_at_publish(steward: Any) -> Non
     rule_row_delete(actor=steward, row=Source.objects.get(code="S09"))
     assert AuditLog.objects.get(action="traderules.row.deleted").data["key"] == "S09"
     with pytest.raises(RulesInvalid) as caught:
-        rules_publish(actor=steward, note="drop S09")
+        publication_request(actor=steward, note="drop S09")
     assert caught.value.fields["tariff_lines.csv:2:source"] == "S09 is not in SOURCES.csv"
     assert RuleVersion.objects.count() == 1
 

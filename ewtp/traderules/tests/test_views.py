@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from ewtp.core.models import AuditLog
-from ewtp.traderules.models import ExchangeRate, RuleVersion, TariffLine, Tax
+from ewtp.traderules.models import ExchangeRate, PublicationRequest, RuleVersion, TariffLine, Tax
 
 pytestmark = pytest.mark.django_db
 
@@ -169,31 +169,71 @@ def test_steward_pages_are_for_stewards(client: Client, seller: Any) -> None:
     assert RuleVersion.objects.count() == 1
 
 
-def test_a_steward_edits_a_tariff_line_and_publishes(client: Client, steward: Any) -> None:
+def test_a_steward_edits_a_tariff_line_in_percent_and_a_second_steward_publishes(
+    client: Client, steward: Any, second_steward: Any
+) -> None:
     client.force_login(steward)
     assert client.get("/rules/steward/").status_code == 200
     listing = client.get("/rules/steward/tariff_lines/", {"q": "090121"}).content.decode()
     line = TariffLine.objects.get(territory="EU", code="090121")
     assert f"/rules/steward/tariff_lines/{line.pk}/" in listing
+    assert "<small>7.5%</small>" in listing and "MFN ad valorem rate (%)" in listing
     form = client.get(f"/rules/steward/tariff_lines/{line.pk}/").content.decode()
-    assert 'name="mfn_ad_valorem"' in form
-    data = {**line.to_row(), "valid_to": ""}
-    data["mfn_ad_valorem"] = "7.5%"
+    assert 'name="mfn_ad_valorem" value="7.5"' in form
+    data = {**line.to_row(), "valid_to": "", "mfn_ad_valorem": "7.5x"}
     bad = client.post(f"/rules/steward/tariff_lines/{line.pk}/", data)
     assert bad.status_code == 200
-    assert "Enter a plain decimal number such as 0.075." in bad.content.decode()
-    data["mfn_ad_valorem"] = "0.08"
+    assert "Enter a percentage such as 6 or 5.5." in bad.content.decode()
+    data["mfn_ad_valorem"] = "8"
     saved = client.post(f"/rules/steward/tariff_lines/{line.pk}/", data)
     assert saved.status_code == 302
     assert TariffLine.objects.get(pk=line.pk).mfn_ad_valorem == "0.08"
     pending = client.get("/rules/steward/").content.decode()
-    assert "EU 090121 2020-01-01" in pending
-    published = client.post("/rules/steward/", {"note": "EU roasted coffee 8%"})
+    assert (
+        "Duty on coffee, roasted, not decaffeinated (HS 090121) into European Union customs territory"
+        in pending
+    )
+    assert "<del>7.5%</del>" in pending and "<ins>8%</ins>" in pending
+    asked = client.post("/rules/steward/", {"note": "EU roasted coffee 8%"})
+    request = PublicationRequest.objects.get()
+    assert asked["Location"] == f"/rules/steward/publication/{request.pk}/"
+    assert RuleVersion.objects.count() == 1  # asked, not published
+    own = client.get(asked["Location"]).content.decode()
+    assert "a second steward of your organisation approves it" in own
+    assert 'data-testid="approve-form"' not in own
+    refused = client.post(asked["Location"], {"action": "approve"}, follow=True)
+    assert "a second steward must approve it" in refused.content.decode()
+    assert RuleVersion.objects.count() == 1
+
+    client.force_login(second_steward)
+    page = client.get(asked["Location"]).content.decode()
+    assert 'data-testid="approve-form"' in page
+    assert "<del>7.5%</del>" in page and "<ins>8%</ins>" in page
+    published = client.post(asked["Location"], {"action": "approve"})
     version = RuleVersion.objects.order_by("-id").first()
     assert version is not None and version.note == "EU roasted coffee 8%"
+    assert version.created_by == steward
     assert published["Location"] == f"/rules/versions/{version.label}/"
     history = client.get(published["Location"]).content.decode()
-    assert "mfn_ad_valorem" in history and "0.075" in history and "0.08" in history
+    assert (
+        "Duty on coffee, roasted, not decaffeinated (HS 090121) into European Union customs territory"
+        in history
+    )
+    assert "<del>7.5%</del>" in history and "<ins>8%</ins>" in history
+    assert "mfn_ad_valorem" not in history
+
+
+def test_a_rate_outside_its_bounds_is_refused_on_the_page(client: Client, steward: Any) -> None:
+    client.force_login(steward)
+    tax = Tax.objects.get(country="BE", kind="vat", hs_prefix="*")
+    data = {**tax.to_row(), "valid_to": "", "rate": "210"}
+    refused = client.post(f"/rules/steward/taxes/{tax.pk}/", data)
+    assert refused.status_code == 200
+    assert "A tax rate must be between 0% and 50%; 210% is outside." in refused.content.decode()
+    assert Tax.objects.get(pk=tax.pk).rate == "0.21"
+    data["rate"] = "5,5"
+    assert client.post(f"/rules/steward/taxes/{tax.pk}/", data).status_code == 302
+    assert Tax.objects.get(pk=tax.pk).rate == "0.055"
 
 
 def test_a_steward_adds_and_deletes_a_tax(client: Client, steward: Any) -> None:
@@ -306,3 +346,12 @@ def test_the_calculator_offers_the_national_codes_of_a_split_subheading(client: 
     ).content.decode()
     assert 'data-testid="line-0-national"' not in html
     assert "<strong>6.40</strong> at 6.4%" in html
+
+
+def test_the_row_form_writes_dates_in_iso_in_every_language(client: Client, steward: Any) -> None:
+    client.force_login(steward)
+    client.cookies["ewtp_language"] = "fr"
+    tax = Tax.objects.get(country="BE", kind="vat", hs_prefix="09")
+    form = client.get(f"/rules/steward/taxes/{tax.pk}/").content.decode()
+    assert f'name="valid_from" value="{tax.valid_from.isoformat()}"' in form
+    assert 'name="rate" value="6"' in form

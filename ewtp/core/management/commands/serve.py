@@ -58,10 +58,12 @@ class Command(BaseCommand):
             "-",
             "--config",
             "python:config.gunicorn",
-            # The longest request line gunicorn allows (its default, 4094, answers a long search
-            # with its own bare page): longer searches reach the site, which shortens them.
+            # No limit on the request line here (gunicorn's default, 4094, and even its largest,
+            # 8190, answer a long search with its own bare page: 5,000 characters of Chinese
+            # are 45,000 bytes once encoded). The site shortens a long search and says so; nginx
+            # in front bounds the line (large_client_header_buffers, deploy/nginx.conf).
             "--limit-request-line",
-            "8190",
+            "0",
         ]
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
 

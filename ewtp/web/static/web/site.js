@@ -3,7 +3,9 @@
 // - <select data-autosubmit>: choosing an option submits its form;
 // - <form data-confirm="question">: submitted only once the question is confirmed;
 // - <button data-fill="#field" data-value="text">: puts the text into the field;
-// - <... class="countdown" data-expires="ISO time">: minutes:seconds left, then a reload.
+// - <... class="countdown" data-expires="ISO time">: minutes:seconds left, then a reload;
+// - an htmx target inside [data-swap-errors]: htmx swaps in a refused answer (4xx) too, so
+//   that the error the server explains in words shows in place (htmx 2 drops it by default).
 (function () {
   "use strict";
   document.addEventListener("change", function (event) {
@@ -34,6 +36,15 @@
     }
     tick();
   }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail || {};
+    var status = detail.xhr ? detail.xhr.status : 0;
+    var target = detail.target || event.target;
+    if (status >= 400 && status < 500 && target && target.closest && target.closest("[data-swap-errors]")) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    }
+  });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", countdown);
   else countdown();
 })();
