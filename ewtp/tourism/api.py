@@ -20,7 +20,7 @@ from ewtp.core.http import absolute_links
 from ewtp.core.money import Money
 from ewtp.core.pagination import paginate
 from ewtp.core.services import idempotency_key_of, idempotent_call, request_fingerprint
-from ewtp.tourism import selectors
+from ewtp.tourism import booking_reads, selectors
 from ewtp.tourism.models import Booking, Experience
 from ewtp.tourism.services import access, changes, holds
 from ewtp.tourism.services.gate import checkin_record, voucher_token
@@ -225,7 +225,9 @@ def booking_create(request: HttpRequest, slug: str, payload: BookingIn) -> JsonR
         # One query reads the experience with the day: a full day is refused here, before the
         # key is claimed (a refusal takes nothing, so it is not kept for replay) and before
         # any rule is checked or price worked out.
-        found = selectors.experience_for_booking_with_day(slug, payload.date, scope=scope, key=key)
+        found = booking_reads.experience_for_booking_with_day(
+            slug, payload.date, scope=scope, key=key
+        )
         if found is not None and not found.key_used:  # type: ignore[attr-defined]
             refusal = holds.booking_refusal_early(
                 found,
@@ -240,7 +242,7 @@ def booking_create(request: HttpRequest, slug: str, payload: BookingIn) -> JsonR
 
     def call() -> tuple[int, dict[str, Any]]:
         experience = (
-            selectors.experience_tiers_load(found)
+            booking_reads.experience_tiers_load(found)
             if found is not None
             else selectors.experience_for_booking(slug)
         )

@@ -220,7 +220,7 @@ def booking_refusal_early(
     experience: Experience, visit_on: date, *, visitors: int, is_whole_group: bool
 ) -> DomainError | None:
     """The refusal of a request for a day already full or closed, from the day's state read
-    with the experience (``selectors.experience_for_booking_with_day``); None when the day may
+    with the experience (``booking_reads.experience_for_booking_with_day``); None when the day may
     have room, or when any other answer could come first (a date out of range, holds due to
     expire, a whole group not offered, no visitors): the request then takes the usual path,
     whose conditional statement decides."""
