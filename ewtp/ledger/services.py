@@ -7,12 +7,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, Sum
 
 from ewtp.core import clock
 from ewtp.core.errors import DomainError
-from ewtp.core.locks import lock_rows
 from ewtp.core.money import Money
 from ewtp.core.services import audit_record
 from ewtp.ledger.models import Account, Entry, Posting
@@ -57,6 +56,40 @@ def account_for(spec: AccountSpec, currency: str) -> Account:
     return account
 
 
+def accounts_for(wanted: Sequence[tuple[AccountSpec, str]]) -> list[Account]:
+    """The accounts of several (spec, currency) pairs, in their order: one SELECT, and one
+    INSERT for those opened now (a concurrent opener's row is taken as it is)."""
+    pairs = list(dict.fromkeys((spec.code, currency) for spec, currency in wanted))
+    lookup = Q()
+    for code, currency in pairs:
+        lookup |= Q(code=code, currency=currency)
+    found = {(a.code, a.currency): a for a in Account.objects.filter(lookup)} if pairs else {}
+    specs = {(spec.code, currency): spec for spec, currency in wanted}
+    missing = [pair for pair in pairs if pair not in found]
+    if missing:
+        now = clock.now()
+        created = Account.objects.bulk_create(
+            [
+                Account(
+                    code=code,
+                    currency=currency,
+                    kind=specs[code, currency].kind,
+                    purpose=specs[code, currency].purpose,
+                    name=specs[code, currency].name,
+                    owner_ref=specs[code, currency].owner_ref,
+                    is_bounded=specs[code, currency].is_bounded,
+                    created_at=now,
+                )
+                for code, currency in missing
+            ],
+            update_conflicts=True,
+            unique_fields=["code", "currency"],
+            update_fields=["code"],
+        )
+        found.update({(a.code, a.currency): a for a in created})
+    return [found[spec.code, currency] for spec, currency in wanted]
+
+
 @dataclass(frozen=True)
 class Leg:
     """One side of a posting: debit when the amount is positive, credit when negative."""
@@ -96,7 +129,66 @@ def _check_legs(legs: Sequence[Leg]) -> dict[int, int]:
     return {account_id: total for account_id, total in per_account.items() if total}
 
 
-@transaction.atomic
+# The balances of a posting's accounts move in ONE statement: on PostgreSQL the rows are
+# locked first in primary-key order (the global order of locks; a plain UPDATE may lock them
+# in any order), then moved; the new balances come back for the bounds check.
+_MOVE_POSTGRESQL = """
+WITH moves (id, delta) AS MATERIALIZED (
+    SELECT * FROM unnest(%(ids)s::bigint[], %(deltas)s::bigint[])
+), locked AS MATERIALIZED (
+    SELECT a.id FROM {table} a WHERE a.id = ANY(%(ids)s) ORDER BY a.id FOR NO KEY UPDATE
+)
+UPDATE {table} AS a SET balance_minor = a.balance_minor + moves.delta
+FROM moves, locked WHERE a.id = moves.id AND locked.id = moves.id
+RETURNING a.id, a.balance_minor
+"""
+# SQLite serialises writers: one UPDATE with the deltas in a CASE.
+_MOVE_SQLITE = """
+UPDATE {table} SET balance_minor = balance_minor + CASE id {cases} END
+WHERE id IN ({ids}) RETURNING id, balance_minor
+"""
+
+
+def _balances_move(movements: dict[int, int]) -> dict[int, int]:
+    """Add each account's movement to its balance in one statement; the new balances."""
+    table = Account._meta.db_table
+    ids = sorted(movements)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                _MOVE_POSTGRESQL.format(table=table),
+                {"ids": ids, "deltas": [movements[pk] for pk in ids]},
+            )
+        else:
+            cursor.execute(
+                _MOVE_SQLITE.format(
+                    table=table,
+                    cases=" ".join("WHEN %s THEN %s" for _pk in ids),
+                    ids=", ".join("%s" for _pk in ids),
+                ),
+                [value for pk in ids for value in (pk, movements[pk])] + ids,
+            )
+        moved = {int(pk): int(balance) for pk, balance in cursor.fetchall()}
+    if set(moved) != set(ids):
+        raise LedgerError("unknown_account", "A posting names an account that does not exist.")
+    return moved
+
+
+def _bounds_check(legs: Sequence[Leg], movements: dict[int, int], balances: dict[int, int]) -> None:
+    """A bounded account may not go below zero (seen from its normal side)."""
+    for account in {leg.account.pk: leg.account for leg in legs}.values():
+        if not account.is_bounded or account.pk not in balances:
+            continue
+        sign = 1 if account.is_debit_normal else -1
+        if balances[account.pk] * sign < 0:
+            held = (balances[account.pk] - movements[account.pk]) * sign
+            raise InsufficientFunds(
+                "insufficient_funds",
+                f"{account.name} holds {Money.from_minor(held, account.currency)};"
+                f" this would take it below zero.",
+            )
+
+
 def posting_record(
     *,
     kind: str,
@@ -110,27 +202,48 @@ def posting_record(
 ) -> Posting:
     """Record one balanced posting and move the balances with it, or nothing at all.
 
-    With a `dedupe_key`, recording the same posting again returns the first one.
+    With a `dedupe_key`, recording the same posting again returns the first one (also when a
+    concurrent twin recorded it first: its INSERT fails, the posting's savepoint is rolled
+    back, and the twin's posting is returned).
     """
+    try:
+        return _posting_write(
+            kind=kind,
+            legs=legs,
+            memo=memo,
+            reference=reference,
+            dedupe_key=dedupe_key,
+            actor=actor,
+            fx=fx,
+            reverses=reverses,
+        )
+    except IntegrityError:
+        if dedupe_key:
+            existing = Posting.objects.filter(dedupe_key=dedupe_key).first()
+            if existing is not None:
+                return existing
+        raise
+
+
+@transaction.atomic
+def _posting_write(
+    *,
+    kind: str,
+    legs: Sequence[Leg],
+    memo: str,
+    reference: str,
+    dedupe_key: str | None,
+    actor: Any,
+    fx: list[dict[str, str]] | None,
+    reverses: Posting | None,
+) -> Posting:
+    """Five statements whatever the number of legs: the dedupe look-up, the posting, the
+    balances (locked in key order and moved at once), the entries, the audit row."""
     if dedupe_key:
         existing = Posting.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
     movements = _check_legs(legs)
-    # One lock per account, in primary-key order, for the whole posting.
-    accounts = {
-        account.pk: account for account in lock_rows(Account.objects.filter(pk__in=movements))
-    }
-    for account_id, minor in movements.items():
-        account = accounts[account_id]
-        new_balance = account.balance_minor + minor
-        position = new_balance if account.is_debit_normal else -new_balance
-        if account.is_bounded and position < 0:
-            raise InsufficientFunds(
-                "insufficient_funds",
-                f"{account.name} holds {Money.from_minor(account.position_minor, account.currency)};"
-                f" this would take it below zero.",
-            )
     posting = Posting(
         kind=kind,
         memo=memo[:300],
@@ -141,13 +254,8 @@ def posting_record(
         actor_label=(getattr(actor, "email", "") or str(actor)) if actor is not None else "system",
         created_at=clock.now(),
     )
-    try:
-        with transaction.atomic():
-            posting.save()
-    except IntegrityError:
-        if dedupe_key:  # a concurrent twin recorded it first
-            return Posting.objects.get(dedupe_key=dedupe_key)
-        raise
+    posting.save(force_insert=True)
+    _bounds_check(legs, movements, _balances_move(movements))
     Entry.objects.bulk_create(
         [
             Entry(
@@ -160,8 +268,6 @@ def posting_record(
             if leg.amount.minor != 0
         ]
     )
-    for account_id, minor in movements.items():
-        Account.objects.filter(pk=account_id).update(balance_minor=F("balance_minor") + minor)
     audit_record(
         actor=actor,
         action=f"ledger.{kind}",

@@ -20,7 +20,7 @@ from ewtp.core.http import absolute_links
 from ewtp.core.money import Money
 from ewtp.core.pagination import paginate
 from ewtp.core.services import idempotency_key_of, idempotent_call, request_fingerprint
-from ewtp.tourism import selectors
+from ewtp.tourism import booking_reads, selectors
 from ewtp.tourism.models import Booking, Experience
 from ewtp.tourism.services import access, changes, holds
 from ewtp.tourism.services.gate import checkin_record, voucher_token
@@ -219,11 +219,33 @@ def experience_availability(
 )
 def booking_create(request: HttpRequest, slug: str, payload: BookingIn) -> JsonResponse:
     key = idempotency_key_of(request)
+    scope = f"tourism.booking:{slug}"
+    found = None
+    if key and len(key) <= 200:
+        # One query reads the experience with the day: a full day is refused here, before the
+        # key is claimed (a refusal takes nothing, so it is not kept for replay) and before
+        # any rule is checked or price worked out.
+        found = booking_reads.experience_for_booking_with_day(
+            slug, payload.date, scope=scope, key=key
+        )
+        if found is not None and not found.key_used:  # type: ignore[attr-defined]
+            refusal = holds.booking_refusal_early(
+                found,
+                payload.date,
+                visitors=len(payload.visitors),
+                is_whole_group=payload.whole_group,
+            )
+            if refusal is not None:
+                raise refusal
     body = payload.model_dump(mode="json")
     actor = api_user(request)
 
     def call() -> tuple[int, dict[str, Any]]:
-        experience = selectors.experience_for_booking(slug)
+        experience = (
+            booking_reads.experience_tiers_load(found)
+            if found is not None
+            else selectors.experience_for_booking(slug)
+        )
         booking = holds.booking_hold(
             experience=experience,
             visit_on=payload.date,
@@ -254,7 +276,7 @@ def booking_create(request: HttpRequest, slug: str, payload: BookingIn) -> JsonR
         }
 
     status, answer = idempotent_call(
-        scope=f"tourism.booking:{slug}", key=key, fingerprint=request_fingerprint(body), call=call
+        scope=scope, key=key, fingerprint=request_fingerprint(body), call=call
     )
     return JsonResponse(absolute_links(request, answer), status=status)
 

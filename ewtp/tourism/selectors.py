@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Membership, Organisation

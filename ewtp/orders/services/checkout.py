@@ -168,6 +168,9 @@ def _priced_consignments(
 
 
 def _hold_stock(consignments: list[_Consignment], expires_at: datetime) -> None:
+    """Taken last in the checkout's transaction: the rows of a scarce product are the ones every
+    checkout queues on, so they stay locked for the take, the reservations and the COMMIT only,
+    not for the checkout's inserts before them."""
     # Stock first, in one global order (variant pk, which stock_hold_many keeps), so that
     # concurrent checkouts queue on the same rows instead of deadlocking.
     stock_hold_many(
@@ -234,8 +237,7 @@ def checkout_place(
                 checked_out_at=now, updated_at=now
             ):
                 raise Conflict("cart_checked_out", _("This cart has been checked out already."))
-            _hold_stock(consignments, expires_at)
-            return _write_checkout(
+            placed = _write_checkout(
                 cart=cart,
                 user=user,
                 email=email,
@@ -248,6 +250,8 @@ def checkout_place(
                 now=now,
                 expires_at=expires_at,
             )
+            _hold_stock(consignments, expires_at)  # last: see _hold_stock
+            return placed
 
     try:
         return retry_on_lock_timeout(write)

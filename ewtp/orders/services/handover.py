@@ -12,7 +12,7 @@ from ewtp.catalog.services.stock import stock_holds_commit, stock_holds_release
 from ewtp.core import clock
 from ewtp.core.errors import Conflict, InvalidRequest, NotFound
 from ewtp.core.locks import lock_rows
-from ewtp.core.services import audit_record
+from ewtp.core.services import audit_record, audit_records
 from ewtp.logistics.models import Parcel
 from ewtp.orders.addresses import (
     ID_NUMBER_COUNTRIES,
@@ -25,7 +25,7 @@ from ewtp.orders.services.mails import (
     _enqueue_checkout_mail,
     _enqueue_seller_mail,
 )
-from ewtp.orders.services.transitions import Actor, BuyerAccess, _apply
+from ewtp.orders.services.transitions import Actor, BuyerAccess, _apply, _apply_many_by_system
 
 
 @transaction.atomic
@@ -51,23 +51,26 @@ def checkout_mark_paid(*, checkout: Checkout, payment_reference: str = "") -> Ch
             _("The reservation of this checkout has ended; the payment must be refunded."),
             extra={"orders": {str(o.public_id): o.status for o in ended}},
         )
+    audits = _apply_many_by_system(orders, Order.Status.PAID, note=payment_reference, now=now)
     for order in orders:
-        _apply(order, Order.Status.PAID, actor=None, note=payment_reference, now=now)
         stock_holds_commit(reference=str(order.public_id))
     locked.payment_status = Checkout.PaymentStatus.PAID
     locked.payment_reference = payment_reference
     locked.paid_at = now
     locked.save(update_fields=["payment_status", "payment_reference", "paid_at"])
-    audit_record(
-        actor=None,
-        action="orders.checkout.paid",
-        target=locked,
-        data={
-            "reference": payment_reference,
-            "total": locked.total_minor,
-            "currency": locked.currency,
-        },
+    audits.append(
+        {
+            "actor": None,
+            "action": "orders.checkout.paid",
+            "target": locked,
+            "data": {
+                "reference": payment_reference,
+                "total": locked.total_minor,
+                "currency": locked.currency,
+            },
+        }
     )
+    audit_records(audits)  # the orders' and the checkout's, in one statement
     _after_commit(partial(_enqueue_checkout_mail, locked.pk, "paid"))
     for order in orders:
         _after_commit(partial(_enqueue_seller_mail, order.pk))

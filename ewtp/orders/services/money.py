@@ -26,7 +26,15 @@ from ewtp.core.fees import fee_terms
 from ewtp.core.money import Money, quantize
 from ewtp.ledger import accounts as chart
 from ewtp.ledger.models import Account, Entry, Posting
-from ewtp.ledger.services import Leg, account_for, credit, debit, posting_record
+from ewtp.ledger.services import (
+    AccountSpec,
+    Leg,
+    account_for,
+    accounts_for,
+    credit,
+    debit,
+    posting_record,
+)
 from ewtp.orders.models import Checkout, Order
 from ewtp.payments.models import Payment
 from ewtp.payments.payouts import party_of, payable_account
@@ -44,9 +52,13 @@ def escrow_account(order: Order) -> Account:
     return account_for(chart.escrow(f"order:{order.public_id}"), order.currency)
 
 
-def authority_account(order: Order) -> Account:
+def _authority_spec(order: Order) -> AccountSpec:
     territory = str((order.quote or {}).get("territory") or order.destination)
-    return account_for(chart.authority_payable(territory), order.currency)
+    return chart.authority_payable(territory)
+
+
+def authority_account(order: Order) -> Account:
+    return account_for(_authority_spec(order), order.currency)
 
 
 def split_of(order: Order) -> tuple[int, int]:
@@ -122,26 +134,31 @@ def on_payment_succeeded(payment: Payment) -> None:
         holds_expire(checkout_id=checkout.pk)
         _refund_after_commit(payment, payment.amount_minor, "reservation ended before payment")
         return
-    for order in checkout.orders.all().order_by("pk"):
+    orders = [order for order in checkout.orders.all().order_by("pk") if order.total_minor]
+    # Every account the postings name, read (and the orders' escrows opened) at once.
+    wanted: list[tuple[AccountSpec, str]] = []
+    for order in orders:
         escrow_part, authority_part = split_of(order)
-        legs = [
-            debit(
-                account_for(chart.payments_clearing(), order.currency),
-                _money(order.total_minor, order.currency),
-            )
-        ]
+        wanted.append((chart.payments_clearing(), order.currency))
         if escrow_part:
-            legs.append(credit(escrow_account(order), _money(escrow_part, order.currency)))
+            wanted.append((chart.escrow(f"order:{order.public_id}"), order.currency))
         if authority_part:
-            legs.append(credit(authority_account(order), _money(authority_part, order.currency)))
-        if order.total_minor:
-            posting_record(
-                kind="escrow.funded",
-                legs=legs,
-                memo=f"Order {order.public_id} paid",
-                reference=str(order.public_id),
-                dedupe_key=f"order:{order.public_id}:funded",
-            )
+            wanted.append((_authority_spec(order), order.currency))
+    accounts = iter(accounts_for(wanted))
+    for order in orders:
+        escrow_part, authority_part = split_of(order)
+        legs = [debit(next(accounts), _money(order.total_minor, order.currency))]
+        if escrow_part:
+            legs.append(credit(next(accounts), _money(escrow_part, order.currency)))
+        if authority_part:
+            legs.append(credit(next(accounts), _money(authority_part, order.currency)))
+        posting_record(
+            kind="escrow.funded",
+            legs=legs,
+            memo=f"Order {order.public_id} paid",
+            reference=str(order.public_id),
+            dedupe_key=f"order:{order.public_id}:funded",
+        )
 
 
 def on_payment_failed(payment: Payment) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -214,6 +215,46 @@ def _apply(order: Order, target: str, *, actor: Actor, note: str, now: datetime)
         data={"from": source, "to": target, "note": note},
     )
     return order
+
+
+def _apply_many_by_system(
+    orders: list[Order], target: str, *, note: str, now: datetime
+) -> list[dict[str, Any]]:
+    """``_apply`` for several orders moved by the platform itself (no actor), in two
+    statements whatever their number (one UPDATE, one INSERT of their events); returns their
+    audit entries for the caller to write in one statement with its own (``audit_records``).
+    The orders are locked by the caller and come with their sellers."""
+    sources = [order.status for order in orders]
+    Order.objects.filter(pk__in=[order.pk for order in orders]).update(
+        status=target, updated_at=now
+    )
+    for order in orders:
+        order.status = target
+        order.updated_at = now
+    OrderEvent.objects.bulk_create(
+        [
+            OrderEvent(
+                order=order,
+                from_status=source,
+                to_status=target,
+                actor=None,
+                actor_label="system",
+                note=note,
+                created_at=now,
+            )
+            for order, source in zip(orders, sources, strict=True)
+        ]
+    )
+    return [
+        {
+            "actor": None,
+            "action": f"orders.order.{target}",
+            "target": order,
+            "organisation_ref": str(order.seller.public_id),
+            "data": {"from": source, "to": target, "note": note},
+        }
+        for order, source in zip(orders, sources, strict=True)
+    ]
 
 
 def order_transition(

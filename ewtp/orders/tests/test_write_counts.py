@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CART_LINE = {"postgresql": 12, "sqlite": 12}
 CHECKOUT_BASE = {"postgresql": 18, "sqlite": 18}
 CHECKOUT_PER_SELLER = {"postgresql": 5, "sqlite": 5}
-WEBHOOK_TWO_SELLERS = {"postgresql": 91, "sqlite": 91}
+WEBHOOK_TWO_SELLERS = {"postgresql": 63, "sqlite": 63}
 
 
 def exactly(counts: dict[str, int]) -> int:

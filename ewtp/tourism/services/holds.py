@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ewtp.core import clock
+from ewtp.core.errors import DomainError
 from ewtp.core.services import audit_record
 from ewtp.tourism import calc
 from ewtp.tourism.models import (
@@ -213,6 +214,37 @@ def _refusal(take: Take) -> Exception:
         extra={"remaining": take.remaining},
     )
     return _HoldsDue(refusal) if take.holds_due else refusal
+
+
+def booking_refusal_early(
+    experience: Experience, visit_on: date, *, visitors: int, is_whole_group: bool
+) -> DomainError | None:
+    """The refusal of a request for a day already full or closed, from the day's state read
+    with the experience (``booking_reads.experience_for_booking_with_day``); None when the day may
+    have room, or when any other answer could come first (a date out of range, holds due to
+    expire, a whole group not offered, no visitors): the request then takes the usual path,
+    whose conditional statement decides."""
+    capacity = getattr(experience, "day_capacity", None)
+    if capacity is None or getattr(experience, "holds_due", True) or visitors < 1:
+        return None
+    if is_whole_group and not experience.is_whole_group_bookable:
+        return None
+    try:
+        _check_date(experience, visit_on)  # a date rule broken answers first, as usual
+    except DomainError:
+        return None
+    if experience.day_closed:  # type: ignore[attr-defined]
+        return _rule("date_closed", _("This date is closed."), "date")
+    if experience.capacity_unit == Experience.Unit.GROUPS:
+        places = 1
+    else:
+        places = experience.group_size if is_whole_group else visitors
+    remaining = max(capacity - experience.day_taken, 0)  # type: ignore[attr-defined]
+    if places <= remaining:
+        return None
+    return SoldOut(
+        "sold_out", _("Not enough places left on this date."), extra={"remaining": remaining}
+    )
 
 
 def _given(birth_date: date | None) -> date:

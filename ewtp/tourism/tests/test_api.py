@@ -194,7 +194,37 @@ def test_booking_is_201_held_replayed_once_and_409_when_sold_out(experience) -> 
     )
     assert Booking.objects.filter(status="held").count() == 1
     assert BookingVisitor.objects.count() == 4  # the cancelled booking's two and these two
-    assert IdempotencyRecord.objects.filter(response_status=409).count() == 1
+    # A refusal takes nothing: it is answered before the key is claimed, and not kept.
+    assert IdempotencyRecord.objects.filter(response_status=409).count() == 0
+
+
+@transactional
+def test_a_replay_on_a_day_sold_out_since_returns_the_first_answer(experience) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    day = future(experience)
+    owner = make_member(experience.operator, "owner@parks.rw", "owner")
+    capacity.capacity_exception_set(experience=experience, visit_on=day, actor=owner, capacity=2)
+    body = {
+        "date": day.isoformat(),
+        "email": "ann@example.org",
+        "visitors": [visitor_json(name="A"), visitor_json(name="B")],
+    }
+    first = book_api(client, "gorillas", body, key="first")
+    assert first.status_code == 201
+    # The day is full now; the same key still gets its first answer, a new key the refusal.
+    assert book_api(client, "gorillas", body, key="first").json() == first.json()
+    refused = book_api(client, "gorillas", body | {"email": "bo@example.org"}, key="second")
+    assert (refused.status_code, refused.json()["remaining"]) == (409, 0)
+    # Places given back: the refused key was never claimed, so asking again books.
+    cancel = client.post(
+        f"/api/v1/tourism/bookings/{first.json()['id']}/cancel?"
+        f"token={first.json()['booking_url'].split('t=')[1]}"
+    )
+    assert cancel.json()["status"] == "cancelled"
+    again = book_api(client, "gorillas", body | {"email": "bo@example.org"}, key="second")
+    assert again.status_code == 201
+    assert book_api(client, "gorillas", body, key="first").json() == first.json()
+    assert DailyCapacity.objects.get(visit_on=day).taken == 2
 
 
 @transactional
