@@ -131,6 +131,25 @@ def idempotent_call(
     return status, body
 
 
+def idempotent_answer_keep(*, scope: str, key: str, fingerprint: str, error: DomainError) -> None:
+    """Keep a refusal answered before the key was claimed as the key's first answer (one
+    INSERT; a key taken meanwhile keeps what it has), so that a replay returns it."""
+    IdempotencyRecord.objects.bulk_create(
+        [
+            IdempotencyRecord(
+                scope=scope,
+                key=key,
+                fingerprint=fingerprint,
+                state=IdempotencyRecord.State.DONE,
+                response_status=error.http_status,
+                response_body=error.as_dict(),
+                created_at=clock.now(),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def _record_create(*, scope: str, key: str, fingerprint: str) -> IdempotencyRecord:
     """One INSERT: on its own (autocommit) outside a transaction, in a savepoint inside one,
     so that a duplicate key leaves the caller's transaction usable."""

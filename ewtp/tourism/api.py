@@ -19,7 +19,12 @@ from ewtp.accounts.auth import BearerOrSession, api_user
 from ewtp.core.http import absolute_links
 from ewtp.core.money import Money
 from ewtp.core.pagination import paginate
-from ewtp.core.services import idempotency_key_of, idempotent_call, request_fingerprint
+from ewtp.core.services import (
+    idempotency_key_of,
+    idempotent_answer_keep,
+    idempotent_call,
+    request_fingerprint,
+)
 from ewtp.tourism import booking_reads, selectors
 from ewtp.tourism.models import Booking, Experience
 from ewtp.tourism.services import access, changes, holds
@@ -222,9 +227,9 @@ def booking_create(request: HttpRequest, slug: str, payload: BookingIn) -> JsonR
     scope = f"tourism.booking:{slug}"
     found = None
     if key and len(key) <= 200:
-        # One query reads the experience with the day: a full day is refused here, before the
-        # key is claimed (a refusal takes nothing, so it is not kept for replay) and before
-        # any rule is checked or price worked out.
+        # One query reads the experience with the day: a full day is refused here, before any
+        # rule is checked or price worked out; the refusal is kept as the key's first answer
+        # (one INSERT), so that a replay returns it as the contract says.
         found = booking_reads.experience_for_booking_with_day(
             slug, payload.date, scope=scope, key=key
         )
@@ -236,6 +241,12 @@ def booking_create(request: HttpRequest, slug: str, payload: BookingIn) -> JsonR
                 is_whole_group=payload.whole_group,
             )
             if refusal is not None:
+                idempotent_answer_keep(
+                    scope=scope,
+                    key=key,
+                    fingerprint=request_fingerprint(payload.model_dump(mode="json")),
+                    error=refusal,
+                )
                 raise refusal
     body = payload.model_dump(mode="json")
     actor = api_user(request)

@@ -194,8 +194,8 @@ def test_booking_is_201_held_replayed_once_and_409_when_sold_out(experience) -> 
     )
     assert Booking.objects.filter(status="held").count() == 1
     assert BookingVisitor.objects.count() == 4  # the cancelled booking's two and these two
-    # A refusal takes nothing: it is answered before the key is claimed, and not kept.
-    assert IdempotencyRecord.objects.filter(response_status=409).count() == 0
+    # The refusal is answered before any rule or price, and kept as the key's first answer.
+    assert IdempotencyRecord.objects.filter(response_status=409).count() == 1
 
 
 @transactional
@@ -215,13 +215,16 @@ def test_a_replay_on_a_day_sold_out_since_returns_the_first_answer(experience) -
     assert book_api(client, "gorillas", body, key="first").json() == first.json()
     refused = book_api(client, "gorillas", body | {"email": "bo@example.org"}, key="second")
     assert (refused.status_code, refused.json()["remaining"]) == (409, 0)
-    # Places given back: the refused key was never claimed, so asking again books.
+    # Places given back: the refused key replays its refusal (the contract: a replay returns
+    # the first answer); a new key books.
     cancel = client.post(
         f"/api/v1/tourism/bookings/{first.json()['id']}/cancel?"
         f"token={first.json()['booking_url'].split('t=')[1]}"
     )
     assert cancel.json()["status"] == "cancelled"
-    again = book_api(client, "gorillas", body | {"email": "bo@example.org"}, key="second")
+    replay = book_api(client, "gorillas", body | {"email": "bo@example.org"}, key="second")
+    assert (replay.status_code, replay.json()) == (409, refused.json())
+    again = book_api(client, "gorillas", body | {"email": "bo@example.org"}, key="third")
     assert again.status_code == 201
     assert book_api(client, "gorillas", body, key="first").json() == first.json()
     assert DailyCapacity.objects.get(visit_on=day).taken == 2
