@@ -25,6 +25,21 @@ def w(db):
     return world()
 
 
+def test_the_pack_form_names_each_wrong_field_in_words_beside_it(client, w):
+    order = paid_order([(w.coffee, 3)], destination="BE")
+    client.force_login(w.seller)
+    url = reverse("logistics:pack", args=[order.public_id])
+    bad = client.post(
+        url, {"weight_kg": "0", "length_cm": "-3", "width_cm": "20", "height_cm": "15"}
+    )
+    html = bad.content.decode()
+    assert bad.status_code == 422
+    # Every error beside its field, none as a raw field name in a list of codes.
+    assert "<code>weight_kg</code>" not in html and "<code>length_cm</code>" not in html
+    assert html.count('<span class="error">') == 2
+    assert not Parcel.objects.exists()
+
+
 def test_the_seller_packs_and_sees_the_papers(client, w):
     order = paid_order([(w.coffee, 3)], destination="BE")
     client.force_login(w.seller)
