@@ -116,13 +116,9 @@ class ProfileForm(forms.Form):
         self.fields["destination"].choices = _country_choices(list(conf.DESTINATIONS()))  # type: ignore[attr-defined]
 
 
-class OrganisationForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200, error_messages=REQUIRED)
-    kind = forms.ChoiceField(label=_("Kind"), choices=[])
-    country = forms.ChoiceField(label=_("Country"), choices=[])
-    description = forms.CharField(
-        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
+class RegistrationForm(forms.Form):
+    """What the platform operator needs to verify an organisation."""
+
     registration_number = forms.CharField(
         label=_("Registration number"),
         max_length=40,
@@ -140,6 +136,24 @@ class OrganisationForm(forms.Form):
         help_text=_("PDF, JPEG or PNG, at most 5 MB. Only the platform operator sees it."),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
     )
+
+
+class OrganisationForm(RegistrationForm):
+    name = forms.CharField(label=_("Name"), max_length=200, error_messages=REQUIRED)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[])
+    country = forms.ChoiceField(label=_("Country"), choices=[])
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    field_order = [
+        "name",
+        "kind",
+        "country",
+        "description",
+        "registration_number",
+        "address",
+        "registration_document",
+    ]
 
     def __init__(self, *args: Any, operator: bool = False, **kwargs: Any) -> None:
         from ewtp.accounts.registration import SELF_SERVICE_KINDS

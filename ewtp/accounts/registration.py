@@ -23,9 +23,9 @@ from stdnum.exceptions import ValidationError as NumberInvalid
 from stdnum.ke import pin as kenya_pin
 
 from ewtp.accounts.models import Membership, Organisation, User
-from ewtp.accounts.selectors import is_platform_operator
+from ewtp.accounts.selectors import is_platform_operator, require_role
 from ewtp.core.countries import is_country
-from ewtp.core.errors import InvalidRequest, PermissionDenied
+from ewtp.core.errors import Conflict, InvalidRequest, PermissionDenied
 from ewtp.core.services import audit_record
 
 # Kinds only the platform operator creates.
@@ -163,15 +163,67 @@ def organisation_create(
     if fields:
         raise _invalid(fields)
     if registration_document is not None:
-        suffix = PurePath(registration_document.name or "").suffix.lower()
-        organisation.registration_document.save(
-            f"{get_random_string(24)}{suffix}", registration_document, save=False
-        )
+        _document_store(organisation, registration_document)
     organisation.save()
     Membership.objects.create(user=actor, organisation=organisation, role=Membership.Role.OWNER)
     audit_record(
         actor=actor,
         action="accounts.organisation.created",
+        target=organisation,
+        organisation_ref=str(organisation.public_id),
+        data=_audit_data(organisation),
+    )
+    return organisation
+
+
+def _document_store(organisation: Organisation, document: Any) -> None:
+    """The document under a random name (the owner's file name is not kept)."""
+    suffix = PurePath(document.name or "").suffix.lower()
+    organisation.registration_document.save(
+        f"{get_random_string(24)}{suffix}", document, save=False
+    )
+
+
+@transaction.atomic
+def organisation_registration_update(
+    *,
+    actor: User,
+    organisation: Organisation,
+    registration_number: str,
+    address: str,
+    registration_document: Any = None,
+) -> Organisation:
+    """The owner gives or corrects what verification needs (the registration number, the
+    registered address, the certificate) while the organisation is not verified: an
+    organisation registered before these were asked, or one rejected for them. A document
+    already on file is kept unless a new one is attached. Nothing changes on an error."""
+    require_role(actor, organisation, {Membership.Role.OWNER})
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if organisation.verification == Organisation.Verification.VERIFIED:
+        raise Conflict(
+            "already_verified",
+            _("The organisation is verified: ask the platform operator to change its details."),
+        )
+    number, address = registration_number.strip(), address.strip()
+    fields: dict[str, str] = {}
+    problem = registration_number_problem(organisation.country, number)
+    if problem:
+        fields["registration_number"] = problem
+    if not address:
+        fields["address"] = _("Give the registered address.")
+    if registration_document is not None or not organisation.registration_document:
+        problem = _document_problem(registration_document)
+        if problem:
+            fields["registration_document"] = problem
+    if fields:
+        raise _invalid(fields)
+    organisation.registration_number, organisation.address = number, address
+    if registration_document is not None:
+        _document_store(organisation, registration_document)
+    organisation.save(update_fields=["registration_number", "address", "registration_document"])
+    audit_record(
+        actor=actor,
+        action="accounts.organisation.registration_updated",
         target=organisation,
         organisation_ref=str(organisation.public_id),
         data=_audit_data(organisation),

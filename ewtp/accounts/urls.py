@@ -41,6 +41,11 @@ urlpatterns = [
         name="organisation_document",
     ),
     path(
+        "organisations/<slug:slug>/registration/",
+        views.organisation_registration,
+        name="organisation_registration",
+    ),
+    path(
         "organisations/<slug:slug>/resubmit/",
         views.organisation_resubmit,
         name="organisation_resubmit",

@@ -28,6 +28,7 @@ from ewtp.accounts.forms import (
     OrganisationForm,
     PasswordResetRequestForm,
     ProfileForm,
+    RegistrationForm,
     RoleForm,
     SellerCategoryForm,
     SellerCategoryReviewForm,
@@ -349,6 +350,15 @@ def _organisation_context(
         "is_owner": is_owner,
         "members": members,
         "add_form": MemberAddForm() if is_owner else None,
+        "registration_form": RegistrationForm(
+            initial={
+                "registration_number": organisation.registration_number,
+                "address": organisation.address,
+            },
+            auto_id="id_registration_%s",
+        )
+        if is_owner and organisation.verification != Organisation.Verification.VERIFIED
+        else None,
         "audit": selectors.organisation_audit_for(user, organisation)[:20],
         **_seller_category_context(organisation, is_owner=is_owner),
         **extra,
@@ -470,6 +480,34 @@ def organisation_resubmit(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(request, _("Submitted for verification again."))
     return HttpResponseRedirect(reverse("accounts:organisation", kwargs={"slug": slug}))
+
+
+@login_required
+@require_POST
+@page_errors
+def organisation_registration(request: HttpRequest, slug: str) -> HttpResponse:
+    """The owner gives or corrects the registration details before verification."""
+    user = _user(request)
+    organisation = selectors.organisation_get_for(user, slug)
+    form = RegistrationForm(request.POST, request.FILES, auto_id="id_registration_%s")
+    if form.is_valid():
+        try:
+            registration.organisation_registration_update(
+                actor=user,
+                organisation=organisation,
+                registration_number=form.cleaned_data["registration_number"],
+                address=form.cleaned_data["address"],
+                registration_document=form.cleaned_data["registration_document"] or None,
+            )
+        except DomainError as error:
+            if error.http_status in {403, 404}:
+                raise
+            _show_error(form, error)
+        else:
+            messages.success(request, _("The registration details are saved."))
+            return HttpResponseRedirect(reverse("accounts:organisation", kwargs={"slug": slug}))
+    context = _organisation_context(request, organisation, registration_form=form)
+    return render(request, "accounts/organisation.html", context, status=422)
 
 
 @login_required

@@ -13,7 +13,7 @@ from django.test import Client
 from ewtp.accounts.models import ApiToken, Membership, Organisation, User
 from ewtp.accounts.services import api_token_create
 from ewtp.accounts.tests.factories import PASSWORD, make_organisation, make_user
-from ewtp.core.models import OutboxMessage
+from ewtp.core.models import AuditLog, OutboxMessage
 from ewtp.core.services import audit_record
 
 pytestmark = pytest.mark.django_db
@@ -629,3 +629,55 @@ def test_a_sign_up_never_confirmed_opens_with_the_password_chosen_through_the_no
     assert user.is_active
     assert user.check_password("ama's own 123")
     assert not user.check_password(PASSWORD)
+
+
+def test_an_organisation_registered_before_the_details_were_asked_gives_them_later(
+    client: Client, org_a: Organisation, owner: User, staff: User
+) -> None:
+    assert (org_a.registration_number, org_a.address) == ("", "")
+    url = "/accounts/organisations/org-a/registration/"
+    client.force_login(owner)
+    assert 'data-testid="registration"' in _html(client.get("/accounts/organisations/org-a/"))
+    # Every wrong field at once; nothing written.
+    bad = client.post(url, {"registration_number": "12345", "address": ""})
+    html = _html(bad)
+    assert bad.status_code == 422
+    assert "A Rwandan company code or TIN is 9 digits, such as 102345678." in html
+    assert "Give the registered address." in html
+    assert "Attach the certificate of registration (PDF, JPEG or PNG)." in html
+    org_a.refresh_from_db()
+    assert (org_a.registration_number, org_a.address, org_a.registration_document.name) == (
+        "",
+        "",
+        "",
+    )
+    good = client.post(
+        url,
+        {
+            "registration_number": "102 345 678",
+            "address": "KN 3 Rd, Kigali",
+            "registration_document": SimpleUploadedFile("rdb.pdf", b"%PDF-1.4 rdb"),
+        },
+    )
+    assert good.status_code == 302
+    org_a.refresh_from_db()
+    assert (org_a.registration_number, org_a.address) == ("102 345 678", "KN 3 Rd, Kigali")
+    assert org_a.registration_document.name.endswith(".pdf")
+    assert "rdb" not in org_a.registration_document.name  # stored under a random name
+    assert AuditLog.objects.filter(action="accounts.organisation.registration_updated").count() == 1
+    # A correction keeps the certificate on file.
+    kept = org_a.registration_document.name
+    assert client.post(url, {"registration_number": "102345679", "address": "Huye"}).status_code == 302
+    org_a.refresh_from_db()
+    assert (org_a.registration_number, org_a.registration_document.name) == ("102345679", kept)
+    # Staff may not; once verified, only the operator changes them.
+    client.force_login(staff)
+    assert client.post(url, {"registration_number": "102345670", "address": "X"}).status_code == 403
+    Organisation.objects.filter(pk=org_a.pk).update(verification="verified")
+    client.force_login(owner)
+    assert 'data-testid="registration"' not in _html(client.get("/accounts/organisations/org-a/"))
+    refused = client.post(url, {"registration_number": "102345670", "address": "X"})
+    assert refused.status_code == 422
+    assert "ask the platform operator" in _html(refused)
+    org_a.refresh_from_db()
+    assert org_a.registration_number == "102345679"
