@@ -667,7 +667,9 @@ def test_an_organisation_registered_before_the_details_were_asked_gives_them_lat
     assert AuditLog.objects.filter(action="accounts.organisation.registration_updated").count() == 1
     # A correction keeps the certificate on file.
     kept = org_a.registration_document.name
-    assert client.post(url, {"registration_number": "102345679", "address": "Huye"}).status_code == 302
+    assert (
+        client.post(url, {"registration_number": "102345679", "address": "Huye"}).status_code == 302
+    )
     org_a.refresh_from_db()
     assert (org_a.registration_number, org_a.registration_document.name) == ("102345679", kept)
     # Staff may not; once verified, only the operator changes them.
