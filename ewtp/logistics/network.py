@@ -80,13 +80,13 @@ def _load(stamp: str, day: date) -> Network:
     ):
         cards.setdefault(card.lane_id, card)
     for lane in Lane.objects.select_related("carrier").filter(is_active=True):
-        card = cards.get(lane.pk)
-        if card is None:
+        valid = cards.get(lane.pk)
+        if valid is None:
             continue
         lane.origin = by_id[lane.origin_id]
         lane.destination = by_id[lane.destination_id]
-        card.lane = lane
-        network.lanes.setdefault((lane.origin_id, lane.destination_id), []).append((lane, card))
+        valid.lane = lane
+        network.lanes.setdefault((lane.origin_id, lane.destination_id), []).append((lane, valid))
     return network
 
 
