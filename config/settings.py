@@ -100,7 +100,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ewtp.web.middleware.ApiCsrfMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "ewtp.web.middleware.PageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ewtp.web.middleware.VisitorPreferencesMiddleware",

@@ -11,3 +11,7 @@ class LogisticsConfig(AppConfig):
         from ewtp.core.navigation import NavEntry, register
 
         register(NavEntry(_("Hub"), "logistics:hub_dashboard", "hub_operator", 34))
+
+        from ewtp.logistics import network
+
+        network.connect()

@@ -311,3 +311,14 @@ class TrackingEvent(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ValueError("tracking events are append-only")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class NetworkStamp(models.Model):
+    """One row: a random token rewritten whenever the hub network changes (hubs, coverage,
+    carriers, lanes, rate cards, local rates), so that a process holding the network in memory
+    knows to read it again (ewtp/logistics/network.py)."""
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token

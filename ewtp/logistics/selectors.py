@@ -19,7 +19,7 @@ from ewtp.accounts.selectors import as_user, is_platform_operator, organisations
 from ewtp.core import clock
 from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
-from ewtp.logistics import rating
+from ewtp.logistics import network, rating
 from ewtp.logistics.codes import CodeInvalid, parcel_code_normalise
 from ewtp.logistics.models import (
     Hub,
@@ -95,15 +95,6 @@ class LaneQuote:
         }
 
 
-def _valid_on[R: (RateCard, LocalRate)](rates: QuerySet[R], day: date) -> R | None:
-    return (
-        rates.filter(valid_from__lte=day)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-        .order_by("-valid_from")
-        .first()
-    )
-
-
 def _priced(card: RateCard | LocalRate, weight_kg: object, sides: Any) -> tuple[Decimal, Money]:
     try:
         chargeable = rating.chargeable_weight_kg(weight_kg, sides, divisor=card.volumetric_divisor)
@@ -129,8 +120,11 @@ def lane_options(
     active lanes with a rate card valid ``on``, or the hub's local delivery when the
     destination's hub is the origin hub."""
     day = on or clock.today()
-    origin = hub_get(origin_hub)
-    destination = hub_for_country(destination_country)
+    held = network.network_on(day)
+    origin = held.hubs.get(str(origin_hub).upper())
+    if origin is None:
+        raise NotFound("not_found", gettext("No hub %(code)s.") % {"code": origin_hub})
+    destination = held.coverage.get(str(destination_country).upper())
     if destination is None:
         raise NoRoute(
             message=gettext("No hub serves %(country)s yet.") % {"country": destination_country},
@@ -143,30 +137,23 @@ def lane_options(
             "invalid_request", str(error), fields={"dimensions": str(error)}
         ) from None
     quotes = []
-    if destination.pk == origin.pk:
-        local = _valid_on(origin.local_rates.all(), day)
-        if local is not None:
-            chargeable, price = _priced(local, weight_kg, sides)
-            quotes.append(
-                LaneQuote(
-                    None,
-                    local,
-                    chargeable,
-                    price,
-                    origin,
-                    destination,
-                    "",
-                    local.courier,
-                    local.transit_days,
-                )
+    local = held.local.get(origin.pk) if destination.pk == origin.pk else None
+    if local is not None:
+        chargeable, price = _priced(local, weight_kg, sides)
+        quotes.append(
+            LaneQuote(
+                None,
+                local,
+                chargeable,
+                price,
+                origin,
+                destination,
+                "",
+                local.courier,
+                local.transit_days,
             )
-    lanes = Lane.objects.select_related("carrier", "origin", "destination").filter(
-        origin=origin, destination=destination, is_active=True
-    )
-    for lane in lanes:
-        card = _valid_on(lane.rate_cards.all(), day)
-        if card is None:
-            continue
+        )
+    for lane, card in held.lanes.get((origin.pk, destination.pk), []):
         chargeable, price = _priced(card, weight_kg, sides)
         quotes.append(
             LaneQuote(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from ninja.utils import check_csrf
@@ -138,3 +139,12 @@ class ApiCsrfMiddleware:
             "X-CSRFToken header, or authenticate with a bearer token.",
         }
         return JsonResponse(body, status=403)
+
+
+class PageMessageMiddleware(MessageMiddleware):
+    """Django's messages, for the pages only: the API (everything under /api/, JSON) never
+    shows one, so no message storage is built (nor its cookie read) for an API request."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not request.path.startswith("/api/"):
+            super().process_request(request)

@@ -106,3 +106,36 @@ def test_lane_price_without_a_route_is_a_clear_error(network):
     with pytest.raises(DomainError) as bad:
         lane_price("KGL", "BE", "0")
     assert bad.value.fields == {"weight_kg": bad.value.message}
+
+
+def test_a_changed_rate_card_prices_the_next_consignment(network, django_assert_num_queries):
+    day = date(2026, 12, 31)
+    assert lane_price("KGL", "CN", "2", on=day) == Money.of("26.20", "USD")
+    with django_assert_num_queries(1):  # the network is held: only its stamp is read
+        assert lane_price("KGL", "CN", "2", on=day) == Money.of("26.20", "USD")
+    card = RateCard.objects.get(lane__origin__code="KGL", lane__destination__code="HGH")
+    card.per_kg_minor += 100
+    card.save()
+    assert lane_price("KGL", "CN", "2", on=day) == Money.of("28.20", "USD")
+    # A lane switched off, then a rate card deleted: the next price sees each change.
+    lane = Lane.objects.get(origin__code="KGL", destination__code="HGH")
+    lane.is_active = False
+    lane.save()
+    with pytest.raises(NoRoute):
+        lane_price("KGL", "CN", "2", on=day)
+    lane.is_active = True
+    lane.save()
+    assert lane_price("KGL", "CN", "2", on=day) == Money.of("28.20", "USD")
+    card.delete()
+    with pytest.raises(NoRoute):
+        lane_price("KGL", "CN", "2", on=day)
+
+
+def test_a_bulk_update_is_seen_once_the_network_is_said_changed(network):
+    from ewtp.logistics.network import network_changed
+
+    day = date(2026, 12, 31)
+    assert lane_price("KGL", "CN", "2", on=day) == Money.of("26.20", "USD")
+    RateCard.objects.filter(lane__destination__code="HGH").update(per_shipment_minor=0)
+    network_changed()
+    assert lane_price("KGL", "CN", "2", on=day) == Money.of("11.20", "USD")

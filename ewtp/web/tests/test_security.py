@@ -165,3 +165,16 @@ def test_pages_carry_a_content_security_policy_without_inline_scripts(client: Cl
     assert directives["object-src"] == "'none'"
     assert directives["frame-ancestors"] == "'none'"
     assert "unsafe" not in directives["style-src"]
+
+
+@pytest.mark.django_db
+def test_messages_are_stored_for_pages_and_not_built_for_the_api(client: Client) -> None:
+    from django.contrib.messages import get_messages
+
+    api = client.get("/api/v1/health")
+    page = client.get("/")
+    assert api.status_code == 200 and not hasattr(api.wsgi_request, "_messages")
+    assert page.status_code == 200 and hasattr(page.wsgi_request, "_messages")
+    assert list(get_messages(api.wsgi_request)) == []  # an API request reads no messages
+    # The security headers of an API answer are unchanged.
+    assert api["X-Content-Type-Options"] == "nosniff" and api["X-Frame-Options"] == "DENY"
