@@ -70,6 +70,21 @@ def test_the_seller_packs_and_sees_the_papers(client, w):
     assert client.get(reverse("logistics:label", args=[parcel.code])).status_code == 404
 
 
+def test_the_hub_lists_times_in_its_own_zone_and_says_which(client, w):
+    order = paid_order([(w.coffee, 1)], destination="BE")
+    parcel = packed(w, order)
+    parcels.parcel_hand_over(actor=w.seller, parcel=parcel)
+    client.force_login(w.kigali)
+    html = client.get(reverse("logistics:hub", args=["KGL"])).content.decode()
+    kigali = zoneinfo.ZoneInfo("Africa/Kigali")  # UTC+2 all year
+    parcel.refresh_from_db()
+    local = parcel.updated_at.astimezone(kigali).strftime("%Y-%m-%d %H:%M")
+    utc = parcel.updated_at.astimezone(zoneinfo.ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M")
+    assert local != utc
+    assert f"<td>{local}</td>" in html and f"<td>{utc}</td>" not in html
+    assert "Updated (Africa/Kigali)" in html
+
+
 def test_the_hub_scans_consolidates_and_dispatches(client, w):
     order = paid_order([(w.coffee, 3)], destination="BE")
     parcel = packed(w, order)
