@@ -9,8 +9,10 @@ per second and latency percentiles, and confirms the ledger balanced at the end.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ewtp .venv/bin/python bench/checkout.py
 
 With --contest N, the checkout contest: the scarcest product has N units and N + max(N, 40)
-guests race for it (attempts per second), then every accepted checkout is paid; it checks that
-nothing oversold and that the ledger balanced.
+guests race for it, twice: the checkouts alone (each guest's cart filled before the start), then
+whole journeys (a cart, two lines, a checkout each) for a second scarce product; it prints the
+attempts per second of each, then pays every accepted checkout and checks that nothing oversold
+and that the ledger balanced.
 
 A benchmark, not a test: it prints figures; it exits non-zero only if the ledger is off (or,
 in the contest, something oversold or a checkout was not paid).
@@ -62,17 +64,20 @@ def prepare(stock: int, scarce: int | None = None) -> list[str]:
     return [str(coffee.public_id), str(tea.public_id)]
 
 
-def attempt(host: str, port: int, products: list[str], index: int) -> tuple[int, Any, float]:
-    """One guest's cart of both sellers and its checkout: (status, answer, seconds)."""
+def cart_filled(host: str, port: int, products: list[str]) -> str:
+    """A guest's cart with one unit of each product: its id."""
     client = thread_client(host, port)
-    started = time.perf_counter()
-    status, cart = client.request("POST", "/api/v1/carts")
-    cart_id = cart["id"]
+    _status, cart = client.request("POST", "/api/v1/carts")
     for product in products:
         client.request(
-            "POST", f"/api/v1/carts/{cart_id}/lines", {"product_id": product, "quantity": 1}
+            "POST", f"/api/v1/carts/{cart['id']}/lines", {"product_id": product, "quantity": 1}
         )
-    status, placed = client.request(
+    return str(cart["id"])
+
+
+def checkout(host: str, port: int, cart_id: str, index: int) -> tuple[int, Any]:
+    """The guest's checkout of a filled cart, with an Idempotency-Key: (status, answer)."""
+    return thread_client(host, port).request(
         "POST",
         f"/api/v1/carts/{cart_id}/checkout",
         {
@@ -89,6 +94,20 @@ def attempt(host: str, port: int, products: list[str], index: int) -> tuple[int,
         },
         headers={"Idempotency-Key": f"bench-{uuid.uuid4()}"},
     )
+
+
+def attempt(host: str, port: int, products: list[str], index: int) -> tuple[int, Any, float]:
+    """One guest's whole journey: a cart of both sellers and its checkout (status, answer,
+    seconds)."""
+    started = time.perf_counter()
+    status, placed = checkout(host, port, cart_filled(host, port, products), index)
+    return status, placed, time.perf_counter() - started
+
+
+def checkout_timed(host: str, port: int, cart_id: str, index: int) -> tuple[int, Any, float]:
+    """One guest's checkout of a cart filled before the race (status, answer, seconds)."""
+    started = time.perf_counter()
+    status, placed = checkout(host, port, cart_id, index)
     return status, placed, time.perf_counter() - started
 
 
@@ -114,53 +133,86 @@ def guest(host: str, port: int, products: list[str], index: int) -> tuple[bool, 
     return True, time.perf_counter() - started, len(placed["orders"])
 
 
-def contest(options: argparse.Namespace) -> int:
-    """N units of the scarcest product, N + max(N, 40) guests: attempts per second, then every
-    accepted checkout paid; never oversold, the ledger balanced."""
-    scarce = options.contest
-    guests = scarce + max(scarce, 40)
-    products = prepare(stock=guests + 10, scarce=scarce)
-    load = os.getloadavg()
-    with serving(options.server_workers, with_worker=True) as (host, port):
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=options.clients) as pool:
-            attempts = list(pool.map(lambda i: attempt(host, port, products, i), range(guests)))
-        elapsed = time.perf_counter() - started
-        placed = [answer for status, answer, _s in attempts if status == 201]
-        paid_started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=options.clients) as pool:
-            paid = sum(pool.map(lambda answer: pay(host, port, answer), placed))
-        paid_in = time.perf_counter() - paid_started
+def race(
+    label: str, run: Any, guests: int, clients: int
+) -> tuple[list[tuple[int, Any, float]], float]:
+    """Run ``run(index)`` for every guest from ``clients`` threads: the answers and seconds."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        answers = list(pool.map(run, range(guests)))
+    elapsed = time.perf_counter() - started
     from collections import Counter
 
-    from ewtp.catalog.models import StockLevel
-    from ewtp.ledger.services import ledger_verify
+    statuses = Counter(status for status, _a, _s in answers)
+    seconds = sorted(s * 1000 for _st, _a, s in answers)
+    print(
+        f"{label}: {guests} in {elapsed:.2f} s: {guests / elapsed:.1f} attempts/s; answers "
+        f"{dict(sorted(statuses.items()))}; attempt p50 {percentile(seconds, 0.5):.0f} ms, "
+        f"p95 {percentile(seconds, 0.95):.0f} ms"
+    )
+    return answers, elapsed
 
-    level = StockLevel.objects.get(variant__product__public_id=products[0])
-    oversold = level.on_hand < 0 or level.reserved < 0 or scarce - level.on_hand != len(placed)
-    verdict = ledger_verify()
-    statuses = Counter(status for status, _a, _s in attempts)
-    seconds = sorted(s * 1000 for _st, _a, s in attempts)
+
+def oversold(product: str, scarce: int, sold: int) -> bool:
+    from ewtp.catalog.models import StockLevel
+
+    level = StockLevel.objects.get(variant__product__public_id=product)
+    print(
+        f"scarcest product: {sold} sold of {scarce}, on hand {level.on_hand}, "
+        f"reserved {level.reserved}; oversold: "
+        f"{'YES (a bug)' if level.on_hand < 0 or scarce - level.on_hand != sold else 'NO'}"
+    )
+    return level.on_hand < 0 or level.reserved < 0 or scarce - level.on_hand != sold
+
+
+def contest(options: argparse.Namespace) -> int:
+    """N units of the scarcest product, N + max(N, 40) guests, twice: first the checkouts
+    raced (every guest's cart filled before the start), then whole journeys raced (a cart,
+    two lines, a checkout each) on a second scarce product; attempts per second of each, then
+    every accepted checkout paid; never oversold, the ledger balanced."""
+    scarce = options.contest
+    guests = scarce + max(scarce, 40)
+    raced = prepare(stock=guests + 10, scarce=scarce)
+    whole = prepare(stock=guests + 10, scarce=scarce)
+    load = os.getloadavg()
     print(f"load average before the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(
         f"checkout contest: {scarce} units of the scarcest product, {guests} guests from "
         f"{options.clients} client threads, {options.server_workers} gunicorn workers"
     )
-    print(
-        f"attempts: {guests} in {elapsed:.2f} s: {guests / elapsed:.1f} attempts/s "
-        f"(cart, two lines, checkout each); answers {dict(sorted(statuses.items()))}; "
-        f"attempt p50 {percentile(seconds, 0.5):.0f} ms, p95 {percentile(seconds, 0.95):.0f} ms"
-    )
+    with serving(options.server_workers, with_worker=True) as (host, port):
+        with ThreadPoolExecutor(max_workers=options.clients) as pool:
+            carts = list(pool.map(lambda _i: cart_filled(host, port, raced), range(guests)))
+        checkouts, _e = race(
+            "checkouts raced (carts filled before)",
+            lambda i: checkout_timed(host, port, carts[i], i),
+            guests,
+            options.clients,
+        )
+        journeys, _e = race(
+            "whole journeys raced (cart, two lines, checkout each)",
+            lambda i: attempt(host, port, whole, i),
+            guests,
+            options.clients,
+        )
+        placed = [answer for status, answer, _s in checkouts + journeys if status == 201]
+        paid_started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=options.clients) as pool:
+            paid = sum(pool.map(lambda answer: pay(host, port, answer), placed))
+        paid_in = time.perf_counter() - paid_started
+    from ewtp.ledger.services import ledger_verify
+
     print(f"paid: {paid} of {len(placed)} accepted checkouts in {paid_in:.2f} s")
-    print(
-        f"scarcest product: {len(placed)} sold of {scarce}, on hand {level.on_hand}, "
-        f"reserved {level.reserved}; oversold: {'YES (a bug)' if oversold else 'NO'}"
-    )
+    bad = [
+        oversold(product, scarce, sum(1 for status, _a, _s in answers if status == 201))
+        for product, answers in ((raced[0], checkouts), (whole[0], journeys))
+    ]
+    verdict = ledger_verify()
     print(
         f"ledger verify: balanced={verdict['balanced']} accounts={verdict['accounts']} "
         f"postings={verdict['postings']} problems={len(verdict['problems'])}"
     )
-    return 0 if verdict["balanced"] and not oversold and paid == len(placed) else 1
+    return 0 if verdict["balanced"] and not any(bad) and paid == len(placed) else 1
 
 
 def main() -> int:
