@@ -61,9 +61,9 @@ def cart_get(request: HttpRequest, cart_id: str) -> dict[str, Any]:
 
 @router.post("/carts/{cart_id}/lines", summary="Add units of a product to the cart")
 def cart_line_add(request: HttpRequest, cart_id: str, payload: CartLineIn) -> dict[str, Any]:
-    cart = selectors.cart_get_for(api_user(request), cart_id)
-    carts_services.cart_line_add(
-        cart=cart,
+    cart = carts_services.cart_line_add_for(
+        actor=api_user(request),
+        cart_id=cart_id,
         product_id=payload.product_id,
         quantity=payload.quantity,
         variant_id=payload.variant_id,

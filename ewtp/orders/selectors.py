@@ -22,6 +22,7 @@ from ewtp.core.errors import DomainError, NotFound
 from ewtp.core.money import Money
 from ewtp.logistics.selectors import LaneQuote
 from ewtp.orders import pricing
+from ewtp.orders.cart_reads import cart_lines_answer
 from ewtp.orders.models import Cart, CartLine, Checkout, Order, OrderEvent, OrderLine
 from ewtp.orders.services.transitions import BuyerAccess, roles_for
 
@@ -173,27 +174,14 @@ def _line_totals(lines: list[CartLineView], goods: Money) -> None:
 
 
 def cart_body(cart: Cart, language: str = "en") -> dict[str, Any]:
-    """The cart as the API answers it."""
-    lines = cart_lines(cart, language)
+    """The cart as the API answers it (one query: ``cart_reads.cart_lines_answer``)."""
+    lines, sellers = cart_lines_answer(cart.pk, language)
     return {
         "id": str(cart.public_id),
         "checked_out": cart.checked_out_at is not None,
-        "lines": [
-            {
-                "id": view.line.pk,
-                "product_id": str(view.variant.product.public_id),
-                "variant_id": str(view.variant.public_id),
-                "sku": view.variant.sku,
-                "title": view.title,
-                "seller": view.variant.product.seller.slug,
-                "quantity": view.quantity,
-                "unit_price": view.unit_price.as_dict(),
-                "available": max(view.available, 0),
-            }
-            for view in lines
-        ],
-        "sellers": len({view.variant.product.seller_id for view in lines}),
-        "quantity": sum(view.quantity for view in lines),
+        "lines": lines,
+        "sellers": len(sellers),
+        "quantity": sum(line["quantity"] for line in lines),
     }
 
 

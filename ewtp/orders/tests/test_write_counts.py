@@ -18,8 +18,9 @@ from django.db import connection
 from django.test import Client
 
 from ewtp.catalog.tests.factories import ADDRESSES, make_product, make_seller
+from ewtp.core.models import RateCounter
 from ewtp.logistics.demo import network_ensure
-from ewtp.orders.models import Checkout, Order
+from ewtp.orders.models import Cart, Checkout, Order
 from ewtp.payments import sandbox, webhooks
 from ewtp.payments.models import Payment
 from ewtp.traderules.services.reference_data import reference_data_ensure
@@ -27,7 +28,8 @@ from ewtp.traderules.services.reference_data import reference_data_ensure
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Statements of one request, by database.
-CART_LINE = {"postgresql": 12, "sqlite": 12}
+CART = {"postgresql": 2, "sqlite": 2}
+CART_LINE = {"postgresql": 2, "sqlite": 5}
 CHECKOUT_BASE = {"postgresql": 18, "sqlite": 18}
 CHECKOUT_PER_SELLER = {"postgresql": 2, "sqlite": 2}
 WEBHOOK_TWO_SELLERS = {"postgresql": 63, "sqlite": 63}
@@ -107,6 +109,22 @@ def test_a_cart_line_and_a_checkout_cost_a_fixed_count_plus_one_per_seller(
             response = check_out(client, cart)
         assert response.status_code == 201, response.json()
         assert len(response.json()["orders"]) == count
+
+
+def test_a_cart_costs_its_rate_limit_counter_and_its_row(
+    django_assert_num_queries: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """One upsert counts the request against the client's limit (on, as in production), one
+    INSERT opens the cart (no transaction around it: one statement is one already)."""
+    settings.EWTP_RATE_LIMITS = True
+    monkeypatch.setattr("ewtp.core.ratelimit.random.random", lambda: 0.5)  # no sweep of old windows
+    client = Client()
+    with django_assert_num_queries(exactly(CART)):
+        response = client.post("/api/v1/carts")
+    assert response.status_code == 201
+    cart = Cart.objects.get(public_id=response.json()["id"])
+    assert cart.user_id is None and cart.checked_out_at is None
+    assert RateCounter.objects.filter(key__startswith="ratelimit:orders.cart:").count() == 1
 
 
 def approve_and_post_webhook(client: Client, placed: dict[str, Any]) -> Any:
