@@ -53,27 +53,47 @@ def _booking_day_sql(vendor: str) -> str:
     )
 
 
-def _instance(model: type[Model], values: list[Any]) -> Any:
+@functools.cache
+def _loader(model: type[Model], vendor: str) -> tuple[list[str], list[tuple[int, Any, list[Any]]]]:
+    """A model's attribute names and, for the columns whose values the database backend
+    converts (SQLite's booleans, times, decimals; none on PostgreSQL), their converters: worked
+    out once per process, not for each of the 52 columns on every request."""
     fields = _columns(model)
-    converted = []
-    for column, value in zip(fields, values, strict=True):
+    converting = []
+    for index, column in enumerate(fields):
         expression = column.get_col(model._meta.db_table)
-        for converter in connection.ops.get_db_converters(expression) + column.get_db_converters(
+        converters = connection.ops.get_db_converters(expression) + column.get_db_converters(
             connection
-        ):
+        )
+        if converters:
+            converting.append((index, expression, converters))
+    return [column.attname for column in fields], converting
+
+
+def _instance(model: type[Model], values: list[Any]) -> Any:
+    attnames, converting = _loader(model, connection.vendor)
+    for index, expression, converters in converting:
+        value = values[index]
+        for converter in converters:
             value = converter(value, expression, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [column.attname for column in fields], converted)
+        values[index] = value
+    return model.from_db(connection.alias, attnames, values)
+
+
+@functools.cache
+def _sizes() -> tuple[int, int, int]:
+    return len(_columns(Experience)), len(_columns(Organisation)), len(_columns(Park))
 
 
 def experience_for_booking_with_day(
     slug: str, visit_on: date, *, scope: str, key: str
 ) -> Experience | None:
-    """ONE query: the published experience (its operator and park) with the day's capacity
-    row (``day_capacity``, ``day_taken``, ``day_closed``; None without a row), whether unpaid
-    holds past their time still count on it (``holds_due``) and whether the Idempotency-Key
-    was used already (``key_used``): enough to refuse a full day before anything else.
-    None when there is no such published experience."""
+    """ONE query: the published experience with the day's capacity row (``day_capacity``,
+    ``day_taken``, ``day_closed``; None without a row), whether unpaid holds past their time
+    still count on it (``holds_due``) and whether the Idempotency-Key was used already
+    (``key_used``): enough to refuse a full day before anything else. Its operator and park
+    come in the same row but are built only by ``experience_tiers_load`` (the path that books):
+    a refusal does not need them. None when there is no such published experience."""
     with connection.cursor() as cursor:
         cursor.execute(
             _booking_day_sql(connection.vendor),
@@ -89,14 +109,11 @@ def experience_for_booking_with_day(
         row = cursor.fetchone()
     if row is None:
         return None
-    values = list(row)
-    sizes = [len(_columns(model)) for model in (Experience, Organisation, Park)]
-    experience: Experience = _instance(Experience, values[: sizes[0]])
-    operator = _instance(Organisation, values[sizes[0] : sizes[0] + sizes[1]])
-    park = _instance(Park, values[sizes[0] + sizes[1] : sum(sizes)])
-    experience._state.fields_cache["operator"] = operator
-    experience._state.fields_cache["park"] = park
-    capacity, taken, closed, due, used = values[sum(sizes) :]
+    experience_size, operator_size, park_size = _sizes()
+    related = experience_size + operator_size + park_size
+    experience: Experience = _instance(Experience, list(row[:experience_size]))
+    experience._booking_related = row[experience_size:related]  # type: ignore[attr-defined]
+    capacity, taken, closed, due, used = row[related:]
     experience.day_capacity = capacity  # type: ignore[attr-defined]
     experience.day_taken = taken  # type: ignore[attr-defined]
     experience.day_closed = bool(closed)  # type: ignore[attr-defined]
@@ -106,7 +123,16 @@ def experience_for_booking_with_day(
 
 
 def experience_tiers_load(experience: Experience) -> Experience:
-    """Give an experience read by ``experience_for_booking_with_day`` its tiers (one query)."""
+    """Give an experience read by ``experience_for_booking_with_day`` its operator and park
+    (from the row already read) and its tiers (one query)."""
+    related = getattr(experience, "_booking_related", None)
+    if related is not None:
+        operator_size = _sizes()[1]
+        experience._state.fields_cache["operator"] = _instance(
+            Organisation, list(related[:operator_size])
+        )
+        experience._state.fields_cache["park"] = _instance(Park, list(related[operator_size:]))
+        del experience._booking_related  # type: ignore[attr-defined]
     prefetch_related_objects(
         [experience], Prefetch("tiers", queryset=PriceTier.objects.order_by("position", "code"))
     )
