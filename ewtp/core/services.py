@@ -190,13 +190,54 @@ def idempotent_answer_keep(*, scope: str, key: str, fingerprint: str, error: Dom
         )
 
 
+@functools.cache
+def _claim_sql() -> str:
+    """The claim's INSERT outside a transaction on PostgreSQL, written once per process, its
+    own transaction committed asynchronously (see ``_record_create``)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(name) for name in ("scope", "key", "fingerprint", "state", "created_at")
+    )
+    return (
+        f"INSERT INTO {quote(IdempotencyRecord._meta.db_table)} ({columns}) "  # noqa: S608 (names only)
+        "SELECT %s, %s, %s, %s, %s FROM (SELECT set_config('synchronous_commit', 'off', true)) s "
+        f"RETURNING {quote('id')}"
+    )
+
+
 def _record_create(*, scope: str, key: str, fingerprint: str) -> IdempotencyRecord:
     """One INSERT: on its own (autocommit) outside a transaction, in a savepoint inside one,
-    so that a duplicate key leaves the caller's transaction usable."""
+    so that a duplicate key leaves the caller's transaction usable.
+
+    On PostgreSQL outside a transaction the claim commits asynchronously (no wait for the WAL
+    flush): every later synchronous commit (the call's own writes, the answer recorded by
+    ``idempotent_call``) flushes it with them, so a crash can lose it only together with
+    everything the call wrote; a retry then runs the call again, as it would after taking a
+    stale claim over (``STALE_AFTER``), only sooner."""
+    now = clock.now()
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _claim_sql(),
+                [
+                    scope,
+                    key,
+                    fingerprint,
+                    IdempotencyRecord.State.IN_PROGRESS.value,
+                    connection.ops.adapt_datetimefield_value(now),
+                ],
+            )
+            (pk,) = cursor.fetchone()
+        record = IdempotencyRecord(
+            pk=pk, scope=scope, key=key, fingerprint=fingerprint, created_at=now
+        )
+        record._state.adding = False
+        record._state.db = connection.alias
+        return record
 
     def create() -> IdempotencyRecord:
         return IdempotencyRecord.objects.create(
-            scope=scope, key=key, fingerprint=fingerprint, created_at=clock.now()
+            scope=scope, key=key, fingerprint=fingerprint, created_at=now
         )
 
     if not connection.in_atomic_block:

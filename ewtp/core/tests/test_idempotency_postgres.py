@@ -111,3 +111,28 @@ def test_a_kept_refusal_alone_is_committed_asynchronously_and_a_callers_transact
         ("alone", 409),
         ("inside", 409),
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_alone_is_committed_asynchronously_and_the_answer_recorded_synchronously() -> None:
+    """The claim may commit without waiting for the WAL flush (the answer's synchronous commit
+    flushes it); the answer recorded, which a replay relies on, waits for it."""
+    assert connection.vendor == "postgresql"
+    with CaptureQueriesContext(connection) as claimed:
+        answer = idempotent_call(
+            scope="t", key="claim", fingerprint="f", call=lambda: (201, {"id": "B1"})
+        )
+    assert answer == (201, {"id": "B1"})
+    assert _synchronous_commit() == "on"
+    statements = [query["sql"] for query in claimed.captured_queries]
+    assert [sql.split()[0] for sql in statements] == ["INSERT", "UPDATE"]
+    assert ["synchronous_commit" in sql for sql in statements] == [True, False]
+    record = IdempotencyRecord.objects.get(key="claim")
+    assert (record.scope, record.fingerprint, record.state) == ("t", "f", "done")
+    assert (record.response_status, record.response_body) == (201, {"id": "B1"})
+    # A replay gets the first answer.
+    assert idempotent_call(scope="t", key="claim", fingerprint="f", call=lambda: (500, {})) == (
+        201,
+        {"id": "B1"},
+    )
