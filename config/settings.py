@@ -90,7 +90,7 @@ MIDDLEWARE = [
     "ewtp.core.metrics.MetricsMiddleware",
     "ewtp.web.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "ewtp.web.middleware.CSPMiddleware",
     "ewtp.core.staticfiles.StaticFilesMiddleware",
     "ewtp.core.http.RefuseNulBytesMiddleware",
     "django.middleware.gzip.GZipMiddleware",

@@ -214,6 +214,41 @@ def experience_availability(
     ]
 
 
+def _refused_early(
+    slug: str, payload: BookingIn, *, scope: str, key: str, fingerprint: str
+) -> Experience | None:
+    """One query reads the experience with the day: a full or closed day is refused here (the
+    refusal raised), before any rule is checked or price worked out, and kept as the key's
+    first answer (on PostgreSQL by the same statement, else by one INSERT), so that a replay
+    returns it as the contract says. Otherwise the experience read (None: not found)."""
+    visitors = len(payload.visitors)
+    found = booking_reads.experience_for_booking_with_day(
+        slug,
+        payload.date,
+        scope=scope,
+        key=key,
+        keep=booking_reads.RefusalToKeep(
+            fingerprint=fingerprint,
+            visitors=visitors,
+            is_whole_group=payload.whole_group,
+            sold_out=holds.sold_out_refusal(0),
+            closed=holds.date_closed_refusal(),
+        ),
+    )
+    if found is None or found.key_used:  # type: ignore[attr-defined]
+        return found
+    refusal = holds.booking_refusal_early(
+        found, payload.date, visitors=visitors, is_whole_group=payload.whole_group
+    )
+    if refusal is None:
+        # Had the statement kept a refusal anyway, idempotent_call replays it: still the
+        # key's first answer.
+        return found
+    if not found.answer_kept:  # type: ignore[attr-defined]
+        idempotent_answer_keep(scope=scope, key=key, fingerprint=fingerprint, error=refusal)
+    raise refusal
+
+
 @router.post(
     "/experiences/{slug}/bookings",
     response={201: BookingHeldOut, 409: ErrorOut, 422: ErrorOut},
@@ -225,30 +260,10 @@ def experience_availability(
 def booking_create(request: HttpRequest, slug: str, payload: BookingIn) -> JsonResponse:
     key = idempotency_key_of(request)
     scope = f"tourism.booking:{slug}"
+    fingerprint = request_fingerprint(payload.model_dump(mode="json"))
     found = None
     if key and len(key) <= 200:
-        # One query reads the experience with the day: a full day is refused here, before any
-        # rule is checked or price worked out; the refusal is kept as the key's first answer
-        # (one INSERT), so that a replay returns it as the contract says.
-        found = booking_reads.experience_for_booking_with_day(
-            slug, payload.date, scope=scope, key=key
-        )
-        if found is not None and not found.key_used:  # type: ignore[attr-defined]
-            refusal = holds.booking_refusal_early(
-                found,
-                payload.date,
-                visitors=len(payload.visitors),
-                is_whole_group=payload.whole_group,
-            )
-            if refusal is not None:
-                idempotent_answer_keep(
-                    scope=scope,
-                    key=key,
-                    fingerprint=request_fingerprint(payload.model_dump(mode="json")),
-                    error=refusal,
-                )
-                raise refusal
-    body = payload.model_dump(mode="json")
+        found = _refused_early(slug, payload, scope=scope, key=key, fingerprint=fingerprint)
     actor = api_user(request)
 
     def call() -> tuple[int, dict[str, Any]]:
@@ -286,9 +301,7 @@ def booking_create(request: HttpRequest, slug: str, payload: BookingIn) -> JsonR
             "booking_url": access.booking_url(booking),
         }
 
-    status, answer = idempotent_call(
-        scope=scope, key=key, fingerprint=request_fingerprint(body), call=call
-    )
+    status, answer = idempotent_call(scope=scope, key=key, fingerprint=fingerprint, call=call)
     return JsonResponse(absolute_links(request, answer), status=status)
 
 

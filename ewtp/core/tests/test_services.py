@@ -15,6 +15,7 @@ from ewtp.core.models import AuditLog, IdempotencyRecord
 from ewtp.core.services import (
     audit_record,
     idempotency_key_of,
+    idempotent_answer_keep,
     idempotent_call,
     request_fingerprint,
 )
@@ -179,6 +180,41 @@ def test_a_domain_error_is_an_answer_and_is_replayed() -> None:
     assert idempotent_call(scope="t", key="k", fingerprint=fingerprint, call=refuse) == expected
     assert idempotent_call(scope="t", key="k", fingerprint=fingerprint, call=refuse) == expected
     assert len(runs) == 1
+
+
+def test_a_kept_refusal_is_the_keys_first_answer_and_a_taken_key_keeps_its_own() -> None:
+    fingerprint = request_fingerprint({"visitors": 2})
+    before = clock.now()
+    idempotent_answer_keep(
+        scope="t",
+        key="k",
+        fingerprint=fingerprint,
+        error=Conflict("sold_out", "Sold out.", extra={"remaining": 1}),
+    )
+    idempotent_answer_keep(
+        scope="t",
+        key="k",
+        fingerprint=fingerprint,
+        error=Conflict("sold_out", "Another answer.", extra={"remaining": 0}),
+    )
+    record = IdempotencyRecord.objects.get()
+    expected = {"code": "sold_out", "message": "Sold out.", "remaining": 1}
+    assert (record.scope, record.key, record.fingerprint, record.state) == (
+        "t",
+        "k",
+        fingerprint,
+        "done",
+    )
+    assert (record.response_status, record.response_body) == (409, expected)
+    assert before <= record.created_at <= clock.now()
+
+    def must_not_run() -> tuple[int, Any]:
+        raise AssertionError("a replay runs nothing")
+
+    assert idempotent_call(scope="t", key="k", fingerprint=fingerprint, call=must_not_run) == (
+        409,
+        expected,
+    )
 
 
 def test_a_transient_error_forgets_the_key() -> None:

@@ -234,7 +234,7 @@ def booking_refusal_early(
     except DomainError:
         return None
     if experience.day_closed:  # type: ignore[attr-defined]
-        return _rule("date_closed", _("This date is closed."), "date")
+        return date_closed_refusal()
     if experience.capacity_unit == Experience.Unit.GROUPS:
         places = 1
     else:
@@ -242,6 +242,17 @@ def booking_refusal_early(
     remaining = max(capacity - experience.day_taken, 0)  # type: ignore[attr-defined]
     if places <= remaining:
         return None
+    return sold_out_refusal(remaining)
+
+
+def date_closed_refusal() -> DomainError:
+    """The answer to a request for a closed day, decided before anything else."""
+    return _rule("date_closed", _("This date is closed."), "date")
+
+
+def sold_out_refusal(remaining: int) -> DomainError:
+    """The answer to a request for more places than a day has left, decided before anything
+    else."""
     return SoldOut(
         "sold_out", _("Not enough places left on this date."), extra={"remaining": remaining}
     )

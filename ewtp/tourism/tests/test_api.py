@@ -17,6 +17,7 @@ from ewtp.tourism.tests.factories import (
     book_api,
     future,
     kigali_today,
+    make_experience,
     make_member,
     transactional,
     visitor,
@@ -228,6 +229,63 @@ def test_a_replay_on_a_day_sold_out_since_returns_the_first_answer(experience) -
     assert again.status_code == 201
     assert book_api(client, "gorillas", body, key="first").json() == first.json()
     assert DailyCapacity.objects.get(visit_on=day).taken == 2
+
+
+SOLD_OUT = "Not enough places left on this date."
+CLOSED = "This date is closed."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("case", "days", "whole_group", "answer", "statements_on_postgresql"),
+    [
+        ("visitors", 40, False, (409, {"code": "sold_out", "message": SOLD_OUT, "remaining": 1}), 1),
+        ("closed", 40, False, (422, {"code": "date_closed", "message": CLOSED, "fields": {"date": CLOSED}}), 1),
+        ("groups", 40, False, (409, {"code": "sold_out", "message": SOLD_OUT, "remaining": 0}), 1),
+        ("whole group", 40, True, (409, {"code": "sold_out", "message": SOLD_OUT, "remaining": 6}), 1),
+        # Tomorrow a date rule of the park's zone might answer first: read, then keep.
+        ("visitors", 1, False, (409, {"code": "sold_out", "message": SOLD_OUT, "remaining": 1}), 2),
+    ],
+)  # fmt: skip
+def test_an_early_refusal_keeps_exactly_the_answer_it_gives(
+    case: str,
+    days: int,
+    whole_group: bool,
+    answer: tuple[int, dict[str, object]],
+    statements_on_postgresql: int,
+) -> None:
+    """On PostgreSQL the read keeps the refusal in the same statement: what it keeps is what
+    the request is answered, and what a replay gets."""
+    if case == "groups":
+        experience = make_experience(slug="akagera", unit="groups", capacity=1, group_size=6)
+    else:
+        experience = make_experience(capacity=10, group_size=8, group_price_minor=1500000)
+    day = future(experience, days)
+    row = capacity.capacity_row(experience, day)
+    if case == "closed":
+        owner = make_member(experience.operator, "owner@parks.rw", "owner")
+        capacity.capacity_exception_set(
+            experience=experience, visit_on=day, actor=owner, is_closed=True
+        )
+    else:
+        taken = {"visitors": 9, "groups": 1, "whole group": 4}[case]
+        DailyCapacity.objects.filter(pk=row.pk).update(taken=taken)
+    body = {
+        "date": day.isoformat(),
+        "email": "ann@example.org",
+        "visitors": [visitor_json(name="A"), visitor_json(name="B")],
+        "whole_group": whole_group,
+    }
+    with CaptureQueriesContext(connection) as captured:
+        refused = book_api(Client(), experience.slug, body, key="k")
+    statements = {"postgresql": statements_on_postgresql, "sqlite": 2}[connection.vendor]
+    assert len(captured.captured_queries) == statements
+    assert (refused.status_code, refused.json()) == answer
+    kept = IdempotencyRecord.objects.get(key="k")
+    assert (kept.state, kept.response_status, kept.response_body) == ("done", *answer)
+    replay = book_api(Client(), experience.slug, body, key="k")
+    assert (replay.status_code, replay.json()) == answer
+    assert Booking.objects.count() == 0
 
 
 @transactional

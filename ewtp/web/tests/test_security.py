@@ -178,3 +178,41 @@ def test_messages_are_stored_for_pages_and_not_built_for_the_api(client: Client)
     assert list(get_messages(api.wsgi_request)) == []  # an API request reads no messages
     # The security headers of an API answer are unchanged.
     assert api["X-Content-Type-Options"] == "nosniff" and api["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+def test_the_api_and_the_pages_carry_the_same_content_security_policy(client: Client) -> None:
+    from csp.utils import build_policy
+
+    api = client.get("/api/v1/health")
+    page = client.get("/")
+    assert api["Content-Security-Policy"] == page["Content-Security-Policy"] == build_policy()
+    assert "Content-Security-Policy-Report-Only" not in api
+    # The interactive docs are left out by the settings, as django-csp leaves them.
+    assert "Content-Security-Policy" not in client.get("/api/v1/docs")
+
+
+def test_a_policy_changed_for_one_answer_or_by_the_settings_is_honoured() -> None:
+    from django.http import HttpResponse
+    from django.test import RequestFactory, override_settings
+
+    from ewtp.web.middleware import CSPMiddleware
+
+    middleware = CSPMiddleware(lambda request: HttpResponse())
+
+    def answer(**attributes: object) -> HttpResponse:
+        request = RequestFactory().get("/api/v1/health")
+        middleware.process_request(request)
+        response = HttpResponse()
+        for name, value in attributes.items():
+            setattr(response, name, value)
+        return middleware.process_response(request, response)  # type: ignore[return-value]
+
+    plain = answer()["Content-Security-Policy"]
+    assert "img-src 'self' data:" in plain
+    updated = answer(_csp_update={"img-src": ["https://tiles.example"]})
+    assert "img-src 'self' data: https://tiles.example" in updated["Content-Security-Policy"]
+    assert "Content-Security-Policy" not in answer(_csp_exempt=True)
+    with override_settings(CONTENT_SECURITY_POLICY={"DIRECTIVES": {"default-src": ["'none'"]}}):
+        assert answer()["Content-Security-Policy"] == "default-src 'none'"
+    assert answer()["Content-Security-Policy"] == plain
