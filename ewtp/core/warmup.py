@@ -37,8 +37,6 @@ register("core.urls", _urls)
 def run() -> dict[str, float]:
     """Run every step (URLs first); a step that fails is logged and skipped, so that a worker
     still starts when, say, the database is briefly away. Returns the milliseconds by step."""
-    from django.db import close_old_connections
-
     took: dict[str, float] = {}
     for name in ["core.urls", *sorted(set(_STEPS) - {"core.urls"})]:
         started = time.perf_counter()
@@ -49,6 +47,5 @@ def run() -> dict[str, float]:
                 "warm-up step %s failed; its cache fills on first use", name, exc_info=True
             )
         took[name] = round((time.perf_counter() - started) * 1000, 1)
-    close_old_connections()
     logger.info("warmed up: %s", took)
     return took

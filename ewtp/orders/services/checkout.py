@@ -30,6 +30,7 @@ from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.locks import retry_on_lock_timeout
 from ewtp.core.money import Money
 from ewtp.core.services import audit_records, idempotent_call, request_fingerprint
+from ewtp.logistics.selectors import network_checked_once
 from ewtp.orders import pricing
 from ewtp.orders.addresses import (
     AddressError,
@@ -143,28 +144,46 @@ def _priced_consignments(
     grouped: OrderedDict[int, list[CartLine]] = OrderedDict()
     for line in lines:
         grouped.setdefault(line.variant.product.seller_id, []).append(line)
-    consignments = []
-    for group in grouped.values():
-        priced = pricing.consignment_priced(
-            [(line.variant, line.quantity) for line in group],
-            destination=destination,
-            currency=currency,
-            incoterm=incoterm,
-            language=language,
-            gift=gift,
-        )
-        consignments.append(
-            _Consignment(
-                seller=group[0].variant.product.seller,
-                lines=group,
-                quote=priced.quote,
-                carriage=priced.carriage.as_dict(),
-                public_id=uuid.uuid4(),
-                incoterm=priced.incoterm,
+    with network_checked_once():  # the hub network checked once for every consignment
+        return [
+            _consignment_priced(
+                group,
+                destination=destination,
+                currency=currency,
+                incoterm=incoterm,
+                language=language,
                 gift=gift,
             )
-        )
-    return consignments
+            for group in grouped.values()
+        ]
+
+
+def _consignment_priced(
+    group: list[CartLine],
+    *,
+    destination: str,
+    currency: str,
+    incoterm: str,
+    language: str,
+    gift: bool,
+) -> _Consignment:
+    priced = pricing.consignment_priced(
+        [(line.variant, line.quantity) for line in group],
+        destination=destination,
+        currency=currency,
+        incoterm=incoterm,
+        language=language,
+        gift=gift,
+    )
+    return _Consignment(
+        seller=group[0].variant.product.seller,
+        lines=group,
+        quote=priced.quote,
+        carriage=priced.carriage.as_dict(),
+        public_id=uuid.uuid4(),
+        incoterm=priced.incoterm,
+        gift=gift,
+    )
 
 
 def _hold_stock(consignments: list[_Consignment], expires_at: datetime) -> None:
