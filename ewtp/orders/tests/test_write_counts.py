@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # Statements of one request, by database.
 CART_LINE = {"postgresql": 12, "sqlite": 12}
-CHECKOUT_BASE = {"postgresql": 18, "sqlite": 18}
+CHECKOUT_BASE = {"postgresql": 17, "sqlite": 18}
 CHECKOUT_PER_SELLER = {"postgresql": 1, "sqlite": 1}
 WEBHOOK_TWO_SELLERS = {"postgresql": 63, "sqlite": 63}
 
