@@ -216,6 +216,13 @@ def _out_of_stock(variant: Variant, quantity: int, remaining: int | None = None)
     )
 
 
+def stock_out_of_stock(variant: Variant, quantity: int, remaining: int) -> OutOfStock:
+    """The refusal a hold of ``quantity`` units gets when ``remaining`` are left: for a caller
+    that found the stock short before trying (the checkout, from the units read with its
+    lines)."""
+    return _out_of_stock(variant, quantity, remaining)
+
+
 def stock_hold_many(*, holds: list[StockHold], expires_at: datetime) -> list[StockReservation]:
     """Hold the units of several lines, each with ONE conditional statement (variants in pk
     order, so that concurrent checkouts queue instead of deadlocking), and write their
