@@ -15,3 +15,7 @@ class LogisticsConfig(AppConfig):
         from ewtp.logistics import network
 
         network.connect()
+
+        from ewtp.core import clock, warmup
+
+        warmup.register("logistics.network", lambda: network.network_on(clock.today()))

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -51,6 +54,19 @@ class Network:
 
 _held: dict[str, Network] = {}
 _lock = threading.Lock()
+# Inside ``checked_once``: the network already checked against the stamp, by day.
+_checked: ContextVar[dict[date, Network] | None] = ContextVar("network_checked", default=None)
+
+
+@contextmanager
+def checked_once() -> Iterator[None]:
+    """Within this block the stamp is read once: a checkout prices all its consignments
+    against the network as it was at the first (one statement, not one per consignment)."""
+    token = _checked.set({})
+    try:
+        yield
+    finally:
+        _checked.reset(token)
 
 
 def _stamp() -> str:
@@ -91,15 +107,20 @@ def _load(stamp: str, day: date) -> Network:
 
 
 def network_on(day: date) -> Network:
-    """The network valid on ``day``: the held snapshot when the stamp has not moved."""
+    """The network valid on ``day``: the held snapshot when the stamp has not moved (read once
+    inside ``checked_once``)."""
+    checked = _checked.get()
+    if checked is not None and day in checked:
+        return checked[day]
     stamp = _stamp()
     held = _held.get("network")
-    if held is not None and held.stamp == stamp and held.day == day:
-        return held
-    network = _load(stamp, day)
-    with _lock:
-        _held["network"] = network
-    return network
+    if held is None or held.stamp != stamp or held.day != day:
+        held = _load(stamp, day)
+        with _lock:
+            _held["network"] = held
+    if checked is not None:
+        checked[day] = held
+    return held
 
 
 def network_changed(**_kwargs: Any) -> None:

@@ -4,6 +4,7 @@ parcels, shipments, and the tracking timeline a buyer sees."""
 from __future__ import annotations
 
 import zoneinfo
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -106,6 +107,11 @@ def _priced(card: RateCard | LocalRate, weight_kg: object, sides: Any) -> tuple[
         divisor=card.volumetric_divisor,
     )
     return chargeable, rating.rate_price(rate, chargeable)
+
+
+def network_checked_once() -> AbstractContextManager[None]:
+    """Price several consignments against one check of the hub network (one statement)."""
+    return network.checked_once()
 
 
 def lane_options(

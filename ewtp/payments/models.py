@@ -123,7 +123,9 @@ class SandboxCharge(models.Model):
         REFUNDED = "refunded"
 
     reference = models.CharField(max_length=40, unique=True)
-    merchant_reference = models.CharField(max_length=100)
+    # The provider is idempotent on the merchant's reference: one charge per payment, which the
+    # unique index keeps even against two concurrent creations (sandbox.charge_create).
+    merchant_reference = models.CharField(max_length=100, unique=True)
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     refunded_minor = models.BigIntegerField(default=0)

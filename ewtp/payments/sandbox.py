@@ -7,11 +7,14 @@ provider does. The platform then fetches the charge's status; it never trusts th
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from datetime import timedelta
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field
 from django.utils.translation import gettext as _
 
 from ewtp.core import clock, conf
@@ -31,6 +34,25 @@ def _outage() -> bool:
     return conf.SANDBOX_OUTAGE()
 
 
+@functools.cache
+def _charge_insert() -> tuple[str, tuple[Field[Any, Any], ...]]:
+    """The charge's INSERT, which leaves an existing charge of the same merchant reference as
+    it is (``ON CONFLICT DO NOTHING``, PostgreSQL and SQLite) and returns the new id: raw SQL,
+    written once per process, because the ORM's ``ignore_conflicts`` does not say whether the
+    row was written (and compiled the statement again on every payment)."""
+    quote = connection.ops.quote_name
+    fields = tuple(f for f in SandboxCharge._meta.concrete_fields if not f.primary_key)
+    table = quote(SandboxCharge._meta.db_table)
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    key = quote(str(SandboxCharge._meta.get_field("merchant_reference").column))
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608 - names quoted
+        f"ON CONFLICT ({key}) DO NOTHING RETURNING {quote(str(SandboxCharge._meta.pk.column))}"
+    )
+    return sql, fields
+
+
 def charge_create(
     *,
     merchant_reference: str,
@@ -39,12 +61,11 @@ def charge_create(
     description: str,
     return_url: str,
 ) -> SandboxCharge:
+    """A new charge, or the one already made for this merchant reference: the provider is
+    idempotent on it (a unique index; one statement when the charge is new)."""
     if _outage():
         raise ProviderUnavailable("sandbox provider unavailable")
-    existing = SandboxCharge.objects.filter(merchant_reference=merchant_reference).first()
-    if existing is not None:  # the provider is idempotent on the merchant's reference
-        return existing
-    return SandboxCharge.objects.create(
+    charge = SandboxCharge(
         reference="ch_" + secrets.token_hex(10),
         merchant_reference=merchant_reference,
         amount_minor=amount_minor,
@@ -53,6 +74,17 @@ def charge_create(
         return_url=return_url,
         created_at=clock.now(),
     )
+    sql, fields = _charge_insert()
+    values = [f.get_db_prep_save(f.pre_save(charge, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:  # made before (a retry of the same payment): that charge stands
+        return SandboxCharge.objects.get(merchant_reference=merchant_reference)
+    charge.pk = row[0]
+    charge._state.adding = False
+    charge._state.db = connection.alias
+    return charge
 
 
 def charge_get(reference: str) -> SandboxCharge:

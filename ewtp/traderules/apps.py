@@ -23,6 +23,12 @@ class TraderulesConfig(AppConfig):
 
         periodic.register("traderules.fx_fetch", fx_fetch_daily, every_seconds=24 * 3600)
 
+        from ewtp.core import warmup
+        from ewtp.traderules.selectors.snapshot import current_rules
+
+        # The quote snapshot: seconds to build, once per server process before its first quote.
+        warmup.register("traderules.snapshot", current_rules)
+
         # Seeding, not a business reaction: `ewtp migrate` on an empty database then gives a
         # working quote engine (and a flushed test database gets its reference data back).
         post_migrate.connect(

@@ -6,6 +6,7 @@ count says whether it was taken, so concurrent checkouts can never oversell.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,8 +87,11 @@ class StockHold:
     reference: str
 
 
-# PostgreSQL: pick the first level with enough units and take them, and say what is left when
-# none has, in ONE statement (the outer SELECT sees the levels as they were before the UPDATE).
+# PostgreSQL: pick the first level with enough units, take them and write the hold's
+# reservation, and say what is left when no level has enough, in ONE statement (the outer
+# SELECT sees the levels as they were before the UPDATE). The reservation rides in the same
+# statement so that the level's row, which every checkout of a scarce product queues on, is
+# locked for one round trip fewer.
 _TAKE_PG = """
 WITH pick AS (
     SELECT id FROM {level} WHERE variant_id = %(variant)s AND on_hand >= reserved + %(n)s
@@ -96,10 +100,40 @@ WITH pick AS (
     UPDATE {level} SET reserved = reserved + %(n)s
     WHERE id = (SELECT id FROM pick) AND on_hand >= reserved + %(n)s
     RETURNING id
+), held AS (
+    INSERT INTO {reservation} ({columns})
+    SELECT id, %(n)s, %(reference)s, %(state)s, %(expires_at)s, %(now)s, NULL FROM took
+    RETURNING id
 )
 SELECT (SELECT id FROM took), (SELECT id FROM pick),
-    (SELECT coalesce(max(on_hand - reserved), 0) FROM {level} WHERE variant_id = %(variant)s)
+    (SELECT coalesce(max(on_hand - reserved), 0) FROM {level} WHERE variant_id = %(variant)s),
+    (SELECT id FROM held)
 """
+_RESERVATION_COLUMNS = (
+    "stock_level_id",
+    "quantity",
+    "reference",
+    "state",
+    "expires_at",
+    "created_at",
+    "settled_at",
+)
+
+
+@functools.cache
+def _take_pg_sql() -> str:
+    """Written once per process, names quoted."""
+    quote = connection.ops.quote_name
+    return _TAKE_PG.format(
+        level=quote(StockLevel._meta.db_table),
+        reservation=quote(StockReservation._meta.db_table),
+        columns=", ".join(
+            quote(str(getattr(StockReservation._meta.get_field(name), "column", name)))
+            for name in _RESERVATION_COLUMNS
+        ),
+    )
+
+
 # SQLite serialises writers (immediate transactions): the picked level cannot change under us.
 _TAKE_SQLITE = """
 UPDATE {level} SET reserved = reserved + %(n)s
@@ -111,21 +145,46 @@ RETURNING id
 """
 
 
-def _take(variant: Variant, quantity: int) -> tuple[int | None, int | None]:
-    """(the id of the level whose units were taken, None when no level has enough; the units
-    left when known from the same statement)."""
-    table = StockLevel._meta.db_table
-    arguments = {"variant": variant.pk, "n": quantity}
+def _take_sqlite(variant: Variant, quantity: int) -> int | None:
+    """The id of the level whose units were taken, None when no level has enough."""
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            cursor.execute(_TAKE_SQLITE.format(level=table), arguments)
-            row = cursor.fetchone()
-            return (None, None) if row is None else (int(row[0]), None)
+        cursor.execute(
+            _TAKE_SQLITE.format(level=StockLevel._meta.db_table),
+            {"variant": variant.pk, "n": quantity},
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def _take_and_hold_pg(
+    hold: StockHold, expires_at: datetime, now: datetime
+) -> tuple[StockReservation | None, int | None]:
+    """(the reservation written, None when no level has enough; the units left then)."""
+    arguments: dict[str, Any] = {
+        "variant": hold.variant.pk,
+        "n": hold.quantity,
+        "reference": hold.reference,
+        "state": HELD,
+        "expires_at": expires_at,
+        "now": now,
+    }
+    with connection.cursor() as cursor:
         for _attempt in range(3):
-            cursor.execute(_TAKE_PG.format(level=table), arguments)
-            took, picked, left = cursor.fetchone()
+            cursor.execute(_take_pg_sql(), arguments)
+            took, picked, left, held = cursor.fetchone()
             if took is not None:
-                return int(took), None
+                reservation = StockReservation(
+                    pk=held,
+                    stock_level_id=took,
+                    quantity=hold.quantity,
+                    reference=hold.reference,
+                    state=HELD,
+                    expires_at=expires_at,
+                    created_at=now,
+                )
+                reservation._state.adding = False
+                reservation._state.db = connection.alias
+                return reservation, None
             if picked is None:
                 return None, int(left)
             # Another checkout took the picked level's last units meanwhile: pick again.
@@ -157,19 +216,33 @@ def _out_of_stock(variant: Variant, quantity: int, remaining: int | None = None)
     )
 
 
+def stock_out_of_stock(variant: Variant, quantity: int, remaining: int) -> OutOfStock:
+    """The refusal a hold of ``quantity`` units gets when ``remaining`` are left: for a caller
+    that found the stock short before trying (the checkout, from the units read with its
+    lines)."""
+    return _out_of_stock(variant, quantity, remaining)
+
+
 def stock_hold_many(*, holds: list[StockHold], expires_at: datetime) -> list[StockReservation]:
     """Hold the units of several lines, each with ONE conditional statement (variants in pk
     order, so that concurrent checkouts queue instead of deadlocking), and write their
-    reservations in one statement; OutOfStock at the first line short (nothing is then kept:
-    run inside the caller's transaction)."""
+    reservations (on PostgreSQL in that same statement; on SQLite in one more); OutOfStock at
+    the first line short (nothing is then kept: run inside the caller's transaction)."""
     reservations = []
     now = clock.now()
+    postgresql = connection.vendor == "postgresql"
     for hold in sorted(holds, key=lambda h: h.variant.pk):
         if hold.quantity <= 0:
             raise InvalidRequest("invalid_request", gettext("Quantity must be 1 or more."))
-        level_id, left = _take(hold.variant, hold.quantity)
+        if postgresql:
+            reservation, left = _take_and_hold_pg(hold, expires_at, now)
+            if reservation is None:
+                raise _out_of_stock(hold.variant, hold.quantity, left)
+            reservations.append(reservation)
+            continue
+        level_id = _take_sqlite(hold.variant, hold.quantity)
         if level_id is None:
-            raise _out_of_stock(hold.variant, hold.quantity, left)
+            raise _out_of_stock(hold.variant, hold.quantity)
         reservations.append(
             StockReservation(
                 stock_level_id=level_id,
@@ -179,6 +252,8 @@ def stock_hold_many(*, holds: list[StockHold], expires_at: datetime) -> list[Sto
                 created_at=now,
             )
         )
+    if postgresql:
+        return reservations
     return StockReservation.objects.bulk_create(reservations)
 
 

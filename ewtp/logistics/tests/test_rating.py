@@ -139,3 +139,20 @@ def test_a_bulk_update_is_seen_once_the_network_is_said_changed(network):
     RateCard.objects.filter(lane__destination__code="HGH").update(per_shipment_minor=0)
     network_changed()
     assert lane_price("KGL", "CN", "2", on=day) == Money.of("11.20", "USD")
+
+
+def test_consignments_priced_together_read_the_network_stamp_once(
+    network, django_assert_num_queries
+):
+    from ewtp.logistics.selectors import network_checked_once
+
+    day = date(2026, 12, 31)
+    assert lane_price("KGL", "CN", "2", on=day) == Money.of("26.20", "USD")
+    with django_assert_num_queries(1), network_checked_once():  # a checkout of three sellers
+        for _seller in range(3):
+            assert lane_price("KGL", "CN", "2", on=day) == Money.of("26.20", "USD")
+    card = RateCard.objects.get(lane__origin__code="KGL", lane__destination__code="HGH")
+    card.per_kg_minor += 100
+    card.save()
+    # After the block every price checks the stamp again and sees the change.
+    assert lane_price("KGL", "CN", "2", on=day) == Money.of("28.20", "USD")

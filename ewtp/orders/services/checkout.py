@@ -17,19 +17,21 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F, Max, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Organisation, User
 from ewtp.catalog import landed_prices
 from ewtp.catalog.errors import OutOfStock
-from ewtp.catalog.models import DEFAULT_HUB
-from ewtp.catalog.services.stock import StockHold, stock_hold_many
+from ewtp.catalog.models import DEFAULT_HUB, StockLevel
+from ewtp.catalog.services.stock import StockHold, stock_hold_many, stock_out_of_stock
 from ewtp.core import clock, conf
 from ewtp.core.currencies import is_currency
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.locks import retry_on_lock_timeout
 from ewtp.core.money import Money
 from ewtp.core.services import audit_records, idempotent_call, request_fingerprint
+from ewtp.logistics.selectors import network_checked_once
 from ewtp.orders import pricing
 from ewtp.orders.addresses import (
     AddressError,
@@ -103,12 +105,23 @@ def _validate_checkout(
     return email, destination, currency, incoterm, address
 
 
+# The most units one hub level of the line's variant has free, read with the lines (no extra
+# statement): a line asking more cannot be held, and is refused before anything is written.
+_UNITS_LEFT = Subquery(
+    StockLevel.objects.filter(variant_id=OuterRef("variant_id"))
+    .values("variant_id")
+    .annotate(units=Max(F("on_hand") - F("reserved")))
+    .values("units")
+)
+
+
 def _cart_lines(cart: Cart) -> list[CartLine]:
-    """The cart's lines by seller; InvalidRequest if empty, Conflict if one is off sale."""
-    lines = list(
-        cart.lines.select_related("variant__product__seller").order_by(
-            "variant__product__seller__name", "id"
-        )
+    """The cart's lines by seller, each with ``units_left`` (see _UNITS_LEFT); InvalidRequest
+    if empty, Conflict if one is off sale."""
+    lines: list[CartLine] = list(
+        cart.lines.select_related("variant__product__seller")
+        .annotate(units_left=_UNITS_LEFT)
+        .order_by("variant__product__seller__name", "id")
     )
     if not lines:
         raise InvalidRequest("cart_empty", _("The cart is empty."))
@@ -143,28 +156,46 @@ def _priced_consignments(
     grouped: OrderedDict[int, list[CartLine]] = OrderedDict()
     for line in lines:
         grouped.setdefault(line.variant.product.seller_id, []).append(line)
-    consignments = []
-    for group in grouped.values():
-        priced = pricing.consignment_priced(
-            [(line.variant, line.quantity) for line in group],
-            destination=destination,
-            currency=currency,
-            incoterm=incoterm,
-            language=language,
-            gift=gift,
-        )
-        consignments.append(
-            _Consignment(
-                seller=group[0].variant.product.seller,
-                lines=group,
-                quote=priced.quote,
-                carriage=priced.carriage.as_dict(),
-                public_id=uuid.uuid4(),
-                incoterm=priced.incoterm,
+    with network_checked_once():  # the hub network checked once for every consignment
+        return [
+            _consignment_priced(
+                group,
+                destination=destination,
+                currency=currency,
+                incoterm=incoterm,
+                language=language,
                 gift=gift,
             )
-        )
-    return consignments
+            for group in grouped.values()
+        ]
+
+
+def _consignment_priced(
+    group: list[CartLine],
+    *,
+    destination: str,
+    currency: str,
+    incoterm: str,
+    language: str,
+    gift: bool,
+) -> _Consignment:
+    priced = pricing.consignment_priced(
+        [(line.variant, line.quantity) for line in group],
+        destination=destination,
+        currency=currency,
+        incoterm=incoterm,
+        language=language,
+        gift=gift,
+    )
+    return _Consignment(
+        seller=group[0].variant.product.seller,
+        lines=group,
+        quote=priced.quote,
+        carriage=priced.carriage.as_dict(),
+        public_id=uuid.uuid4(),
+        incoterm=priced.incoterm,
+        gift=gift,
+    )
 
 
 def _hold_stock(consignments: list[_Consignment], expires_at: datetime) -> None:
@@ -218,14 +249,16 @@ def checkout_place(
             _("Please correct the fields shown."),
             fields={"gift": "true or false"},
         )
+    lines = _cart_lines(cart)
     consignments = _priced_consignments(
-        _cart_lines(cart),
+        lines,
         destination=destination,
         currency=currency,
         incoterm=incoterm,
         language=language,
         gift=gift,
     )
+    _refuse_if_short(lines)  # after the quotes, whose errors come first as they always did
     if any(c.incoterm == Incoterm.DAP for c in consignments):
         incoterm = Incoterm.DAP  # some duty is due on delivery: the checkout says so
     now = clock.now()
@@ -262,6 +295,25 @@ def checkout_place(
         if not holds_expire(variant_ids=variant_ids):
             raise
         return retry_on_lock_timeout(write)
+
+
+def _refuse_if_short(lines: list[CartLine]) -> None:
+    """A line asking more units than any hub level had free when the lines were read is
+    refused here, with the answer the conditional UPDATE would give (the first short line in
+    variant order, what is left), before the checkout's transaction: a refusal in the contest
+    for a scarce product then writes nothing and locks nothing. Holds past their time are
+    expired first, as after a refused take; stock seen free goes on to the UPDATE, which alone
+    decides a sale."""
+    short = [line for line in lines if line.quantity > _units_left(line)]
+    if not short or holds_expire(variant_ids={line.variant_id for line in lines}):
+        return
+    first = min(short, key=lambda line: line.variant_id)
+    raise stock_out_of_stock(first.variant, first.quantity, _units_left(first))
+
+
+def _units_left(line: CartLine) -> int:
+    """The annotation of _cart_lines (None: the variant has no stock level)."""
+    return max(int(getattr(line, "units_left", None) or 0), 0)
 
 
 def _write_checkout(
