@@ -22,7 +22,15 @@ from ewtp.core.money import Money
 from ewtp.core.services import audit_record
 from ewtp.core.transactions import in_transaction
 from ewtp.ledger import accounts as chart
-from ewtp.ledger.services import account_for, credit, debit, posting_record
+from ewtp.ledger.services import (
+    PostingSpec,
+    account_for,
+    accounts_for,
+    credit,
+    debit,
+    posting_record,
+    postings_record,
+)
 from ewtp.payments import providers, registry
 from ewtp.payments.adapters.base import event_id as event_id_of
 from ewtp.payments.adapters.base import json_object
@@ -203,21 +211,22 @@ def payment_settle(*, payment_id: int, status: Status) -> Payment:
         payment.settled_at = clock.now()
         payment.save(update_fields=["status", "settled_at"])
         amount = payment.amount
-        posting_record(
+        settlement, clearing = accounts_for(
+            [
+                (chart.provider_settlement(payment.provider), amount.currency),
+                (chart.payments_clearing(), amount.currency),
+            ]
+        )
+        captured = PostingSpec(
             kind="payment.captured",
-            legs=[
-                debit(
-                    account_for(chart.provider_settlement(payment.provider), amount.currency),
-                    amount,
-                ),
-                credit(account_for(chart.payments_clearing(), amount.currency), amount),
-            ],
+            legs=[debit(settlement, amount), credit(clearing, amount)],
             memo=payment.description,
             reference=str(payment.public_id),
             dedupe_key=f"payment:{payment.public_id}:captured",
         )
-        if handlers is not None:
-            handlers.on_succeeded(payment)
+        # The subject's own postings (an order's escrow) are recorded with the capture, at once.
+        more = handlers.on_succeeded(payment) if handlers is not None else None
+        postings_record([captured, *(more or [])])
     else:
         payment.status = Payment.Status.FAILED
         payment.failure_reason = status.reason[:300]
@@ -274,16 +283,20 @@ def _event_record(
     *, provider_name: str, event_id: str, kind: str, reference: str, payload: Any
 ) -> bool:
     """Record an incoming event once; False when it was delivered before."""
+    event = ProviderEvent(
+        provider=provider_name,
+        event_id=event_id,
+        kind=kind,
+        reference=reference,
+        payload=payload,
+        received_at=clock.now(),
+    )
     try:
-        with transaction.atomic():
-            ProviderEvent.objects.create(
-                provider=provider_name,
-                event_id=event_id,
-                kind=kind,
-                reference=reference,
-                payload=payload,
-                received_at=clock.now(),
-            )
+        if in_transaction():  # a savepoint, so that the caller's transaction survives a twin
+            with transaction.atomic():
+                event.save(force_insert=True)
+        else:  # one INSERT on its own: a twin's refusal undoes nothing else
+            event.save(force_insert=True)
     except IntegrityError:
         return False
     return True

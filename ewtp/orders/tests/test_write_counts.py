@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CART_LINE = {"postgresql": 12, "sqlite": 12}
 CHECKOUT_BASE = {"postgresql": 18, "sqlite": 18}
 CHECKOUT_PER_SELLER = {"postgresql": 2, "sqlite": 2}
-WEBHOOK_TWO_SELLERS = {"postgresql": 63, "sqlite": 63}
+WEBHOOK_TWO_SELLERS = {"postgresql": 30, "sqlite": 30}
 
 
 def exactly(counts: dict[str, int]) -> int:
