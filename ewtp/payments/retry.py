@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from ewtp.core import clock, conf
 from ewtp.core.services import audit_record
@@ -75,16 +75,22 @@ def _create_claimed(name: str, key: str, args: dict[str, Any]) -> MoneyTask | No
     """A new task, written already taken for its first attempt (the lease of ``_claim``): one
     INSERT where a look-up, an INSERT, the claim and a read were. None when the key exists."""
     now = clock.now()
+    task = MoneyTask(
+        key=key,
+        name=name,
+        args=args,
+        next_attempt_at=now + timedelta(seconds=LEASE_SECONDS),
+        created_at=now,
+    )
     try:
-        return MoneyTask.objects.create(
-            key=key,
-            name=name,
-            args=args,
-            next_attempt_at=now + timedelta(seconds=LEASE_SECONDS),
-            created_at=now,
-        )
-    except IntegrityError:  # asked before (autocommit: nothing else is undone)
+        if connection.in_atomic_block:  # a test's transaction: keep it usable after a refusal
+            with transaction.atomic():
+                task.save(force_insert=True)
+        else:  # autocommit: a refused INSERT undoes nothing else
+            task.save(force_insert=True)
+    except IntegrityError:  # asked before
         return None
+    return task
 
 
 def _claim(task_id: int) -> MoneyTask | None:

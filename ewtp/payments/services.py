@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import phonenumbers
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -292,10 +292,10 @@ def _event_record(
         received_at=clock.now(),
     )
     try:
-        if in_transaction():  # a savepoint, so that the caller's transaction survives a twin
+        if connection.in_atomic_block:  # a savepoint: the transaction survives a twin's row
             with transaction.atomic():
                 event.save(force_insert=True)
-        else:  # one INSERT on its own: a twin's refusal undoes nothing else
+        else:  # autocommit: one INSERT on its own, a twin's refusal undoes nothing else
             event.save(force_insert=True)
     except IntegrityError:
         return False

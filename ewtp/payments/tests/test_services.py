@@ -150,6 +150,27 @@ def test_the_worker_delivers_a_webhook_before_tasks_queued_earlier(settings) -> 
     assert list(waiting) == ["ewtp.payments.tasks.payments_expire"] * 2
 
 
+@pytest.mark.django_db
+def test_a_replayed_event_and_task_inside_a_transaction_leave_it_usable() -> None:
+    """The event's and the money task's INSERTs run bare only in autocommit: a twin refused
+    inside an open transaction (here the test's) must not break it (PostgreSQL)."""
+    from ewtp.payments.models import MoneyTask
+    from ewtp.payments.retry import money_task_enqueue
+
+    payment = _start()
+    SandboxCharge.objects.filter(reference=payment.provider_reference).update(status="succeeded")
+    reference = payment.provider_reference
+    event = {"id": "evt_twice", "type": "charge.succeeded", "data": {"reference": reference}}
+    assert webhook_receive(provider_name="sandbox", event=event) == "processed"
+    assert webhook_receive(provider_name="sandbox", event=event) == "duplicate"
+    task = MoneyTask.objects.get()
+    again = money_task_enqueue("payments.refresh", key=task.key, args=task.args)
+    assert (again.pk, again.status, again.attempts) == (task.pk, "done", 1)
+    payment.refresh_from_db()
+    assert payment.status == "succeeded"
+    assert Posting.objects.filter(kind="payment.captured").count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_bad_signature_and_old_timestamp_are_refused_and_change_nothing() -> None:
     payment = _start()
