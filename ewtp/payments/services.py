@@ -224,9 +224,13 @@ def payment_settle(*, payment_id: int, status: Status) -> Payment:
             reference=str(payment.public_id),
             dedupe_key=f"payment:{payment.public_id}:captured",
         )
-        # The subject's own postings (an order's escrow) are recorded with the capture, at once.
-        more = handlers.on_succeeded(payment) if handlers is not None else None
-        postings_record([captured, *(more or [])])
+        if handlers is not None and handlers.returns_postings:
+            # The subject's own postings (an order's escrow) go with the capture, at once.
+            postings_record([captured, *(handlers.on_succeeded(payment) or [])])
+        else:  # the subject records its own, after the capture
+            postings_record([captured])
+            if handlers is not None:
+                handlers.on_succeeded(payment)
     else:
         payment.status = Payment.Status.FAILED
         payment.failure_reason = status.reason[:300]
