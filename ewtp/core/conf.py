@@ -79,6 +79,10 @@ def _non_negative(text: str) -> int:
     return max(int(text), 0)
 
 
+def _seconds(text: str) -> float:
+    return max(float(text), 0.0)
+
+
 # -- Serving --------------------------------------------------------------------------------
 HTTPS = _declare(
     "EWTP_HTTPS",
@@ -133,6 +137,20 @@ TASKS_IMMEDIATE = _declare(
     parse_flag,
     "off",
     "Run background tasks in the request's process instead of the worker (development only).",
+)
+WORKER_INTERVAL = _declare(
+    "EWTP_WORKER_INTERVAL",
+    _seconds,
+    "2",
+    "Seconds `ewtp worker` waits, with nothing to do, before it looks again (`--interval` "
+    "overrides it); on PostgreSQL a queued task wakes it sooner.",
+)
+WORKER_LISTEN = _declare(
+    "EWTP_WORKER_LISTEN",
+    parse_flag,
+    "on",
+    "On PostgreSQL the worker waits on LISTEN and a task wakes it when the transaction that "
+    "queued it commits; off behind a pooler in transaction mode (PgBouncer), to poll instead.",
 )
 VAR_DIR = _declare(
     "EWTP_VAR_DIR",

@@ -13,7 +13,7 @@ from django.db.models import F, Q, Sum
 from ewtp.core import clock
 from ewtp.core.errors import DomainError
 from ewtp.core.money import Money
-from ewtp.core.services import audit_record
+from ewtp.core.services import audit_record, audit_records
 from ewtp.ledger.models import Account, Entry, Posting
 
 
@@ -275,6 +275,125 @@ def _posting_write(
         data={"reference": reference, "memo": memo[:300]},
     )
     return posting
+
+
+@dataclass(frozen=True)
+class PostingSpec:
+    """One posting of several recorded at once by `postings_record`."""
+
+    kind: str
+    legs: Sequence[Leg]
+    memo: str = ""
+    reference: str = ""
+    dedupe_key: str | None = None
+
+
+def postings_record(specs: Sequence[PostingSpec], *, actor: Any = None) -> list[Posting]:
+    """Record several balanced postings, each as `posting_record` would, in their order: all
+    or nothing, in five statements whatever their number (inside one savepoint).
+
+    A posting whose dedupe key was recorded before is returned as it is. When a concurrent
+    twin records one of them first, the batch's savepoint is rolled back and each is recorded
+    on its own (finding the twin's). The bounds of bounded accounts are checked posting by
+    posting, in order, as if they had been recorded one after the other.
+    """
+    if not specs:
+        return []
+    try:
+        return _postings_write(specs, actor)
+    except IntegrityError:
+        if not any(spec.dedupe_key for spec in specs):
+            raise
+    return [
+        posting_record(
+            kind=spec.kind,
+            legs=spec.legs,
+            memo=spec.memo,
+            reference=spec.reference,
+            dedupe_key=spec.dedupe_key,
+            actor=actor,
+        )
+        for spec in specs
+    ]
+
+
+def _bounds_check_in_order(
+    specs: Sequence[PostingSpec], movements: list[dict[int, int]], balances: dict[int, int]
+) -> None:
+    """`_bounds_check` of each posting in turn, from the balances before the first."""
+    running = dict(balances)
+    for moves in movements:
+        for pk, delta in moves.items():
+            running[pk] -= delta
+    for spec, moves in zip(specs, movements, strict=True):
+        for pk, delta in moves.items():
+            running[pk] += delta
+        _bounds_check(spec.legs, moves, running)
+
+
+@transaction.atomic
+def _postings_write(specs: Sequence[PostingSpec], actor: Any) -> list[Posting]:
+    """The dedupe look-up, the postings, the balances (locked in key order and moved at once),
+    the entries, the audit rows."""
+    keys = [spec.dedupe_key for spec in specs if spec.dedupe_key]
+    existing = (
+        {p.dedupe_key: p for p in Posting.objects.filter(dedupe_key__in=keys)} if keys else {}
+    )
+    fresh = [spec for spec in specs if not (spec.dedupe_key and spec.dedupe_key in existing)]
+    movements = [_check_legs(spec.legs) for spec in fresh]
+    label = (getattr(actor, "email", "") or str(actor)) if actor is not None else "system"
+    now = clock.now()
+    written = Posting.objects.bulk_create(
+        [
+            Posting(
+                kind=spec.kind,
+                memo=spec.memo[:300],
+                reference=spec.reference,
+                dedupe_key=spec.dedupe_key or None,
+                fx=[],
+                actor_label=label,
+                created_at=now,
+            )
+            for spec in fresh
+        ]
+    )
+    if fresh:
+        total: dict[int, int] = defaultdict(int)
+        for moves in movements:
+            for pk, delta in moves.items():
+                total[pk] += delta
+        # An account whose moves cancel out is still locked and read (moved by 0): the
+        # bounds are checked on its balance between the postings.
+        _bounds_check_in_order(fresh, movements, _balances_move(dict(total)))
+        Entry.objects.bulk_create(
+            [
+                Entry(
+                    posting=posting,
+                    account=leg.account,
+                    amount_minor=leg.amount.minor,
+                    currency=leg.amount.currency,
+                )
+                for posting, spec in zip(written, fresh, strict=True)
+                for leg in spec.legs
+                if leg.amount.minor != 0
+            ]
+        )
+        audit_records(
+            [
+                {
+                    "actor": actor,
+                    "action": f"ledger.{spec.kind}",
+                    "target": posting,
+                    "data": {"reference": spec.reference, "memo": spec.memo[:300]},
+                }
+                for posting, spec in zip(written, fresh, strict=True)
+            ]
+        )
+    made = iter(written)
+    return [
+        existing[spec.dedupe_key] if spec.dedupe_key and spec.dedupe_key in existing else next(made)
+        for spec in specs
+    ]
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ class OrdersConfig(AppConfig):
             money.SUBJECT_TYPE,
             on_succeeded=money.on_payment_succeeded,
             on_failed=money.on_payment_failed,
+            returns_postings=True,  # the escrows, recorded with the payment's capture
         )
         periodic.register("orders.expire_holds", holds_expire, every_seconds=30)
         from ewtp.orders.services.mails import checkout_mail_send, order_mail_send

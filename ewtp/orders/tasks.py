@@ -29,7 +29,24 @@ def send_order_mail(order_id: int, kind: str) -> bool:
 
 @task
 def send_seller_mail(order_id: int) -> bool:
+    """Kept for tasks queued before ``send_paid_mails`` took its place."""
     return seller_mail_send(order_id=order_id)
+
+
+@task
+def send_paid_mails(checkout_id: int, order_ids: list[int]) -> bool:
+    """A checkout was paid: the buyer's mail (a money task, as ``send_checkout_mail``) and
+    each seller's, every one tried even if another fails (the first failure is raised)."""
+    failure: Exception | None = None
+    sent = send_checkout_mail.call(checkout_id, "paid")
+    for order_id in order_ids:
+        try:
+            seller_mail_send(order_id=order_id)
+        except Exception as error:  # the other sellers are still told
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return sent
 
 
 @task

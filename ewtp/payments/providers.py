@@ -24,7 +24,7 @@ from ewtp.payments.adapters.base import Created, Refused, StatementLine, Status
 from ewtp.payments.adapters.flutterwave import Flutterwave
 from ewtp.payments.adapters.mtn import MtnMomo
 from ewtp.payments.models import SandboxCharge
-from ewtp.payments.transport import ProviderUnavailable, Response, send
+from ewtp.payments.transport import ProviderUnavailable, Response, platform_request, send
 
 if TYPE_CHECKING:
     from ewtp.payments.models import Payment
@@ -138,18 +138,17 @@ def _momo_call(
             headers={**headers, "Content-Type": "application/json"},
             body=data,
         )
-    from django.test import Client
-
-    client = Client(raise_request_exception=False)
-    if method == "POST":
-        answer = client.post(
-            "/sim/momo" + path, data=data or b"", content_type="application/json", headers=headers
-        )
-    else:
-        answer = client.get("/sim/momo" + path, headers=headers)
-    if answer.status_code >= 500:
-        raise ProviderUnavailable(f"mobile money answered {answer.status_code}")
-    return Response(int(answer.status_code), answer.content)
+    # As a request to the platform itself, through its handler built once per process.
+    answer = platform_request(
+        method,
+        "/sim/momo" + path,
+        body=data or b"",
+        headers={**headers, "Content-Type": "application/json"} if method == "POST" else headers,
+        secure=conf.HTTPS(),
+    )
+    if answer.status >= 500:
+        raise ProviderUnavailable(f"mobile money answered {answer.status}")
+    return answer
 
 
 def _momo_state(response: Response) -> Status:

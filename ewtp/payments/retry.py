@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 
 from ewtp.core import clock, conf
 from ewtp.core.services import audit_record
@@ -48,6 +48,11 @@ def money_task_enqueue(
     """Record the task once (by key); outside a transaction try it at once, inside after commit."""
     if name not in _HANDLERS:
         raise KeyError(f"no money task {name!r}")
+    if run_now and not in_transaction():
+        fresh = _create_claimed(name, key, args)
+        if fresh is not None:
+            _attempt(fresh)
+            return fresh
     task, _created = MoneyTask.objects.get_or_create(
         key=key,
         defaults={
@@ -66,6 +71,28 @@ def money_task_enqueue(
     return task
 
 
+def _create_claimed(name: str, key: str, args: dict[str, Any]) -> MoneyTask | None:
+    """A new task, written already taken for its first attempt (the lease of ``_claim``): one
+    INSERT where a look-up, an INSERT, the claim and a read were. None when the key exists."""
+    now = clock.now()
+    task = MoneyTask(
+        key=key,
+        name=name,
+        args=args,
+        next_attempt_at=now + timedelta(seconds=LEASE_SECONDS),
+        created_at=now,
+    )
+    try:
+        if connection.in_atomic_block:  # a test's transaction: keep it usable after a refusal
+            with transaction.atomic():
+                task.save(force_insert=True)
+        else:  # autocommit: a refused INSERT undoes nothing else
+            task.save(force_insert=True)
+    except IntegrityError:  # asked before
+        return None
+    return task
+
+
 def _claim(task_id: int) -> MoneyTask | None:
     """Take the task for one attempt (a lease), so that two workers never run it together."""
     now = clock.now()
@@ -78,8 +105,11 @@ def _claim(task_id: int) -> MoneyTask | None:
 def money_task_attempt(*, task_id: int) -> bool:
     """One attempt of a due task; True when it is done."""
     task = _claim(task_id)
-    if task is None:
-        return False
+    return False if task is None else _attempt(task)
+
+
+def _attempt(task: MoneyTask) -> bool:
+    """Run a claimed task once; the row and ``task`` say how it went."""
     handler = _HANDLERS.get(task.name)
     try:
         if handler is None:
@@ -88,10 +118,12 @@ def money_task_attempt(*, task_id: int) -> bool:
     except Exception as error:
         _record_failure(task, error)
         return False
+    task.status, task.attempts = MoneyTask.Status.DONE, task.attempts + 1
+    task.finished_at, task.last_error = clock.now(), ""
     MoneyTask.objects.filter(pk=task.pk).update(
-        status=MoneyTask.Status.DONE,
-        attempts=task.attempts + 1,
-        finished_at=clock.now(),
+        status=task.status,
+        attempts=task.attempts,
+        finished_at=task.finished_at,
         last_error="",
     )
     return True
@@ -102,12 +134,16 @@ def _record_failure(task: MoneyTask, error: Exception) -> None:
     reason = f"{type(error).__name__}: {error}"[:500]
     parked = isinstance(error, Permanent) or attempts >= conf.MONEY_TASK_MAX_ATTEMPTS()
     log.warning("money task %s %s failed (attempt %d): %s", task.name, task.key, attempts, reason)
+    task.attempts, task.last_error = attempts, reason
+    task.status = MoneyTask.Status.PARKED if parked else MoneyTask.Status.PENDING
+    task.next_attempt_at = clock.now() + back_off(attempts)
+    task.finished_at = clock.now() if parked else None
     MoneyTask.objects.filter(pk=task.pk).update(
         attempts=attempts,
         last_error=reason,
-        status=MoneyTask.Status.PARKED if parked else MoneyTask.Status.PENDING,
-        next_attempt_at=clock.now() + back_off(attempts),
-        finished_at=clock.now() if parked else None,
+        status=task.status,
+        next_attempt_at=task.next_attempt_at,
+        finished_at=task.finished_at,
     )
     if parked:
         audit_record(

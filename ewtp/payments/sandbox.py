@@ -22,7 +22,7 @@ from ewtp.core.errors import Conflict, NotFound
 from ewtp.payments import webhooks
 from ewtp.payments.adapters.base import StatementLine
 from ewtp.payments.models import SandboxCharge, SandboxWebhook
-from ewtp.payments.transport import ProviderUnavailable
+from ewtp.payments.transport import ProviderUnavailable, platform_request
 
 __all__ = ["ProviderUnavailable"]
 
@@ -210,20 +210,16 @@ def webhook_post(body: bytes, signature: str) -> int:
             return int(error.code)
         except OSError:
             return 0
-    # No public URL configured: deliver through the platform's own WSGI handler, in process,
-    # with the same headers and body an HTTP delivery would carry.
-    from django.test import Client
-
-    # As a request to the platform itself: a host every server allows (``testserver`` is allowed
-    # only under the test suite), over HTTPS when the platform requires it.
-    response = Client(raise_request_exception=False, HTTP_HOST="localhost").post(
+    # No public URL configured: deliver through the platform's own handler, in process, with
+    # the same headers and body an HTTP delivery would carry.
+    answer = platform_request(
+        "POST",
         WEBHOOK_PATH,
-        data=body,
-        content_type="application/json",
-        headers={webhooks.SIGNATURE_HEADER: signature},
+        body=body,
+        headers={"Content-Type": "application/json", webhooks.SIGNATURE_HEADER: signature},
         secure=conf.HTTPS(),
     )
-    return int(response.status_code)
+    return answer.status
 
 
 def webhook_deliver(event_id: str) -> bool:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import phonenumbers
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,15 @@ from ewtp.core.money import Money
 from ewtp.core.services import audit_record
 from ewtp.core.transactions import in_transaction
 from ewtp.ledger import accounts as chart
-from ewtp.ledger.services import account_for, credit, debit, posting_record
+from ewtp.ledger.services import (
+    PostingSpec,
+    account_for,
+    accounts_for,
+    credit,
+    debit,
+    posting_record,
+    postings_record,
+)
 from ewtp.payments import providers, registry
 from ewtp.payments.adapters.base import event_id as event_id_of
 from ewtp.payments.adapters.base import json_object
@@ -203,21 +211,26 @@ def payment_settle(*, payment_id: int, status: Status) -> Payment:
         payment.settled_at = clock.now()
         payment.save(update_fields=["status", "settled_at"])
         amount = payment.amount
-        posting_record(
+        settlement, clearing = accounts_for(
+            [
+                (chart.provider_settlement(payment.provider), amount.currency),
+                (chart.payments_clearing(), amount.currency),
+            ]
+        )
+        captured = PostingSpec(
             kind="payment.captured",
-            legs=[
-                debit(
-                    account_for(chart.provider_settlement(payment.provider), amount.currency),
-                    amount,
-                ),
-                credit(account_for(chart.payments_clearing(), amount.currency), amount),
-            ],
+            legs=[debit(settlement, amount), credit(clearing, amount)],
             memo=payment.description,
             reference=str(payment.public_id),
             dedupe_key=f"payment:{payment.public_id}:captured",
         )
-        if handlers is not None:
-            handlers.on_succeeded(payment)
+        if handlers is not None and handlers.returns_postings:
+            # The subject's own postings (an order's escrow) go with the capture, at once.
+            postings_record([captured, *(handlers.on_succeeded(payment) or [])])
+        else:  # the subject records its own, after the capture
+            postings_record([captured])
+            if handlers is not None:
+                handlers.on_succeeded(payment)
     else:
         payment.status = Payment.Status.FAILED
         payment.failure_reason = status.reason[:300]
@@ -274,16 +287,20 @@ def _event_record(
     *, provider_name: str, event_id: str, kind: str, reference: str, payload: Any
 ) -> bool:
     """Record an incoming event once; False when it was delivered before."""
+    event = ProviderEvent(
+        provider=provider_name,
+        event_id=event_id,
+        kind=kind,
+        reference=reference,
+        payload=payload,
+        received_at=clock.now(),
+    )
     try:
-        with transaction.atomic():
-            ProviderEvent.objects.create(
-                provider=provider_name,
-                event_id=event_id,
-                kind=kind,
-                reference=reference,
-                payload=payload,
-                received_at=clock.now(),
-            )
+        if connection.in_atomic_block:  # a savepoint: the transaction survives a twin's row
+            with transaction.atomic():
+                event.save(force_insert=True)
+        else:  # autocommit: one INSERT on its own, a twin's refusal undoes nothing else
+            event.save(force_insert=True)
     except IntegrityError:
         return False
     return True

@@ -66,6 +66,26 @@ def test_the_worker_survives_the_database_refusing_it_then_runs_what_was_queued(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_a_queued_task_wakes_the_waiting_worker_at_once(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
+    """The worker waits on LISTEN, not its interval: a task queued while it waits starts at
+    once (it used to wait up to the interval, here a minute)."""
+    from ewtp.payments.tasks import payments_expire
+
+    log = tmp_path / "worker.log"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with running(["worker", "--interval", "60"], log, environment()) as worker:
+        _done(payments_expire.enqueue().id, log)  # the worker is up and working
+        time.sleep(1.5)  # and now waiting
+        started = time.monotonic()
+        _done(payments_expire.enqueue().id, log, seconds=10)
+        waited = time.monotonic() - started
+        assert worker.poll() is None
+    assert waited < 10
+    print(f"\nworker: a task queued while it waited ran after {waited:.2f} s")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_a_transaction_waits_no_longer_than_the_lock_timeout(settings) -> None:  # type: ignore[no-untyped-def]
     settings.EWTP_LOCK_TIMEOUT_MS = 300
     connections.close_all()  # new connections take the setting

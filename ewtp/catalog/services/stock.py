@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models.options import Options
 from django.utils.translation import gettext
 
 from ewtp.catalog.errors import OutOfStock
@@ -257,43 +257,144 @@ def stock_hold_many(*, holds: list[StockHold], expires_at: datetime) -> list[Sto
     return StockReservation.objects.bulk_create(reservations)
 
 
-def _holds_settle(
-    *, reference: str, source: str, target: str, reserved: int = 0, on_hand: int = 0
-) -> int:
-    """Move the reservations of ``reference`` from state ``source`` to ``target``. Idempotent.
+# The reservations of some references move from one state to another in ONE statement that
+# says which stock levels they held and how many units (PostgreSQL locks them first in key
+# order, the global order of locks; SQLite serialises writers); a reservation no longer in the
+# source state (settled by a concurrent or earlier call) is not moved, so a replay moves nothing.
+_MOVE_RESERVATIONS_POSTGRESQL = """
+WITH held AS MATERIALIZED (
+    SELECT r.id FROM {reservation} r WHERE r.{reference} = ANY(%(references)s)
+    AND r.{state} = %(source)s ORDER BY r.id FOR NO KEY UPDATE
+)
+UPDATE {reservation} AS r SET {state} = %(target)s, {settled_at} = %(now)s
+FROM held WHERE r.id = held.id AND r.{state} = %(source)s
+RETURNING r.{level_id}, r.{quantity}
+"""
+_MOVE_RESERVATIONS_SQLITE = """
+UPDATE {reservation} SET {state} = %s, {settled_at} = %s
+WHERE {reference} IN ({references}) AND {state} = %s RETURNING {level_id}, {quantity}
+"""
+# Then their stock levels, all in ONE statement: locked in key order and moved by the units
+# each one's reservations held. The table's checks (never below zero, never more reserved
+# than on hand) still hold every row.
+_MOVE_LEVELS_POSTGRESQL = """
+WITH moves (id, units) AS MATERIALIZED (
+    SELECT * FROM unnest(%(ids)s::bigint[], %(units)s::bigint[])
+), locked AS MATERIALIZED (
+    SELECT l.id FROM {level_table} l WHERE l.id = ANY(%(ids)s) ORDER BY l.id FOR NO KEY UPDATE
+)
+UPDATE {level_table} AS l SET {reserved} = l.{reserved} + %(reserved)s * moves.units,
+    {on_hand} = l.{on_hand} + %(on_hand)s * moves.units
+FROM moves, locked WHERE l.id = moves.id AND locked.id = moves.id
+"""
+_MOVE_LEVELS_SQLITE = """
+UPDATE {level_table} SET {reserved} = {reserved} + %s * CASE id {cases} END,
+    {on_hand} = {on_hand} + %s * CASE id {cases} END
+WHERE id IN ({ids})
+"""
 
-    Each reservation moves with one conditional UPDATE (so two callers settle it once), and
-    its stock level changes by ``reserved`` and ``on_hand`` times its quantity. Returns the
-    units settled.
+
+@functools.cache
+def _settle_sql(kind: str, count: int) -> str:
+    """The statement that moves ``kind`` (reservations or levels), written once per process
+    (on SQLite once per number of ``count`` references or levels)."""
+    quote = connection.ops.quote_name
+    reservation, level = StockReservation._meta, StockLevel._meta
+
+    def column(meta: Options[Any], name: str) -> str:
+        return quote(str(getattr(meta.get_field(name), "column", name)))
+
+    names = {
+        "reservation": quote(reservation.db_table),
+        "reference": column(reservation, "reference"),
+        "state": column(reservation, "state"),
+        "settled_at": column(reservation, "settled_at"),
+        "level_id": column(reservation, "stock_level"),
+        "quantity": column(reservation, "quantity"),
+        "level_table": quote(level.db_table),
+        "reserved": column(level, "reserved"),
+        "on_hand": column(level, "on_hand"),
+    }
+    postgresql = connection.vendor == "postgresql"
+    if kind == "reservations":
+        if postgresql:
+            return _MOVE_RESERVATIONS_POSTGRESQL.format(**names)
+        return _MOVE_RESERVATIONS_SQLITE.format(**names, references=", ".join(["%s"] * count))
+    if postgresql:
+        return _MOVE_LEVELS_POSTGRESQL.format(**names)
+    cases = " ".join(["WHEN %s THEN %s"] * count)
+    return _MOVE_LEVELS_SQLITE.format(**names, cases=cases, ids=", ".join(["%s"] * count))
+
+
+def _reservations_move(references: list[str], source: str, target: str) -> dict[int, int]:
+    """Move the reservations; the units they held, by stock level."""
+    now = connection.ops.adapt_datetimefield_value(clock.now())
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                _settle_sql("reservations", 0),
+                {"references": references, "source": source, "target": target, "now": now},
+            )
+        else:
+            statement = _settle_sql("reservations", len(references))
+            cursor.execute(statement, [target, now, *references, source])
+        units: dict[int, int] = {}
+        for level_id, quantity in cursor.fetchall():
+            units[int(level_id)] = units.get(int(level_id), 0) + int(quantity)
+    return units
+
+
+def _levels_move(units: dict[int, int], *, reserved: int, on_hand: int) -> None:
+    """Change each level's ``reserved`` and ``on_hand`` by those factors times its units."""
+    ids = sorted(units)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            moves = {"ids": ids, "units": [units[pk] for pk in ids]}
+            cursor.execute(
+                _settle_sql("levels", 0), {**moves, "reserved": reserved, "on_hand": on_hand}
+            )
+        else:
+            pairs = [value for pk in ids for value in (pk, units[pk])]
+            statement = _settle_sql("levels", len(ids))
+            cursor.execute(statement, [reserved, *pairs, on_hand, *pairs, *ids])
+
+
+def _holds_settle(
+    *, references: list[str], source: str, target: str, reserved: int = 0, on_hand: int = 0
+) -> int:
+    """Move the reservations of ``references`` from state ``source`` to ``target``. Idempotent.
+
+    Two statements whatever their number (raw SQL: the ORM's UPDATE cannot say which rows it
+    moved): the reservations still in ``source`` move (so two callers settle each once), then
+    each stock level changes by ``reserved`` and ``on_hand`` times the units its reservations
+    held. Returns the units settled.
     """
-    settled = 0
-    holds = StockReservation.objects.filter(reference=reference, state=source)
-    for hold in holds.order_by("stock_level_id", "pk"):
-        if StockReservation.objects.filter(pk=hold.pk, state=source).update(
-            state=target, settled_at=clock.now()
-        ):
-            changes: dict[str, Any] = {}
-            if reserved:
-                changes["reserved"] = F("reserved") + reserved * hold.quantity
-            if on_hand:
-                changes["on_hand"] = F("on_hand") + on_hand * hold.quantity
-            StockLevel.objects.filter(pk=hold.stock_level_id).update(**changes)
-            settled += hold.quantity
-    return settled
+    if not references:
+        return 0
+    units = _reservations_move(sorted(set(references)), source, target)
+    if units and (reserved or on_hand):
+        _levels_move(units, reserved=reserved, on_hand=on_hand)
+    return sum(units.values())
 
 
 def stock_holds_release(*, reference: str) -> int:
     """Give back the units held for ``reference`` (an unpaid order ended). Idempotent."""
-    return _holds_settle(reference=reference, source=HELD, target=RELEASED, reserved=-1)
+    return _holds_settle(references=[reference], source=HELD, target=RELEASED, reserved=-1)
 
 
 def stock_holds_commit(*, reference: str) -> int:
     """The order is paid: its held units leave the stock for good. Idempotent."""
+    return stock_holds_commit_many(references=[reference])
+
+
+def stock_holds_commit_many(*, references: list[str]) -> int:
+    """Several orders are paid (a checkout): their held units leave the stock for good, in
+    two statements whatever their number. Idempotent."""
     return _holds_settle(
-        reference=reference, source=HELD, target=COMMITTED, reserved=-1, on_hand=-1
+        references=references, source=HELD, target=COMMITTED, reserved=-1, on_hand=-1
     )
 
 
 def stock_return(*, reference: str) -> int:
     """A paid order was cancelled before it left: its units go back on the shelf. Idempotent."""
-    return _holds_settle(reference=reference, source=COMMITTED, target=RELEASED, on_hand=1)
+    return _holds_settle(references=[reference], source=COMMITTED, target=RELEASED, on_hand=1)

@@ -22,6 +22,7 @@ from ewtp.catalog.services.products import (
 from ewtp.catalog.services.stock import (
     stock_hold,
     stock_holds_commit,
+    stock_holds_commit_many,
     stock_holds_release,
     stock_return,
     stock_set,
@@ -150,6 +151,32 @@ def test_hold_release_commit_and_return_keep_the_counts(reference_data):
         "released",
         "released",
     ]
+
+
+def test_a_checkout_s_holds_are_committed_in_two_statements_and_a_replay_moves_nothing(
+    reference_data, django_assert_num_queries
+):
+    coffee = variant_of(make_product(make_seller("huye-coffee"), stock=10))
+    tea = variant_of(make_product(make_seller("nyungwe-tea"), "Nyungwe tea", stock=5))
+    expires = clock.now() + timedelta(minutes=30)
+    stock_hold(variant=coffee, quantity=3, reference="order-a", expires_at=expires)
+    stock_hold(variant=coffee, quantity=2, reference="order-a", expires_at=expires)
+    stock_hold(variant=tea, quantity=5, reference="order-b", expires_at=expires)
+    stock_hold(variant=coffee, quantity=1, reference="order-c", expires_at=expires)  # not paid
+    with django_assert_num_queries(2):  # the reservations, then their stock levels
+        assert stock_holds_commit_many(references=["order-a", "order-b"]) == 10
+    levels = {level.variant_id: level for level in StockLevel.objects.all()}
+    assert (levels[coffee.pk].on_hand, levels[coffee.pk].reserved) == (5, 1)
+    assert (levels[tea.pk].on_hand, levels[tea.pk].reserved) == (0, 0)
+    states = dict(StockReservation.objects.values_list("reference", "state").distinct())
+    assert states == {"order-a": "committed", "order-b": "committed", "order-c": "held"}
+    with django_assert_num_queries(1):  # a replayed webhook: nothing held is left to move
+        assert stock_holds_commit_many(references=["order-a", "order-b"]) == 0
+    again = {
+        level.variant_id: (level.on_hand, level.reserved) for level in StockLevel.objects.all()
+    }
+    assert again == {coffee.pk: (5, 1), tea.pk: (0, 0)}
+    assert stock_holds_commit_many(references=[]) == 0
 
 
 def test_stock_cannot_be_set_below_what_is_held(reference_data):

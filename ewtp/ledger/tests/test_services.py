@@ -19,12 +19,14 @@ from ewtp.ledger.services import (
     AccountSpec,
     InsufficientFunds,
     LedgerError,
+    PostingSpec,
     account_for,
     credit,
     debit,
     ledger_verify,
     posting_record,
     posting_reverse,
+    postings_record,
 )
 
 SETTLEMENT = AccountSpec(
@@ -169,6 +171,75 @@ def test_dedupe_key_records_once() -> None:
     assert first == again
     escrow.refresh_from_db()
     assert escrow.balance_minor == -500
+
+
+@pytest.mark.django_db
+def test_several_postings_at_once_are_each_what_one_by_one_would_be(
+    django_assert_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    settlement, escrow = account_for(SETTLEMENT, "EUR"), account_for(ESCROW, "EUR")
+    payable = account_for(PAYABLE, "EUR")
+    first = posting_record(
+        kind="payment.captured",
+        legs=[debit(settlement, eur("100.00")), credit(escrow, eur("100.00"))],
+        dedupe_key="captured",
+    )
+    specs = [
+        PostingSpec(  # recorded before: returned as it is
+            kind="payment.captured",
+            legs=[debit(settlement, eur("100.00")), credit(escrow, eur("100.00"))],
+            dedupe_key="captured",
+        ),
+        PostingSpec(
+            kind="escrow.released",
+            legs=[debit(escrow, eur("60.00")), credit(payable, eur("60.00"))],
+            memo="release A1",
+            reference="A1",
+            dedupe_key="released",
+        ),
+        PostingSpec(
+            kind="escrow.released",
+            legs=[debit(escrow, eur("40.00")), credit(payable, eur("40.00"))],
+            reference="A1",
+        ),
+    ]
+    # A savepoint, the dedupe look-up, the postings, the balances, the entries, the audit
+    # rows, its release: whatever the number of postings.
+    with django_assert_num_queries(7):
+        made = postings_record(specs)
+    assert made[0] == first and made[1].pk and made[2].pk and made[1] != made[2]
+    assert [p.kind for p in made] == ["payment.captured", "escrow.released", "escrow.released"]
+    balances = dict(Account.objects.values_list("code", "balance_minor"))
+    assert balances == {SETTLEMENT.code: 10000, ESCROW.code: 0, PAYABLE.code: -10000}
+    assert sorted(made[1].entries.values_list("amount_minor", flat=True)) == [-6000, 6000]
+    assert AuditLog.objects.filter(action="ledger.escrow.released").count() == 2
+    assert postings_record(specs[:2]) == made[:2]  # replayed: nothing moves
+    assert Account.objects.get(code=PAYABLE.code).balance_minor == -10000
+    assert ledger_verify()["balanced"] is True
+
+
+@pytest.mark.django_db
+def test_bounds_are_checked_posting_by_posting_and_a_refusal_writes_none() -> None:
+    settlement, escrow = account_for(SETTLEMENT, "EUR"), account_for(ESCROW, "EUR")
+    payable = account_for(PAYABLE, "EUR")
+    # The escrow would be 50 below zero after the first posting, even though the second
+    # brings it back: refused as the first posting alone would be.
+    specs = [
+        PostingSpec(
+            kind="escrow.released",
+            legs=[debit(escrow, eur("50.00")), credit(payable, eur("50.00"))],
+        ),
+        PostingSpec(
+            kind="payment.captured",
+            legs=[debit(settlement, eur("50.00")), credit(escrow, eur("50.00"))],
+        ),
+    ]
+    with pytest.raises(InsufficientFunds):
+        postings_record(specs)
+    assert Posting.objects.count() == 0 and Entry.objects.count() == 0
+    assert set(Account.objects.values_list("balance_minor", flat=True)) == {0}
+    postings_record(specs[::-1])  # captured first: fine
+    assert Account.objects.get(code=ESCROW.code).balance_minor == 0
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from ewtp.catalog.services.stock import stock_holds_commit, stock_holds_release
+from ewtp.catalog.services.stock import stock_holds_commit_many, stock_holds_release
 from ewtp.core import clock
 from ewtp.core.errors import Conflict, InvalidRequest, NotFound
 from ewtp.core.locks import lock_rows
@@ -20,11 +20,7 @@ from ewtp.orders.addresses import (
     id_number_masked,
 )
 from ewtp.orders.models import Checkout, Order
-from ewtp.orders.services.mails import (
-    _after_commit,
-    _enqueue_checkout_mail,
-    _enqueue_seller_mail,
-)
+from ewtp.orders.services.mails import _after_commit, _enqueue_paid_mails
 from ewtp.orders.services.transitions import Actor, BuyerAccess, _apply, _apply_many_by_system
 
 
@@ -36,8 +32,17 @@ def checkout_mark_paid(*, checkout: Checkout, payment_reference: str = "") -> Ch
     (the payment should then be refunded).
     """
     locked = lock_rows(Checkout.objects.filter(pk=checkout.pk))[0]
+    checkout_paid_in_transaction(locked=locked, payment_reference=payment_reference)
+    return locked
+
+
+def checkout_paid_in_transaction(*, locked: Checkout, payment_reference: str) -> list[Order]:
+    """``checkout_mark_paid`` inside the caller's transaction, the checkout's row locked by
+    the caller: no savepoint of its own (Conflict "hold_expired" is raised before anything is
+    written, so the caller's transaction may go on). Returns the orders now paid, with their
+    sellers; none when the checkout was paid before."""
     if locked.payment_status == Checkout.PaymentStatus.PAID:
-        return locked
+        return []
     # With their sellers (the audit rows name them); only the orders' rows are locked.
     orders = lock_rows(Order.objects.select_related("seller").filter(checkout=locked))
     now = clock.now()
@@ -52,8 +57,7 @@ def checkout_mark_paid(*, checkout: Checkout, payment_reference: str = "") -> Ch
             extra={"orders": {str(o.public_id): o.status for o in ended}},
         )
     audits = _apply_many_by_system(orders, Order.Status.PAID, note=payment_reference, now=now)
-    for order in orders:
-        stock_holds_commit(reference=str(order.public_id))
+    stock_holds_commit_many(references=[str(order.public_id) for order in orders])
     locked.payment_status = Checkout.PaymentStatus.PAID
     locked.payment_reference = payment_reference
     locked.paid_at = now
@@ -71,10 +75,9 @@ def checkout_mark_paid(*, checkout: Checkout, payment_reference: str = "") -> Ch
         }
     )
     audit_records(audits)  # the orders' and the checkout's, in one statement
-    _after_commit(partial(_enqueue_checkout_mail, locked.pk, "paid"))
-    for order in orders:
-        _after_commit(partial(_enqueue_seller_mail, order.pk))
-    return locked
+    # The buyer's mail and each seller's, queued as one task (one INSERT, one task to run).
+    _after_commit(partial(_enqueue_paid_mails, locked.pk, [order.pk for order in orders]))
+    return orders
 
 
 @transaction.atomic

@@ -23,10 +23,10 @@ def _enqueue_checkout_mail(checkout_id: int, kind: str) -> None:
     send_checkout_mail.enqueue(checkout_id, kind)
 
 
-def _enqueue_seller_mail(order_id: int) -> None:
-    from ewtp.orders.tasks import send_seller_mail
+def _enqueue_paid_mails(checkout_id: int, order_ids: list[int]) -> None:
+    from ewtp.orders.tasks import send_paid_mails
 
-    send_seller_mail.enqueue(order_id)
+    send_paid_mails.enqueue(checkout_id, order_ids)
 
 
 def _enqueue_order_mail(order_id: int, kind: str) -> None:

@@ -23,12 +23,14 @@ from django.utils.translation import gettext as _
 from ewtp.core import clock, conf
 from ewtp.core.errors import Conflict, InvalidRequest
 from ewtp.core.fees import fee_terms
+from ewtp.core.locks import lock_rows
 from ewtp.core.money import Money, quantize
 from ewtp.ledger import accounts as chart
 from ewtp.ledger.models import Account, Entry, Posting
 from ewtp.ledger.services import (
     AccountSpec,
     Leg,
+    PostingSpec,
     account_for,
     accounts_for,
     credit,
@@ -117,13 +119,17 @@ def checkout_payment_of(checkout: Checkout) -> Payment | None:
     ).first()
 
 
-def on_payment_succeeded(payment: Payment) -> None:
-    """Inside the settlement's transaction: orders paid, the money into escrow per order."""
-    from ewtp.orders.services.handover import checkout_mark_paid
+def on_payment_succeeded(payment: Payment) -> list[PostingSpec]:
+    """Inside the settlement's transaction: orders paid; returns the postings that move the
+    money into escrow per order (recorded with the payment's capture)."""
+    from ewtp.orders.services.handover import checkout_paid_in_transaction
 
-    checkout = Checkout.objects.get(public_id=payment.subject_ref)
+    # Read and locked at once (the settlement's transaction holds it to the end).
+    checkout = lock_rows(Checkout.objects.filter(public_id=payment.subject_ref))[0]
     try:
-        checkout_mark_paid(checkout=checkout, payment_reference=str(payment.public_id))
+        paid = checkout_paid_in_transaction(
+            locked=checkout, payment_reference=str(payment.public_id)
+        )
     except Conflict as error:
         if error.code != "hold_expired":
             raise
@@ -133,8 +139,18 @@ def on_payment_succeeded(payment: Payment) -> None:
 
         holds_expire(checkout_id=checkout.pk)
         _refund_after_commit(payment, payment.amount_minor, "reservation ended before payment")
-        return
-    orders = [order for order in checkout.orders.all().order_by("pk") if order.total_minor]
+        return []
+    # The orders just paid are in hand; a checkout paid before is read (its postings are
+    # then found by their dedupe keys).
+    orders = [
+        order for order in (paid or checkout.orders.all().order_by("pk")) if order.total_minor
+    ]
+    return _escrows_funding(orders)
+
+
+def _escrows_funding(orders: list[Order]) -> list[PostingSpec]:
+    """Dr payments clearing, Cr each order's escrow and its destination authority's payable:
+    one posting per order."""
     # Every account the postings name, read (and the orders' escrows opened) at once.
     wanted: list[tuple[AccountSpec, str]] = []
     for order in orders:
@@ -145,6 +161,7 @@ def on_payment_succeeded(payment: Payment) -> None:
         if authority_part:
             wanted.append((_authority_spec(order), order.currency))
     accounts = iter(accounts_for(wanted))
+    postings = []
     for order in orders:
         escrow_part, authority_part = split_of(order)
         legs = [debit(next(accounts), _money(order.total_minor, order.currency))]
@@ -152,13 +169,16 @@ def on_payment_succeeded(payment: Payment) -> None:
             legs.append(credit(next(accounts), _money(escrow_part, order.currency)))
         if authority_part:
             legs.append(credit(next(accounts), _money(authority_part, order.currency)))
-        posting_record(
-            kind="escrow.funded",
-            legs=legs,
-            memo=f"Order {order.public_id} paid",
-            reference=str(order.public_id),
-            dedupe_key=f"order:{order.public_id}:funded",
+        postings.append(
+            PostingSpec(
+                kind="escrow.funded",
+                legs=legs,
+                memo=f"Order {order.public_id} paid",
+                reference=str(order.public_id),
+                dedupe_key=f"order:{order.public_id}:funded",
+            )
         )
+    return postings
 
 
 def on_payment_failed(payment: Payment) -> None:

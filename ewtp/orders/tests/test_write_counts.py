@@ -33,7 +33,7 @@ CART = {"postgresql": 2, "sqlite": 2}
 CART_LINE = {"postgresql": 2, "sqlite": 5}
 CHECKOUT_BASE = {"postgresql": 17, "sqlite": 18}
 CHECKOUT_PER_SELLER = {"postgresql": 1, "sqlite": 1}
-WEBHOOK_TWO_SELLERS = {"postgresql": 63, "sqlite": 63}
+WEBHOOK_TWO_SELLERS = {"postgresql": 30, "sqlite": 30}
 # A checkout refused because a line asks more than is left: decided by the units read with the
 # cart's lines, before the checkout's transaction (nothing written, nothing locked).
 CHECKOUT_SOLD_OUT = {"postgresql": 6, "sqlite": 6}
@@ -129,6 +129,7 @@ def test_a_cart_costs_its_rate_limit_counter_and_its_row(
     cart = Cart.objects.get(public_id=response.json()["id"])
     assert cart.user_id is None and cart.checked_out_at is None
     assert RateCounter.objects.filter(key__startswith="ratelimit:orders.cart:").count() == 1
+
 
 def test_a_sold_out_checkout_is_refused_before_anything_is_written(
     sellers: list[Any], django_assert_num_queries: Any

@@ -398,3 +398,24 @@ def test_the_payments_command_makes_a_batch_and_reconciles(settings) -> None:  #
     out = io.StringIO()
     call_command("payments", "tasks", stdout=out)
     assert json.loads(out.getvalue()) == []
+
+
+def test_the_mobile_money_simulator_answers_in_process_as_under_a_real_server(settings) -> None:  # type: ignore[no-untyped-def]
+    """In process, the simulator is asked as the platform itself (``localhost``): it was asked
+    as the test suite's ``testserver``, a host no real server allows, so its payments never
+    settled under `ewtp serve`."""
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+    payment = payment_start(
+        subject_type="sim",
+        subject_ref="S2",
+        amount=Money.of("15000", "RWF"),
+        email="b@example.org",
+        description="x",
+        provider_name="momo-sim",
+        payer_msisdn="0788123456",
+    )
+    assert payment.provider_reference and not payment.failure_reason
+    payments_poll_pending()
+    payments_poll_pending()
+    payment.refresh_from_db()
+    assert payment.status == "succeeded"

@@ -105,6 +105,73 @@ def test_approval_delivers_a_signed_webhook_that_settles_once() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_in_process_webhooks_go_through_one_handler_built_once(monkeypatch, settings) -> None:  # type: ignore[no-untyped-def]
+    """A new handler per delivery loaded every middleware again (WhiteNoise walked the static
+    root each time); one handler per process serves them all, and still checks signatures."""
+    from django.core.handlers.base import BaseHandler
+
+    built: list[str] = []
+    real = BaseHandler.load_middleware
+
+    def load(self, is_async=False):  # type: ignore[no-untyped-def]
+        built.append(type(self).__name__)
+        return real(self, is_async)
+
+    monkeypatch.setattr(BaseHandler, "load_middleware", load)
+    settings.EWTP_SANDBOX_OUTAGE = False  # a setting changed: the next delivery builds anew
+    for payment in (_start(), _start("Tea order", "20.00")):
+        sandbox.charge_decide(reference=payment.provider_reference, approve=True)
+        payment.refresh_from_db()
+        assert payment.status == "succeeded"
+    assert SandboxWebhook.objects.filter(delivered_at__isnull=False).count() == 2
+    body = b'{"id":"evt_forged","type":"charge.succeeded","data":{"reference":"ch_x"}}'
+    assert sandbox.webhook_post(body, f"t={int(time.time())},v1={'0' * 64}") == 400
+    assert built == ["ClientHandler"]
+    assert ProviderEvent.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_delivers_a_webhook_before_tasks_queued_earlier(settings) -> None:  # type: ignore[no-untyped-def]
+    """A payer waits on the delivery: it goes before the mails and jobs already queued."""
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    from ewtp.payments.tasks import payments_expire
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    payment = _start()
+    payments_expire.enqueue()
+    payments_expire.enqueue()
+    sandbox.charge_decide(reference=payment.provider_reference, approve=True)
+    call_command("db_worker", batch=True, max_tasks=1, no_startup_delay=True, verbosity=0)
+    payment.refresh_from_db()
+    assert payment.status == "succeeded"
+    waiting = DBTaskResult.objects.filter(status="READY").values_list("task_path", flat=True)
+    assert list(waiting) == ["ewtp.payments.tasks.payments_expire"] * 2
+
+
+@pytest.mark.django_db
+def test_a_replayed_event_and_task_inside_a_transaction_leave_it_usable() -> None:
+    """The event's and the money task's INSERTs run bare only in autocommit: a twin refused
+    inside an open transaction (here the test's) must not break it (PostgreSQL)."""
+    from ewtp.payments.models import MoneyTask
+    from ewtp.payments.retry import money_task_enqueue
+
+    payment = _start()
+    SandboxCharge.objects.filter(reference=payment.provider_reference).update(status="succeeded")
+    reference = payment.provider_reference
+    event = {"id": "evt_twice", "type": "charge.succeeded", "data": {"reference": reference}}
+    assert webhook_receive(provider_name="sandbox", event=event) == "processed"
+    assert webhook_receive(provider_name="sandbox", event=event) == "duplicate"
+    task = MoneyTask.objects.get()
+    again = money_task_enqueue("payments.refresh", key=task.key, args=task.args)
+    assert (again.pk, again.status, again.attempts) == (task.pk, "done", 1)
+    payment.refresh_from_db()
+    assert payment.status == "succeeded"
+    assert Posting.objects.filter(kind="payment.captured").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
 def test_bad_signature_and_old_timestamp_are_refused_and_change_nothing() -> None:
     payment = _start()
     charge = SandboxCharge.objects.get()

@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
-from ewtp.core import periodic
+from ewtp.core import conf, periodic
 from ewtp.core.locks import is_lock_timeout
+from ewtp.core.task_wake import TaskWake
 
 logger = logging.getLogger("ewtp.worker")
 # Waits between attempts while the database is unreachable: 1, 2, 4 ... up to 30 seconds.
@@ -26,36 +27,48 @@ class Command(BaseCommand):
         parser.add_argument(
             "--interval",
             type=float,
-            default=2.0,
-            help="seconds to wait when there is nothing to do",
+            default=None,
+            help="seconds to wait when there is nothing to do (default: EWTP_WORKER_INTERVAL; "
+            "on PostgreSQL a queued task wakes the worker sooner)",
         )
         parser.add_argument(
             "--once", action="store_true", help="process what is due once, then exit"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        interval = conf.WORKER_INTERVAL() if options["interval"] is None else options["interval"]
+        wake = TaskWake()
+        try:
+            self._loop(wake, interval, once=options["once"])
+        finally:
+            wake.close()
+
+    def _loop(self, wake: TaskWake, interval: float, *, once: bool) -> None:
         last_run: dict[str, float] = {}
         self.stdout.write("eWTP worker started")
         pause = 0.0  # > 0 while the database is unreachable
         while True:
             try:
                 close_old_connections()
-                self._run_due(last_run, once=options["once"])
+                if not once:
+                    wake.listen()  # before the queue is read: a task queued after is not missed
+                self._run_due(last_run, once=once)
             except (OperationalError, InterfaceError) as error:
                 if not is_lock_timeout(error):
                     # A restart, a fail-over or a refused connection: wait, reconnect, go on.
                     pause = min(max(pause * 2, BACKOFF_FIRST), BACKOFF_MOST)
                     logger.warning("database unavailable (%s); retrying in %.0f s", error, pause)
                     connections.close_all()
+                    wake.close()
                     time.sleep(pause)
                     continue
                 logger.warning("a task waited too long for a lock: %s", error)
             if pause:
                 logger.warning("database reachable again; worker resumed")
                 pause = 0.0
-            if options["once"]:
+            if once:
                 return
-            time.sleep(options["interval"])
+            wake.wait(interval)
 
     @staticmethod
     def _run_due(last_run: dict[str, float], *, once: bool) -> None:
