@@ -30,7 +30,7 @@ from ewtp.tourism.tests.factories import (
 pytestmark = transactional
 
 # Statements of one request, by database (see the module's docstring).
-BOOKING = {"postgresql": 15, "sqlite": 15}
+BOOKING = {"postgresql": 14, "sqlite": 14}
 # The read that refuses and the answer kept for replay: one statement on PostgreSQL, two on SQLite.
 REFUSED = {"postgresql": 1, "sqlite": 2}
 CHECK_IN = {"postgresql": 11, "sqlite": 11}
