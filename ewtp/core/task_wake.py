@@ -25,6 +25,10 @@ class TaskWake:
     def __init__(self) -> None:
         self._listener: Any = None
 
+    @property
+    def listening(self) -> bool:
+        return self._listener is not None
+
     def listen(self) -> None:
         """Listen from now on (before the queue is read, so that no wake-up is missed);
         nothing on SQLite, with EWTP_WORKER_LISTEN off, or while the database is away."""

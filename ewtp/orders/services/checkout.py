@@ -243,12 +243,7 @@ def checkout_place(
         shipping_address=shipping_address,
     )
     _require_open(cart)
-    if type(gift) is not bool:
-        raise InvalidRequest(
-            "invalid_request",
-            _("Please correct the fields shown."),
-            fields={"gift": "true or false"},
-        )
+    _require_flag(gift, "gift")
     lines = _cart_lines(cart)
     consignments = _priced_consignments(
         lines,
@@ -295,6 +290,14 @@ def checkout_place(
         if not holds_expire(variant_ids=variant_ids):
             raise
         return retry_on_lock_timeout(write)
+
+
+def _require_flag(value: object, name: str) -> None:
+    """A JSON true or false, nothing that merely looks like one."""
+    if type(value) is not bool:
+        raise InvalidRequest(
+            "invalid_request", _("Please correct the fields shown."), fields={name: "true or false"}
+        )
 
 
 def _refuse_if_short(lines: list[CartLine]) -> None:

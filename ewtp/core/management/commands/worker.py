@@ -52,6 +52,9 @@ class Command(BaseCommand):
                 close_old_connections()
                 if not once:
                     wake.listen()  # before the queue is read: a task queued after is not missed
+                if pause and wake.listening:  # connected: said before any task runs
+                    logger.warning("database reachable again; worker resumed")
+                    pause = 0.0
                 self._run_due(last_run, once=once)
             except (OperationalError, InterfaceError) as error:
                 if not is_lock_timeout(error):
