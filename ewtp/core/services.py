@@ -132,6 +132,18 @@ def idempotent_call(
     return status, body
 
 
+# The columns a kept answer writes, in the order of the raw INSERTs that keep one.
+ANSWER_COLUMNS = (
+    "scope",
+    "key",
+    "fingerprint",
+    "state",
+    "response_status",
+    "response_body",
+    "created_at",
+)
+
+
 @functools.cache
 def _answer_keep_sql(vendor: str, *, asynchronous: bool) -> str:
     """The INSERT of ``idempotent_answer_keep``, written once per process: the ORM's
@@ -139,18 +151,7 @@ def _answer_keep_sql(vendor: str, *, asynchronous: bool) -> str:
     path whose whole budget is a few)."""
     quote = connection.ops.quote_name
     table = quote(IdempotencyRecord._meta.db_table)
-    columns = ", ".join(
-        quote(name)
-        for name in (
-            "scope",
-            "key",
-            "fingerprint",
-            "state",
-            "response_status",
-            "response_body",
-            "created_at",
-        )
-    )
+    columns = ", ".join(quote(name) for name in ANSWER_COLUMNS)
     body = "%s::jsonb" if vendor == "postgresql" else "%s"
     values = f"%s, %s, %s, %s, %s, {body}, %s"
     if asynchronous:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,6 +174,22 @@ def _balances_move(movements: dict[int, int]) -> dict[int, int]:
     return moved
 
 
+def _entries_write(legs: Iterable[tuple[Posting, Leg]]) -> None:
+    """The entries of postings just written, one INSERT (a zero leg writes no entry)."""
+    Entry.objects.bulk_create(
+        [
+            Entry(
+                posting=posting,
+                account=leg.account,
+                amount_minor=leg.amount.minor,
+                currency=leg.amount.currency,
+            )
+            for posting, leg in legs
+            if leg.amount.minor != 0
+        ]
+    )
+
+
 def _bounds_check(legs: Sequence[Leg], movements: dict[int, int], balances: dict[int, int]) -> None:
     """A bounded account may not go below zero (seen from its normal side)."""
     for account in {leg.account.pk: leg.account for leg in legs}.values():
@@ -256,18 +272,7 @@ def _posting_write(
     )
     posting.save(force_insert=True)
     _bounds_check(legs, movements, _balances_move(movements))
-    Entry.objects.bulk_create(
-        [
-            Entry(
-                posting=posting,
-                account=leg.account,
-                amount_minor=leg.amount.minor,
-                currency=leg.amount.currency,
-            )
-            for leg in legs
-            if leg.amount.minor != 0
-        ]
-    )
+    _entries_write((posting, leg) for leg in legs)
     audit_record(
         actor=actor,
         action=f"ledger.{kind}",
@@ -365,18 +370,10 @@ def _postings_write(specs: Sequence[PostingSpec], actor: Any) -> list[Posting]:
         # An account whose moves cancel out is still locked and read (moved by 0): the
         # bounds are checked on its balance between the postings.
         _bounds_check_in_order(fresh, movements, _balances_move(dict(total)))
-        Entry.objects.bulk_create(
-            [
-                Entry(
-                    posting=posting,
-                    account=leg.account,
-                    amount_minor=leg.amount.minor,
-                    currency=leg.amount.currency,
-                )
-                for posting, spec in zip(written, fresh, strict=True)
-                for leg in spec.legs
-                if leg.amount.minor != 0
-            ]
+        _entries_write(
+            (posting, leg)
+            for posting, spec in zip(written, fresh, strict=True)
+            for leg in spec.legs
         )
         audit_records(
             [

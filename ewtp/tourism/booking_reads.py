@@ -17,6 +17,7 @@ from ewtp.accounts.models import Organisation
 from ewtp.core import clock
 from ewtp.core.errors import DomainError
 from ewtp.core.models import IdempotencyRecord
+from ewtp.core.services import ANSWER_COLUMNS
 from ewtp.tourism.models import Booking, DailyCapacity, Experience, Park, PriceTier
 
 
@@ -109,18 +110,7 @@ def _booking_day_keep_sql(*, asynchronous: bool) -> str:
         unit=column("capacity_unit"),
         group_size=column("group_size"),
         idempotency=quote(IdempotencyRecord._meta.db_table),
-        record_columns=", ".join(
-            quote(name)
-            for name in (
-                "scope",
-                "key",
-                "fingerprint",
-                "state",
-                "response_status",
-                "response_body",
-                "created_at",
-            )
-        ),
+        record_columns=", ".join(quote(name) for name in ANSWER_COLUMNS),
         asynchronous=", (SELECT set_config('synchronous_commit', 'off', true)) s"
         if asynchronous
         else "",
