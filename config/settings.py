@@ -134,6 +134,12 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=_ewtp["EWTP_CONN_MAX_AGE"])
     }
+    if _ewtp["EWTP_DB_PREPARE_THRESHOLD"] > 0:
+        # Server-side binding, and psycopg prepares a statement once it has run this often.
+        DATABASES["default"]["OPTIONS"] = {
+            "server_side_binding": True,
+            "prepare_threshold": _ewtp["EWTP_DB_PREPARE_THRESHOLD"],
+        }
 else:
     DATABASES = {
         "default": {

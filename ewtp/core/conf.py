@@ -126,6 +126,14 @@ CONN_MAX_AGE = _declare(
     "0",
     "Seconds a database connection is kept between requests (`ewtp serve` sets 600).",
 )
+DB_PREPARE_THRESHOLD = _declare(
+    "EWTP_DB_PREPARE_THRESHOLD",
+    int,
+    "2",
+    "On PostgreSQL, a statement run this many times on one connection is prepared on the "
+    "server (parsed and planned once) and its values sent apart from its text; 0 sends every "
+    "statement whole, as a pooler in transaction mode without prepared-statement support needs.",
+)
 ACCESS_LOG = _declare(
     "EWTP_ACCESS_LOG",
     str,
