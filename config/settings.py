@@ -134,12 +134,6 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=_ewtp["EWTP_CONN_MAX_AGE"])
     }
-    if _ewtp["EWTP_DB_PREPARE_THRESHOLD"] > 0:
-        # Server-side binding, and psycopg prepares a statement once it has run this often.
-        DATABASES["default"]["OPTIONS"] = {
-            "server_side_binding": True,
-            "prepare_threshold": _ewtp["EWTP_DB_PREPARE_THRESHOLD"],
-        }
 else:
     DATABASES = {
         "default": {
@@ -148,6 +142,11 @@ else:
             "CONN_MAX_AGE": _ewtp["EWTP_CONN_MAX_AGE"],
         }
     }
+# PostgreSQL: server-side binding, and psycopg prepares a statement once it has run this often
+# on a connection (options of the URL's query string, such as sslmode, are kept).
+_PG_PREPARED = conf.postgres_prepared_options(_ewtp["EWTP_DB_PREPARE_THRESHOLD"])
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(_PG_PREPARED)
 # A read replica (PostgreSQL streaming replication) for the insights pages: the router sends
 # their reads there; every write and every other read goes to the primary.
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
@@ -156,6 +155,7 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(
         DATABASE_REPLICA_URL, conn_max_age=_ewtp["EWTP_CONN_MAX_AGE"]
     )
+    DATABASES["replica"].setdefault("OPTIONS", {}).update(_PG_PREPARED)
     # Tests have no second server: the replica alias reads the test database.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["config.dbrouter.ReplicaRouter"]

@@ -134,6 +134,16 @@ DB_PREPARE_THRESHOLD = _declare(
     "server (parsed and planned once) and its values sent apart from its text; 0 sends every "
     "statement whole, as a pooler in transaction mode without prepared-statement support needs.",
 )
+
+
+def postgres_prepared_options(threshold: int) -> dict[str, Any]:
+    """The PostgreSQL connection options for EWTP_DB_PREPARE_THRESHOLD: server-side binding with
+    psycopg preparing a statement once it has run ``threshold`` times; none for 0."""
+    if threshold <= 0:
+        return {}
+    return {"server_side_binding": True, "prepare_threshold": threshold}
+
+
 ACCESS_LOG = _declare(
     "EWTP_ACCESS_LOG",
     str,
