@@ -27,6 +27,7 @@ from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QuerySet, Value
 
 from ewtp.catalog.models import Product, TsVectorField
+from ewtp.core.prepared import planned_for_values
 
 MAX_TERMS = 8
 CANDIDATES = 1000  # matches ranked and counted at most, per search
@@ -61,7 +62,8 @@ def search_page(queryset: QuerySet[Product], query: str, *, offset: int, limit: 
     if not indexed:  # newest first, among those with the substrings if any
         return _page_of(queryset.order_by("-published_at", "-id"), offset=offset, limit=limit)
     if connection.vendor == "postgresql":
-        return _postgres_page(queryset, indexed, offset=offset, limit=limit)
+        with planned_for_values():  # a rare word and a common one want different plans
+            return _postgres_page(queryset, indexed, offset=offset, limit=limit)
     if connection.vendor == "sqlite":
         expression = " ".join('"{}"*'.format(word.replace('"', "")) for word in indexed)
         ranked = queryset.filter(search_entry__match=expression).order_by(

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from ewtp.catalog.models import Product
+from ewtp.catalog.search import search_page
 from ewtp.core import conf
+from ewtp.core.prepared import planned_for_values
 from ewtp.tourism.models import Park
 
 
@@ -37,3 +40,15 @@ def test_the_threshold_turns_server_side_binding_on_and_zero_turns_it_off() -> N
     assert conf.postgres_prepared_options(2) == on
     assert conf.postgres_prepared_options(5) == {**on, "prepare_threshold": 5}
     assert conf.postgres_prepared_options(0) == {}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_search_is_planned_for_its_words_each_time() -> None:
+    for _ in range(3):
+        found = search_page(Product.objects.all(), "coffee", offset=0, limit=24)
+        assert found.total == 0
+    assert [text for text in _prepared() if "to_tsquery" in text] == []
+    with planned_for_values():
+        assert connection.connection.prepare_threshold is None
+    assert connection.connection.prepare_threshold == 2  # restored after
