@@ -80,3 +80,26 @@ def insert_many(instances: Sequence[Model]) -> None:
     for instance in instances:
         instance._state.adding = False
         instance._state.db = connection.alias
+
+
+@functools.cache
+def update_sql(model: type[Model], names: tuple[str, ...], vendor: str) -> str:
+    """``UPDATE <table> SET <column> = %s, ... WHERE <pk> = %s`` for the fields ``names``."""
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in names]
+    columns = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)  # type: ignore[union-attr]
+    key = quote(str(model._meta.pk.column))
+    return f"UPDATE {quote(model._meta.db_table)} SET {columns} WHERE {key} = %s"  # noqa: S608 (names quoted, placeholders only)
+
+
+def update(instance: Model, names: tuple[str, ...]) -> None:
+    """Write the fields ``names`` of a saved instance (one statement), as
+    ``save(update_fields=names)`` would, its text not compiled again."""
+    model = type(instance)
+    values = []
+    for name in names:
+        field = model._meta.get_field(name)
+        values.append(field.get_db_prep_save(field.pre_save(instance, False), connection))  # type: ignore[union-attr]
+    values.append(instance.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(update_sql(model, names, connection.vendor), values)
