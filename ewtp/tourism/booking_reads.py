@@ -137,6 +137,21 @@ class RefusalToKeep:
     closed: DomainError
 
 
+@dataclass(frozen=True)
+class KeptRefusal:
+    """What the read says when its own statement kept the refusal (PostgreSQL): the day was
+    closed, or had ``remaining`` places, too few. No experience is built for it."""
+
+    closed: bool
+    remaining: int
+
+
+@functools.lru_cache(maxsize=64)
+def _answer_json(error: DomainError) -> str:
+    """An answer to keep, as JSON: the caller gives the same answers again for a language."""
+    return json.dumps(error.as_dict())
+
+
 def _keep_parameters(keep: RefusalToKeep) -> dict[str, Any]:
     return {
         "fingerprint": keep.fingerprint,
@@ -146,9 +161,9 @@ def _keep_parameters(keep: RefusalToKeep) -> dict[str, Any]:
         "groups": Experience.Unit.GROUPS.value,
         "done": IdempotencyRecord.State.DONE.value,
         "sold_out_status": keep.sold_out.http_status,
-        "sold_out": json.dumps(keep.sold_out.as_dict()),
+        "sold_out": _answer_json(keep.sold_out),
         "closed_status": keep.closed.http_status,
-        "closed": json.dumps(keep.closed.as_dict()),
+        "closed": _answer_json(keep.closed),
     }
 
 
@@ -186,7 +201,7 @@ def _sizes() -> tuple[int, int, int]:
 
 def experience_for_booking_with_day(
     slug: str, visit_on: date, *, scope: str, key: str, keep: RefusalToKeep | None = None
-) -> Experience | None:
+) -> Experience | KeptRefusal | None:
     """ONE query: the published experience with the day's capacity row (``day_capacity``,
     ``day_taken``, ``day_closed``; None without a row), whether unpaid holds past their time
     still count on it (``holds_due``) and whether the Idempotency-Key was used already
@@ -196,7 +211,8 @@ def experience_for_booking_with_day(
 
     With ``keep``, on PostgreSQL, the same statement keeps the refusal as the key's first
     answer when the day cannot take the request (``answer_kept``; see the SQL's comment for
-    the dates where it does not, and the caller then keeps it by a second statement)."""
+    the dates where it does not, and the caller then keeps it by a second statement); the
+    answer is then a ``KeptRefusal``, not the experience."""
     now = clock.now()
     parameters = {
         "slug": slug,
@@ -218,16 +234,16 @@ def experience_for_booking_with_day(
         return None
     experience_size, operator_size, park_size = _sizes()
     related = experience_size + operator_size + park_size
+    capacity, taken, closed, due, used = row[related : related + 5]
+    if len(row) > related + 5 and row[related + 5]:
+        return KeptRefusal(closed=bool(closed), remaining=max(capacity - taken, 0))
     experience: Experience = _instance(Experience, list(row[:experience_size]))
     experience._booking_related = row[experience_size:related]  # type: ignore[attr-defined]
-    capacity, taken, closed, due, used = row[related : related + 5]
     experience.day_capacity = capacity  # type: ignore[attr-defined]
     experience.day_taken = taken  # type: ignore[attr-defined]
     experience.day_closed = bool(closed)  # type: ignore[attr-defined]
     experience.holds_due = bool(due)  # type: ignore[attr-defined]
     experience.key_used = bool(used)  # type: ignore[attr-defined]
-    kept = row[related + 5] if len(row) > related + 5 else False
-    experience.answer_kept = bool(kept)  # type: ignore[attr-defined]
     return experience
 
 
