@@ -14,7 +14,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from ewtp.core import clock
+from ewtp.core import clock, rawsql
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.models import AuditLog, IdempotencyRecord
 
@@ -24,7 +24,7 @@ STALE_AFTER = timedelta(minutes=10)
 _TRANSIENT_CODES = frozenset({"busy", "rate_limited"})
 
 
-def _audit_entry(
+def audit_entry(
     *,
     actor: Any,
     action: str,
@@ -33,6 +33,8 @@ def _audit_entry(
     organisation_ref: str = "",
     now: Any = None,
 ) -> AuditLog:
+    """One audit entry, checked and not written: ``audit_record`` writes it, or a caller that
+    writes it in one statement with its change (always inside that change's transaction)."""
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     entry = AuditLog(
         actor=actor if is_user else None,
@@ -60,17 +62,17 @@ def audit_record(
     organisation_ref: str = "",
 ) -> AuditLog:
     """Append one audit entry; runs inside the caller's transaction so it lands with the change."""
-    entry = _audit_entry(
+    entry = audit_entry(
         actor=actor, action=action, target=target, data=data, organisation_ref=organisation_ref
     )
-    entry.save(force_insert=True)
+    rawsql.insert(entry)  # one INSERT whose text is written once per process
     return entry
 
 
 def audit_records(entries: list[dict[str, Any]]) -> list[AuditLog]:
     """Append several audit entries in one statement (each dict: audit_record's arguments)."""
     now = clock.now()
-    return AuditLog.objects.bulk_create([_audit_entry(**entry, now=now) for entry in entries])
+    return AuditLog.objects.bulk_create([audit_entry(**entry, now=now) for entry in entries])
 
 
 def request_fingerprint(payload: Any) -> str:
@@ -126,10 +128,36 @@ def idempotent_call(
     except BaseException:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         raise
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        state=IdempotencyRecord.State.DONE, response_status=status, response_body=body
-    )
+    _answer_record(record.pk, status, body)
     return status, body
+
+
+@functools.cache
+def _answer_record_sql() -> str:
+    """The UPDATE that records a call's answer on its claimed key, written once per process
+    (the ORM compiled it again on every call)."""
+    quote = connection.ops.quote_name
+    table = quote(IdempotencyRecord._meta.db_table)
+    columns = ", ".join(f"{quote(name)} = %s" for name in ANSWER_UPDATED)
+    return f"UPDATE {table} SET {columns} WHERE {quote('id')} = %s"  # noqa: S608 (names only)
+
+
+ANSWER_UPDATED = ("state", "response_status", "response_body")
+
+
+def _answer_record(pk: int, status: int, body: Any) -> None:
+    """Record the answer of a claimed key (one UPDATE, as the ORM's but not compiled again)."""
+    field = IdempotencyRecord._meta.get_field("response_body")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _answer_record_sql(),
+            [
+                IdempotencyRecord.State.DONE.value,
+                status,
+                field.get_db_prep_save(body, connection),
+                pk,
+            ],
+        )
 
 
 # The columns a kept answer writes, in the order of the raw INSERTs that keep one.

@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from ewtp.core import clock, conf
+from ewtp.core import clock, conf, rawsql
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.money import Money
 from ewtp.core.services import audit_record
@@ -122,7 +122,8 @@ def payment_start(
     name = provider_choose(provider_name, payer_msisdn)
     if providers.provider(name).needs_msisdn:
         payer_msisdn = msisdn_normalise(payer_msisdn)
-    payment = Payment.objects.create(
+    now = clock.now()
+    payment = Payment(
         public_id=public_id or uuid.uuid4(),
         provider=name,
         subject_type=subject_type,
@@ -133,9 +134,10 @@ def payment_start(
         description=description[:300],
         return_url=return_url,
         payer_msisdn=payer_msisdn,
-        created_at=clock.now(),
-        expires_at=clock.now() + _payment_ttl(),
+        created_at=now,
+        expires_at=now + _payment_ttl(),
     )
+    rawsql.insert(payment)  # one INSERT, its text written once per process
     return payment_retry(payment=payment)
 
 
@@ -165,7 +167,7 @@ def payment_retry(*, payment: Payment) -> Payment:
     payment.provider_reference = created.reference
     payment.approve_url = created.approve_url
     payment.failure_reason = ""
-    payment.save(update_fields=["provider_reference", "approve_url", "failure_reason"])
+    rawsql.update(payment, ("provider_reference", "approve_url", "failure_reason"))
     return payment
 
 

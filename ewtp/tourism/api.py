@@ -6,6 +6,7 @@ creation are fixed by contracts/interfaces.md.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,7 @@ from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field
 
 from ewtp.accounts.auth import BearerOrSession, api_user
+from ewtp.core.errors import DomainError
 from ewtp.core.http import absolute_links
 from ewtp.core.money import Money
 from ewtp.core.pagination import paginate
@@ -214,6 +216,13 @@ def experience_availability(
     ]
 
 
+@functools.lru_cache(maxsize=32)
+def _refusals(language: str) -> tuple[DomainError, DomainError]:
+    """The two refusals a read may keep (sold out, with any ``remaining``; closed), made once
+    per process and language: they are not raised, only kept."""
+    return holds.sold_out_refusal(0), holds.date_closed_refusal()
+
+
 def _refused_early(
     slug: str, payload: BookingIn, *, scope: str, key: str, fingerprint: str
 ) -> Experience | None:
@@ -222,6 +231,7 @@ def _refused_early(
     first answer (on PostgreSQL by the same statement, else by one INSERT), so that a replay
     returns it as the contract says. Otherwise the experience read (None: not found)."""
     visitors = len(payload.visitors)
+    sold_out, closed = _refusals(_language())
     found = booking_reads.experience_for_booking_with_day(
         slug,
         payload.date,
@@ -231,21 +241,22 @@ def _refused_early(
             fingerprint=fingerprint,
             visitors=visitors,
             is_whole_group=payload.whole_group,
-            sold_out=holds.sold_out_refusal(0),
-            closed=holds.date_closed_refusal(),
+            sold_out=sold_out,
+            closed=closed,
         ),
     )
+    if isinstance(found, booking_reads.KeptRefusal):  # the statement kept it already
+        raise (
+            holds.date_closed_refusal() if found.closed else holds.sold_out_refusal(found.remaining)
+        )
     if found is None or found.key_used:  # type: ignore[attr-defined]
         return found
     refusal = holds.booking_refusal_early(
         found, payload.date, visitors=visitors, is_whole_group=payload.whole_group
     )
     if refusal is None:
-        # Had the statement kept a refusal anyway, idempotent_call replays it: still the
-        # key's first answer.
         return found
-    if not found.answer_kept:  # type: ignore[attr-defined]
-        idempotent_answer_keep(scope=scope, key=key, fingerprint=fingerprint, error=refusal)
+    idempotent_answer_keep(scope=scope, key=key, fingerprint=fingerprint, error=refusal)
     raise refusal
 
 

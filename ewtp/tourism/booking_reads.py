@@ -11,14 +11,21 @@ from datetime import UTC, date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Field, Model, Prefetch, prefetch_related_objects
+from django.db.models import Field, Model
 
 from ewtp.accounts.models import Organisation
 from ewtp.core import clock
 from ewtp.core.errors import DomainError
 from ewtp.core.models import IdempotencyRecord
 from ewtp.core.services import ANSWER_COLUMNS
-from ewtp.tourism.models import Booking, DailyCapacity, Experience, Park, PriceTier
+from ewtp.tourism.models import (
+    Booking,
+    BundleDiscount,
+    DailyCapacity,
+    Experience,
+    Park,
+    PriceTier,
+)
 
 
 def _columns(model: type[Model]) -> list[Field[Any, Any]]:
@@ -130,6 +137,21 @@ class RefusalToKeep:
     closed: DomainError
 
 
+@dataclass(frozen=True)
+class KeptRefusal:
+    """What the read says when its own statement kept the refusal (PostgreSQL): the day was
+    closed, or had ``remaining`` places, too few. No experience is built for it."""
+
+    closed: bool
+    remaining: int
+
+
+@functools.lru_cache(maxsize=64)
+def _answer_json(error: DomainError) -> str:
+    """An answer to keep, as JSON: the caller gives the same answers again for a language."""
+    return json.dumps(error.as_dict())
+
+
 def _keep_parameters(keep: RefusalToKeep) -> dict[str, Any]:
     return {
         "fingerprint": keep.fingerprint,
@@ -139,9 +161,9 @@ def _keep_parameters(keep: RefusalToKeep) -> dict[str, Any]:
         "groups": Experience.Unit.GROUPS.value,
         "done": IdempotencyRecord.State.DONE.value,
         "sold_out_status": keep.sold_out.http_status,
-        "sold_out": json.dumps(keep.sold_out.as_dict()),
+        "sold_out": _answer_json(keep.sold_out),
         "closed_status": keep.closed.http_status,
-        "closed": json.dumps(keep.closed.as_dict()),
+        "closed": _answer_json(keep.closed),
     }
 
 
@@ -179,7 +201,7 @@ def _sizes() -> tuple[int, int, int]:
 
 def experience_for_booking_with_day(
     slug: str, visit_on: date, *, scope: str, key: str, keep: RefusalToKeep | None = None
-) -> Experience | None:
+) -> Experience | KeptRefusal | None:
     """ONE query: the published experience with the day's capacity row (``day_capacity``,
     ``day_taken``, ``day_closed``; None without a row), whether unpaid holds past their time
     still count on it (``holds_due``) and whether the Idempotency-Key was used already
@@ -189,7 +211,8 @@ def experience_for_booking_with_day(
 
     With ``keep``, on PostgreSQL, the same statement keeps the refusal as the key's first
     answer when the day cannot take the request (``answer_kept``; see the SQL's comment for
-    the dates where it does not, and the caller then keeps it by a second statement)."""
+    the dates where it does not, and the caller then keeps it by a second statement); the
+    answer is then a ``KeptRefusal``, not the experience."""
     now = clock.now()
     parameters = {
         "slug": slug,
@@ -211,22 +234,62 @@ def experience_for_booking_with_day(
         return None
     experience_size, operator_size, park_size = _sizes()
     related = experience_size + operator_size + park_size
+    capacity, taken, closed, due, used = row[related : related + 5]
+    if len(row) > related + 5 and row[related + 5]:
+        return KeptRefusal(closed=bool(closed), remaining=max(capacity - taken, 0))
     experience: Experience = _instance(Experience, list(row[:experience_size]))
     experience._booking_related = row[experience_size:related]  # type: ignore[attr-defined]
-    capacity, taken, closed, due, used = row[related : related + 5]
     experience.day_capacity = capacity  # type: ignore[attr-defined]
     experience.day_taken = taken  # type: ignore[attr-defined]
     experience.day_closed = bool(closed)  # type: ignore[attr-defined]
     experience.holds_due = bool(due)  # type: ignore[attr-defined]
     experience.key_used = bool(used)  # type: ignore[attr-defined]
-    kept = row[related + 5] if len(row) > related + 5 else False
-    experience.answer_kept = bool(kept)  # type: ignore[attr-defined]
     return experience
+
+
+_TIERS_SQL = """
+SELECT {tier_columns}, {rule_columns}
+FROM {tier} t LEFT JOIN {rule} r ON r.experience_id = t.experience_id AND r.is_active
+WHERE t.experience_id = %s
+ORDER BY t.{position}, t.{code}, r.id
+"""
+
+
+@functools.cache
+def _tiers_sql(vendor: str) -> str:
+    """The experience's tiers, each with every active bundle-discount rule (a rule repeats on
+    each tier's row; there are a handful of each), written once per process."""
+    quote = connection.ops.quote_name
+    return _TIERS_SQL.format(
+        tier_columns=", ".join(f"t.{quote(str(f.column))}" for f in _columns(PriceTier)),
+        rule_columns=", ".join(f"r.{quote(str(f.column))}" for f in _columns(BundleDiscount)),
+        tier=quote(PriceTier._meta.db_table),
+        rule=quote(BundleDiscount._meta.db_table),
+        position=quote("position"),
+        code=quote("code"),
+    )
+
+
+def _tiers_and_rules(experience: Experience) -> tuple[list[PriceTier], list[BundleDiscount]]:
+    """The tiers in their order, and the active bundle-discount rules by id: one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_tiers_sql(connection.vendor), [experience.pk])
+        rows = cursor.fetchall()
+    size = len(_columns(PriceTier))
+    tiers: dict[Any, PriceTier] = {}
+    rules: dict[Any, BundleDiscount] = {}
+    for row in rows:
+        if row[0] not in tiers:
+            tiers[row[0]] = _instance(PriceTier, list(row[:size]))
+        if row[size] is not None and row[size] not in rules:
+            rules[row[size]] = _instance(BundleDiscount, list(row[size:]))
+    return list(tiers.values()), [rules[pk] for pk in sorted(rules)]
 
 
 def experience_tiers_load(experience: Experience) -> Experience:
     """Give an experience read by ``experience_for_booking_with_day`` its operator and park
-    (from the row already read) and its tiers (one query)."""
+    (from the row already read), its tiers and its active bundle-discount rules
+    (``active_bundle_discounts``, for the price): one query."""
     related = getattr(experience, "_booking_related", None)
     if related is not None:
         operator_size = _sizes()[1]
@@ -235,7 +298,16 @@ def experience_tiers_load(experience: Experience) -> Experience:
         )
         experience._state.fields_cache["park"] = _instance(Park, list(related[operator_size:]))
         del experience._booking_related  # type: ignore[attr-defined]
-    prefetch_related_objects(
-        [experience], Prefetch("tiers", queryset=PriceTier.objects.order_by("position", "code"))
-    )
+    tiers, rules = _tiers_and_rules(experience)
+    for tier in tiers:
+        tier._state.fields_cache["experience"] = experience
+    # As prefetch_related leaves them: ``experience.tiers.all()`` reads no more.
+    cached = experience.tiers._apply_rel_filters(PriceTier.objects.all())  # type: ignore[attr-defined]
+    cached._result_cache = tiers
+    cached._prefetch_done = True
+    if not hasattr(experience, "_prefetched_objects_cache"):
+        experience._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    experience._prefetched_objects_cache["tiers"] = cached  # type: ignore[attr-defined]
+    if tiers:  # without a tier nothing can be booked; the price then reads the rules itself
+        experience.active_bundle_discounts = rules  # type: ignore[attr-defined]
     return experience

@@ -24,5 +24,11 @@ def booking_token_matches(booking: Booking, token: str) -> bool:
 
 
 def booking_url(booking: Booking) -> str:
-    path = reverse("tourism:booking", args=[booking.public_id])
-    return f"{path}?t={booking_access_token(booking)}"
+    """The guest's link to their booking (worked out once per booking object: a new booking
+    needs it for its payment and for the answer)."""
+    url = getattr(booking, "_booking_url", None)
+    if url is None or url[0] != booking.public_id:
+        path = reverse("tourism:booking", args=[booking.public_id])
+        url = (booking.public_id, f"{path}?t={booking_access_token(booking)}")
+        booking._booking_url = url  # type: ignore[attr-defined]
+    return str(url[1])

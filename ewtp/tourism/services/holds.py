@@ -19,8 +19,9 @@ from django.utils.translation import ngettext
 
 from ewtp.core import clock
 from ewtp.core.errors import DomainError
-from ewtp.core.services import audit_record
+from ewtp.core.services import audit_entry, audit_record
 from ewtp.tourism import calc
+from ewtp.tourism.booking_writes import hold_write
 from ewtp.tourism.models import (
     Booking,
     BookingVisitor,
@@ -79,7 +80,10 @@ def _bundle_discount(
 ) -> tuple[int | None, Decimal, list[str]]:
     """The best active bundle rule the email qualifies for: (rule id, rate, categories)."""
     best: tuple[int | None, Decimal, list[str]] = (None, Decimal(0), [])
-    for rule in experience.bundle_discounts.filter(is_active=True):
+    rules = getattr(experience, "active_bundle_discounts", None)  # read with the tiers
+    if rules is None:
+        rules = experience.bundle_discounts.filter(is_active=True).order_by("pk")
+    for rule in rules:
         if rule.valid_from and visit_on < rule.valid_from:
             continue
         if rule.valid_until and visit_on > rule.valid_until:
@@ -306,7 +310,8 @@ def _new_booking(
 
 def _hold(request: BookingRequest, *, actor: Any, language: str, name_payment: bool) -> Booking:
     """The short transaction: ONE conditional statement takes the places (or says why not),
-    then the price and three inserts (the booking, its visitors, the audit row)."""
+    then the price and the inserts of the booking, its visitors and the audit row (one
+    statement on PostgreSQL, ``booking_writes``)."""
     experience = request.experience
     now = clock.now()
     with transaction.atomic():
@@ -319,15 +324,15 @@ def _hold(request: BookingRequest, *, actor: Any, language: str, name_payment: b
         booking, visitors = _new_booking(
             quote, actor=actor, language=language, now=now, name_payment=name_payment
         )
-        booking.save(force_insert=True)
-        BookingVisitor.objects.bulk_create(visitors)
-        audit_record(
+        audit = audit_entry(
             actor=actor,
             action="tourism.booking.held",
             target=booking,
             organisation_ref=str(experience.operator.public_id),
             data={"date": request.visit_on.isoformat(), "places": request.places},
+            now=now,
         )
+        hold_write(booking, visitors, audit)
         transaction.on_commit(lambda: _schedule_expiry(booking.expires_at))
     return booking
 
