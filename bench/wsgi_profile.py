@@ -5,7 +5,8 @@ middleware, ninja, the services and a persistent database connection, no test cl
 
 PATH is one of: refusal (a booking on a sold-out day, a new Idempotency-Key each time),
 booking (two visitors on a day with free places, a new Idempotency-Key each time), health, cart (open a cart), cartline (a line added to a new cart), checkout (a cart of two
-sellers checked out). Prints the wall and CPU time per request; with --profile, cProfile's
+sellers checked out). Prints the wall and CPU time per request (and, on PostgreSQL, the CPU
+its server process spent on them); with --profile, cProfile's
 top functions by own time and by cumulative time for a second round of the same requests
 (with --cpu as well, the process's CPU time rather than the wall time: waits on the database
 then count for nothing).
@@ -139,6 +140,26 @@ def requests(world: Any, what: str, count: int) -> tuple[Callable[[Any], Any], l
     return send, [prepare() for _ in range(count)]
 
 
+def backend_cpu() -> Callable[[], float]:
+    """The CPU seconds used so far by this connection's PostgreSQL server process (read from
+    /proc, the server being on this machine); 0 on SQLite, whose work is in this process."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return lambda: 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def used() -> float:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+    return used
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -155,13 +176,17 @@ def main() -> int:
     for argument in arguments[:5]:  # warm-up
         print("warm-up answer:", send(argument)[0])
     arguments = arguments[5:]
-    started, cpu = time.perf_counter(), time.process_time()
+    database_cpu = backend_cpu()
+    started, cpu, database = time.perf_counter(), time.process_time(), database_cpu()
     for argument in arguments:
         send(argument)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    database = database_cpu() - database
+    count = len(arguments)
     print(
-        f"{options.path}: {len(arguments)} requests, wall {wall / len(arguments) * 1000:.2f} ms, "
-        f"CPU {cpu / len(arguments) * 1000:.2f} ms per request; load average {os.getloadavg()[0]:.2f}"
+        f"{options.path}: {count} requests, wall {wall / count * 1000:.2f} ms, "
+        f"CPU {cpu / count * 1000:.2f} ms per request, the database's server process "
+        f"{database / count * 1000:.2f} ms; load average {os.getloadavg()[0]:.2f}"
     )
     if options.profile:
         send, arguments = requests(world, options.path, options.count)
