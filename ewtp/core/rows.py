@@ -1,0 +1,101 @@
+"""Rows written and read by SQL whose text is built once per process, for the hottest paths.
+
+The ORM compiles a query again on every call: for a checkout's five INSERTs and its
+four-table read of the cart that was most of the request's CPU. ``rows_insert`` writes model
+instances with an INSERT written once per (model, number of rows); ``columns`` and
+``loader`` let a hand-written SELECT name a model's columns and turn them back into
+instances with the backend's own converters (the same values the ORM would give).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Field, Model
+
+# SQLite's older builds take at most 999 parameters a statement; PostgreSQL 65535.
+_MAX_PARAMETERS = 999
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_sql(
+    model: type[Model], vendor: str, count: int, returning: bool
+) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    quote = connection.ops.quote_name
+    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    names = ", ".join(quote(str(f.column)) for f in fields)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES " + ", ".join(  # noqa: S608 (names and placeholders only)
+        [row] * count
+    )
+    if returning:
+        sql += f" RETURNING {quote(str(model._meta.pk.column))}"
+    return sql, fields
+
+
+def rows_insert(objs: Sequence[Model], *, returning: bool = True) -> None:
+    """INSERT unsaved instances of one model (primary key from the database, every other
+    column from the instance, its defaults applied by the model's __init__ as for ``save``).
+
+    ``returning``: each instance gets its new primary key (in the order given, as the ORM's
+    ``bulk_create`` relies on) and counts as saved; without it the rows are only written."""
+    if not objs:
+        return
+    model = type(objs[0])
+    width = len(model._meta.concrete_fields)
+    step = max(1, _MAX_PARAMETERS // width)
+    for start in range(0, len(objs), step):
+        chunk = objs[start : start + step]
+        sql, fields = _insert_sql(model, connection.vendor, len(chunk), returning)
+        values = [
+            f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in chunk for f in fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            if not returning:
+                continue
+            for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = connection.alias
+
+
+@functools.cache
+def columns(model: type[Model], alias: str) -> str:
+    """Every concrete column of ``model`` under the table alias ``alias``, in field order (the
+    order ``loader`` reads them in)."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(str(f.column))}" for f in model._meta.concrete_fields)
+
+
+@functools.cache
+def _converters(model: type[Model], vendor: str) -> tuple[tuple[int, list[Any], Any], ...]:
+    found = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        col = field.get_col(model._meta.db_table)
+        convs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if convs:
+            found.append((index, convs, col))
+    return tuple(found)
+
+
+def loader[M: Model](model: type[M]) -> Callable[[Sequence[Any], int], M]:
+    """A function (row, offset) → an instance of ``model`` from the ``columns(model, …)``
+    starting at ``offset`` in a row, each value converted as the ORM converts it."""
+    converters = _converters(model, connection.vendor)
+    width = len(model._meta.concrete_fields)
+    alias = connection.alias
+
+    def load(row: Sequence[Any], offset: int) -> M:
+        values = list(row[offset : offset + width])
+        for index, convs, col in converters:
+            value = values[index]
+            for converter in convs:
+                value = converter(value, col, connection)
+            values[index] = value
+        return model.from_db(alias, (), values)  # every column: the names are not read
+
+    return load
