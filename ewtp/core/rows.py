@@ -24,16 +24,37 @@ _MAX_PARAMETERS = 999
 def _insert_sql(
     model: type[Model], vendor: str, count: int, returning: bool
 ) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    """The INSERT of ``count`` rows; ``count`` 0: PostgreSQL's form for any number of rows,
+    one array a column (as the ORM's ``bulk_create``): one text, parsed and prepared once,
+    and few parameters, which psycopg converts from its cache (not past 50)."""
     quote = connection.ops.quote_name
     fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     names = ", ".join(quote(str(f.column)) for f in fields)
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES " + ", ".join(  # noqa: S608 (names and placeholders only)
-        [row] * count
-    )
+    if count:
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        source = "VALUES " + ", ".join([row] * count)
+    else:
+        arrays = ", ".join(f"(%s)::{f.db_type(connection).split('(')[0]}[]" for f in fields)  # type: ignore[union-attr]
+        source = f"SELECT * FROM UNNEST({arrays})"  # noqa: S608 (types and placeholders only)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) {source}"
     if returning:
         sql += f" RETURNING {quote(str(model._meta.pk.column))}"
     return sql, fields
+
+
+def _unnest(model: type[Model], count: int) -> bool:
+    """Several rows on PostgreSQL, of columns that go into arrays (all but a few kinds)."""
+    return connection.vendor == "postgresql" and count > 1 and _unnestable(model)
+
+
+@functools.cache
+def _unnestable(model: type[Model]) -> bool:
+    return all(
+        not hasattr(f, "get_placeholder_sql")
+        and (f.target_field if f.is_relation else f).get_internal_type()  # type: ignore[attr-defined]
+        in connection.data_types
+        for f in model._meta.concrete_fields
+    )
 
 
 def rows_insert(objs: Sequence[Model], *, returning: bool = True) -> None:
@@ -49,10 +70,13 @@ def rows_insert(objs: Sequence[Model], *, returning: bool = True) -> None:
     step = max(1, _MAX_PARAMETERS // width)
     for start in range(0, len(objs), step):
         chunk = objs[start : start + step]
-        sql, fields = _insert_sql(model, connection.vendor, len(chunk), returning)
-        values = [
+        unnest = _unnest(model, len(chunk))
+        sql, fields = _insert_sql(model, connection.vendor, 0 if unnest else len(chunk), returning)
+        values: list[Any] = [
             f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in chunk for f in fields
         ]
+        if unnest:  # one list a column
+            values = [values[i :: len(fields)] for i in range(len(fields))]
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
             if not returning:
