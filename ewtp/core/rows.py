@@ -123,3 +123,48 @@ def loader[M: Model](model: type[M]) -> Callable[[Sequence[Any], int], M]:
         return model.from_db(alias, (), values)  # every column: the names are not read
 
     return load
+
+
+@functools.lru_cache(maxsize=128)
+def _update_sql(
+    model: type[Model], vendor: str, names: tuple[str, ...], unset: str
+) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    quote = connection.ops.quote_name
+    fields = tuple(model._meta.get_field(name) for name in names)
+    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)  # type: ignore[union-attr]
+    pk = quote(str(model._meta.pk.column))
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {pk} = %s"  # noqa: S608 (names and placeholders only)
+    if unset:
+        sql += f" AND {quote(str(model._meta.get_field(unset).column))} IS NULL"  # type: ignore[union-attr]
+    return sql, fields  # type: ignore[return-value]
+
+
+def row_update(obj: Model, names: tuple[str, ...], *, unset: str = "") -> int:
+    """UPDATE the columns ``names`` of ``obj``'s row to the instance's values (as
+    ``save(update_fields=names)`` without its signals); ``unset``: only while that column is
+    NULL. Returns the number of rows updated (0 or 1)."""
+    sql, fields = _update_sql(type(obj), connection.vendor, names, unset)
+    values = [f.get_db_prep_save(getattr(obj, str(f.attname)), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, obj.pk])
+        return int(cursor.rowcount)
+
+
+@functools.lru_cache(maxsize=64)
+def _first_sql(model: type[Model], vendor: str, name: str) -> tuple[str, Field[Any, Any]]:
+    quote = connection.ops.quote_name
+    field = model._meta.get_field(name)
+    table = quote(model._meta.db_table)
+    sql = f"SELECT {columns(model, table)} FROM {table} WHERE {quote(str(field.column))} = %s"  # type: ignore[union-attr]  # noqa: S608 (names and placeholders only)
+    return sql, field  # type: ignore[return-value]
+
+
+def row_by[M: Model](model: type[M], name: str, value: Any) -> M | None:
+    """The row of ``model`` whose unique field ``name`` is ``value`` (the ORM's value checks:
+    ValidationError, ValueError or TypeError for a malformed one), or None."""
+    sql, field = _first_sql(model, connection.vendor, name)
+    prepared = field.get_db_prep_value(field.to_python(value), connection, prepared=False)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prepared])
+        row = cursor.fetchone()
+    return None if row is None else loader(model)(row, 0)

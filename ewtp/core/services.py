@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ewtp.core import clock
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.models import AuditLog, IdempotencyRecord
-from ewtp.core.rows import rows_insert
+from ewtp.core.rows import row_update, rows_insert
 
 # An in-progress key older than this belongs to a request that died; it may be taken over.
 STALE_AFTER = timedelta(minutes=10)
@@ -130,9 +130,9 @@ def idempotent_call(
     except BaseException:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         raise
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        state=IdempotencyRecord.State.DONE, response_status=status, response_body=body
-    )
+    record.state = IdempotencyRecord.State.DONE
+    record.response_status, record.response_body = status, body
+    row_update(record, ("state", "response_status", "response_body"))
     return status, body
 
 

@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from ewtp.core import clock, conf
+from ewtp.core import clock, conf, rows
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.money import Money
 from ewtp.core.services import audit_record
@@ -122,7 +122,7 @@ def payment_start(
     name = provider_choose(provider_name, payer_msisdn)
     if providers.provider(name).needs_msisdn:
         payer_msisdn = msisdn_normalise(payer_msisdn)
-    payment = Payment.objects.create(
+    payment = Payment(
         public_id=public_id or uuid.uuid4(),
         provider=name,
         subject_type=subject_type,
@@ -136,6 +136,7 @@ def payment_start(
         created_at=clock.now(),
         expires_at=clock.now() + _payment_ttl(),
     )
+    rows.rows_insert([payment])  # SQL written once per process, as the update that follows
     return payment_retry(payment=payment)
 
 
@@ -165,7 +166,7 @@ def payment_retry(*, payment: Payment) -> Payment:
     payment.provider_reference = created.reference
     payment.approve_url = created.approve_url
     payment.failure_reason = ""
-    payment.save(update_fields=["provider_reference", "approve_url", "failure_reason"])
+    rows.row_update(payment, ("provider_reference", "approve_url", "failure_reason"))
     return payment
 
 

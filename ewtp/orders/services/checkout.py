@@ -292,9 +292,7 @@ def checkout_place(
 
     def write() -> Checkout:
         with transaction.atomic():
-            if not Cart.objects.filter(pk=cart.pk, checked_out_at__isnull=True).update(
-                checked_out_at=now, updated_at=now
-            ):
+            if not _cart_check_out(cart, now):
                 raise Conflict("cart_checked_out", _("This cart has been checked out already."))
             placed = _write_checkout(
                 cart=cart,
@@ -321,6 +319,17 @@ def checkout_place(
         if not holds_expire(variant_ids=variant_ids):
             raise
         return retry_on_lock_timeout(write)
+
+
+def _cart_check_out(cart: Cart, now: datetime) -> bool:
+    """Mark the cart checked out unless it is already (one UPDATE written once per process);
+    the instance is left as it was read (the transaction may still roll back)."""
+    before = cart.checked_out_at, cart.updated_at
+    cart.checked_out_at = cart.updated_at = now
+    try:
+        return bool(rows.row_update(cart, ("checked_out_at", "updated_at"), unset="checked_out_at"))
+    finally:
+        cart.checked_out_at, cart.updated_at = before
 
 
 def _require_flag(value: object, name: str) -> None:
