@@ -13,7 +13,8 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 # SQLite's older builds take at most 999 parameters a statement; PostgreSQL 65535.
@@ -42,9 +43,11 @@ def _insert_sql(
     return sql, fields
 
 
-def _unnest(model: type[Model], count: int) -> bool:
-    """Several rows on PostgreSQL, of columns that go into arrays (all but a few kinds)."""
-    return connection.vendor == "postgresql" and count > 1 and _unnestable(model)
+def _unnest(db: BaseDatabaseWrapper, model: type[Model], count: int, width: int) -> bool:
+    """More parameters than psycopg converts from its cache (50), on PostgreSQL, of columns
+    that go into arrays (all but a few kinds): one array a column. Fewer rows are cheaper as
+    VALUES (no arrays to build)."""
+    return db.vendor == "postgresql" and count * width > 50 and _unnestable(model)
 
 
 @functools.cache
@@ -66,25 +69,26 @@ def rows_insert(objs: Sequence[Model], *, returning: bool = True) -> None:
     if not objs:
         return
     model = type(objs[0])
+    db = connections[DEFAULT_DB_ALIAS]  # the proxy ``connection`` looks it up on every use
     width = len(model._meta.concrete_fields)
     step = max(1, _MAX_PARAMETERS // width)
     for start in range(0, len(objs), step):
         chunk = objs[start : start + step]
-        unnest = _unnest(model, len(chunk))
-        sql, fields = _insert_sql(model, connection.vendor, 0 if unnest else len(chunk), returning)
+        unnest = _unnest(db, model, len(chunk), width - 1)
+        sql, fields = _insert_sql(model, db.vendor, 0 if unnest else len(chunk), returning)
         values: list[Any] = [
-            f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in chunk for f in fields
+            f.get_db_prep_save(f.pre_save(obj, True), db) for obj in chunk for f in fields
         ]
         if unnest:  # one list a column
             values = [values[i :: len(fields)] for i in range(len(fields))]
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             cursor.execute(sql, values)
             if not returning:
                 continue
             for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
                 obj.pk = pk
                 obj._state.adding = False
-                obj._state.db = connection.alias
+                obj._state.db = db.alias
 
 
 @functools.cache
@@ -109,16 +113,17 @@ def _converters(model: type[Model], vendor: str) -> tuple[tuple[int, list[Any], 
 def loader[M: Model](model: type[M]) -> Callable[[Sequence[Any], int], M]:
     """A function (row, offset) → an instance of ``model`` from the ``columns(model, …)``
     starting at ``offset`` in a row, each value converted as the ORM converts it."""
-    converters = _converters(model, connection.vendor)
+    db = connections[DEFAULT_DB_ALIAS]
+    converters = _converters(model, db.vendor)
     width = len(model._meta.concrete_fields)
-    alias = connection.alias
+    alias = db.alias
 
     def load(row: Sequence[Any], offset: int) -> M:
         values = list(row[offset : offset + width])
         for index, convs, col in converters:
             value = values[index]
             for converter in convs:
-                value = converter(value, col, connection)
+                value = converter(value, col, db)
             values[index] = value
         return model.from_db(alias, (), values)  # every column: the names are not read
 
@@ -143,9 +148,10 @@ def row_update(obj: Model, names: tuple[str, ...], *, unset: str = "") -> int:
     """UPDATE the columns ``names`` of ``obj``'s row to the instance's values (as
     ``save(update_fields=names)`` without its signals); ``unset``: only while that column is
     NULL. Returns the number of rows updated (0 or 1)."""
-    sql, fields = _update_sql(type(obj), connection.vendor, names, unset)
-    values = [f.get_db_prep_save(getattr(obj, str(f.attname)), connection) for f in fields]
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    sql, fields = _update_sql(type(obj), db.vendor, names, unset)
+    values = [f.get_db_prep_save(getattr(obj, str(f.attname)), db) for f in fields]
+    with db.cursor() as cursor:
         cursor.execute(sql, [*values, obj.pk])
         return int(cursor.rowcount)
 
@@ -162,9 +168,10 @@ def _first_sql(model: type[Model], vendor: str, name: str) -> tuple[str, Field[A
 def row_by[M: Model](model: type[M], name: str, value: Any) -> M | None:
     """The row of ``model`` whose unique field ``name`` is ``value`` (the ORM's value checks:
     ValidationError, ValueError or TypeError for a malformed one), or None."""
-    sql, field = _first_sql(model, connection.vendor, name)
-    prepared = field.get_db_prep_value(field.to_python(value), connection, prepared=False)
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    sql, field = _first_sql(model, db.vendor, name)
+    prepared = field.get_db_prep_value(field.to_python(value), db, prepared=False)
+    with db.cursor() as cursor:
         cursor.execute(sql, [prepared])
         row = cursor.fetchone()
     return None if row is None else loader(model)(row, 0)
