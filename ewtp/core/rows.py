@@ -91,6 +91,34 @@ def rows_insert(objs: Sequence[Model], *, returning: bool = True) -> None:
                 obj._state.db = db.alias
 
 
+@functools.lru_cache(maxsize=128)
+def _together_sql(kinds: tuple[tuple[type[Model], int], ...]) -> str:
+    inserts = [_insert_sql(model, "postgresql", count, False)[0] for model, count in kinds]
+    firsts = ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(inserts[:-1]))
+    return f"WITH {firsts} {inserts[-1]}"
+
+
+def rows_insert_together(groups: Sequence[Sequence[Model]]) -> None:
+    """INSERT several kinds of unsaved instances whose ids are not wanted (each group of one
+    model): on PostgreSQL in one statement (the first kinds in data-modifying WITH
+    clauses), elsewhere, or past the parameters a statement takes here, one INSERT a kind."""
+    groups = [group for group in groups if group]
+    db = connections[DEFAULT_DB_ALIAS]
+    widths = [len(type(group[0])._meta.concrete_fields) - 1 for group in groups]
+    parameters = sum(len(group) * width for group, width in zip(groups, widths, strict=True))
+    if db.vendor != "postgresql" or len(groups) < 2 or parameters > _MAX_PARAMETERS:
+        for group in groups:
+            rows_insert(group, returning=False)
+        return
+    kinds = tuple((type(group[0]), len(group)) for group in groups)
+    values: list[Any] = []
+    for group, (model, count) in zip(groups, kinds, strict=True):
+        fields = _insert_sql(model, db.vendor, count, False)[1]
+        values += [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in group for f in fields]
+    with db.cursor() as cursor:
+        cursor.execute(_together_sql(kinds), values)
+
+
 @functools.cache
 def columns(model: type[Model], alias: str) -> str:
     """Every concrete column of ``model`` under the table alias ``alias``, in field order (the

@@ -68,11 +68,17 @@ def audit_record(
     return entry
 
 
+def audit_entries(entries: list[dict[str, Any]]) -> list[AuditLog]:
+    """Audit entries checked but not written (each dict: audit_record's arguments), for a
+    caller that writes them with its own rows (``rows.rows_insert_together``)."""
+    now = clock.now()
+    return [_audit_entry(**entry, now=now) for entry in entries]
+
+
 def audit_records(entries: list[dict[str, Any]]) -> list[AuditLog]:
     """Append several audit entries in one statement (each dict: audit_record's arguments);
     the entries returned are written but not given their ids."""
-    now = clock.now()
-    written = [_audit_entry(**entry, now=now) for entry in entries]
+    written = audit_entries(entries)
     rows_insert(written, returning=False)
     return written
 

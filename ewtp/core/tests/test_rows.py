@@ -100,3 +100,16 @@ def test_row_by_reads_what_the_orm_reads_or_none() -> None:
     assert rows.row_by(IdempotencyRecord, "id", record.pk + 1000) is None
     with pytest.raises(Exception, match="must be an integer"):
         rows.row_by(IdempotencyRecord, "id", "not a number")
+
+
+def test_rows_insert_together_writes_every_kind_in_one_statement_on_postgresql() -> None:
+    now = clock.now()
+    records = [_record(n, response_body=[n]) for n in range(3)]
+    entries = [AuditLog(action="rows.together", target_id=str(n), created_at=now) for n in range(2)]
+    with CaptureQueriesContext(connection) as queries:
+        rows.rows_insert_together([records, [], entries])
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+    read = IdempotencyRecord.objects.filter(scope="rows-test").order_by("key")
+    assert [(r.key, r.response_body) for r in read] == [(f"key-{n}", [n]) for n in range(3)]
+    written = AuditLog.objects.filter(action="rows.together").order_by("target_id")
+    assert [(a.target_id, a.created_at) for a in written] == [("0", now), ("1", now)]

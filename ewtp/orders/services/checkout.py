@@ -30,7 +30,7 @@ from ewtp.core.currencies import is_currency
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.locks import retry_on_lock_timeout
 from ewtp.core.money import Money
-from ewtp.core.services import audit_records, idempotent_call, request_fingerprint
+from ewtp.core.services import audit_entries, idempotent_call, request_fingerprint
 from ewtp.logistics.selectors import network_checked_once
 from ewtp.orders import pricing
 from ewtp.orders.addresses import (
@@ -373,8 +373,8 @@ def _write_checkout(
     now: datetime,
     expires_at: datetime,
 ) -> Checkout:
-    """The checkout row, then every seller's order, line, first event and audit row, each
-    kind in one statement."""
+    """The checkout row, then every seller's order, line, first event and audit row: each
+    kind in one statement, and the last three in one on PostgreSQL."""
     totals = [_money_minor(c.quote.get("payable_at_checkout"), currency) for c in consignments]
     on_delivery = [_money_minor(c.quote.get("payable_on_delivery"), currency) for c in consignments]
     checkout = Checkout(
@@ -401,25 +401,25 @@ def _write_checkout(
     ]
     rows.rows_insert(orders)
     pairs = list(zip(orders, consignments, strict=True))
-    rows.rows_insert(
-        [_order_line(order, line) for order, c in pairs for line in c.lines], returning=False
-    )
-    rows.rows_insert(
+    # The lines, first events and audit rows (no ids wanted): one statement on PostgreSQL.
+    rows.rows_insert_together(
         [
-            OrderEvent(
-                order=order,
-                from_status="",
-                to_status=Order.Status.PENDING_PAYMENT,
-                actor=checkout.user,
-                actor_label=checkout.email,
-                note="placed",
-                created_at=now,
-            )
-            for order in orders
-        ],
-        returning=False,
+            [_order_line(order, line) for order, c in pairs for line in c.lines],
+            [
+                OrderEvent(
+                    order=order,
+                    from_status="",
+                    to_status=Order.Status.PENDING_PAYMENT,
+                    actor=checkout.user,
+                    actor_label=checkout.email,
+                    note="placed",
+                    created_at=now,
+                )
+                for order in orders
+            ],
+            audit_entries([_placed_audit(checkout, order, c) for order, c in pairs]),
+        ]
     )
-    audit_records([_placed_audit(checkout, order, c) for order, c in pairs])
     checkout._placed_orders = orders  # type: ignore[attr-defined]  # for the answer
     _after_commit(partial(_enqueue_checkout_mail, checkout.pk, "placed"))
     return checkout
