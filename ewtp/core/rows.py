@@ -172,6 +172,25 @@ def _update_sql(
     return sql, fields  # type: ignore[return-value]
 
 
+def rows_update_together(updates: Sequence[tuple[Model, tuple[str, ...]]]) -> None:
+    """``row_update`` of several rows (each: the instance, the columns to write): on
+    PostgreSQL in one statement (the first in data-modifying WITH clauses), so one commit
+    outside a transaction; elsewhere one UPDATE each."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql" or len(updates) < 2:
+        for obj, names in updates:
+            row_update(obj, names)
+        return
+    texts, values = [], []
+    for obj, names in updates:
+        sql, fields = _update_sql(type(obj), db.vendor, names, "")
+        texts.append(sql)
+        values += [*(f.get_db_prep_save(getattr(obj, str(f.attname)), db) for f in fields), obj.pk]
+    firsts = ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(texts[:-1]))
+    with db.cursor() as cursor:
+        cursor.execute(f"WITH {firsts} {texts[-1]}", values)
+
+
 def row_update(obj: Model, names: tuple[str, ...], *, unset: str = "") -> int:
     """UPDATE the columns ``names`` of ``obj``'s row to the instance's values (as
     ``save(update_fields=names)`` without its signals); ``unset``: only while that column is

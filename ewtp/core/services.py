@@ -6,6 +6,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from ewtp.core import clock
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.models import AuditLog, IdempotencyRecord
-from ewtp.core.rows import row_update, rows_insert
+from ewtp.core.rows import row_update, rows_insert, rows_update_together
 
 # An in-progress key older than this belongs to a request that died; it may be taken over.
 STALE_AFTER = timedelta(minutes=10)
@@ -126,20 +127,44 @@ def idempotent_call(
     if isinstance(record, tuple):
         return record
 
+    pending: list[tuple[Model, tuple[str, ...]]] = []
+    token = _WITH_ANSWER.set(pending)
     try:
         status, body = call()
     except DomainError as error:
         if error.code in _TRANSIENT_CODES or error.http_status in {429, 503}:
+            rows_update_together(pending)
             IdempotencyRecord.objects.filter(pk=record.pk).delete()
             raise
         status, body = error.http_status, error.as_dict()
     except BaseException:
+        rows_update_together(pending)
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         raise
+    finally:
+        _WITH_ANSWER.reset(token)
     record.state = IdempotencyRecord.State.DONE
     record.response_status, record.response_body = status, body
-    row_update(record, ("state", "response_status", "response_body"))
+    rows_update_together([*pending, (record, ("state", "response_status", "response_body"))])
     return status, body
+
+
+# The rows an idempotent call asked to write with its answer (``with_answer``).
+_WITH_ANSWER: ContextVar[list[tuple[Model, tuple[str, ...]]] | None] = ContextVar(
+    "with_answer", default=None
+)
+
+
+def with_answer(obj: Model, names: tuple[str, ...]) -> None:
+    """Write the columns ``names`` of ``obj``'s row with the answer of the idempotent call
+    under way (on PostgreSQL in its statement: one commit for both), or, failing that, when
+    the call fails; outside an idempotent call, at once. For a write outside any transaction
+    whose row nothing reads again before the answer."""
+    pending = _WITH_ANSWER.get()
+    if pending is None or connection.in_atomic_block:
+        row_update(obj, names)
+    else:
+        pending.append((obj, names))
 
 
 # The columns a kept answer writes, in the order of the raw INSERTs that keep one.
