@@ -6,6 +6,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -14,9 +15,10 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from ewtp.core import clock, rawsql
+from ewtp.core import clock
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.models import AuditLog, IdempotencyRecord
+from ewtp.core.rows import row_update, rows_insert, rows_update_together
 
 # An in-progress key older than this belongs to a request that died; it may be taken over.
 STALE_AFTER = timedelta(minutes=10)
@@ -65,14 +67,23 @@ def audit_record(
     entry = audit_entry(
         actor=actor, action=action, target=target, data=data, organisation_ref=organisation_ref
     )
-    rawsql.insert(entry)  # one INSERT whose text is written once per process
+    rows_insert([entry])  # one INSERT whose text is written once per process
     return entry
 
 
-def audit_records(entries: list[dict[str, Any]]) -> list[AuditLog]:
-    """Append several audit entries in one statement (each dict: audit_record's arguments)."""
+def audit_entries(entries: list[dict[str, Any]]) -> list[AuditLog]:
+    """Audit entries checked but not written (each dict: audit_record's arguments), for a
+    caller that writes them with its own rows (``rows.rows_insert_together``)."""
     now = clock.now()
-    return AuditLog.objects.bulk_create([audit_entry(**entry, now=now) for entry in entries])
+    return [audit_entry(**entry, now=now) for entry in entries]
+
+
+def audit_records(entries: list[dict[str, Any]]) -> list[AuditLog]:
+    """Append several audit entries in one statement (each dict: audit_record's arguments);
+    the entries returned are written but not given their ids."""
+    written = audit_entries(entries)
+    rows_insert(written, returning=False)
+    return written
 
 
 def request_fingerprint(payload: Any) -> str:
@@ -118,46 +129,44 @@ def idempotent_call(
     if isinstance(record, tuple):
         return record
 
+    pending: list[tuple[Model, tuple[str, ...]]] = []
+    token = _WITH_ANSWER.set(pending)
     try:
         status, body = call()
     except DomainError as error:
         if error.code in _TRANSIENT_CODES or error.http_status in {429, 503}:
+            rows_update_together(pending)
             IdempotencyRecord.objects.filter(pk=record.pk).delete()
             raise
         status, body = error.http_status, error.as_dict()
     except BaseException:
+        rows_update_together(pending)
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         raise
-    _answer_record(record.pk, status, body)
+    finally:
+        _WITH_ANSWER.reset(token)
+    record.state = IdempotencyRecord.State.DONE
+    record.response_status, record.response_body = status, body
+    rows_update_together([*pending, (record, ("state", "response_status", "response_body"))])
     return status, body
 
 
-@functools.cache
-def _answer_record_sql() -> str:
-    """The UPDATE that records a call's answer on its claimed key, written once per process
-    (the ORM compiled it again on every call)."""
-    quote = connection.ops.quote_name
-    table = quote(IdempotencyRecord._meta.db_table)
-    columns = ", ".join(f"{quote(name)} = %s" for name in ANSWER_UPDATED)
-    return f"UPDATE {table} SET {columns} WHERE {quote('id')} = %s"  # noqa: S608 (names only)
+# The rows an idempotent call asked to write with its answer (``with_answer``).
+_WITH_ANSWER: ContextVar[list[tuple[Model, tuple[str, ...]]] | None] = ContextVar(
+    "with_answer", default=None
+)
 
 
-ANSWER_UPDATED = ("state", "response_status", "response_body")
-
-
-def _answer_record(pk: int, status: int, body: Any) -> None:
-    """Record the answer of a claimed key (one UPDATE, as the ORM's but not compiled again)."""
-    field = IdempotencyRecord._meta.get_field("response_body")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _answer_record_sql(),
-            [
-                IdempotencyRecord.State.DONE.value,
-                status,
-                field.get_db_prep_save(body, connection),
-                pk,
-            ],
-        )
+def with_answer(obj: Model, names: tuple[str, ...]) -> None:
+    """Write the columns ``names`` of ``obj``'s row with the answer of the idempotent call
+    under way (on PostgreSQL in its statement: one commit for both), or, failing that, when
+    the call fails; outside an idempotent call, at once. For a write outside any transaction
+    whose row nothing reads again before the answer."""
+    pending = _WITH_ANSWER.get()
+    if pending is None or connection.in_atomic_block:
+        row_update(obj, names)
+    else:
+        pending.append((obj, names))
 
 
 # The columns a kept answer writes, in the order of the raw INSERTs that keep one.

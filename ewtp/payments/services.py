@@ -16,10 +16,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from ewtp.core import clock, conf, rawsql
+from ewtp.core import clock, conf, rows
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.money import Money
-from ewtp.core.services import audit_record
+from ewtp.core.services import audit_record, with_answer
 from ewtp.core.transactions import in_transaction
 from ewtp.ledger import accounts as chart
 from ewtp.ledger.services import (
@@ -104,8 +104,13 @@ def payment_start(
     provider_name: str | None = None,
     payer_msisdn: str = "",
     public_id: uuid.UUID | None = None,
+    with_the_answer: bool = False,
 ) -> Payment:
     """Open a payment and ask the provider for it; call outside any transaction.
+
+    ``with_the_answer``: the provider's reference is written with the answer of the
+    idempotent call under way (``core.services.with_answer``: one commit for both), for a
+    caller that reads the payment no more before answering.
 
     ``public_id`` lets the subject name its payment before it exists (written with the
     subject's own row, so that no second write links them).
@@ -137,14 +142,14 @@ def payment_start(
         created_at=now,
         expires_at=now + _payment_ttl(),
     )
-    rawsql.insert(payment)  # one INSERT, its text written once per process
-    return payment_retry(payment=payment)
+    rows.rows_insert([payment])  # SQL written once per process, as the update that follows
+    return payment_retry(payment=payment, with_the_answer=with_the_answer)
 
 
 UNCONFIRMED = "provider unavailable; retry later"
 
 
-def payment_retry(*, payment: Payment) -> Payment:
+def payment_retry(*, payment: Payment, with_the_answer: bool = False) -> Payment:
     """Ask the provider to create the payment (again, under the same reference).
 
     The reference is stored before the request, so that after a timeout the status query
@@ -167,7 +172,11 @@ def payment_retry(*, payment: Payment) -> Payment:
     payment.provider_reference = created.reference
     payment.approve_url = created.approve_url
     payment.failure_reason = ""
-    rawsql.update(payment, ("provider_reference", "approve_url", "failure_reason"))
+    confirmed_columns = ("provider_reference", "approve_url", "failure_reason")
+    if with_the_answer:
+        with_answer(payment, confirmed_columns)
+    else:
+        rows.row_update(payment, confirmed_columns)
     return payment
 
 

@@ -18,6 +18,7 @@ from ewtp.core.services import (
     idempotent_answer_keep,
     idempotent_call,
     request_fingerprint,
+    with_answer,
 )
 
 pytestmark = pytest.mark.django_db
@@ -270,3 +271,56 @@ def test_not_found_is_a_404_domain_error() -> None:
     error = NotFound("not_found", "No such thing.")
     assert error.http_status == 404
     assert error.as_dict() == {"code": "not_found", "message": "No such thing."}
+
+
+# with_answer ---------------------------------------------------------------------------------
+
+
+def _answered_with(call: Any) -> Any:
+    """A kept answer's record and an audit row whose label the call changes with its answer."""
+    entry = audit_record(actor=None, action="with.answer")
+    entry.actor_label = "written with the answer"
+
+    def wrapped() -> Any:
+        with_answer(entry, ("actor_label",))
+        assert AuditLog.objects.get(pk=entry.pk).actor_label == "system"  # not yet
+        return call()
+
+    return entry, wrapped
+
+
+@pytest.mark.django_db(transaction=True)  # as in a request: no transaction around the call
+def test_with_answer_writes_the_row_with_the_answer_in_one_statement_on_postgresql() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    entry, call = _answered_with(lambda: (201, {"ok": True}))
+    with CaptureQueriesContext(connection) as queries:
+        answer = idempotent_call(scope="t", key="with-answer", fingerprint="f", call=call)
+    assert answer == (201, {"ok": True})
+    assert AuditLog.objects.get(pk=entry.pk).actor_label == "written with the answer"
+    record = IdempotencyRecord.objects.get(scope="t", key="with-answer")
+    assert (record.state, record.response_status) == ("done", 201)
+    last = queries.captured_queries[-1]["sql"]
+    # The claim, the call's check that the row waits, then both rows: one statement on
+    # PostgreSQL, one UPDATE each on SQLite.
+    if connection.vendor == "postgresql":
+        assert len(queries.captured_queries) == 3 and last.startswith("WITH w0 AS (UPDATE")
+    else:
+        assert len(queries.captured_queries) == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_answer_writes_the_row_when_the_call_fails_and_at_once_outside_a_call() -> None:
+    def boom() -> Any:
+        raise RuntimeError("boom")
+
+    entry, call = _answered_with(boom)
+    with pytest.raises(RuntimeError):
+        idempotent_call(scope="t", key="with-failure", fingerprint="f", call=call)
+    assert AuditLog.objects.get(pk=entry.pk).actor_label == "written with the answer"
+    assert not IdempotencyRecord.objects.filter(scope="t", key="with-failure").exists()
+
+    entry.actor_label = "at once"
+    with_answer(entry, ("actor_label",))
+    assert AuditLog.objects.get(pk=entry.pk).actor_label == "at once"

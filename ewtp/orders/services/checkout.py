@@ -7,6 +7,7 @@ transaction either commits everything or nothing.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -16,21 +17,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
-from django.db.models import F, Max, OuterRef, Subquery
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from ewtp.accounts.models import Organisation, User
 from ewtp.catalog import landed_prices
 from ewtp.catalog.errors import OutOfStock
-from ewtp.catalog.models import DEFAULT_HUB, StockLevel
+from ewtp.catalog.models import DEFAULT_HUB, Product, StockLevel, Variant
 from ewtp.catalog.services.stock import StockHold, stock_hold_many, stock_out_of_stock
-from ewtp.core import clock, conf
+from ewtp.core import clock, conf, rows
 from ewtp.core.currencies import is_currency
 from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.locks import retry_on_lock_timeout
 from ewtp.core.money import Money
-from ewtp.core.services import audit_records, idempotent_call, request_fingerprint
+from ewtp.core.services import audit_entries, idempotent_call, request_fingerprint
 from ewtp.logistics.selectors import network_checked_once
 from ewtp.orders import pricing
 from ewtp.orders.addresses import (
@@ -44,6 +44,11 @@ from ewtp.orders.services.holds import holds_expire
 from ewtp.orders.services.mails import _after_commit, _enqueue_checkout_mail
 from ewtp.orders.services.transitions import BuyerAccess
 from ewtp.payments.services import payment_providers_require
+
+# The relations _cart_lines fills from its one row per line (as select_related would).
+_LINE_VARIANT = CartLine._meta.get_field("variant")
+_VARIANT_PRODUCT = Variant._meta.get_field("product")
+_PRODUCT_SELLER = Product._meta.get_field("seller")
 
 
 def hold_minutes() -> int:
@@ -105,24 +110,50 @@ def _validate_checkout(
     return email, destination, currency, incoterm, address
 
 
-# The most units one hub level of the line's variant has free, read with the lines (no extra
-# statement): a line asking more cannot be held, and is refused before anything is written.
-_UNITS_LEFT = Subquery(
-    StockLevel.objects.filter(variant_id=OuterRef("variant_id"))
-    .values("variant_id")
-    .annotate(units=Max(F("on_hand") - F("reserved")))
-    .values("units")
-)
+@functools.cache
+def _cart_lines_sql(vendor: str) -> str:
+    """The cart's lines with their variant, product and seller, and the most units one hub
+    level of the line's variant has free (no extra statement: a line asking more cannot be
+    held, and is refused before anything is written): one SELECT written once per process
+    (the ORM compiled this four-table query again on every checkout)."""
+    quote = connection.ops.quote_name
+
+    def table(model: Any) -> str:
+        return quote(model._meta.db_table)
+
+    return (
+        f"SELECT {rows.columns(CartLine, 'l')}, {rows.columns(Variant, 'v')}, "  # noqa: S608 (names only)
+        f"{rows.columns(Product, 'p')}, {rows.columns(Organisation, 'o')}, "
+        f"(SELECT MAX(s.on_hand - s.reserved) FROM {table(StockLevel)} s "
+        "WHERE s.variant_id = l.variant_id) "
+        f"FROM {table(CartLine)} l JOIN {table(Variant)} v ON v.id = l.variant_id "
+        f"JOIN {table(Product)} p ON p.id = v.product_id "
+        f"JOIN {table(Organisation)} o ON o.id = p.seller_id "
+        "WHERE l.cart_id = %s ORDER BY o.name, l.id"
+    )
 
 
 def _cart_lines(cart: Cart) -> list[CartLine]:
-    """The cart's lines by seller, each with ``units_left`` (see _UNITS_LEFT); InvalidRequest
-    if empty, Conflict if one is off sale."""
-    lines: list[CartLine] = list(
-        cart.lines.select_related("variant__product__seller")
-        .annotate(units_left=_UNITS_LEFT)
-        .order_by("variant__product__seller__name", "id")
-    )
+    """The cart's lines by seller, each with its variant, product and seller and
+    ``units_left`` (see _cart_lines_sql); InvalidRequest if empty, Conflict if one is off
+    sale."""
+    with connection.cursor() as cursor:
+        cursor.execute(_cart_lines_sql(connection.vendor), [cart.pk])
+        found = cursor.fetchall()
+    load_line, load_variant = rows.loader(CartLine), rows.loader(Variant)
+    load_product, load_seller = rows.loader(Product), rows.loader(Organisation)
+    widths = [len(m._meta.concrete_fields) for m in (CartLine, Variant, Product)]
+    at_variant, at_product = widths[0], widths[0] + widths[1]
+    at_seller = at_product + widths[2]
+    lines: list[CartLine] = []
+    for row in found:
+        line, variant = load_line(row, 0), load_variant(row, at_variant)
+        product, seller = load_product(row, at_product), load_seller(row, at_seller)
+        _PRODUCT_SELLER.set_cached_value(product, seller)
+        _VARIANT_PRODUCT.set_cached_value(variant, product)
+        _LINE_VARIANT.set_cached_value(line, variant)
+        line.units_left = row[-1]  # type: ignore[attr-defined]
+        lines.append(line)
     if not lines:
         raise InvalidRequest("cart_empty", _("The cart is empty."))
     for line in lines:
@@ -261,9 +292,7 @@ def checkout_place(
 
     def write() -> Checkout:
         with transaction.atomic():
-            if not Cart.objects.filter(pk=cart.pk, checked_out_at__isnull=True).update(
-                checked_out_at=now, updated_at=now
-            ):
+            if not _cart_check_out(cart, now):
                 raise Conflict("cart_checked_out", _("This cart has been checked out already."))
             placed = _write_checkout(
                 cart=cart,
@@ -290,6 +319,17 @@ def checkout_place(
         if not holds_expire(variant_ids=variant_ids):
             raise
         return retry_on_lock_timeout(write)
+
+
+def _cart_check_out(cart: Cart, now: datetime) -> bool:
+    """Mark the cart checked out unless it is already (one UPDATE written once per process);
+    the instance is left as it was read (the transaction may still roll back)."""
+    before = cart.checked_out_at, cart.updated_at
+    cart.checked_out_at = cart.updated_at = now
+    try:
+        return bool(rows.row_update(cart, ("checked_out_at", "updated_at"), unset="checked_out_at"))
+    finally:
+        cart.checked_out_at, cart.updated_at = before
 
 
 def _require_flag(value: object, name: str) -> None:
@@ -333,8 +373,8 @@ def _write_checkout(
     now: datetime,
     expires_at: datetime,
 ) -> Checkout:
-    """The checkout row, then every seller's order, line, first event and audit row, each
-    kind in one statement."""
+    """The checkout row, then every seller's order, line, first event and audit row: each
+    kind in one statement, and the last three in one on PostgreSQL."""
     totals = [_money_minor(c.quote.get("payable_at_checkout"), currency) for c in consignments]
     on_delivery = [_money_minor(c.quote.get("payable_on_delivery"), currency) for c in consignments]
     checkout = Checkout(
@@ -353,32 +393,33 @@ def _write_checkout(
         payment_reference=str(uuid.uuid4()),
         created_at=now,
     )
-    checkout.save(force_insert=True)
-    orders = Order.objects.bulk_create(
-        [
-            _new_order(checkout=checkout, consignment=c, total=total, later=later, now=now)
-            for c, total, later in zip(consignments, totals, on_delivery, strict=True)
-        ]
-    )
+    # Each kind of row in one INSERT whose text is written once per process (core.rows).
+    rows.rows_insert([checkout])
+    orders = [
+        _new_order(checkout=checkout, consignment=c, total=total, later=later, now=now)
+        for c, total, later in zip(consignments, totals, on_delivery, strict=True)
+    ]
+    rows.rows_insert(orders)
     pairs = list(zip(orders, consignments, strict=True))
-    OrderLine.objects.bulk_create(
-        [_order_line(order, line) for order, c in pairs for line in c.lines]
-    )
-    OrderEvent.objects.bulk_create(
+    # The lines, first events and audit rows (no ids wanted): one statement on PostgreSQL.
+    rows.rows_insert_together(
         [
-            OrderEvent(
-                order=order,
-                from_status="",
-                to_status=Order.Status.PENDING_PAYMENT,
-                actor=checkout.user,
-                actor_label=checkout.email,
-                note="placed",
-                created_at=now,
-            )
-            for order in orders
+            [_order_line(order, line) for order, c in pairs for line in c.lines],
+            [
+                OrderEvent(
+                    order=order,
+                    from_status="",
+                    to_status=Order.Status.PENDING_PAYMENT,
+                    actor=checkout.user,
+                    actor_label=checkout.email,
+                    note="placed",
+                    created_at=now,
+                )
+                for order in orders
+            ],
+            audit_entries([_placed_audit(checkout, order, c) for order, c in pairs]),
         ]
     )
-    audit_records([_placed_audit(checkout, order, c) for order, c in pairs])
     checkout._placed_orders = orders  # type: ignore[attr-defined]  # for the answer
     _after_commit(partial(_enqueue_checkout_mail, checkout.pk, "placed"))
     return checkout

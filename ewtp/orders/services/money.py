@@ -86,7 +86,8 @@ def checkout_payment_start(
     """Ask the provider for the checkout's payment; call after the checkout has committed.
 
     ``fresh``: the checkout was placed by this request, so it has no payment yet, and the
-    payment takes the id the checkout already names."""
+    payment takes the id the checkout already names; the provider's reference is then written
+    with the request's idempotent answer."""
     if not fresh:
         existing = Payment.objects.filter(
             subject_type=SUBJECT_TYPE, subject_ref=str(checkout.public_id)
@@ -106,6 +107,7 @@ def checkout_payment_start(
         provider_name=provider_name,
         payer_msisdn=payer_msisdn,
         public_id=uuid.UUID(checkout.payment_reference) if fresh else None,
+        with_the_answer=fresh,  # the answer is built from this payment as it is in hand
     )
     if checkout.payment_reference != str(payment.public_id):
         Checkout.objects.filter(pk=checkout.pk).update(payment_reference=str(payment.public_id))
