@@ -413,6 +413,9 @@ def booking_payment_start(*, booking: Booking) -> Any:
             },
             return_url=booking_url(booking),
             public_id=uuid.UUID(booking.payment_ref) if booking.payment_ref else None,
+            # The answer is built from this payment as it is in hand; under an idempotent
+            # call its provider reference is written with the answer, in one statement.
+            with_the_answer=True,
         )
     except Exception:
         # The places must not stay blocked by a booking nobody can pay.
