@@ -78,3 +78,40 @@ def test_a_payment_after_the_hold_time_is_refunded_and_the_stock_goes_back(refer
     assert refund.amount_minor == payment.amount_minor
     level = StockLevel.objects.get(variant__product=product)
     assert (level.on_hand, level.reserved) == (3, 0)
+
+
+@pytest.mark.django_db
+def test_the_due_holds_of_some_variants_are_those_the_general_query_finds(reference_data) -> None:  # type: ignore[no-untyped-def]
+    from ewtp.orders.services.holds import _due_holding
+
+    seller = make_seller()
+    coffee = make_product(seller, "Huye coffee", stock=5)
+    tea = make_product(seller, "Rubaya tea", stock=5)
+    client = Client()
+    placed = {
+        name: _checkout(client, str(product.public_id), name).json()  # type: ignore[attr-defined]
+        for name, product in (("old", coffee), ("newer", coffee), ("tea", tea), ("fresh", coffee))
+    }
+    for name, seconds in (("old", 20), ("newer", 10), ("tea", 30)):
+        Order.objects.filter(checkout__public_id=placed[name]["checkout_id"]).update(
+            hold_expires_at=clock.now() - timedelta(seconds=seconds)
+        )
+    now = clock.now()
+    variant = coffee.variants.get().pk
+
+    def general(variant_ids: list[int]) -> list[int]:
+        due = Order.objects.filter(
+            status="pending_payment", hold_expires_at__lte=now, lines__variant_id__in=variant_ids
+        )
+        return list(due.distinct().order_by("hold_expires_at", "pk").values_list("pk", flat=True))
+
+    def order_of(name: str) -> int:
+        return Order.objects.get(checkout__public_id=placed[name]["checkout_id"]).pk
+
+    assert _due_holding([variant], now=now, limit=500) == [order_of("old"), order_of("newer")]
+    assert _due_holding([variant], now=now, limit=500) == general([variant])
+    both = sorted([variant, tea.variants.get().pk])
+    assert _due_holding(both, now=now, limit=500) == general(both)
+    assert _due_holding(both, now=now, limit=500)[0] == order_of("tea")
+    assert _due_holding(both, now=now, limit=1) == [order_of("tea")]
+    assert _due_holding([], now=now, limit=500) == []
