@@ -92,12 +92,16 @@ def test_steward_drafts_simulates_consults_and_adopts_and_the_shop_follows(
     page: Page, browser: Browser, live_server, forum, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     today = clock.today()
+    # Read before the browser starts: on SQLite the test's thread shares the live server's
+    # connection, and a query here while the server still answers a page the browser has
+    # left (the shop after its destination changed) breaks that request.
+    row = Tax.objects.get(country="BE", kind="vat", hs_prefix="09")
     _login(page, "steward@ministry.example")
     page.goto("/shop/")
     with page.expect_navigation():
         page.select_option('[data-testid="destination"]', "BE")
+    page.wait_for_load_state("networkidle")
     initial = _landed(page, forum.slug)  # one unit delivered to Belgium, at 6% VAT
-    row = Tax.objects.get(country="BE", kind="vat", hs_prefix="09")
     page.goto(f"/rules/steward/taxes/{row.pk}/")
     page.fill("input[name=rate]", "12")  # percent
     with page.expect_navigation():
