@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Field, Model
 
 from ewtp.accounts.models import Organisation
-from ewtp.core import clock
+from ewtp.core import clock, rows
 from ewtp.core.errors import DomainError
 from ewtp.core.models import IdempotencyRecord
 from ewtp.core.services import ANSWER_COLUMNS
@@ -167,31 +167,10 @@ def _keep_parameters(keep: RefusalToKeep) -> dict[str, Any]:
     }
 
 
-@functools.cache
-def _loader(model: type[Model], vendor: str) -> tuple[list[str], list[tuple[int, Any, list[Any]]]]:
-    """A model's attribute names and, for the columns whose values the database backend
-    converts (SQLite's booleans, times, decimals; none on PostgreSQL), their converters: worked
-    out once per process, not for each of the 52 columns on every request."""
-    fields = _columns(model)
-    converting = []
-    for index, column in enumerate(fields):
-        expression = column.get_col(model._meta.db_table)
-        converters = connection.ops.get_db_converters(expression) + column.get_db_converters(
-            connection
-        )
-        if converters:
-            converting.append((index, expression, converters))
-    return [column.attname for column in fields], converting
-
-
 def _instance(model: type[Model], values: list[Any]) -> Any:
-    attnames, converting = _loader(model, connection.vendor)
-    for index, expression, converters in converting:
-        value = values[index]
-        for converter in converters:
-            value = converter(value, expression, connection)
-        values[index] = value
-    return model.from_db(connection.alias, attnames, values)
+    """An instance of ``model`` from its columns (``_columns`` order), each value converted as
+    the ORM converts it."""
+    return rows.loader(model)(values, 0)
 
 
 @functools.cache
