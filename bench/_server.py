@@ -122,6 +122,36 @@ def thread_client(host: str, port: int) -> Client:
     return client
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by this machine's processes, by kind: the gunicorn workers
+    ("server"), the task worker, PostgreSQL's processes and this benchmark ("client"); read from
+    /proc (Linux), so a race's share of each is the difference of two readings."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {"server": 0.0, "task worker": 0.0, "postgres": 0.0, "client": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended while it was read
+            continue
+        kind = (
+            "client"
+            if int(entry.name) == os.getpid()
+            else "postgres"
+            if command.split(" ")[0].endswith("postgres") or command.startswith("postgres:")
+            else "server"
+            if "gunicorn" in command
+            else "task worker"
+            if " worker" in command and "ewtp" in command
+            else None
+        )
+        if kind:
+            used[kind] += (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
 def percentile(values: list[float], share: float) -> float:
     if not values:
         return 0.0

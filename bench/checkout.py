@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._server import migrate, percentile, serving, thread_client
+from bench._server import cpu_seconds, migrate, percentile, serving, thread_client
 
 
 def prepare(stock: int, scarce: int | None = None) -> list[str]:
@@ -137,10 +137,11 @@ def race(
     label: str, run: Any, guests: int, clients: int
 ) -> tuple[list[tuple[int, Any, float]], float]:
     """Run ``run(index)`` for every guest from ``clients`` threads: the answers and seconds."""
-    started = time.perf_counter()
+    cpu_before, started = cpu_seconds(), time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         answers = list(pool.map(run, range(guests)))
     elapsed = time.perf_counter() - started
+    cpu = {kind: used - cpu_before[kind] for kind, used in cpu_seconds().items()}
     from collections import Counter
 
     statuses = Counter(status for status, _a, _s in answers)
@@ -149,6 +150,11 @@ def race(
         f"{label}: {guests} in {elapsed:.2f} s: {guests / elapsed:.1f} attempts/s; answers "
         f"{dict(sorted(statuses.items()))}; attempt p50 {percentile(seconds, 0.5):.0f} ms, "
         f"p95 {percentile(seconds, 0.95):.0f} ms"
+    )
+    print(
+        "  CPU during the race, ms per attempt: "
+        + ", ".join(f"{kind} {used * 1000 / guests:.1f}" for kind, used in cpu.items())
+        + f" (two cores give {2 * elapsed * 1000 / guests:.1f})"
     )
     return answers, elapsed
 
