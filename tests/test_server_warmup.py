@@ -71,9 +71,7 @@ def test_a_worker_builds_every_namespace_s_reverse_tables_and_the_validators_pat
     public_id = uuid.UUID(int=7)
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            assert reverse("tourism:booking", args=[public_id]) == (
-                f"/visit/bookings/{public_id}/"
-            )
+            assert reverse("tourism:booking", args=[public_id]) == (f"/visit/bookings/{public_id}/")
             assert reverse("payments:sandbox_approve", args=[public_id]) == (
                 f"/pay/sandbox/{public_id}/"
             )
