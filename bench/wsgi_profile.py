@@ -5,7 +5,7 @@ middleware, ninja, the services and a persistent database connection, no test cl
 
 PATH is one of: refusal (a booking on a sold-out day, a new Idempotency-Key each time),
 booking (two visitors on a day with free places, a new Idempotency-Key each time), health, cart (open a cart), cartline (a line added to a new cart), checkout (a cart of two
-sellers checked out). Prints the wall and CPU time per request (and, on PostgreSQL, the CPU
+sellers checked out), soldout (the same checkout refused: one of its products sold out since). Prints the wall and CPU time per request (and, on PostgreSQL, the CPU
 its server process spent on them); with --profile, cProfile's
 top functions by own time and by cumulative time for a second round of the same requests
 (with --cpu as well, the process's CPU time rather than the wall time: waits on the database
@@ -135,9 +135,17 @@ def requests(world: Any, what: str, count: int) -> tuple[Callable[[Any], Any], l
         "cart": (cart, lambda: None),
         "cartline": (lambda cart_id: line(cart_id, world.products[0]), cart),
         "checkout": (checkout, filled),
+        "soldout": (checkout, filled),
     }
     send, prepare = kinds[what]
-    return send, [prepare() for _ in range(count)]
+    prepared = [prepare() for _ in range(count)]
+    if what == "soldout":  # the carts were filled while the coffee was still on sale
+        from ewtp.catalog.models import StockLevel
+
+        StockLevel.objects.filter(variant__product__public_id=world.products[0]).update(
+            on_hand=0, reserved=0
+        )
+    return send, prepared
 
 
 def backend_cpu() -> Callable[[], float]:
@@ -163,7 +171,7 @@ def backend_cpu() -> Callable[[], float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "path", choices=["refusal", "booking", "health", "cart", "cartline", "checkout"]
+        "path", choices=["refusal", "booking", "health", "cart", "cartline", "checkout", "soldout"]
     )
     parser.add_argument("count", type=int, nargs="?", default=500)
     parser.add_argument("--profile", action="store_true")

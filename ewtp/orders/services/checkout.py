@@ -276,6 +276,7 @@ def checkout_place(
     _require_open(cart)
     _require_flag(gift, "gift")
     lines = _cart_lines(cart)
+    _refuse_if_short(lines)  # before the quotes: a sold-out cart is not priced in vain
     consignments = _priced_consignments(
         lines,
         destination=destination,
@@ -284,7 +285,6 @@ def checkout_place(
         language=language,
         gift=gift,
     )
-    _refuse_if_short(lines)  # after the quotes, whose errors come first as they always did
     if any(c.incoterm == Incoterm.DAP for c in consignments):
         incoterm = Incoterm.DAP  # some duty is due on delivery: the checkout says so
     now = clock.now()

@@ -37,8 +37,9 @@ CHECKOUT_BASE = {"postgresql": 14, "sqlite": 18}
 CHECKOUT_PER_SELLER = {"postgresql": 1, "sqlite": 1}
 WEBHOOK_TWO_SELLERS = {"postgresql": 30, "sqlite": 30}
 # A checkout refused because a line asks more than is left: decided by the units read with the
-# cart's lines, before the checkout's transaction (nothing written, nothing locked).
-CHECKOUT_SOLD_OUT = {"postgresql": 6, "sqlite": 6}
+# cart's lines, before the quotes and the checkout's transaction (nothing priced, written or
+# locked).
+CHECKOUT_SOLD_OUT = {"postgresql": 5, "sqlite": 5}
 
 
 def exactly(counts: dict[str, int]) -> int:
@@ -151,6 +152,28 @@ def test_a_sold_out_checkout_is_refused_before_anything_is_written(
     assert (Checkout.objects.count(), Order.objects.count()) == (checkouts, orders)
     assert StockReservation.objects.filter(stock_level=level).count() == 1  # the warm-up's
     assert not Cart.objects.get(public_id=cart).checked_out_at
+
+
+def test_a_sold_out_checkout_prices_nothing(
+    sellers: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Work that cannot happen is not done: a cart with a sold-out line is refused before its
+    consignments are quoted (a quote, its lanes and its rates cost a refusal a third of its
+    time), so the refusal is the same whatever the quote would have said."""
+    client = Client()
+    cart = cart_of(client, sellers)
+    level = StockLevel.objects.get(variant__product=sellers[1])
+    StockLevel.objects.filter(pk=level.pk).update(on_hand=0, reserved=0)
+
+    def priced(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("a sold-out cart was priced")
+
+    monkeypatch.setattr("ewtp.orders.pricing.consignment_priced", priced)
+    response = check_out(client, cart)
+    assert response.status_code == 409
+    body = response.json()
+    assert (body["code"], body["remaining"], body["requested"]) == ("out_of_stock", 0, 1)
+    assert body["product_id"] == str(sellers[1].public_id)
 
 
 def approve_and_post_webhook(client: Client, placed: dict[str, Any]) -> Any:
