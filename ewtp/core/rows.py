@@ -29,7 +29,8 @@ def _insert_sql(
     one array a column (as the ORM's ``bulk_create``): one text, parsed and prepared once,
     and few parameters, which psycopg converts from its cache (not past 50)."""
     quote = connection.ops.quote_name
-    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+    # Every column but a key the database numbers (a key the model chooses, a UUID, is written).
+    fields = tuple(f for f in model._meta.concrete_fields if not (f.primary_key and f.db_returning))
     names = ", ".join(quote(str(f.column)) for f in fields)
     if count:
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -61,8 +62,9 @@ def _unnestable(model: type[Model]) -> bool:
 
 
 def rows_insert(objs: Sequence[Model], *, returning: bool = True) -> None:
-    """INSERT unsaved instances of one model (primary key from the database, every other
-    column from the instance, its defaults applied by the model's __init__ as for ``save``).
+    """INSERT unsaved instances of one model (an auto-numbered primary key from the database,
+    every other column from the instance, its defaults applied by the model's __init__ as for
+    ``save``).
 
     ``returning``: each instance gets its new primary key (in the order given, as the ORM's
     ``bulk_create`` relies on) and counts as saved; without it the rows are only written."""
@@ -70,11 +72,11 @@ def rows_insert(objs: Sequence[Model], *, returning: bool = True) -> None:
         return
     model = type(objs[0])
     db = connections[DEFAULT_DB_ALIAS]  # the proxy ``connection`` looks it up on every use
-    width = len(model._meta.concrete_fields)
+    width = len(_insert_sql(model, db.vendor, 1, returning)[1])
     step = max(1, _MAX_PARAMETERS // width)
     for start in range(0, len(objs), step):
         chunk = objs[start : start + step]
-        unnest = _unnest(db, model, len(chunk), width - 1)
+        unnest = _unnest(db, model, len(chunk), width)
         sql, fields = _insert_sql(model, db.vendor, 0 if unnest else len(chunk), returning)
         values: list[Any] = [
             f.get_db_prep_save(f.pre_save(obj, True), db) for obj in chunk for f in fields
@@ -129,7 +131,7 @@ def rows_insert_together(groups: Sequence[Sequence[Model]]) -> None:
     clauses), elsewhere, or past the parameters a statement takes here, one INSERT a kind."""
     groups = [group for group in groups if group]
     db = connections[DEFAULT_DB_ALIAS]
-    widths = [len(type(group[0])._meta.concrete_fields) - 1 for group in groups]
+    widths = [len(_insert_sql(type(group[0]), db.vendor, 1, False)[1]) for group in groups]
     parameters = sum(len(group) * width for group, width in zip(groups, widths, strict=True))
     if db.vendor != "postgresql" or len(groups) < 2 or parameters > _MAX_PARAMETERS:
         for group in groups:

@@ -25,17 +25,17 @@ def test_the_worker_waits_with_back_off_while_the_database_refuses_then_resumes(
     calls: list[str] = []
     pauses: list[float] = []
 
-    def db_worker(name: str, **options: Any) -> None:
-        calls.append(name)
+    def queued() -> None:
+        calls.append("tasks")
         if len(calls) <= 3:
             raise OperationalError('connection to server at "127.0.0.1" failed: refused')
 
-    monkeypatch.setattr(worker, "call_command", db_worker)
+    monkeypatch.setattr(worker, "run_queued", queued)
     monkeypatch.setattr(worker.time, "sleep", pauses.append)
     monkeypatch.setattr(worker.periodic, "jobs", lambda: [])
     out = io.StringIO()
     call_command("worker", "--once", stdout=out)
-    assert calls == ["db_worker"] * 4  # three refusals, then the work is done
+    assert calls == ["tasks"] * 4  # three refusals, then the work is done
     assert pauses == [1.0, 2.0, 4.0]
     assert "worker started" in out.getvalue()
 
@@ -51,7 +51,31 @@ def test_a_job_that_fails_for_its_own_reasons_does_not_stop_the_others(
         raise ValueError("a bug in one job")
 
     jobs = [PeriodicJob("a", broken, 30), PeriodicJob("b", lambda: ran.append("b"), 30)]
-    monkeypatch.setattr(worker, "call_command", lambda *args, **kwargs: None)
+    monkeypatch.setattr(worker, "run_queued", lambda: None)
     monkeypatch.setattr(worker.periodic, "jobs", lambda: jobs)
     call_command("worker", "--once", stdout=io.StringIO())
     assert ran == ["b"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_wake_up_runs_every_due_task_with_one_worker_of_the_process(settings: Any) -> None:
+    """The queue's worker is made once a process (a wake-up no longer builds a command and its
+    parser); each call still runs every task that is due, then returns."""
+    from django_tasks_db.models import DBTaskResult
+
+    from ewtp.core.tests.tasks_for_tests import note_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    note_task.enqueue("first")
+    worker.run_queued()
+    note_task.enqueue("second")
+    note_task.enqueue("third")
+    worker.run_queued()
+
+    assert sorted(r.return_value for r in DBTaskResult.objects.all()) == [
+        "first",
+        "second",
+        "third",
+    ]
+    assert {r.status for r in DBTaskResult.objects.all()} == {"SUCCESSFUL"}
+    assert worker._queue_worker() is worker._queue_worker()

@@ -31,6 +31,7 @@ from ewtp.core.errors import Conflict, DomainError, InvalidRequest
 from ewtp.core.locks import retry_on_lock_timeout
 from ewtp.core.money import Money
 from ewtp.core.services import audit_entries, idempotent_call, request_fingerprint
+from ewtp.core.task_rows import task_row
 from ewtp.logistics.selectors import network_checked_once
 from ewtp.orders import pricing
 from ewtp.orders.addresses import (
@@ -43,6 +44,7 @@ from ewtp.orders.services.carts import _require_open
 from ewtp.orders.services.holds import holds_expire
 from ewtp.orders.services.mails import _after_commit, _enqueue_checkout_mail
 from ewtp.orders.services.transitions import BuyerAccess
+from ewtp.orders.tasks import send_checkout_mail
 from ewtp.payments.services import payment_providers_require
 
 # The relations _cart_lines fills from its one row per line (as select_related would).
@@ -401,7 +403,13 @@ def _write_checkout(
     ]
     rows.rows_insert(orders)
     pairs = list(zip(orders, consignments, strict=True))
-    # The lines, first events and audit rows (no ids wanted): one statement on PostgreSQL.
+    # The buyer's mail queued by a row of this transaction (core.task_rows), where the queue
+    # is in the database; else after commit.
+    mail = task_row(send_checkout_mail, checkout.pk, "placed")
+    if mail is None:
+        _after_commit(partial(_enqueue_checkout_mail, checkout.pk, "placed"))
+    # The lines, first events, audit rows and the mail's task (no ids wanted): one statement
+    # on PostgreSQL.
     rows.rows_insert_together(
         [
             [_order_line(order, line) for order, c in pairs for line in c.lines],
@@ -418,10 +426,10 @@ def _write_checkout(
                 for order in orders
             ],
             audit_entries([_placed_audit(checkout, order, c) for order, c in pairs]),
+            [mail] if mail is not None else [],
         ]
     )
     checkout._placed_orders = orders  # type: ignore[attr-defined]  # for the answer
-    _after_commit(partial(_enqueue_checkout_mail, checkout.pk, "placed"))
     return checkout
 
 

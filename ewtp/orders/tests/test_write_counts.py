@@ -31,9 +31,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # Statements of one request, by database.
 CART = {"postgresql": 2, "sqlite": 2}
 CART_LINE = {"postgresql": 2, "sqlite": 5}
-# PostgreSQL writes a checkout's lines, first events and audit rows in one statement, and the
-# payment's provider reference with the idempotent answer in one.
-CHECKOUT_BASE = {"postgresql": 14, "sqlite": 18}
+# PostgreSQL writes a checkout's lines, first events, audit rows and the buyer's mail task in
+# one statement, and the payment's provider reference with the idempotent answer in one.
+CHECKOUT_BASE = {"postgresql": 13, "sqlite": 18}
 CHECKOUT_PER_SELLER = {"postgresql": 1, "sqlite": 1}
 WEBHOOK_TWO_SELLERS = {"postgresql": 30, "sqlite": 30}
 # A checkout refused because a line asks more than is left: decided by the units read with the
@@ -212,3 +212,40 @@ def test_the_webhook_that_pays_a_checkout_of_two_sellers(
     assert payment.status == Payment.Status.SUCCEEDED
     checkout = Checkout.objects.get(public_id=placed["checkout_id"])
     assert {order.status for order in checkout.orders.all()} == {Order.Status.PAID}
+
+
+def test_the_buyer_s_mail_is_queued_by_a_row_of_the_checkout_s_transaction(
+    sellers: list[Any], mailoutbox: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The task that mails the buyer is written with the checkout (core.task_rows), not
+    enqueued after its commit: it commits with it, it is undone with it, and the worker runs
+    it as any task it queued itself."""
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    client = Client()
+    placed = check_out(client, cart_of(client, sellers)).json()
+    checkout = Checkout.objects.get(public_id=placed["checkout_id"])
+    queued = DBTaskResult.objects.get()
+    assert (queued.task_path, queued.args_kwargs, queued.status) == (
+        "ewtp.orders.tasks.send_checkout_mail",
+        {"args": [checkout.pk, "placed"], "kwargs": {}},
+        "READY",
+    )
+    assert queued in DBTaskResult.objects.ready()  # due now, as an enqueued task is
+
+    # A checkout that fails after its rows were written leaves no task behind.
+    def refused(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("the stock's UPDATE failed")
+
+    monkeypatch.setattr("ewtp.orders.services.checkout.stock_hold_many", refused)
+    with pytest.raises(RuntimeError):
+        check_out(client, cart_of(client, sellers))
+    assert DBTaskResult.objects.count() == 1
+    monkeypatch.undo()
+
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+    queued.refresh_from_db()
+    assert queued.status == "SUCCESSFUL"
+    assert [mail.to for mail in mailoutbox] == [["li.wei@example.cn"]]
+    assert Checkout.objects.get(pk=checkout.pk).placed_mailed_at is not None
