@@ -11,6 +11,9 @@ os.environ.setdefault("EWTP_RATE_LIMITS", "off")
 # Servers the tests start (`ewtp serve` subprocesses) speak plain HTTP; config/settings.py does
 # the same for the test process itself.
 os.environ.setdefault("EWTP_HTTPS", "off")
+# A worker the tests run (`ewtp worker`, in their process or as a subprocess) keeps their
+# priority: on a busy test machine a niced worker would make a test wait for its webhook.
+os.environ.setdefault("EWTP_WORKER_NICE", "0")
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -33,6 +36,7 @@ def _fast_hashing(settings):  # type: ignore[no-untyped-def]
     snapshot_cache_clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EWTP_RATE_LIMITS = False
+    settings.EWTP_WORKER_NICE = 0  # see EWTP_WORKER_NICE above
     # The shipped rates are dated (the reference data's days), today is not: tests that are not
     # about stale rates sell on them; those that are set the limit themselves.
     settings.EWTP_FX_MAX_AGE_DAYS = 0

@@ -79,6 +79,10 @@ def _non_negative(text: str) -> int:
     return max(int(text), 0)
 
 
+def _niceness(text: str) -> int:
+    return min(max(int(text), 0), 19)
+
+
 def _seconds(text: str) -> float:
     return max(float(text), 0.0)
 
@@ -169,6 +173,13 @@ WORKER_LISTEN = _declare(
     "on",
     "On PostgreSQL the worker waits on LISTEN and a task wakes it when the transaction that "
     "queued it commits; off behind a pooler in transaction mode (PgBouncer), to poll instead.",
+)
+WORKER_NICE = _declare(
+    "EWTP_WORKER_NICE",
+    _niceness,
+    "10",
+    "The CPU niceness `ewtp worker` runs at (0 to 19): mails, webhooks and reports yield the "
+    "processor to the requests being served on the same machine, and catch up when they ease.",
 )
 VAR_DIR = _declare(
     "EWTP_VAR_DIR",

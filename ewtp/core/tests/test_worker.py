@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from typing import Any
 
 import pytest
@@ -79,3 +80,26 @@ def test_each_wake_up_runs_every_due_task_with_one_worker_of_the_process(setting
     ]
     assert {r.status for r in DBTaskResult.objects.all()} == {"SUCCESSFUL"}
     assert worker._queue_worker() is worker._queue_worker()
+
+
+def test_the_worker_lowers_its_priority_to_its_niceness_and_never_raises_it() -> None:
+    """In a process of its own: a process cannot take a priority back once it gave it up."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os\n"
+        "from ewtp.core.management.commands.worker import yield_to_requests\n"
+        "yield_to_requests(10); first = os.getpriority(os.PRIO_PROCESS, 0)\n"
+        "yield_to_requests(4); second = os.getpriority(os.PRIO_PROCESS, 0)\n"
+        "print(first, second)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+    )
+    lowered = str(max(10, os.getpriority(os.PRIO_PROCESS, 0)))  # this process's is inherited
+    assert done.stdout.split() == [lowered, lowered]
