@@ -34,6 +34,26 @@ def test_a_statement_run_twice_is_prepared_and_its_values_sent_apart() -> None:
     assert "$1" in prepared[0] and "volcanoes" not in prepared[0]
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_statement_of_many_parameters_is_parsed_once_a_process() -> None:
+    """psycopg keeps statements parsed up to 50 parameters only; a checkout's INSERT of its
+    orders (70) or of its lines, events and audit rows was parsed again on every checkout."""
+    from psycopg import _queries
+
+    sql = "SELECT " + ", ".join(["%s::int"] * 70)
+
+    def run() -> tuple[int, ...]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(range(70)))
+            return tuple(cursor.fetchone())
+
+    run()
+    hits = _queries._query2pg.cache_info().hits
+    assert run() == tuple(range(70))
+    assert _queries._query2pg.cache_info().hits == hits + 1
+
+
 def test_the_threshold_turns_server_side_binding_on_and_zero_turns_it_off() -> None:
     assert conf.DB_PREPARE_THRESHOLD.from_text(None) == 2
     on = {"server_side_binding": True, "prepare_threshold": 2}

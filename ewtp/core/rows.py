@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 # SQLite's older builds take at most 999 parameters a statement; PostgreSQL 65535.
@@ -25,40 +24,17 @@ _MAX_PARAMETERS = 999
 def _insert_sql(
     model: type[Model], vendor: str, count: int, returning: bool
 ) -> tuple[str, tuple[Field[Any, Any], ...]]:
-    """The INSERT of ``count`` rows; ``count`` 0: PostgreSQL's form for any number of rows,
-    one array a column (as the ORM's ``bulk_create``): one text, parsed and prepared once,
-    and few parameters, which psycopg converts from its cache (not past 50)."""
+    """The INSERT of ``count`` rows: one text per model and number of rows, which psycopg
+    parses once a process and PostgreSQL prepares once a connection (``prepared``)."""
     quote = connection.ops.quote_name
     # Every column but a key the database numbers (a key the model chooses, a UUID, is written).
     fields = tuple(f for f in model._meta.concrete_fields if not (f.primary_key and f.db_returning))
     names = ", ".join(quote(str(f.column)) for f in fields)
-    if count:
-        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        source = "VALUES " + ", ".join([row] * count)
-    else:
-        arrays = ", ".join(f"(%s)::{f.db_type(connection).split('(')[0]}[]" for f in fields)  # type: ignore[union-attr]
-        source = f"SELECT * FROM UNNEST({arrays})"  # noqa: S608 (types and placeholders only)
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) {source}"
+    rows = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * count)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES {rows}"  # noqa: S608 (names and placeholders only)
     if returning:
         sql += f" RETURNING {quote(str(model._meta.pk.column))}"
     return sql, fields
-
-
-def _unnest(db: BaseDatabaseWrapper, model: type[Model], count: int, width: int) -> bool:
-    """More parameters than psycopg converts from its cache (50), on PostgreSQL, of columns
-    that go into arrays (all but a few kinds): one array a column. Fewer rows are cheaper as
-    VALUES (no arrays to build)."""
-    return db.vendor == "postgresql" and count * width > 50 and _unnestable(model)
-
-
-@functools.cache
-def _unnestable(model: type[Model]) -> bool:
-    return all(
-        not hasattr(f, "get_placeholder_sql")
-        and (f.target_field if f.is_relation else f).get_internal_type()  # type: ignore[attr-defined]
-        in connection.data_types
-        for f in model._meta.concrete_fields
-    )
 
 
 def rows_insert(objs: Sequence[Model], *, returning: bool = True) -> None:
@@ -76,13 +52,8 @@ def rows_insert(objs: Sequence[Model], *, returning: bool = True) -> None:
     step = max(1, _MAX_PARAMETERS // width)
     for start in range(0, len(objs), step):
         chunk = objs[start : start + step]
-        unnest = _unnest(db, model, len(chunk), width)
-        sql, fields = _insert_sql(model, db.vendor, 0 if unnest else len(chunk), returning)
-        values: list[Any] = [
-            f.get_db_prep_save(f.pre_save(obj, True), db) for obj in chunk for f in fields
-        ]
-        if unnest:  # one list a column
-            values = [values[i :: len(fields)] for i in range(len(fields))]
+        sql, fields = _insert_sql(model, db.vendor, len(chunk), returning)
+        values = [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in chunk for f in fields]
         with db.cursor() as cursor:
             cursor.execute(sql, values)
             if not returning:
