@@ -80,11 +80,34 @@ def serving(workers: int = 4, *, with_worker: bool = False) -> Iterator[tuple[st
             if time.monotonic() > deadline:
                 raise SystemExit("the server did not come up in time")
             time.sleep(0.3)
+        if worker is not None:
+            settled(worker.pid)
         yield "127.0.0.1", port
     finally:
         if worker is not None:
             _stop(worker)
         _stop(server)
+
+
+def settled(pid: int, quiet: float = 1.0, longest: float = 90) -> None:
+    """Wait until the process (the task worker) has used no CPU for ``quiet`` seconds: its first
+    round of periodic jobs, several seconds after it starts, is over, as on a hub whose worker has
+    been running for a while (a race run during that round met a worker still busy with it, or
+    asleep in it)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def used() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    deadline, last, since = time.monotonic() + longest, used(), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = used()
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
 
 
 class Client:
