@@ -103,3 +103,28 @@ def test_the_worker_lowers_its_priority_to_its_niceness_and_never_raises_it() ->
     )
     lowered = str(max(10, os.getpriority(os.PRIO_PROCESS, 0)))  # this process's is inherited
     assert done.stdout.split() == [lowered, lowered]
+
+
+def test_asked_to_stop_during_a_task_the_worker_finishes_it_then_stops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SIGTERM during a task (django-tasks-db's handler clears ``running``): the task runs to
+    its end, and the worker leaves its loop instead of waking again to a queue it no longer
+    reads."""
+    from types import SimpleNamespace
+
+    queue = SimpleNamespace(running=True, signals=0)
+    queue.configure_signals = lambda: setattr(queue, "signals", queue.signals + 1)
+    rounds: list[int] = []
+
+    def one_round() -> None:
+        if rounds:
+            raise AssertionError("the worker went on after it was asked to stop")
+        rounds.append(1)
+        queue.running = False  # what the handler does when the signal comes during a task
+
+    monkeypatch.setattr(worker, "_queue_worker", lambda: queue)
+    monkeypatch.setattr(worker, "run_queued", one_round)
+    monkeypatch.setattr(worker.periodic, "jobs", lambda: [])
+    call_command("worker", "--interval", "0", stdout=io.StringIO())
+    assert (rounds, queue.signals) == ([1], 1)

@@ -81,6 +81,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         interval = conf.WORKER_INTERVAL() if options["interval"] is None else options["interval"]
         yield_to_requests(conf.WORKER_NICE())
+        if not options["once"]:
+            # SIGTERM or SIGINT: at once between tasks; during one, once it has finished.
+            _queue_worker().configure_signals()
         wake = TaskWake()
         try:
             self._loop(wake, interval, once=options["once"])
@@ -113,7 +116,7 @@ class Command(BaseCommand):
             if pause:
                 logger.warning("database reachable again; worker resumed")
                 pause = 0.0
-            if once:
+            if once or not _queue_worker().running:  # asked to stop while a task ran
                 return
             wake.wait(interval)
 
