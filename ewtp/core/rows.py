@@ -48,7 +48,7 @@ def rows_insert(objs: Sequence[Model], *, returning: bool = True) -> None:
         return
     model = type(objs[0])
     db = connections[DEFAULT_DB_ALIAS]  # the proxy ``connection`` looks it up on every use
-    width = len(_insert_sql(model, db.vendor, 1, returning)[1])
+    width = len(insert_fields(model))
     step = max(1, _MAX_PARAMETERS // width)
     for start in range(0, len(objs), step):
         chunk = objs[start : start + step]
@@ -102,7 +102,7 @@ def rows_insert_together(groups: Sequence[Sequence[Model]]) -> None:
     clauses), elsewhere, or past the parameters a statement takes here, one INSERT a kind."""
     groups = [group for group in groups if group]
     db = connections[DEFAULT_DB_ALIAS]
-    widths = [len(_insert_sql(type(group[0]), db.vendor, 1, False)[1]) for group in groups]
+    widths = [len(insert_fields(type(group[0]))) for group in groups]
     parameters = sum(len(group) * width for group, width in zip(groups, widths, strict=True))
     if db.vendor != "postgresql" or len(groups) < 2 or parameters > _MAX_PARAMETERS:
         for group in groups:
