@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,29 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_request_at_a_time() -> Iterator[None]:
+    """Django's live server answers each connection in a thread of its own, and on SQLite every
+    thread shares the test's one connection: two requests of a page at once (a navigation and
+    the old page's search still running) broke each other ("bad parameter or other API
+    misuse"), lost the session and sent the test to the login page. Answered one at a time
+    (the server then closes each connection), they cannot."""
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class OneAtATime(WSGIServer):
+        """The live server's thread answers every request itself, with the connections it
+        was given (``LiveServerThread.run`` installs them in that thread)."""
+
+        def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+
+    threaded = LiveServerThread.server_class
+    LiveServerThread.server_class = OneAtATime  # type: ignore[assignment]
+    yield
+    LiveServerThread.server_class = threaded
 
 
 @pytest.fixture(scope="session")
